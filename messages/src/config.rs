@@ -1,0 +1,22 @@
+//! messages's settings: the common ones (see `shared::config`); its own join them here.
+
+use shared::config::{CommonConfig, ConfigError};
+
+/// The port messages listens on unless `PORT` says otherwise.
+pub const DEFAULT_PORT: u16 = 8084;
+
+/// Everything messages is configured with.
+#[derive(Clone, Debug)]
+pub struct Config {
+    /// Database, broker, Redis, listening address, origins, keys.
+    pub common: CommonConfig,
+}
+
+impl Config {
+    /// From the environment, with local-development defaults.
+    pub fn from_env() -> Result<Self, ConfigError> {
+        Ok(Self {
+            common: CommonConfig::from_env("messages", DEFAULT_PORT)?,
+        })
+    }
+}

@@ -1,0 +1,6 @@
+//! messages's schema, embedded in the binary and applied at start-up.
+
+use shared::db::Migration;
+
+/// Every migration, oldest first. Never edit one that has shipped: add the next.
+pub const ALL: &[Migration] = &[Migration::new(1, "outbox", shared::outbox::SCHEMA_SQL)];

@@ -1,0 +1,211 @@
+//! The consumer loop: decode, handle, then ack; retry what failed; dead-letter what cannot work.
+
+use std::future::Future;
+use std::panic::AssertUnwindSafe;
+use std::sync::Arc;
+use std::time::Duration;
+
+use futures_util::{FutureExt, StreamExt};
+use lapin::message::Delivery;
+use lapin::options::{
+    BasicAckOptions, BasicConsumeOptions, BasicNackOptions, BasicQosOptions, BasicRejectOptions,
+};
+use lapin::types::{AMQPValue, FieldTable};
+use tokio_util::sync::CancellationToken;
+use tracing::Instrument;
+
+use super::{AmqpClient, QueueSpec};
+use crate::events::{self, Envelope, Event};
+
+/// How a handler failed.
+#[derive(Debug, thiserror::Error)]
+pub enum HandleError {
+    /// Might work later (a database outage): the message is redelivered, up to the limit.
+    #[error("transient: {0:#}")]
+    Transient(anyhow::Error),
+    /// Will never work (a violated invariant): straight to the dead-letter queue.
+    #[error("permanent: {0:#}")]
+    Permanent(anyhow::Error),
+}
+
+impl From<tokio_postgres::Error> for HandleError {
+    fn from(e: tokio_postgres::Error) -> Self {
+        Self::Transient(e.into())
+    }
+}
+
+impl From<deadpool_postgres::PoolError> for HandleError {
+    fn from(e: deadpool_postgres::PoolError) -> Self {
+        Self::Transient(e.into())
+    }
+}
+
+impl From<redis::RedisError> for HandleError {
+    fn from(e: redis::RedisError) -> Self {
+        Self::Transient(e.into())
+    }
+}
+
+/// Handles one event type. Must be idempotent: the same envelope `id` can arrive twice.
+pub trait Handler<E: Event>: Send + Sync + 'static {
+    /// Applies the event. Returning `Ok` acknowledges it.
+    fn handle(&self, envelope: Envelope<E>)
+    -> impl Future<Output = Result<(), HandleError>> + Send;
+}
+
+/// Where and how to consume.
+#[derive(Clone, Debug)]
+pub struct ConsumerSpec {
+    /// The queue and its bindings.
+    pub queue: QueueSpec,
+    /// Unacknowledged deliveries held at once.
+    pub prefetch: u16,
+}
+
+/// Consumes `E` from `spec.queue` until `shutdown`, one delivery at a time so that per-queue
+/// order is kept. Survives broker outages by resubscribing once the connection is back.
+pub async fn consume<E, H>(
+    client: AmqpClient,
+    spec: ConsumerSpec,
+    handler: Arc<H>,
+    shutdown: CancellationToken,
+) where
+    E: Event,
+    H: Handler<E>,
+{
+    let mut backoff = Duration::from_millis(100);
+    while !shutdown.is_cancelled() {
+        let subscription = tokio::select! {
+            () = shutdown.cancelled() => return,
+            subscription = subscribe(&client, &spec) => subscription,
+        };
+        let mut consumer = match subscription {
+            Ok(consumer) => consumer,
+            Err(e) => {
+                tracing::warn!(queue = %spec.queue.name, error = %e, "cannot subscribe, retrying");
+                tokio::select! {
+                    () = shutdown.cancelled() => return,
+                    () = tokio::time::sleep(backoff) => {}
+                }
+                backoff = (backoff * 2).min(Duration::from_secs(5));
+                continue;
+            }
+        };
+        backoff = Duration::from_millis(100);
+        tracing::info!(queue = %spec.queue.name, "consuming");
+        loop {
+            let next = tokio::select! {
+                () = shutdown.cancelled() => return,
+                next = consumer.next() => next,
+            };
+            match next {
+                Some(Ok(delivery)) => process::<E, H>(&spec.queue.name, delivery, &handler).await,
+                Some(Err(e)) => {
+                    tracing::warn!(queue = %spec.queue.name, error = %e, "consumer interrupted");
+                    break;
+                }
+                None => break,
+            }
+        }
+    }
+}
+
+async fn subscribe(client: &AmqpClient, spec: &ConsumerSpec) -> lapin::Result<lapin::Consumer> {
+    let channel = client.channel(Duration::from_secs(30)).await?;
+    client
+        .topology()
+        .declare_queue(&channel, &spec.queue)
+        .await?;
+    channel
+        .basic_qos(spec.prefetch, BasicQosOptions::default())
+        .await?;
+    channel
+        .basic_consume(
+            spec.queue.name.clone().into(),
+            "".into(),
+            BasicConsumeOptions::default(),
+            FieldTable::default(),
+        )
+        .await
+}
+
+async fn process<E, H>(queue: &str, delivery: Delivery, handler: &Arc<H>)
+where
+    E: Event,
+    H: Handler<E>,
+{
+    let attempt = delivery_count(&delivery) + 1;
+    let envelope = match events::decode::<E>(&delivery.data) {
+        Ok(envelope) => envelope,
+        Err(e) => {
+            tracing::error!(queue, error = %e, "undecodable event, dead-lettering");
+            settle(
+                delivery
+                    .acker
+                    .reject(BasicRejectOptions { requeue: false })
+                    .await,
+            );
+            return;
+        }
+    };
+    let span = tracing::info_span!("event", queue, event_id = %envelope.id, kind = E::ROUTING_KEY, attempt);
+    let outcome = AssertUnwindSafe(handler.handle(envelope))
+        .catch_unwind()
+        .instrument(span.clone())
+        .await
+        .unwrap_or_else(|_| Err(HandleError::Transient(anyhow::anyhow!("handler panicked"))));
+    let _entered = span.enter();
+    match outcome {
+        Ok(()) => settle(delivery.acker.ack(BasicAckOptions::default()).await),
+        Err(HandleError::Permanent(e)) => {
+            tracing::error!(error = %format!("{e:#}"), "event cannot be handled, dead-lettering");
+            settle(
+                delivery
+                    .acker
+                    .reject(BasicRejectOptions { requeue: false })
+                    .await,
+            );
+        }
+        Err(HandleError::Transient(e)) => {
+            // Back off before handing it back so a failing dependency is not hammered; the broker
+            // counts the redelivery and dead-letters the message past the limit.
+            let pause = Duration::from_millis(200 * 2u64.pow(attempt.min(5)));
+            tracing::warn!(error = %format!("{e:#}"), retry_in = ?pause, "event handling failed");
+            tokio::time::sleep(pause).await;
+            settle(
+                delivery
+                    .acker
+                    .nack(BasicNackOptions {
+                        multiple: false,
+                        requeue: true,
+                    })
+                    .await,
+            );
+        }
+    }
+}
+
+/// Earlier deliveries of this message, as a quorum queue counts them.
+fn delivery_count(delivery: &Delivery) -> u32 {
+    delivery
+        .properties
+        .headers()
+        .as_ref()
+        .and_then(|headers| headers.inner().get("x-delivery-count").cloned())
+        .and_then(|value| match value {
+            AMQPValue::LongLongInt(n) => u32::try_from(n).ok(),
+            AMQPValue::LongInt(n) => u32::try_from(n).ok(),
+            AMQPValue::LongUInt(n) => Some(n),
+            AMQPValue::ShortInt(n) => u32::try_from(n).ok(),
+            _ => None,
+        })
+        .unwrap_or(0)
+}
+
+/// An ack that fails means the channel is gone; the broker will redeliver, and the handler is
+/// idempotent, so logging is all there is to do.
+fn settle(result: lapin::Result<bool>) {
+    if let Err(e) = result {
+        tracing::warn!(error = %e, "could not settle a delivery; it will be redelivered");
+    }
+}

@@ -1,0 +1,25 @@
+//! RabbitMQ, done so that nothing is lost and nothing is processed twice.
+//!
+//! - [`AmqpClient`] keeps one connection per process alive: it connects with backoff, declares
+//!   the exchanges on every (re)connect, and notices when the broker goes away.
+//! - [`Topology`] names every exchange and queue and declares them: the two public durable topic
+//!   exchanges, one durable quorum queue per consuming service and event, and a dead-letter
+//!   exchange with one dead-letter queue per service.
+//! - [`Publisher`] sends persistent messages with publisher confirms and retries until the
+//!   broker has confirmed each one (or a deadline passes, which the caller turns into 503).
+//! - [`consume`] runs a consumer: manual acks after the handler succeeded, a prefetch limit,
+//!   bounded redeliveries counted by the broker, then the dead-letter queue; it resubscribes
+//!   by itself after an outage.
+
+mod client;
+mod consumer;
+mod publisher;
+mod topology;
+
+pub use client::AmqpClient;
+pub use consumer::{ConsumerSpec, HandleError, Handler, consume};
+pub use publisher::{Outgoing, PublishError, Publisher};
+pub use topology::{QueueSpec, Topology};
+
+#[cfg(feature = "testing")]
+pub(crate) use topology::{Kind, take_declared};

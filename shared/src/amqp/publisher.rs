@@ -1,0 +1,178 @@
+//! Publishing with publisher confirms: a message counts as sent only once the broker has
+//! confirmed it, which for a durable queue means it is on disk.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use lapin::options::{BasicPublishOptions, ConfirmSelectOptions};
+use lapin::{BasicProperties, Channel, Confirmation};
+use tokio::sync::Mutex;
+
+use super::AmqpClient;
+use crate::events::{Envelope, Event};
+
+/// A message ready to go out.
+#[derive(Clone, Debug)]
+pub struct Outgoing {
+    /// Full exchange name.
+    pub exchange: String,
+    /// Routing key; for public events, also the AMQP `type`.
+    pub routing_key: String,
+    /// AMQP `message_id`; for public events, the envelope id.
+    pub message_id: String,
+    /// The body (JSON).
+    pub payload: Vec<u8>,
+}
+
+impl Outgoing {
+    /// A public event, addressed by its type's exchange and routing key.
+    pub fn event<E: Event>(
+        client: &AmqpClient,
+        envelope: &Envelope<E>,
+    ) -> Result<Self, serde_json::Error> {
+        Ok(Self {
+            exchange: client.topology().exchange(E::EXCHANGE),
+            routing_key: E::ROUTING_KEY.to_owned(),
+            message_id: envelope.id.to_string(),
+            payload: serde_json::to_vec(envelope)?,
+        })
+    }
+
+    fn properties(&self) -> BasicProperties {
+        BasicProperties::default()
+            .with_delivery_mode(2)
+            .with_content_type("application/json".into())
+            .with_message_id(self.message_id.clone().into())
+            .with_type(self.routing_key.clone().into())
+            .with_timestamp(chrono::Utc::now().timestamp().max(0) as u64)
+    }
+}
+
+/// Why a publish did not happen.
+#[derive(Debug, thiserror::Error)]
+pub enum PublishError {
+    /// The broker could not be reached or did not confirm before the deadline.
+    #[error("the broker did not confirm in time: {0}")]
+    Unavailable(String),
+    /// The payload could not be encoded.
+    #[error("cannot encode the event: {0}")]
+    Encode(#[from] serde_json::Error),
+}
+
+/// Sends persistent, confirmed messages over one channel that it re-opens when it breaks.
+/// Cheap to clone; concurrent publishes share the channel (AMQP keeps their order).
+#[derive(Clone)]
+pub struct Publisher {
+    client: AmqpClient,
+    channel: Arc<Mutex<Option<Channel>>>,
+}
+
+impl Publisher {
+    /// Over the process's connection.
+    pub fn new(client: AmqpClient) -> Self {
+        Self {
+            client,
+            channel: Arc::new(Mutex::new(None)),
+        }
+    }
+
+    /// The connection this publisher uses.
+    pub fn client(&self) -> &AmqpClient {
+        &self.client
+    }
+
+    /// Publishes a public event, retrying until confirmed or `deadline` has passed.
+    pub async fn publish<E: Event>(
+        &self,
+        envelope: &Envelope<E>,
+        deadline: Duration,
+    ) -> Result<(), PublishError> {
+        let message = Outgoing::event(&self.client, envelope)?;
+        self.publish_all(std::slice::from_ref(&message), deadline)
+            .await
+    }
+
+    /// Publishes `messages` in order, pipelined (all sent, then all confirms awaited), retrying
+    /// the whole batch until every one is confirmed or `deadline` has passed. A retry may send a
+    /// message twice; consumers dedupe by `message_id`.
+    pub async fn publish_all(
+        &self,
+        messages: &[Outgoing],
+        deadline: Duration,
+    ) -> Result<(), PublishError> {
+        let give_up = tokio::time::Instant::now() + deadline;
+        let mut backoff = Duration::from_millis(50);
+        loop {
+            let remaining = give_up.saturating_duration_since(tokio::time::Instant::now());
+            let error = match self.try_publish_all(messages, remaining).await {
+                Ok(()) => return Ok(()),
+                Err(e) => e,
+            };
+            if tokio::time::Instant::now() + backoff >= give_up {
+                return Err(PublishError::Unavailable(error));
+            }
+            tracing::debug!(error = %error, "publish failed, retrying");
+            tokio::time::sleep(backoff).await;
+            backoff = (backoff * 2).min(Duration::from_secs(1));
+        }
+    }
+
+    async fn try_publish_all(
+        &self,
+        messages: &[Outgoing],
+        patience: Duration,
+    ) -> Result<(), String> {
+        let channel = self.channel(patience).await.map_err(|e| e.to_string())?;
+        let outcome = tokio::time::timeout(patience.max(Duration::from_millis(100)), async {
+            let mut confirms = Vec::with_capacity(messages.len());
+            for message in messages {
+                let confirm = channel
+                    .basic_publish(
+                        message.exchange.clone().into(),
+                        message.routing_key.clone().into(),
+                        BasicPublishOptions::default(),
+                        &message.payload,
+                        message.properties(),
+                    )
+                    .await
+                    .map_err(|e| e.to_string())?;
+                confirms.push(confirm);
+            }
+            for confirm in confirms {
+                match confirm.await.map_err(|e| e.to_string())? {
+                    Confirmation::Ack(_) => {}
+                    other => return Err(format!("broker refused a message: {other:?}")),
+                }
+            }
+            Ok(())
+        })
+        .await
+        .unwrap_or_else(|_| Err("timed out waiting for confirms".to_owned()));
+        if outcome.is_err() {
+            self.discard(&channel).await;
+        }
+        outcome
+    }
+
+    async fn channel(&self, patience: Duration) -> lapin::Result<Channel> {
+        let mut slot = self.channel.lock().await;
+        if let Some(channel) = slot.as_ref()
+            && channel.status().connected()
+        {
+            return Ok(channel.clone());
+        }
+        let channel = self.client.channel(patience).await?;
+        channel
+            .confirm_select(ConfirmSelectOptions::default())
+            .await?;
+        *slot = Some(channel.clone());
+        Ok(channel)
+    }
+
+    async fn discard(&self, broken: &Channel) {
+        let mut slot = self.channel.lock().await;
+        if slot.as_ref().is_some_and(|c| c.id() == broken.id()) {
+            *slot = None;
+        }
+    }
+}

@@ -1,0 +1,232 @@
+//! Every exchange and queue name, and their declarations.
+//!
+//! Public exchanges keep the contract's names; a namespace prefix (empty in deployments) lets
+//! parallel tests share one broker without seeing each other's traffic.
+
+use std::sync::Arc;
+
+use lapin::options::{ExchangeDeclareOptions, QueueBindOptions, QueueDeclareOptions};
+use lapin::types::{AMQPValue, FieldTable};
+use lapin::{Channel, ExchangeKind};
+
+use crate::events::Exchange;
+
+/// How many times the broker delivers a message whose handler keeps failing before it moves the
+/// message to the dead-letter queue.
+pub const DELIVERY_LIMIT: i64 = 5;
+
+/// A queue to declare and bind.
+#[derive(Clone, Debug)]
+pub struct QueueSpec {
+    /// Full name (namespace included).
+    pub name: String,
+    /// `(exchange, routing key pattern)` pairs.
+    pub bindings: Vec<(String, String)>,
+    /// The service whose dead-letter queue catches what this queue gives up on.
+    pub dead_letter_service: &'static str,
+}
+
+/// Names and declarations of this deployment's (or this test's) broker objects.
+#[derive(Clone, Debug)]
+pub struct Topology {
+    namespace: Arc<str>,
+}
+
+impl Topology {
+    /// Under `namespace`, which is empty outside tests.
+    pub fn new(namespace: &str) -> Self {
+        Self {
+            namespace: namespace.into(),
+        }
+    }
+
+    /// The prefix of every name.
+    pub fn namespace(&self) -> &str {
+        &self.namespace
+    }
+
+    /// The full name of a public exchange.
+    pub fn exchange(&self, exchange: Exchange) -> String {
+        self.named(exchange.name())
+    }
+
+    /// The full name of an exchange given by its public name (as the outbox stores it).
+    pub fn named(&self, name: &str) -> String {
+        format!("{}{name}", self.namespace)
+    }
+
+    /// Where queues send what they give up on.
+    pub fn dead_letter_exchange(&self) -> String {
+        self.named("DeadLetterExchange")
+    }
+
+    /// The dead-letter queue of one service.
+    pub fn dead_letter_queue(&self, service: &str) -> String {
+        self.named(&format!("{service}.dead-letter"))
+    }
+
+    /// The durable queue through which `service` consumes events with `routing_key`.
+    pub fn event_queue(
+        &self,
+        service: &'static str,
+        exchange: Exchange,
+        routing_key: &str,
+    ) -> QueueSpec {
+        QueueSpec {
+            name: self.named(&format!("{service}.{routing_key}")),
+            bindings: vec![(self.exchange(exchange), routing_key.to_owned())],
+            dead_letter_service: service,
+        }
+    }
+
+    /// Declares both public exchanges and the dead-letter exchange (idempotent).
+    pub async fn declare_exchanges(&self, channel: &Channel) -> lapin::Result<()> {
+        let durable = ExchangeDeclareOptions {
+            durable: true,
+            ..ExchangeDeclareOptions::default()
+        };
+        for exchange in Exchange::ALL {
+            let name = self.exchange(exchange);
+            record(Kind::Exchange, &name);
+            channel
+                .exchange_declare(
+                    name.into(),
+                    ExchangeKind::Topic,
+                    durable,
+                    FieldTable::default(),
+                )
+                .await?;
+        }
+        let dlx = self.dead_letter_exchange();
+        record(Kind::Exchange, &dlx);
+        channel
+            .exchange_declare(
+                dlx.into(),
+                ExchangeKind::Topic,
+                durable,
+                FieldTable::default(),
+            )
+            .await
+    }
+
+    /// Declares `spec` as a durable quorum queue with a delivery limit and dead-lettering, plus
+    /// its service's dead-letter queue, and binds them.
+    ///
+    /// Quorum queues count deliveries themselves, so a message that crashes its consumer is
+    /// counted too and cannot loop forever; `at-least-once` dead-lettering means a message on its
+    /// way to the dead-letter queue is never dropped.
+    pub async fn declare_queue(&self, channel: &Channel, spec: &QueueSpec) -> lapin::Result<()> {
+        let durable = QueueDeclareOptions {
+            durable: true,
+            ..QueueDeclareOptions::default()
+        };
+        let dlx = self.dead_letter_exchange();
+        let dlq = self.dead_letter_queue(spec.dead_letter_service);
+        record(Kind::Queue, &dlq);
+        channel
+            .queue_declare(dlq.clone().into(), durable, quorum_arguments())
+            .await?;
+        channel
+            .queue_bind(
+                dlq.into(),
+                dlx.clone().into(),
+                format!("{}.#", spec.dead_letter_service).into(),
+                QueueBindOptions::default(),
+                FieldTable::default(),
+            )
+            .await?;
+
+        let mut arguments = quorum_arguments();
+        arguments.insert(
+            "x-delivery-limit".into(),
+            AMQPValue::LongLongInt(DELIVERY_LIMIT),
+        );
+        arguments.insert(
+            "x-dead-letter-exchange".into(),
+            AMQPValue::LongString(dlx.into()),
+        );
+        arguments.insert(
+            "x-dead-letter-routing-key".into(),
+            AMQPValue::LongString(
+                format!(
+                    "{}.{}",
+                    spec.dead_letter_service,
+                    spec.name.trim_start_matches(&*self.namespace)
+                )
+                .into(),
+            ),
+        );
+        arguments.insert(
+            "x-dead-letter-strategy".into(),
+            AMQPValue::LongString("at-least-once".into()),
+        );
+        arguments.insert(
+            "x-overflow".into(),
+            AMQPValue::LongString("reject-publish".into()),
+        );
+        record(Kind::Queue, &spec.name);
+        channel
+            .queue_declare(spec.name.clone().into(), durable, arguments)
+            .await?;
+        for (exchange, pattern) in &spec.bindings {
+            channel
+                .queue_bind(
+                    spec.name.clone().into(),
+                    exchange.clone().into(),
+                    pattern.clone().into(),
+                    QueueBindOptions::default(),
+                    FieldTable::default(),
+                )
+                .await?;
+        }
+        Ok(())
+    }
+}
+
+fn quorum_arguments() -> FieldTable {
+    let mut arguments = FieldTable::default();
+    arguments.insert(
+        "x-queue-type".into(),
+        AMQPValue::LongString("quorum".into()),
+    );
+    arguments
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub(crate) enum Kind {
+    Exchange,
+    Queue,
+}
+
+/// Under the `testing` feature, every name declared in a namespace is remembered so that the
+/// test harness can delete exactly what a test created. Otherwise this does nothing.
+#[cfg(feature = "testing")]
+fn record(kind: Kind, name: &str) {
+    if let Ok(mut declared) = DECLARED.lock() {
+        declared.insert((kind, name.to_owned()));
+    }
+}
+
+#[cfg(not(feature = "testing"))]
+fn record(_kind: Kind, _name: &str) {}
+
+#[cfg(feature = "testing")]
+static DECLARED: std::sync::Mutex<std::collections::BTreeSet<(Kind, String)>> =
+    std::sync::Mutex::new(std::collections::BTreeSet::new());
+
+/// Removes and returns the names declared under `namespace`.
+#[cfg(feature = "testing")]
+pub(crate) fn take_declared(namespace: &str) -> Vec<(Kind, String)> {
+    let Ok(mut declared) = DECLARED.lock() else {
+        return Vec::new();
+    };
+    let mine: Vec<_> = declared
+        .iter()
+        .filter(|(_, name)| !namespace.is_empty() && name.starts_with(namespace))
+        .cloned()
+        .collect();
+    for entry in &mine {
+        declared.remove(entry);
+    }
+    mine
+}

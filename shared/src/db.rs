@@ -1,0 +1,154 @@
+//! Postgres: a connection pool and embedded, versioned SQL migrations.
+//!
+//! Each service lists its migrations (files under its `migrations/` folder, compiled into the
+//! binary) and runs them at start-up. All pending migrations run in one transaction holding a
+//! transaction-scoped advisory lock, so replicas starting together apply each migration once and
+//! a failure leaves the schema untouched. An applied migration whose text later changes is
+//! refused: edit by adding a new one.
+
+use std::time::Duration;
+
+use anyhow::Context;
+use deadpool_postgres::{Manager, ManagerConfig, Pool, RecyclingMethod, Runtime};
+use sha2::{Digest, Sha256};
+use tokio_postgres::NoTls;
+
+/// One embedded migration.
+#[derive(Clone, Copy, Debug)]
+pub struct Migration {
+    /// Applied in ascending order; never reused.
+    pub version: i32,
+    /// A short description, recorded alongside.
+    pub name: &'static str,
+    /// The SQL, run as one batch.
+    pub sql: &'static str,
+}
+
+impl Migration {
+    /// Declares a migration; use with `include_str!`.
+    pub const fn new(version: i32, name: &'static str, sql: &'static str) -> Self {
+        Self { version, name, sql }
+    }
+
+    fn checksum(&self) -> String {
+        Sha256::digest(self.sql.as_bytes())
+            .iter()
+            .map(|b| format!("{b:02x}"))
+            .collect()
+    }
+}
+
+/// A pool whose connections are made on demand, so that it can be built while Postgres is down;
+/// a connection that broke is noticed and replaced when it is next checked out.
+pub fn pool(url: &str, max_size: usize) -> anyhow::Result<Pool> {
+    let config: tokio_postgres::Config = url.parse().context("DATABASE_URL is not a valid URL")?;
+    let manager = Manager::from_config(
+        config,
+        NoTls,
+        ManagerConfig {
+            recycling_method: RecyclingMethod::Fast,
+        },
+    );
+    Pool::builder(manager)
+        .max_size(max_size)
+        .runtime(Runtime::Tokio1)
+        .wait_timeout(Some(Duration::from_secs(5)))
+        .create_timeout(Some(Duration::from_secs(5)))
+        .recycle_timeout(Some(Duration::from_secs(5)))
+        .build()
+        .context("building the Postgres pool")
+}
+
+/// Arbitrary but fixed: the advisory lock that serialises migrations of one database.
+const MIGRATION_LOCK_KEY: i64 = 0x006d_6967_7261_7465;
+
+/// Applies every migration not yet applied, retrying while Postgres is unreachable for up to
+/// `patience` (a service usually starts alongside its database).
+pub async fn migrate(
+    pool: &Pool,
+    migrations: &[Migration],
+    patience: Duration,
+) -> anyhow::Result<()> {
+    let deadline = tokio::time::Instant::now() + patience;
+    let mut delay = Duration::from_millis(100);
+    loop {
+        match try_migrate(pool, migrations).await {
+            Ok(applied) => {
+                tracing::info!(applied, "database schema is up to date");
+                return Ok(());
+            }
+            Err(e) if tokio::time::Instant::now() + delay < deadline && is_connectivity(&e) => {
+                tracing::warn!(error = %e, "database not reachable yet, retrying");
+                tokio::time::sleep(delay).await;
+                delay = (delay * 2).min(Duration::from_secs(3));
+            }
+            Err(e) => return Err(e.context("applying migrations")),
+        }
+    }
+}
+
+fn is_connectivity(e: &anyhow::Error) -> bool {
+    e.chain().any(|cause| {
+        cause
+            .downcast_ref::<deadpool_postgres::PoolError>()
+            .is_some()
+            || cause
+                .downcast_ref::<tokio_postgres::Error>()
+                .is_some_and(|pg| pg.is_closed() || pg.code().is_none())
+    })
+}
+
+async fn try_migrate(pool: &Pool, migrations: &[Migration]) -> anyhow::Result<usize> {
+    let mut client = pool.get().await?;
+    let transaction = client.transaction().await?;
+    transaction
+        .execute("SELECT pg_advisory_xact_lock($1)", &[&MIGRATION_LOCK_KEY])
+        .await?;
+    transaction
+        .batch_execute(
+            "CREATE TABLE IF NOT EXISTS schema_migrations (
+                version integer PRIMARY KEY,
+                name text NOT NULL,
+                checksum text NOT NULL,
+                applied_at timestamptz NOT NULL DEFAULT now()
+            )",
+        )
+        .await?;
+    let applied: Vec<(i32, String)> = transaction
+        .query("SELECT version, checksum FROM schema_migrations", &[])
+        .await?
+        .iter()
+        .map(|row| (row.get(0), row.get(1)))
+        .collect();
+
+    let mut count = 0;
+    let mut ordered = migrations.to_vec();
+    ordered.sort_by_key(|m| m.version);
+    for migration in ordered {
+        match applied.iter().find(|(v, _)| *v == migration.version) {
+            Some((_, checksum)) if *checksum == migration.checksum() => {}
+            Some(_) => anyhow::bail!(
+                "migration V{} ({}) was changed after it was applied; add a new migration instead",
+                migration.version,
+                migration.name
+            ),
+            None => {
+                transaction
+                    .batch_execute(migration.sql)
+                    .await
+                    .with_context(|| {
+                        format!("migration V{} ({})", migration.version, migration.name)
+                    })?;
+                transaction
+                    .execute(
+                        "INSERT INTO schema_migrations (version, name, checksum) VALUES ($1, $2, $3)",
+                        &[&migration.version, &migration.name, &migration.checksum()],
+                    )
+                    .await?;
+                count += 1;
+            }
+        }
+    }
+    transaction.commit().await?;
+    Ok(count)
+}

@@ -1,0 +1,12 @@
+//! HTTP pieces every service uses: the contract's error body, extractor configuration that
+//! turns malformed input into 4xx, the origin (CSRF) guard, and health/readiness routes.
+
+mod error;
+mod extractors;
+mod health;
+mod origin;
+
+pub use error::{ApiError, ErrorCode, FieldErrors};
+pub use extractors::{configure_extractors, not_found};
+pub use health::{Readiness, configure_health, version};
+pub use origin::{AllowedOrigins, reject_foreign_origin};

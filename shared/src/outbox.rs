@@ -1,0 +1,210 @@
+//! The transactional outbox, for services that must both change their database and publish.
+//!
+//! An event is written to the `outbox` table in the same transaction as the change it
+//! describes, so either both happen or neither does. A relay publishes outbox rows in order with
+//! publisher confirms and deletes them only once the broker has confirmed; a crash in between
+//! re-publishes, and consumers dedupe by the envelope id. One relay per database is active at a
+//! time (a session advisory lock on its dedicated connection), which keeps rows in order; the
+//! others wait to take over. A trigger's `NOTIFY` wakes the relay at commit, so latency stays in
+//! the milliseconds without polling.
+
+use std::time::Duration;
+
+use deadpool_postgres::{GenericClient, Pool};
+use futures_util::StreamExt;
+use tokio::sync::Notify;
+use tokio_postgres::{AsyncMessage, NoTls};
+use tokio_util::sync::CancellationToken;
+
+use crate::amqp::{Outgoing, Publisher};
+use crate::events::{Envelope, Event};
+
+/// The outbox schema; each service that publishes includes it as one of its migrations.
+pub const SCHEMA_SQL: &str = r#"
+CREATE TABLE outbox (
+    position    bigserial PRIMARY KEY,
+    id          uuid NOT NULL UNIQUE,
+    exchange    text NOT NULL,
+    routing_key text NOT NULL,
+    payload     text NOT NULL,
+    created_at  timestamptz NOT NULL DEFAULT now()
+);
+CREATE FUNCTION outbox_notify() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    PERFORM pg_notify('outbox', '');
+    RETURN NULL;
+END
+$$;
+CREATE TRIGGER outbox_notify AFTER INSERT ON outbox
+    FOR EACH STATEMENT EXECUTE FUNCTION outbox_notify();
+"#;
+
+/// Adds `envelope` to the outbox inside the caller's transaction.
+pub async fn enqueue<E: Event>(
+    client: &impl GenericClient,
+    envelope: &Envelope<E>,
+) -> Result<(), tokio_postgres::Error> {
+    let payload = serde_json::to_string(envelope).unwrap_or_else(|e| {
+        // Our own event types always serialise; this cannot happen short of a bug.
+        tracing::error!(error = %e, "cannot serialise an event");
+        String::from("{}")
+    });
+    client
+        .execute(
+            "INSERT INTO outbox (id, exchange, routing_key, payload) VALUES ($1, $2, $3, $4)",
+            &[
+                &envelope.id.as_uuid(),
+                &E::EXCHANGE.name(),
+                &E::ROUTING_KEY,
+                &payload,
+            ],
+        )
+        .await?;
+    Ok(())
+}
+
+/// Publishes outbox rows until `shutdown`.
+pub struct OutboxRelay {
+    pool: Pool,
+    database_url: String,
+    publisher: Publisher,
+}
+
+const BATCH: i64 = 512;
+const LEADER_LOCK_KEY: i64 = 0x6f75_7462_6f78;
+
+impl OutboxRelay {
+    /// `database_url` is used for the relay's own (unpooled) connection, which LISTENs and
+    /// holds the leader lock.
+    pub fn new(pool: Pool, database_url: &str, publisher: Publisher) -> Self {
+        Self {
+            pool,
+            database_url: database_url.to_owned(),
+            publisher,
+        }
+    }
+
+    /// Runs until `shutdown`, surviving Postgres and RabbitMQ outages.
+    pub async fn run(self, shutdown: CancellationToken) {
+        let mut backoff = Duration::from_millis(100);
+        while !shutdown.is_cancelled() {
+            match self.lead(&shutdown).await {
+                Ok(()) => backoff = Duration::from_millis(100),
+                Err(e) => {
+                    tracing::warn!(error = %format!("{e:#}"), "outbox relay interrupted");
+                    tokio::select! {
+                        () = shutdown.cancelled() => return,
+                        () = tokio::time::sleep(backoff) => {}
+                    }
+                    backoff = (backoff * 2).min(Duration::from_secs(5));
+                }
+            }
+        }
+    }
+
+    /// Takes the leader lock (or waits for it), then relays until the connection breaks.
+    async fn lead(&self, shutdown: &CancellationToken) -> anyhow::Result<()> {
+        let (client, mut connection) = tokio_postgres::connect(&self.database_url, NoTls).await?;
+        let wake = std::sync::Arc::new(Notify::new());
+        let connection_lost = CancellationToken::new();
+        let driver = {
+            let wake = wake.clone();
+            let lost = connection_lost.clone();
+            tokio::spawn(async move {
+                let mut messages =
+                    futures_util::stream::poll_fn(move |cx| connection.poll_message(cx));
+                while let Some(message) = messages.next().await {
+                    match message {
+                        Ok(AsyncMessage::Notification(_)) => wake.notify_one(),
+                        Ok(_) => {}
+                        Err(e) => {
+                            tracing::warn!(error = %e, "outbox listener connection failed");
+                            break;
+                        }
+                    }
+                }
+                lost.cancel();
+            })
+        };
+        let _stop_driver = AbortOnDrop(driver);
+
+        loop {
+            let row = client
+                .query_one("SELECT pg_try_advisory_lock($1)", &[&LEADER_LOCK_KEY])
+                .await?;
+            if row.get::<_, bool>(0) {
+                break;
+            }
+            tokio::select! {
+                () = shutdown.cancelled() => return Ok(()),
+                () = connection_lost.cancelled() => anyhow::bail!("listener connection lost"),
+                () = tokio::time::sleep(Duration::from_secs(2)) => {}
+            }
+        }
+        client.batch_execute("LISTEN outbox").await?;
+        tracing::info!("outbox relay is the leader");
+
+        loop {
+            if shutdown.is_cancelled() {
+                return Ok(());
+            }
+            if connection_lost.is_cancelled() {
+                anyhow::bail!("listener connection lost");
+            }
+            let published = self.relay_batch().await?;
+            if published < BATCH as usize {
+                tokio::select! {
+                    () = shutdown.cancelled() => return Ok(()),
+                    () = connection_lost.cancelled() => anyhow::bail!("listener connection lost"),
+                    () = wake.notified() => {}
+                    // A safety net for a missed notification.
+                    () = tokio::time::sleep(Duration::from_secs(1)) => {}
+                }
+            }
+        }
+    }
+
+    /// Publishes the oldest unpublished rows and deletes them once confirmed.
+    async fn relay_batch(&self) -> anyhow::Result<usize> {
+        let client = self.pool.get().await?;
+        let rows = client
+            .query(
+                "SELECT position, id, exchange, routing_key, payload FROM outbox ORDER BY position LIMIT $1",
+                &[&BATCH],
+            )
+            .await?;
+        if rows.is_empty() {
+            return Ok(0);
+        }
+        let topology = self.publisher.client().topology().clone();
+        let mut positions = Vec::with_capacity(rows.len());
+        let messages: Vec<Outgoing> = rows
+            .iter()
+            .map(|row| {
+                positions.push(row.get::<_, i64>(0));
+                Outgoing {
+                    exchange: topology.named(row.get::<_, &str>(2)),
+                    routing_key: row.get::<_, String>(3),
+                    message_id: row.get::<_, uuid::Uuid>(1).to_string(),
+                    payload: row.get::<_, String>(4).into_bytes(),
+                }
+            })
+            .collect();
+        self.publisher
+            .publish_all(&messages, Duration::from_secs(10))
+            .await?;
+        client
+            .execute("DELETE FROM outbox WHERE position = ANY($1)", &[&positions])
+            .await?;
+        tracing::debug!(count = messages.len(), "outbox rows published");
+        Ok(messages.len())
+    }
+}
+
+struct AbortOnDrop(tokio::task::JoinHandle<()>);
+
+impl Drop for AbortOnDrop {
+    fn drop(&mut self) {
+        self.0.abort();
+    }
+}

@@ -1,0 +1,374 @@
+//! The integration-test harness: real Postgres, RabbitMQ and Redis, isolated per test.
+//!
+//! Each [`TestInfra`] owns a fresh database, an AMQP name prefix and a Redis key prefix, so tests
+//! run in parallel against the same servers without seeing each other; dropping it (even while a
+//! failed test unwinds) deletes all three. Servers come from `PG_URL`, `AMQP_URL` and `REDIS_URL`
+//! (what `make test` exports), defaulting to the local ones.
+//!
+//! This is test code: a harness that cannot reach its servers should fail the test loudly, so
+//! `expect` is the right tool here.
+#![allow(clippy::expect_used)]
+
+use std::future::Future;
+use std::time::Duration;
+
+use futures_util::StreamExt;
+use lapin::options::{
+    BasicAckOptions, BasicConsumeOptions, ExchangeDeleteOptions, QueueBindOptions,
+    QueueDeclareOptions, QueueDeleteOptions,
+};
+use lapin::types::FieldTable;
+use redis::AsyncCommands as _;
+use tokio_postgres::NoTls;
+use uuid::Uuid;
+
+use crate::amqp::{AmqpClient, Kind, Topology, take_declared};
+use crate::auth::{Claims, TokenSigner};
+use crate::config::CommonConfig;
+use crate::events::{self, Envelope, Event};
+use crate::ids::{SessionId, UserId};
+
+/// The development private key, which the harness uses to sign tokens for test users.
+pub const DEV_PRIVATE_KEY: &str = include_str!("../keys/dev-jwt-private.pem");
+
+fn pg_server_url() -> String {
+    std::env::var("PG_URL").unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432".to_owned())
+}
+
+/// The servers' URLs and this test's private names on them.
+pub struct TestInfra {
+    /// This test's own database.
+    pub database_url: String,
+    database_name: String,
+    /// The broker.
+    pub amqp_url: String,
+    /// This test's exchange and queue prefix.
+    pub amqp_namespace: String,
+    /// Redis.
+    pub redis_url: String,
+    /// This test's key prefix.
+    pub redis_prefix: String,
+}
+
+impl TestInfra {
+    /// Creates the database; names the prefixes.
+    pub async fn new(service: &str) -> Self {
+        crate::telemetry::init_for_tests();
+        let tag = Uuid::new_v4().simple().to_string();
+        let database_name = format!("test_{}_{}", service.replace('-', "_"), &tag[..16]);
+        let server = pg_server_url();
+        let (admin, connection) = tokio_postgres::connect(&format!("{server}/postgres"), NoTls)
+            .await
+            .expect("Postgres must be reachable at PG_URL for integration tests");
+        tokio::spawn(connection);
+        admin
+            .batch_execute(&format!("CREATE DATABASE {database_name}"))
+            .await
+            .expect("creating the test database");
+        Self {
+            database_url: format!("{server}/{database_name}"),
+            database_name,
+            amqp_url: std::env::var("AMQP_URL")
+                .unwrap_or_else(|_| "amqp://guest:guest@127.0.0.1:5672/%2f".to_owned()),
+            amqp_namespace: format!("test.{}.", &tag[..12]),
+            redis_url: std::env::var("REDIS_URL")
+                .unwrap_or_else(|_| "redis://127.0.0.1:6379".to_owned()),
+            redis_prefix: format!("test:{}:", &tag[..12]),
+        }
+    }
+
+    /// Points a service's configuration at this test's resources, on a free port.
+    pub fn configure(&self, config: &mut CommonConfig) {
+        config.host = "127.0.0.1".to_owned();
+        config.port = 0;
+        config.database_url = self.database_url.clone();
+        config.database_pool_size = 8;
+        config.amqp_url = self.amqp_url.clone();
+        config.amqp_namespace = self.amqp_namespace.clone();
+        config.amqp_prefetch = 16;
+        config.redis_url = self.redis_url.clone();
+        config.redis_prefix = self.redis_prefix.clone();
+        config.allowed_origins = vec![TEST_ORIGIN.to_owned()];
+        config.startup_timeout = Duration::from_secs(10);
+        config.http_workers = 1;
+        config.node_id = format!("{}-{}", config.service, Uuid::new_v4().simple());
+    }
+
+    /// The topology this test's services use.
+    pub fn topology(&self) -> Topology {
+        Topology::new(&self.amqp_namespace)
+    }
+
+    /// An admin connection to this test's database, for assertions on stored state.
+    pub async fn db(&self) -> tokio_postgres::Client {
+        let (client, connection) = tokio_postgres::connect(&self.database_url, NoTls)
+            .await
+            .expect("connecting to the test database");
+        tokio::spawn(connection);
+        client
+    }
+
+    /// A connection to the broker outside any service, for probes and injected events.
+    pub fn amqp(&self) -> AmqpClient {
+        AmqpClient::start(
+            &self.amqp_url,
+            "test-probe",
+            self.topology(),
+            tokio_util::sync::CancellationToken::new(),
+        )
+    }
+
+    /// A Redis handle under this test's prefix.
+    pub fn cache(&self) -> crate::cache::Cache {
+        crate::cache::Cache::new(&self.redis_url, &self.redis_prefix).expect("valid REDIS_URL")
+    }
+
+    /// Listens to `E` on its exchange from now on (an exclusive queue of the test's own).
+    pub async fn probe<E: Event>(&self) -> EventProbe<E> {
+        EventProbe::bind(self.amqp(), self.topology()).await
+    }
+}
+
+/// The origin tests send, and which their services allow.
+pub const TEST_ORIGIN: &str = "http://localhost:8080";
+
+impl Drop for TestInfra {
+    fn drop(&mut self) {
+        let database_name = self.database_name.clone();
+        let amqp_url = self.amqp_url.clone();
+        let namespace = self.amqp_namespace.clone();
+        let redis_url = self.redis_url.clone();
+        let prefix = self.redis_prefix.clone();
+        // Drop cannot await, and the test's runtime may be shutting down: clean up on a thread of
+        // our own and wait for it, so that nothing is left behind when the test binary exits.
+        let cleaner = std::thread::spawn(move || {
+            let Ok(runtime) = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+            else {
+                return;
+            };
+            runtime.block_on(async move {
+                let budget = Duration::from_secs(10);
+                let _ = tokio::time::timeout(budget, drop_database(&database_name)).await;
+                let _ = tokio::time::timeout(budget, delete_amqp(&amqp_url, &namespace)).await;
+                let _ = tokio::time::timeout(budget, delete_redis(&redis_url, &prefix)).await;
+            });
+        });
+        let _ = cleaner.join();
+    }
+}
+
+async fn drop_database(name: &str) {
+    if let Ok((admin, connection)) =
+        tokio_postgres::connect(&format!("{}/postgres", pg_server_url()), NoTls).await
+    {
+        tokio::spawn(connection);
+        let _ = admin
+            .batch_execute(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+            .await;
+    }
+}
+
+async fn delete_amqp(url: &str, namespace: &str) {
+    let declared = take_declared(namespace);
+    if declared.is_empty() {
+        return;
+    }
+    let Ok(connection) =
+        lapin::Connection::connect(url, lapin::ConnectionProperties::default()).await
+    else {
+        return;
+    };
+    for (kind, name) in declared {
+        // A failed delete closes the channel, so each gets its own.
+        let Ok(channel) = connection.create_channel().await else {
+            continue;
+        };
+        let _ = match kind {
+            Kind::Queue => channel
+                .queue_delete(name.into(), QueueDeleteOptions::default())
+                .await
+                .map(drop),
+            Kind::Exchange => {
+                channel
+                    .exchange_delete(name.into(), ExchangeDeleteOptions::default())
+                    .await
+            }
+        };
+    }
+    let _ = connection.close(200, "test cleanup".into()).await;
+}
+
+async fn delete_redis(url: &str, prefix: &str) {
+    let Ok(client) = redis::Client::open(url) else {
+        return;
+    };
+    let Ok(mut connection) = client.get_multiplexed_async_connection().await else {
+        return;
+    };
+    let keys: Vec<String> = match connection
+        .scan_match::<_, String>(format!("{prefix}*"))
+        .await
+    {
+        Ok(iter) => iter.filter_map(|k| async move { k.ok() }).collect().await,
+        Err(_) => return,
+    };
+    if !keys.is_empty() {
+        let _: redis::RedisResult<()> = redis::AsyncCommands::del(&mut connection, keys).await;
+    }
+}
+
+/// A test user with a valid `auth` token, minted with the development key.
+#[derive(Clone, Debug)]
+pub struct TestUser {
+    /// Their id.
+    pub id: UserId,
+    /// Their username.
+    pub username: String,
+    /// Their session.
+    pub session_id: SessionId,
+    /// The `auth` cookie's value.
+    pub token: String,
+}
+
+impl TestUser {
+    /// A new user named `username`, signed in.
+    pub fn new(username: &str) -> Self {
+        let claims = Claims::issue(UserId::new(), username, SessionId::new());
+        Self::from_claims(claims)
+    }
+
+    /// A user with the given claims (for expired or odd tokens).
+    pub fn from_claims(claims: Claims) -> Self {
+        let signer = TokenSigner::from_pem(DEV_PRIVATE_KEY).expect("the development key parses");
+        Self {
+            id: claims.sub,
+            username: claims.username.clone(),
+            session_id: claims.sid,
+            token: signer.sign(&claims).expect("signing"),
+        }
+    }
+
+    /// The `Cookie` header value.
+    pub fn cookie(&self) -> String {
+        format!("{}={}", crate::auth::AUTH_COOKIE, self.token)
+    }
+}
+
+/// Observes one public event type from the moment it is bound.
+pub struct EventProbe<E> {
+    consumer: lapin::Consumer,
+    _client: AmqpClient,
+    _event: std::marker::PhantomData<E>,
+}
+
+impl<E: Event> EventProbe<E> {
+    async fn bind(client: AmqpClient, topology: Topology) -> Self {
+        let channel = client
+            .channel(Duration::from_secs(10))
+            .await
+            .expect("broker reachable");
+        topology
+            .declare_exchanges(&channel)
+            .await
+            .expect("declaring exchanges");
+        let queue = channel
+            .queue_declare(
+                "".into(),
+                QueueDeclareOptions {
+                    exclusive: true,
+                    auto_delete: true,
+                    ..QueueDeclareOptions::default()
+                },
+                FieldTable::default(),
+            )
+            .await
+            .expect("declaring the probe queue");
+        channel
+            .queue_bind(
+                queue.name().clone(),
+                topology.exchange(E::EXCHANGE).into(),
+                E::ROUTING_KEY.into(),
+                QueueBindOptions::default(),
+                FieldTable::default(),
+            )
+            .await
+            .expect("binding the probe queue");
+        let consumer = channel
+            .basic_consume(
+                queue.name().clone(),
+                "".into(),
+                BasicConsumeOptions::default(),
+                FieldTable::default(),
+            )
+            .await
+            .expect("consuming the probe queue");
+        Self {
+            consumer,
+            _client: client,
+            _event: std::marker::PhantomData,
+        }
+    }
+
+    /// The next event, or a panic after `timeout`.
+    pub async fn next(&mut self, timeout: Duration) -> Envelope<E> {
+        let delivery = tokio::time::timeout(timeout, self.consumer.next())
+            .await
+            .unwrap_or_else(|_| panic!("no {} event within {timeout:?}", E::ROUTING_KEY))
+            .expect("probe consumer ended")
+            .expect("probe delivery");
+        let _ = delivery.acker.ack(BasicAckOptions::default()).await;
+        assert_eq!(
+            delivery.properties.delivery_mode(),
+            &Some(2),
+            "events must be persistent"
+        );
+        assert_eq!(
+            delivery.properties.kind().as_ref().map(|k| k.as_str()),
+            Some(E::ROUTING_KEY),
+            "the AMQP type must equal the routing key"
+        );
+        let envelope = events::decode::<E>(&delivery.data).expect("a well-formed envelope");
+        assert_eq!(
+            delivery
+                .properties
+                .message_id()
+                .as_ref()
+                .map(|m| m.as_str().to_owned()),
+            Some(envelope.id.to_string()),
+            "message_id must equal the envelope id"
+        );
+        envelope
+    }
+
+    /// Asserts that no event arrives within `window`.
+    pub async fn assert_silent(&mut self, window: Duration) {
+        if let Ok(Some(Ok(delivery))) = tokio::time::timeout(window, self.consumer.next()).await {
+            panic!(
+                "unexpected {} event: {}",
+                E::ROUTING_KEY,
+                String::from_utf8_lossy(&delivery.data)
+            );
+        }
+    }
+}
+
+/// Waits until `check` returns `Some`, polling, or panics after `timeout` naming `what`.
+pub async fn eventually<T, F, Fut>(what: &str, timeout: Duration, mut check: F) -> T
+where
+    F: FnMut() -> Fut,
+    Fut: Future<Output = Option<T>>,
+{
+    let deadline = tokio::time::Instant::now() + timeout;
+    loop {
+        if let Some(value) = check().await {
+            return value;
+        }
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "timed out after {timeout:?} waiting for {what}"
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+}

@@ -1,0 +1,10 @@
+//! socket-handler's schema, embedded in the binary and applied at start-up.
+
+use shared::db::Migration;
+
+/// Every migration, oldest first. Never edit one that has shipped: add the next.
+pub const ALL: &[Migration] = &[Migration::new(
+    1,
+    "inbox",
+    include_str!("../migrations/V1__inbox.sql"),
+)];

@@ -1,0 +1,8 @@
+//! users's integration tests, against real Postgres, RabbitMQ and Redis.
+//!
+//! A test that cannot set itself up should fail loudly, and not every helper is used by every
+//! test binary's current tests.
+#![allow(clippy::expect_used, clippy::unwrap_used, dead_code)]
+
+mod health;
+mod helpers;
