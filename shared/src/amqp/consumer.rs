@@ -60,6 +60,19 @@ pub struct ConsumerSpec {
     pub queue: QueueSpec,
     /// Unacknowledged deliveries held at once.
     pub prefetch: u16,
+    /// The first pause before a failed delivery is handed back; it doubles with each attempt.
+    pub retry_backoff: Duration,
+}
+
+impl ConsumerSpec {
+    /// A consumer of `queue` with the service's prefetch and the default backoff.
+    pub fn new(queue: QueueSpec, prefetch: u16) -> Self {
+        Self {
+            queue,
+            prefetch,
+            retry_backoff: Duration::from_millis(200),
+        }
+    }
 }
 
 /// Consumes `E` from `spec.queue` until `shutdown`, one delivery at a time so that per-queue
@@ -99,7 +112,7 @@ pub async fn consume<E, H>(
                 next = consumer.next() => next,
             };
             match next {
-                Some(Ok(delivery)) => process::<E, H>(&spec.queue.name, delivery, &handler).await,
+                Some(Ok(delivery)) => process::<E, H>(&spec, delivery, &handler).await,
                 Some(Err(e)) => {
                     tracing::warn!(queue = %spec.queue.name, error = %e, "consumer interrupted");
                     break;
@@ -129,11 +142,12 @@ async fn subscribe(client: &AmqpClient, spec: &ConsumerSpec) -> lapin::Result<la
         .await
 }
 
-async fn process<E, H>(queue: &str, delivery: Delivery, handler: &Arc<H>)
+async fn process<E, H>(spec: &ConsumerSpec, delivery: Delivery, handler: &Arc<H>)
 where
     E: Event,
     H: Handler<E>,
 {
+    let queue = spec.queue.name.as_str();
     let attempt = delivery_count(&delivery) + 1;
     let envelope = match events::decode::<E>(&delivery.data) {
         Ok(envelope) => envelope,
@@ -169,7 +183,7 @@ where
         Err(HandleError::Transient(e)) => {
             // Back off before handing it back so a failing dependency is not hammered; the broker
             // counts the redelivery and dead-letters the message past the limit.
-            let pause = Duration::from_millis(200 * 2u64.pow(attempt.min(5)));
+            let pause = spec.retry_backoff * 2u32.pow(attempt.min(5) - 1);
             tracing::warn!(error = %format!("{e:#}"), retry_in = ?pause, "event handling failed");
             tokio::time::sleep(pause).await;
             settle(

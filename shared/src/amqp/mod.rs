@@ -19,7 +19,7 @@ mod topology;
 pub use client::AmqpClient;
 pub use consumer::{ConsumerSpec, HandleError, Handler, consume};
 pub use publisher::{Outgoing, PublishError, Publisher};
-pub use topology::{QueueSpec, Topology};
+pub use topology::{DELIVERY_LIMIT, QueueSpec, Topology};
 
 #[cfg(feature = "testing")]
 pub(crate) use topology::{Kind, take_declared};

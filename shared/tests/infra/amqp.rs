@@ -1,0 +1,286 @@
+use std::sync::Arc;
+use std::time::Duration;
+
+use lapin::BasicProperties;
+use lapin::options::{BasicGetOptions, BasicPublishOptions, QueueDeclareOptions};
+use lapin::types::FieldTable;
+use shared::amqp::{AmqpClient, ConsumerSpec, Publisher, consume};
+use shared::events::{Event, Exchange, UserRegistered};
+use shared::testing::{TcpProxy, TestInfra, eventually};
+use tokio_util::sync::CancellationToken;
+
+use crate::support::{Behaviour, Recorder, WAIT, registered};
+
+const SERVICE: &str = "probe";
+
+struct Bus {
+    infra: TestInfra,
+    client: AmqpClient,
+    stop: CancellationToken,
+}
+
+impl Drop for Bus {
+    fn drop(&mut self) {
+        self.stop.cancel();
+    }
+}
+
+impl Bus {
+    async fn new() -> Self {
+        let infra = TestInfra::new("amqp").await;
+        let stop = CancellationToken::new();
+        let client = AmqpClient::start(&infra.amqp_url, "test", infra.topology(), stop.clone());
+        Self {
+            infra,
+            client,
+            stop,
+        }
+    }
+
+    fn spec(&self) -> ConsumerSpec {
+        let queue = self.client.topology().event_queue(
+            SERVICE,
+            UserRegistered::EXCHANGE,
+            UserRegistered::ROUTING_KEY,
+        );
+        ConsumerSpec {
+            retry_backoff: Duration::from_millis(5),
+            ..ConsumerSpec::new(queue, 8)
+        }
+    }
+
+    /// Starts a consumer and waits until its queue exists, so nothing published after is missed.
+    async fn consume_with(&self, client: AmqpClient, recorder: Arc<Recorder>) {
+        tokio::spawn(consume(client, self.spec(), recorder, self.stop.clone()));
+        let name = self.spec().queue.name;
+        eventually("the consumer's queue", WAIT, || async {
+            self.queue_depth(&name).await
+        })
+        .await;
+    }
+
+    async fn queue_depth(&self, name: &str) -> Option<u32> {
+        let channel = self.client.channel(WAIT).await.ok()?;
+        let queue = channel
+            .queue_declare(
+                name.into(),
+                QueueDeclareOptions {
+                    passive: true,
+                    ..Default::default()
+                },
+                FieldTable::default(),
+            )
+            .await
+            .ok()?;
+        Some(queue.message_count())
+    }
+
+    async fn dead_letters(&self) -> Vec<Vec<u8>> {
+        let channel = self.client.channel(WAIT).await.unwrap();
+        let mut letters = Vec::new();
+        while let Some(message) = channel
+            .basic_get(
+                self.client.topology().dead_letter_queue(SERVICE).into(),
+                BasicGetOptions { no_ack: true },
+            )
+            .await
+            .unwrap()
+        {
+            letters.push(message.delivery.data.clone());
+        }
+        letters
+    }
+}
+
+#[tokio::test]
+async fn a_published_event_is_handled_once_and_acknowledged() {
+    let bus = Bus::new().await;
+    let recorder = Recorder::with(Behaviour::Succeed);
+    bus.consume_with(bus.client.clone(), recorder.clone()).await;
+    let mut probe = bus.infra.probe::<UserRegistered>().await;
+
+    let event = registered("alice");
+    Publisher::new(bus.client.clone())
+        .publish(&event, WAIT)
+        .await
+        .unwrap();
+
+    assert_eq!(
+        probe.next(WAIT).await.id,
+        event.id,
+        "public consumers see the event"
+    );
+    eventually("the event to be handled", WAIT, || async {
+        (recorder.count() == 1).then_some(())
+    })
+    .await;
+    let name = bus.spec().queue.name;
+    eventually("the queue to be empty", WAIT, || async {
+        (bus.queue_depth(&name).await == Some(0)).then_some(())
+    })
+    .await;
+    assert_eq!(recorder.seen.lock().unwrap()[0], event);
+}
+
+#[tokio::test]
+async fn a_handler_that_keeps_failing_is_retried_a_bounded_number_of_times_then_dead_lettered() {
+    let bus = Bus::new().await;
+    let recorder = Recorder::with(Behaviour::FailTransiently);
+    bus.consume_with(bus.client.clone(), recorder.clone()).await;
+
+    let event = registered("bob");
+    Publisher::new(bus.client.clone())
+        .publish(&event, WAIT)
+        .await
+        .unwrap();
+
+    let letters = eventually("the dead letter", WAIT, || async {
+        let letters = bus.dead_letters().await;
+        (!letters.is_empty()).then_some(letters)
+    })
+    .await;
+    let dead: serde_json::Value = serde_json::from_slice(&letters[0]).unwrap();
+    assert_eq!(dead["id"], event.id.to_string());
+    let attempts = recorder.count();
+    assert!(
+        (2..=shared::amqp::DELIVERY_LIMIT as usize + 1).contains(&attempts),
+        "retried a bounded number of times, got {attempts}"
+    );
+}
+
+#[tokio::test]
+async fn a_permanent_failure_and_a_panic_are_dead_lettered_without_stopping_the_consumer() {
+    let bus = Bus::new().await;
+    let recorder = Recorder::with(Behaviour::FailPermanently);
+    bus.consume_with(bus.client.clone(), recorder.clone()).await;
+    let publisher = Publisher::new(bus.client.clone());
+
+    publisher
+        .publish(&registered("permanent"), WAIT)
+        .await
+        .unwrap();
+    eventually("the permanent failure", WAIT, || async {
+        (bus.dead_letters().await.len() == 1).then_some(())
+    })
+    .await;
+    assert_eq!(recorder.count(), 1, "a permanent failure is not retried");
+
+    *recorder.behaviour.lock().unwrap() = Behaviour::Panic;
+    publisher
+        .publish(&registered("panics"), WAIT)
+        .await
+        .unwrap();
+    eventually("the panicking event's dead letter", WAIT, || async {
+        (bus.dead_letters().await.len() == 1).then_some(())
+    })
+    .await;
+
+    *recorder.behaviour.lock().unwrap() = Behaviour::Succeed;
+    publisher.publish(&registered("after"), WAIT).await.unwrap();
+    eventually("the consumer to go on", WAIT, || async {
+        recorder
+            .usernames()
+            .contains(&"after".to_owned())
+            .then_some(())
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn an_undecodable_message_is_dead_lettered_and_the_next_one_handled() {
+    let bus = Bus::new().await;
+    let recorder = Recorder::with(Behaviour::Succeed);
+    bus.consume_with(bus.client.clone(), recorder.clone()).await;
+
+    let channel = bus.client.channel(WAIT).await.unwrap();
+    for poison in [
+        &b"not json"[..],
+        br#"{"id":"x","type":"user.registered"}"#,
+        b"\xff\xfe",
+    ] {
+        channel
+            .basic_publish(
+                bus.client.topology().exchange(Exchange::UserEvents).into(),
+                UserRegistered::ROUTING_KEY.into(),
+                BasicPublishOptions::default(),
+                poison,
+                BasicProperties::default().with_delivery_mode(2),
+            )
+            .await
+            .unwrap()
+            .await
+            .unwrap();
+    }
+    Publisher::new(bus.client.clone())
+        .publish(&registered("healthy"), WAIT)
+        .await
+        .unwrap();
+
+    eventually("the healthy event", WAIT, || async {
+        (recorder.count() == 1).then_some(())
+    })
+    .await;
+    let total = std::sync::atomic::AtomicUsize::new(0);
+    eventually("three dead letters", WAIT, || async {
+        let drained = bus.dead_letters().await.len();
+        let seen = total.fetch_add(drained, std::sync::atomic::Ordering::SeqCst) + drained;
+        (seen == 3).then_some(())
+    })
+    .await;
+    assert_eq!(recorder.usernames(), vec!["healthy".to_owned()]);
+}
+
+#[tokio::test]
+async fn publishing_and_consuming_resume_after_the_broker_connection_is_lost() {
+    let bus = Bus::new().await;
+    let target = "127.0.0.1:5672";
+    let amqp_target = amqp_host_port(&bus.infra.amqp_url).unwrap_or_else(|| target.to_owned());
+    let proxy = TcpProxy::start(&amqp_target).await;
+    let flaky = AmqpClient::start(
+        &proxy.rewrite(&bus.infra.amqp_url, &amqp_target),
+        "flaky",
+        bus.infra.topology(),
+        bus.stop.clone(),
+    );
+    let recorder = Recorder::with(Behaviour::Succeed);
+    bus.consume_with(flaky.clone(), recorder.clone()).await;
+    let publisher = Publisher::new(flaky.clone());
+
+    publisher
+        .publish(&registered("before"), WAIT)
+        .await
+        .unwrap();
+    eventually("the first event", WAIT, || async {
+        (recorder.count() == 1).then_some(())
+    })
+    .await;
+
+    proxy.cut();
+    eventually("the outage to be noticed", WAIT, || async {
+        (!flaky.is_connected()).then_some(())
+    })
+    .await;
+    let during = tokio::spawn({
+        let publisher = publisher.clone();
+        async move { publisher.publish(&registered("during"), WAIT).await }
+    });
+    proxy.restore();
+    during
+        .await
+        .unwrap()
+        .expect("a publish made during the outage completes once it is over");
+    publisher.publish(&registered("after"), WAIT).await.unwrap();
+
+    eventually("every event after recovery", WAIT, || async {
+        let names = recorder.usernames();
+        (names.contains(&"during".to_owned()) && names.contains(&"after".to_owned())).then_some(())
+    })
+    .await;
+}
+
+/// `amqp://user:pass@host:port/vhost` → `host:port`.
+pub fn amqp_host_port(url: &str) -> Option<String> {
+    let rest = url.split_once("://")?.1;
+    let rest = rest.rsplit_once('@').map_or(rest, |(_, r)| r);
+    Some(rest.split('/').next()?.to_owned())
+}

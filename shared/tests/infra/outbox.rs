@@ -1,0 +1,157 @@
+use std::time::Duration;
+
+use shared::amqp::{AmqpClient, Publisher};
+use shared::db::{self, Migration};
+use shared::events::UserRegistered;
+use shared::outbox::{self, OutboxRelay};
+use shared::testing::{TcpProxy, TestInfra, eventually};
+use tokio_util::sync::CancellationToken;
+
+use crate::amqp::amqp_host_port;
+use crate::support::{WAIT, registered};
+
+const SCHEMA: &[Migration] = &[Migration::new(1, "outbox", outbox::SCHEMA_SQL)];
+
+struct Relayed {
+    infra: TestInfra,
+    pool: deadpool_postgres::Pool,
+    stop: CancellationToken,
+}
+
+impl Drop for Relayed {
+    fn drop(&mut self) {
+        self.stop.cancel();
+    }
+}
+
+async fn setup() -> Relayed {
+    let infra = TestInfra::new("outbox").await;
+    let pool = db::pool(&infra.database_url, 4).unwrap();
+    db::migrate(&pool, SCHEMA, WAIT).await.unwrap();
+    Relayed {
+        infra,
+        pool,
+        stop: CancellationToken::new(),
+    }
+}
+
+impl Relayed {
+    fn start_relay(&self, amqp_url: &str) {
+        let client = AmqpClient::start(amqp_url, "relay", self.infra.topology(), self.stop.clone());
+        let relay = OutboxRelay::new(
+            self.pool.clone(),
+            &self.infra.database_url,
+            Publisher::new(client),
+        );
+        tokio::spawn(relay.run(self.stop.clone()));
+    }
+
+    async fn enqueue(&self, names: &[String]) -> Vec<shared::events::Envelope<UserRegistered>> {
+        let mut client = self.pool.get().await.unwrap();
+        let transaction = client.transaction().await.unwrap();
+        let mut envelopes = Vec::new();
+        for name in names {
+            let envelope = registered(name);
+            outbox::enqueue(&transaction, &envelope).await.unwrap();
+            envelopes.push(envelope);
+        }
+        transaction.commit().await.unwrap();
+        envelopes
+    }
+
+    async fn pending(&self) -> i64 {
+        let client = self.pool.get().await.unwrap();
+        client
+            .query_one("SELECT count(*) FROM outbox", &[])
+            .await
+            .unwrap()
+            .get(0)
+    }
+}
+
+fn names(prefix: &str, n: usize) -> Vec<String> {
+    (0..n).map(|i| format!("{prefix}{i:04}")).collect()
+}
+
+#[tokio::test]
+async fn committed_events_are_published_in_order_and_then_removed() {
+    let relayed = setup().await;
+    let mut probe = relayed.infra.probe::<UserRegistered>().await;
+    relayed.start_relay(&relayed.infra.amqp_url);
+
+    let sent = relayed.enqueue(&names("user", 300)).await;
+    for expected in &sent {
+        assert_eq!(
+            probe.next(WAIT).await.id,
+            expected.id,
+            "in commit order, each once"
+        );
+    }
+    eventually("the outbox to drain", WAIT, || async {
+        (relayed.pending().await == 0).then_some(())
+    })
+    .await;
+    probe.assert_silent(Duration::from_millis(300)).await;
+}
+
+#[tokio::test]
+async fn a_rolled_back_transaction_publishes_nothing() {
+    let relayed = setup().await;
+    let mut probe = relayed.infra.probe::<UserRegistered>().await;
+    relayed.start_relay(&relayed.infra.amqp_url);
+    {
+        let mut client = relayed.pool.get().await.unwrap();
+        let transaction = client.transaction().await.unwrap();
+        outbox::enqueue(&transaction, &registered("ghost"))
+            .await
+            .unwrap();
+        transaction.rollback().await.unwrap();
+    }
+    let real = relayed.enqueue(&names("real", 1)).await;
+    assert_eq!(probe.next(WAIT).await.id, real[0].id);
+    probe.assert_silent(Duration::from_millis(300)).await;
+}
+
+#[tokio::test]
+async fn events_written_while_the_broker_is_unreachable_are_published_once_it_is_back() {
+    let relayed = setup().await;
+    let target = amqp_host_port(&relayed.infra.amqp_url).unwrap();
+    let proxy = TcpProxy::start(&target).await;
+    let mut probe = relayed.infra.probe::<UserRegistered>().await;
+    proxy.cut();
+    relayed.start_relay(&proxy.rewrite(&relayed.infra.amqp_url, &target));
+
+    let sent = relayed.enqueue(&names("offline", 20)).await;
+    probe.assert_silent(Duration::from_millis(500)).await;
+    assert_eq!(
+        relayed.pending().await,
+        20,
+        "kept in the outbox while the broker is away"
+    );
+
+    proxy.restore();
+    for expected in &sent {
+        assert_eq!(probe.next(WAIT).await.id, expected.id);
+    }
+    eventually("the outbox to drain", WAIT, || async {
+        (relayed.pending().await == 0).then_some(())
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn two_relays_on_one_database_publish_each_event_once_in_order() {
+    let relayed = setup().await;
+    let mut probe = relayed.infra.probe::<UserRegistered>().await;
+    relayed.start_relay(&relayed.infra.amqp_url);
+    relayed.start_relay(&relayed.infra.amqp_url);
+
+    let mut sent = Vec::new();
+    for batch in 0..10 {
+        sent.extend(relayed.enqueue(&names(&format!("b{batch}-"), 20)).await);
+    }
+    for expected in &sent {
+        assert_eq!(probe.next(WAIT).await.id, expected.id);
+    }
+    probe.assert_silent(Duration::from_millis(300)).await;
+}
