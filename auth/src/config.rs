@@ -1,15 +1,81 @@
-//! auth's settings: the common ones (see `shared::config`); its own join them here.
+//! auth's settings: the common ones (see `shared::config`) and its own.
 
-use shared::config::{CommonConfig, ConfigError};
+use std::net::IpAddr;
+use std::time::Duration;
+
+use shared::config::{self, CommonConfig, ConfigError};
 
 /// The port auth listens on unless `PORT` says otherwise.
 pub const DEFAULT_PORT: u16 = 8081;
 
+const DEV_PRIVATE_KEY: &str = include_str!("../../shared/keys/dev-jwt-private.pem");
+
 /// Everything auth is configured with.
 #[derive(Clone, Debug)]
 pub struct Config {
-    /// Database, broker, Redis, listening address, origins, keys.
+    /// Database, broker, Redis, listening address, origins, public key.
     pub common: CommonConfig,
+    /// Ed25519 private key (PEM) that signs access tokens. Only auth has it.
+    pub jwt_private_key_pem: String,
+    /// bcrypt work factor: at least 10 in production; tests use the minimum, 4.
+    pub bcrypt_cost: u32,
+    /// Password length bounds in bytes. 72 is bcrypt's limit and the highest allowed.
+    pub password_min_bytes: usize,
+    /// See `password_min_bytes`.
+    pub password_max_bytes: usize,
+    /// How long a session lasts without being refreshed.
+    pub refresh_ttl: Duration,
+    /// Sign-in throttling.
+    pub throttle: ThrottleConfig,
+    /// Peers allowed to state the client's address in `X-Real-IP` (the gateway). `*` trusts
+    /// every peer, for deployments where only the gateway can reach auth.
+    pub trusted_proxies: TrustedProxies,
+}
+
+/// Limits on failed sign-ins, counted in Redis over a sliding window.
+#[derive(Clone, Copy, Debug)]
+pub struct ThrottleConfig {
+    /// Failures for one account (or one unknown identifier) before 429.
+    pub per_account: u64,
+    /// Failures from one client address before 429.
+    pub per_address: u64,
+    /// How long failures are remembered.
+    pub window: Duration,
+}
+
+/// Which peers may state a client's address.
+#[derive(Clone, Debug)]
+pub enum TrustedProxies {
+    /// Any peer (only the gateway can reach the service).
+    All,
+    /// These addresses.
+    Only(Vec<IpAddr>),
+}
+
+impl TrustedProxies {
+    /// Whether `peer` is one of them.
+    pub fn trusts(&self, peer: IpAddr) -> bool {
+        match self {
+            Self::All => true,
+            Self::Only(list) => list.contains(&peer),
+        }
+    }
+}
+
+impl std::str::FromStr for TrustedProxies {
+    type Err = std::net::AddrParseError;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        if s.trim() == "*" {
+            return Ok(Self::All);
+        }
+        s.split(',')
+            .map(str::trim)
+            .filter(|p| !p.is_empty())
+            .map(str::parse)
+            .collect::<Result<_, _>>()
+            .map(Self::Only)
+    }
 }
 
 impl Config {
@@ -17,6 +83,23 @@ impl Config {
     pub fn from_env() -> Result<Self, ConfigError> {
         Ok(Self {
             common: CommonConfig::from_env("auth", DEFAULT_PORT)?,
+            jwt_private_key_pem: config::pem("JWT_PRIVATE_KEY", DEV_PRIVATE_KEY)?,
+            bcrypt_cost: config::var("BCRYPT_COST", 12)?,
+            password_min_bytes: config::var("PASSWORD_MIN_BYTES", 8)?,
+            password_max_bytes: config::var::<usize>("PASSWORD_MAX_BYTES", 72)?.min(72),
+            refresh_ttl: Duration::from_secs(config::var("REFRESH_TTL_DAYS", 30u64)? * 86_400),
+            throttle: ThrottleConfig {
+                per_account: config::var("SIGNIN_FAILURES_PER_ACCOUNT", 5)?,
+                per_address: config::var("SIGNIN_FAILURES_PER_ADDRESS", 30)?,
+                window: Duration::from_secs(config::var("SIGNIN_FAILURE_WINDOW_SECS", 900)?),
+            },
+            trusted_proxies: config::var(
+                "TRUSTED_PROXIES",
+                TrustedProxies::Only(vec![
+                    [127, 0, 0, 1].into(),
+                    std::net::Ipv6Addr::LOCALHOST.into(),
+                ]),
+            )?,
         })
     }
 }

@@ -3,4 +3,11 @@
 use shared::db::Migration;
 
 /// Every migration, oldest first. Never edit one that has shipped: add the next.
-pub const ALL: &[Migration] = &[Migration::new(1, "outbox", shared::outbox::SCHEMA_SQL)];
+pub const ALL: &[Migration] = &[
+    Migration::new(1, "outbox", shared::outbox::SCHEMA_SQL),
+    Migration::new(
+        2,
+        "accounts and sessions",
+        include_str!("../migrations/V2__accounts_and_sessions.sql"),
+    ),
+];

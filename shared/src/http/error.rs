@@ -219,26 +219,42 @@ impl ResponseError for ApiError {
     }
 }
 
+impl ApiError {
+    /// A pool error: Postgres is down or saturated, a 503.
+    pub fn from_pool(e: &deadpool_postgres::PoolError) -> Self {
+        Self::unavailable(e)
+    }
+
+    /// A closed connection is an outage (503); any other database error is a bug (500).
+    pub fn from_postgres(e: &tokio_postgres::Error) -> Self {
+        if e.is_closed() || e.code().is_none() {
+            Self::unavailable(e)
+        } else {
+            Self::internal(&anyhow::anyhow!("{e}: {:?}", e.as_db_error()))
+        }
+    }
+
+    /// Redis is down: a 503.
+    pub fn from_redis(e: &redis::RedisError) -> Self {
+        Self::unavailable(e)
+    }
+}
+
 impl From<deadpool_postgres::PoolError> for ApiError {
     fn from(e: deadpool_postgres::PoolError) -> Self {
-        Self::unavailable(&e)
+        Self::from_pool(&e)
     }
 }
 
 impl From<tokio_postgres::Error> for ApiError {
-    /// A closed connection is an outage; any other database error is a bug.
     fn from(e: tokio_postgres::Error) -> Self {
-        if e.is_closed() || e.code().is_none() {
-            Self::unavailable(&e)
-        } else {
-            Self::internal(&anyhow::Error::new(e))
-        }
+        Self::from_postgres(&e)
     }
 }
 
 impl From<redis::RedisError> for ApiError {
     fn from(e: redis::RedisError) -> Self {
-        Self::unavailable(&e)
+        Self::from_redis(&e)
     }
 }
 

@@ -1,0 +1,119 @@
+use serde::Deserialize;
+use shared::http::FieldErrors;
+
+/// The sign-in body as sent: `{email, password}` or `{username, password}`.
+#[derive(Default, Deserialize)]
+pub struct SignInRequest {
+    /// Either this…
+    #[serde(default)]
+    pub email: Option<String>,
+    /// …or this.
+    #[serde(default)]
+    pub username: Option<String>,
+    /// The password.
+    #[serde(default)]
+    pub password: Option<String>,
+}
+
+/// Which account a sign-in names.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Identifier {
+    /// By email (compared without case).
+    Email(String),
+    /// By username (compared without case).
+    Username(String),
+}
+
+impl Identifier {
+    /// The key failed attempts are counted under: the same whether or not the account exists.
+    pub fn throttle_key(&self) -> String {
+        match self {
+            Self::Email(e) => format!("email:{}", e.to_lowercase()),
+            Self::Username(u) => format!("username:{}", u.to_lowercase()),
+        }
+    }
+}
+
+/// A well-formed sign-in attempt. The password is not checked against any rule here: a wrong
+/// one is simply wrong credentials.
+pub struct SignInForm {
+    /// Who.
+    pub identifier: Identifier,
+    /// The attempt.
+    pub password: String,
+}
+
+impl SignInRequest {
+    /// Needs exactly one of email and username, and a password.
+    pub fn parse(self) -> Result<SignInForm, FieldErrors> {
+        let mut errors = FieldErrors::new();
+        let identifier = match (non_empty(self.email), non_empty(self.username)) {
+            (Some(email), None) => Some(Identifier::Email(email)),
+            (None, Some(username)) => Some(Identifier::Username(username)),
+            (Some(_), Some(_)) => {
+                errors.insert(
+                    "username".into(),
+                    "Send an email or a username, not both.".into(),
+                );
+                None
+            }
+            (None, None) => {
+                errors.insert("email".into(), "Enter your email or username.".into());
+                None
+            }
+        };
+        let password = self.password.filter(|p| !p.is_empty());
+        if password.is_none() {
+            errors.insert("password".into(), "Enter your password.".into());
+        }
+        match (identifier, password) {
+            (Some(identifier), Some(password)) if errors.is_empty() => Ok(SignInForm {
+                identifier,
+                password,
+            }),
+            _ => Err(errors),
+        }
+    }
+}
+
+fn non_empty(value: Option<String>) -> Option<String> {
+    value.map(|v| v.trim().to_owned()).filter(|v| !v.is_empty())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_email_or_a_username_names_the_account() {
+        let by_email = SignInRequest {
+            email: Some(" A@B.co ".into()),
+            password: Some("pw".into()),
+            ..Default::default()
+        };
+        assert_eq!(
+            by_email.parse().ok().unwrap().identifier,
+            Identifier::Email("A@B.co".into())
+        );
+        let by_name = SignInRequest {
+            username: Some("Alice".into()),
+            password: Some("pw".into()),
+            ..Default::default()
+        };
+        assert_eq!(
+            by_name.parse().ok().unwrap().identifier.throttle_key(),
+            "username:alice"
+        );
+    }
+
+    #[test]
+    fn neither_or_both_is_a_field_error() {
+        assert!(SignInRequest::default().parse().is_err());
+        let both = SignInRequest {
+            email: Some("a@b.co".into()),
+            username: Some("alice".into()),
+            password: Some("pw".into()),
+        };
+        assert!(both.parse().is_err());
+    }
+}
