@@ -1,6 +1,7 @@
-//! notifications's settings: the common ones (see `shared::config`); its own join them here.
+//! notifications' settings: the common ones (see `shared::config`) and its own.
 
 use shared::config::{CommonConfig, ConfigError};
+use shared::socket::{PresenceTiming, SocketLimits};
 
 /// The port notifications listens on unless `PORT` says otherwise.
 pub const DEFAULT_PORT: u16 = 8085;
@@ -10,6 +11,10 @@ pub const DEFAULT_PORT: u16 = 8085;
 pub struct Config {
     /// Database, broker, Redis, listening address, origins, keys.
     pub common: CommonConfig,
+    /// Frame size, heartbeats, send queue (the contract's values; tests shorten the timings).
+    pub socket_limits: SocketLimits,
+    /// How presence is kept alive and expired.
+    pub presence: PresenceTiming,
 }
 
 impl Config {
@@ -17,6 +22,8 @@ impl Config {
     pub fn from_env() -> Result<Self, ConfigError> {
         Ok(Self {
             common: CommonConfig::from_env("notifications", DEFAULT_PORT)?,
+            socket_limits: SocketLimits::default(),
+            presence: PresenceTiming::default(),
         })
     }
 }

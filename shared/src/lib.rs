@@ -10,6 +10,7 @@
 //! - [`auth`]: verifying the `auth` cookie's token, session revocation, the signed-in user
 //!   extractor.
 //! - [`http`]: the contract's error body, origin checks, health and readiness routes.
+//! - [`socket`]: WebSocket plumbing and presence, for the two services that hold sockets.
 //! - [`service`]: start-up and the HTTP server every service runs the same way.
 //! - [`config`], [`telemetry`], [`shutdown`]: process plumbing every service needs.
 //! - `testing` (feature `testing`): the integration-test harness against the real servers.
@@ -25,6 +26,7 @@ pub mod ids;
 pub mod outbox;
 pub mod service;
 pub mod shutdown;
+pub mod socket;
 pub mod telemetry;
 #[cfg(feature = "testing")]
 pub mod testing;

@@ -1,8 +1,11 @@
-//! notifications's integration tests, against real Postgres, RabbitMQ and Redis.
+//! notifications' integration tests, against real Postgres, RabbitMQ and Redis.
 //!
 //! A test that cannot set itself up should fail loudly, and not every helper is used by every
-//! test binary's current tests.
+//! test.
 #![allow(clippy::expect_used, clippy::unwrap_used, dead_code)]
 
+mod fanout;
 mod health;
 mod helpers;
+mod presence;
+mod socket;

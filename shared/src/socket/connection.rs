@@ -1,0 +1,249 @@
+//! One WebSocket connection's life, from registration to close.
+
+use std::future::Future;
+use std::sync::Arc;
+use std::time::Duration;
+
+use actix_ws::{AggregatedMessage, CloseCode, CloseReason, ProtocolError};
+use bytestring::ByteString;
+use futures_util::StreamExt;
+use serde::Serialize;
+use tokio::time::Instant;
+use tokio_util::sync::CancellationToken;
+use tracing::Instrument;
+
+use super::close_code;
+use super::hub::{ConnectionHub, ConnectionId, Outbound, Registration};
+use super::presence::Presence;
+use crate::auth::CurrentUser;
+use crate::http::ErrorCode;
+
+/// The limits of the contract, configurable for tests.
+#[derive(Clone, Copy, Debug)]
+pub struct SocketLimits {
+    /// A larger frame (or message, once continuations are joined) closes the socket with 1009.
+    pub max_frame_bytes: usize,
+    /// The server pings this often.
+    pub ping_interval: Duration,
+    /// A client heard nothing from for this long is dropped.
+    pub idle_timeout: Duration,
+    /// Frames that may wait for a slow client before it is disconnected.
+    pub send_queue: usize,
+}
+
+impl Default for SocketLimits {
+    fn default() -> Self {
+        Self {
+            max_frame_bytes: 64 * 1024,
+            ping_interval: Duration::from_secs(20),
+            idle_timeout: Duration::from_secs(60),
+            send_queue: 256,
+        }
+    }
+}
+
+/// What a frame handler knows about the connection it serves.
+pub struct ConnectionContext {
+    /// Who is connected (from the verified cookie).
+    pub user: CurrentUser,
+    /// This connection, on this node.
+    pub id: ConnectionId,
+    hub: ConnectionHub,
+}
+
+impl ConnectionContext {
+    /// Queues a frame for this connection only.
+    pub fn reply(&self, frame: ByteString) -> bool {
+        self.hub.send_to_connection(self.user.id, self.id, frame)
+    }
+
+    /// Queues a JSON frame for this connection only.
+    pub fn reply_json<T: Serialize>(&self, frame: &T) -> bool {
+        match serde_json::to_string(frame) {
+            Ok(text) => self.reply(text.into()),
+            Err(e) => {
+                tracing::error!(error = %e, "cannot serialise a frame");
+                false
+            }
+        }
+    }
+
+    /// Queues the contract's `error` frame.
+    pub fn reply_error(&self, code: ErrorCode, message: &str, client_msg_id: Option<&str>) -> bool {
+        self.reply_json(&ErrorFrame {
+            kind: "error",
+            code,
+            message,
+            client_msg_id,
+        })
+    }
+
+    /// The hub, to reach the user's other connections.
+    pub fn hub(&self) -> &ConnectionHub {
+        &self.hub
+    }
+}
+
+/// `{type: "error", code, message, clientMsgId?}`.
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct ErrorFrame<'a> {
+    #[serde(rename = "type")]
+    kind: &'static str,
+    code: ErrorCode,
+    message: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    client_msg_id: Option<&'a str>,
+}
+
+/// A service's protocol on top of the plumbing. Its futures run on the connection's own task
+/// (actix's socket stream is not `Send`), so they need not be `Send`.
+pub trait FrameHandler: 'static {
+    /// A connection opened; `first_on_node` if it is the user's first on this node.
+    fn on_open(&self, ctx: &ConnectionContext, first_on_node: bool) -> impl Future<Output = ()>;
+    /// A text frame arrived (at most `max_frame_bytes`). Answer through `ctx`.
+    fn on_text(&self, ctx: &ConnectionContext, text: ByteString) -> impl Future<Output = ()>;
+    /// The connection closed; `last_on_node` if the user has no other on this node.
+    fn on_close(&self, ctx: &ConnectionContext, last_on_node: bool) -> impl Future<Output = ()>;
+}
+
+/// Everything a connection needs from its service; shared by every worker thread.
+#[derive(Clone)]
+pub struct SocketServices {
+    /// This node's connections.
+    pub hub: ConnectionHub,
+    /// Who is online.
+    pub presence: Presence,
+    /// Limits.
+    pub limits: SocketLimits,
+    /// Cancelled when the service stops.
+    pub shutdown: CancellationToken,
+}
+
+enum Ending {
+    Closed(u16, &'static str),
+    ClientLeft,
+    Kicked,
+}
+
+/// Serves one upgraded connection until it ends, then unregisters it everywhere.
+pub async fn serve<H: FrameHandler>(
+    user: CurrentUser,
+    session: actix_ws::Session,
+    stream: actix_ws::MessageStream,
+    services: Arc<SocketServices>,
+    handler: H,
+) {
+    let registration = services
+        .hub
+        .register(user.id, &user.username, user.session_id);
+    let span = tracing::info_span!("socket", user = %user.id, connection = registration.id);
+    let ctx = ConnectionContext {
+        user,
+        id: registration.id,
+        hub: services.hub.clone(),
+    };
+    run(ctx, registration, session, stream, services, handler)
+        .instrument(span)
+        .await;
+}
+
+async fn run<H: FrameHandler>(
+    ctx: ConnectionContext,
+    mut registration: Registration,
+    mut session: actix_ws::Session,
+    stream: actix_ws::MessageStream,
+    services: Arc<SocketServices>,
+    handler: H,
+) {
+    let limits = services.limits;
+    services.presence.connected(&ctx.user, ctx.id).await;
+    handler.on_open(&ctx, registration.first_on_node).await;
+
+    let mut stream = stream
+        .max_frame_size(limits.max_frame_bytes)
+        .aggregate_continuations()
+        .max_continuation_size(limits.max_frame_bytes);
+    let expires_at = session_expiry(ctx.user.expires_at);
+    let mut ping =
+        tokio::time::interval_at(Instant::now() + limits.ping_interval, limits.ping_interval);
+    let mut last_heard = Instant::now();
+
+    let ending = loop {
+        tokio::select! {
+            biased;
+            () = services.shutdown.cancelled() => break Ending::Closed(close_code::GOING_AWAY, "server restarting"),
+            () = registration.kick.cancelled() => break Ending::Kicked,
+            () = tokio::time::sleep_until(expires_at) => break Ending::Closed(close_code::SESSION_ENDED, "session expired"),
+            outbound = registration.queue.recv() => match outbound {
+                Some(Outbound::Text(text)) => {
+                    let sent = tokio::select! {
+                        sent = session.text(text) => sent.is_ok(),
+                        () = registration.kick.cancelled() => break Ending::Kicked,
+                    };
+                    if !sent {
+                        break Ending::ClientLeft;
+                    }
+                }
+                Some(Outbound::Close(code, reason)) => break Ending::Closed(code, reason),
+                None => break Ending::ClientLeft,
+            },
+            _ = ping.tick() => {
+                if last_heard.elapsed() > limits.idle_timeout {
+                    break Ending::Closed(close_code::TRY_AGAIN_LATER, "no answer to pings");
+                }
+                if session.ping(b"").await.is_err() {
+                    break Ending::ClientLeft;
+                }
+            }
+            frame = stream.next() => {
+                last_heard = Instant::now();
+                match frame {
+                    Some(Ok(AggregatedMessage::Text(text))) => handler.on_text(&ctx, text).await,
+                    Some(Ok(AggregatedMessage::Binary(_))) => {
+                        ctx.reply_error(ErrorCode::InvalidJson, "Send text frames of JSON.", None);
+                    }
+                    Some(Ok(AggregatedMessage::Ping(bytes))) => {
+                        if session.pong(&bytes).await.is_err() {
+                            break Ending::ClientLeft;
+                        }
+                    }
+                    Some(Ok(AggregatedMessage::Pong(_))) => {}
+                    Some(Ok(AggregatedMessage::Close(_))) | None => break Ending::ClientLeft,
+                    Some(Err(ProtocolError::Overflow)) => break Ending::Closed(close_code::TOO_BIG, "frame too large"),
+                    Some(Err(e)) => {
+                        tracing::debug!(error = %e, "protocol error");
+                        break Ending::Closed(close_code::PROTOCOL_ERROR, "protocol error");
+                    }
+                }
+            }
+        }
+    };
+
+    let last_on_node = services.hub.unregister(ctx.user.id, ctx.id);
+    handler.on_close(&ctx, last_on_node).await;
+    services.presence.disconnected(&ctx.user, ctx.id).await;
+    let (code, reason, patience) = match ending {
+        Ending::Closed(code, reason) => (code, reason, Duration::from_secs(1)),
+        // A client that does not read cannot complete the closing handshake; barely wait.
+        Ending::Kicked => (
+            close_code::TRY_AGAIN_LATER,
+            "too slow",
+            Duration::from_millis(100),
+        ),
+        Ending::ClientLeft => return,
+    };
+    tracing::debug!(code, reason, "closing socket");
+    let close = session.close(Some(CloseReason {
+        code: CloseCode::from(code),
+        description: Some(reason.to_owned()),
+    }));
+    let _ = tokio::time::timeout(patience, close).await;
+}
+
+/// When a socket opened with a token expiring at `exp` must close (4001): the client refreshes
+/// its session and reconnects.
+fn session_expiry(exp: i64) -> Instant {
+    let remaining = exp - chrono::Utc::now().timestamp();
+    Instant::now() + Duration::from_secs(remaining.max(0) as u64)
+}

@@ -1,0 +1,272 @@
+//! This node's open sockets.
+
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+
+use bytestring::ByteString;
+use tokio::sync::mpsc;
+use tokio_util::sync::CancellationToken;
+
+use crate::ids::{SessionId, UserId};
+
+/// One connection on this node.
+pub type ConnectionId = u64;
+
+/// What the hub asks a connection to do.
+#[derive(Clone, Debug)]
+pub enum Outbound {
+    /// Send this text frame.
+    Text(ByteString),
+    /// Close with this code and reason.
+    Close(u16, &'static str),
+}
+
+struct Entry {
+    id: ConnectionId,
+    session: SessionId,
+    username: Arc<str>,
+    queue: mpsc::Sender<Outbound>,
+    kick: CancellationToken,
+}
+
+#[derive(Default)]
+struct Inner {
+    by_user: HashMap<UserId, Vec<Entry>>,
+}
+
+/// This node's connections, by user. Cheap to clone. Sending never waits: a connection whose
+/// queue is full is kicked instead, because a client that cannot keep up must not hold up the
+/// sender (and through it everybody else).
+#[derive(Clone)]
+pub struct ConnectionHub {
+    inner: Arc<Mutex<Inner>>,
+    next_id: Arc<AtomicU64>,
+    queue_capacity: usize,
+}
+
+/// A registered connection's end of the hub.
+pub struct Registration {
+    /// Its id on this node.
+    pub id: ConnectionId,
+    /// Frames for it, in order.
+    pub queue: mpsc::Receiver<Outbound>,
+    /// Cancelled when the hub gives up on it (its queue overflowed).
+    pub kick: CancellationToken,
+    /// Whether it is the user's first connection on this node.
+    pub first_on_node: bool,
+}
+
+impl ConnectionHub {
+    /// A hub whose connections may each have `queue_capacity` frames waiting.
+    pub fn new(queue_capacity: usize) -> Self {
+        Self {
+            inner: Arc::default(),
+            next_id: Arc::new(AtomicU64::new(1)),
+            queue_capacity: queue_capacity.max(1),
+        }
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, Inner> {
+        // A panic while holding this lock cannot leave the map inconsistent (every update is a
+        // single insert or remove), so a poisoned lock is still usable.
+        self.inner
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    /// Adds a connection of `user` in `session`.
+    pub fn register(&self, user: UserId, username: &str, session: SessionId) -> Registration {
+        let (queue, receiver) = mpsc::channel(self.queue_capacity);
+        let id = self.next_id.fetch_add(1, Ordering::Relaxed);
+        let kick = CancellationToken::new();
+        let mut inner = self.lock();
+        let entries = inner.by_user.entry(user).or_default();
+        let first_on_node = entries.is_empty();
+        entries.push(Entry {
+            id,
+            session,
+            username: username.into(),
+            queue,
+            kick: kick.clone(),
+        });
+        Registration {
+            id,
+            queue: receiver,
+            kick,
+            first_on_node,
+        }
+    }
+
+    /// Removes a connection; true if it was the user's last on this node.
+    pub fn unregister(&self, user: UserId, id: ConnectionId) -> bool {
+        let mut inner = self.lock();
+        let Some(entries) = inner.by_user.get_mut(&user) else {
+            return false;
+        };
+        entries.retain(|e| e.id != id);
+        if entries.is_empty() {
+            inner.by_user.remove(&user);
+            true
+        } else {
+            false
+        }
+    }
+
+    /// Queues `frame` for every connection of `user` on this node except `except`; returns how
+    /// many got it.
+    pub fn send_to_user(
+        &self,
+        user: UserId,
+        frame: &ByteString,
+        except: Option<ConnectionId>,
+    ) -> usize {
+        let inner = self.lock();
+        let Some(entries) = inner.by_user.get(&user) else {
+            return 0;
+        };
+        entries
+            .iter()
+            .filter(|e| Some(e.id) != except)
+            .filter(|e| offer(e, Outbound::Text(frame.clone())))
+            .count()
+    }
+
+    /// Queues `frame` for one connection.
+    pub fn send_to_connection(&self, user: UserId, id: ConnectionId, frame: ByteString) -> bool {
+        let inner = self.lock();
+        inner
+            .by_user
+            .get(&user)
+            .and_then(|entries| entries.iter().find(|e| e.id == id))
+            .is_some_and(|e| offer(e, Outbound::Text(frame)))
+    }
+
+    /// Queues `frame` for every connection on this node (presence, sign-ups).
+    pub fn broadcast(&self, frame: &ByteString, except_user: Option<UserId>) -> usize {
+        let inner = self.lock();
+        inner
+            .by_user
+            .iter()
+            .filter(|(user, _)| Some(**user) != except_user)
+            .flat_map(|(_, entries)| entries.iter())
+            .filter(|e| offer(e, Outbound::Text(frame.clone())))
+            .count()
+    }
+
+    /// Closes every connection of a session (or, with `None`, of the user) with `code`.
+    pub fn close_sessions(
+        &self,
+        user: UserId,
+        session: Option<SessionId>,
+        code: u16,
+        reason: &'static str,
+    ) -> usize {
+        let inner = self.lock();
+        let Some(entries) = inner.by_user.get(&user) else {
+            return 0;
+        };
+        let mut closed = 0;
+        for entry in entries
+            .iter()
+            .filter(|e| session.is_none_or(|s| s == e.session))
+        {
+            // A full queue cannot take the close frame; kicking ends the connection all the same.
+            if entry.queue.try_send(Outbound::Close(code, reason)).is_err() {
+                entry.kick.cancel();
+            }
+            closed += 1;
+        }
+        closed
+    }
+
+    /// Whether `user` has a connection on this node.
+    pub fn is_connected(&self, user: UserId) -> bool {
+        self.lock().by_user.contains_key(&user)
+    }
+
+    /// Every connection on this node: `(user, username, connection)`, for presence heartbeats.
+    pub fn connections(&self) -> Vec<(UserId, Arc<str>, ConnectionId)> {
+        self.lock()
+            .by_user
+            .iter()
+            .flat_map(|(user, entries)| entries.iter().map(|e| (*user, e.username.clone(), e.id)))
+            .collect()
+    }
+
+    /// How many connections this node holds.
+    pub fn len(&self) -> usize {
+        self.lock().by_user.values().map(Vec::len).sum()
+    }
+
+    /// Whether it holds none.
+    pub fn is_empty(&self) -> bool {
+        self.lock().by_user.is_empty()
+    }
+}
+
+fn offer(entry: &Entry, outbound: Outbound) -> bool {
+    match entry.queue.try_send(outbound) {
+        Ok(()) => true,
+        Err(mpsc::error::TrySendError::Full(_)) => {
+            tracing::warn!(
+                connection = entry.id,
+                "send queue full; disconnecting a slow client"
+            );
+            entry.kick.cancel();
+            false
+        }
+        Err(mpsc::error::TrySendError::Closed(_)) => false,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn frame(text: &str) -> ByteString {
+        ByteString::from(text.to_owned())
+    }
+
+    #[test]
+    fn every_connection_of_a_user_gets_a_frame_except_the_excluded_one() {
+        let hub = ConnectionHub::new(4);
+        let user = UserId::new();
+        let mut a = hub.register(user, "u", SessionId::new());
+        let mut b = hub.register(user, "u", SessionId::new());
+        assert!(a.first_on_node && !b.first_on_node);
+        assert_eq!(hub.send_to_user(user, &frame("x"), Some(a.id)), 1);
+        assert!(a.queue.try_recv().is_err());
+        assert!(matches!(b.queue.try_recv(), Ok(Outbound::Text(t)) if t == "x"));
+    }
+
+    #[test]
+    fn a_connection_whose_queue_is_full_is_kicked_and_others_still_get_frames() {
+        let hub = ConnectionHub::new(2);
+        let slow_user = UserId::new();
+        let slow = hub.register(slow_user, "slow", SessionId::new());
+        let fast_user = UserId::new();
+        let mut fast = hub.register(fast_user, "fast", SessionId::new());
+        for _ in 0..3 {
+            hub.broadcast(&frame("tick"), None);
+            while fast.queue.try_recv().is_ok() {}
+        }
+        assert!(slow.kick.is_cancelled());
+        assert!(!fast.kick.is_cancelled());
+    }
+
+    #[test]
+    fn closing_a_session_reaches_only_its_connections() {
+        let hub = ConnectionHub::new(4);
+        let user = UserId::new();
+        let ended = SessionId::new();
+        let mut a = hub.register(user, "u", ended);
+        let mut b = hub.register(user, "u", SessionId::new());
+        assert_eq!(hub.close_sessions(user, Some(ended), 4001, "signed out"), 1);
+        assert!(matches!(a.queue.try_recv(), Ok(Outbound::Close(4001, _))));
+        assert!(b.queue.try_recv().is_err());
+        assert!(!hub.unregister(user, a.id));
+        assert!(hub.unregister(user, b.id));
+        assert!(hub.is_empty());
+    }
+}

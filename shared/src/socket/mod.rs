@@ -1,0 +1,39 @@
+//! WebSocket plumbing for the two services that hold sockets (`/ws/chat` and
+//! `/ws/notifications`), and presence, which both feed.
+//!
+//! - [`upgrade`]: refuse a foreign origin (403) or a missing session (401) before upgrading.
+//! - [`ConnectionHub`]: this node's connections by user and session, with bounded send queues:
+//!   a client that does not read fills its queue and is disconnected, so it never slows the
+//!   others.
+//! - [`serve`]: one connection's life: frame limits, heartbeats, idle timeout, session expiry,
+//!   close codes.
+//! - [`Presence`]: who is online, across every node, in Redis; the first connection and the
+//!   last one publish `user.online` / `user.offline`, and a dead node's connections expire.
+//! - [`NodeInbox`]: one exclusive queue per node for what every node (or this node) must hear,
+//!   such as `user.signed.out`, which closes a session's sockets with 4001.
+
+mod connection;
+mod hub;
+mod node_inbox;
+mod presence;
+mod upgrade;
+
+pub use connection::{ConnectionContext, FrameHandler, SocketLimits, SocketServices, serve};
+pub use hub::{ConnectionHub, ConnectionId, Outbound, Registration};
+pub use node_inbox::NodeInbox;
+pub use presence::{Presence, PresenceChange, PresenceTiming};
+pub use upgrade::upgrade;
+
+/// Close codes of the contract and RFC 6455.
+pub mod close_code {
+    /// The session ended: sign-out, revocation or expiry. The client should refresh or sign in.
+    pub const SESSION_ENDED: u16 = 4001;
+    /// The server is going away (restart, rolling update): reconnect.
+    pub const GOING_AWAY: u16 = 1001;
+    /// A frame was over the size limit.
+    pub const TOO_BIG: u16 = 1009;
+    /// The client broke the protocol.
+    pub const PROTOCOL_ERROR: u16 = 1002;
+    /// The client did not read fast enough, or was silent too long: try again later.
+    pub const TRY_AGAIN_LATER: u16 = 1013;
+}

@@ -1,0 +1,315 @@
+//! Who is online, across every node and both socket services.
+//!
+//! Each open socket is a member of its user's sorted set in Redis, scored by an expiry that its
+//! node pushes forward on every heartbeat. A user is online while the set has a live member.
+//! Adding the first member and removing the last are decided inside Lua scripts, which Redis
+//! runs atomically, so two nodes connecting or disconnecting the same user at once cannot both
+//! (or neither) announce the change; the scripts also stamp the change with Redis's clock, one
+//! clock for every node, so consumers can order `user.online` / `user.offline` by `at`.
+//!
+//! A node that dies stops pushing its members' expiries forward. Every node sweeps a global
+//! index of expiries and removes what has lapsed, announcing `user.offline` when that leaves a
+//! user with no live socket: presence expires, it never sticks.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use chrono::{DateTime, TimeZone, Utc};
+use tokio_util::sync::CancellationToken;
+
+use super::hub::{ConnectionHub, ConnectionId};
+use crate::amqp::Publisher;
+use crate::auth::CurrentUser;
+use crate::cache::Cache;
+use crate::events::{Envelope, UserOffline, UserOnline};
+use crate::ids::UserId;
+
+/// Adds a member; returns `{members before, now_ms}`.
+const CONNECT: &str = r"
+local t = redis.call('TIME')
+local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+local expiry = now + tonumber(ARGV[2])
+redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', now)
+local before = redis.call('ZCARD', KEYS[1])
+redis.call('ZADD', KEYS[1], expiry, ARGV[1])
+redis.call('PEXPIRE', KEYS[1], tonumber(ARGV[2]) * 2)
+redis.call('ZADD', KEYS[2], expiry, ARGV[3])
+return {before, now}
+";
+
+/// Removes a member; returns `{1 if that left no live member else 0, now_ms}`.
+const DISCONNECT: &str = r"
+local t = redis.call('TIME')
+local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+redis.call('ZREM', KEYS[2], ARGV[2])
+if redis.call('ZREM', KEYS[1], ARGV[1]) == 0 then return {0, now} end
+redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', now)
+if redis.call('ZCARD', KEYS[1]) == 0 then return {1, now} end
+return {0, now}
+";
+
+/// How presence keeps time.
+#[derive(Clone, Copy, Debug)]
+pub struct PresenceTiming {
+    /// A socket not vouched for by its node for this long is considered gone.
+    pub ttl: Duration,
+    /// How often a node vouches for its sockets.
+    pub heartbeat: Duration,
+    /// How often a node looks for lapsed sockets of any node.
+    pub sweep: Duration,
+}
+
+impl Default for PresenceTiming {
+    fn default() -> Self {
+        Self {
+            ttl: Duration::from_secs(30),
+            heartbeat: Duration::from_secs(10),
+            sweep: Duration::from_secs(5),
+        }
+    }
+}
+
+/// A change of someone's presence, as decided by Redis.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum PresenceChange {
+    /// Their first socket opened.
+    Online(DateTime<Utc>),
+    /// Their last socket closed or lapsed.
+    Offline(DateTime<Utc>),
+}
+
+/// Presence for one node. Cheap to clone.
+#[derive(Clone)]
+pub struct Presence {
+    cache: Cache,
+    publisher: Publisher,
+    node: Arc<str>,
+    timing: PresenceTiming,
+    // Serialises heartbeats with disconnects on this node, so a heartbeat cannot re-add a
+    // socket that has just been removed.
+    writes: Arc<tokio::sync::Mutex<()>>,
+}
+
+impl Presence {
+    /// For the node `node_id`, announcing changes through `publisher`.
+    pub fn new(cache: Cache, publisher: Publisher, node_id: &str, timing: PresenceTiming) -> Self {
+        Self {
+            cache,
+            publisher,
+            node: node_id.into(),
+            timing,
+            writes: Arc::default(),
+        }
+    }
+
+    fn user_key(&self, user: UserId) -> String {
+        self.cache.key(format_args!("presence:user:{user}"))
+    }
+
+    fn index_key(&self) -> String {
+        self.cache.key("presence:expiries")
+    }
+
+    fn member(&self, connection: ConnectionId) -> String {
+        format!("{}:{connection}", self.node)
+    }
+
+    fn index_member(&self, user: UserId, username: &str, connection: ConnectionId) -> String {
+        format!("{user}|{}|{username}", self.member(connection))
+    }
+
+    fn ttl_ms(&self) -> u64 {
+        self.timing.ttl.as_millis() as u64
+    }
+
+    /// Records an opened socket; announces `user.online` if it is the user's first anywhere.
+    pub async fn connected(
+        &self,
+        user: &CurrentUser,
+        connection: ConnectionId,
+    ) -> Option<PresenceChange> {
+        let mut redis = self.cache.connection();
+        let result: redis::RedisResult<(i64, i64)> = redis::Script::new(CONNECT)
+            .key(self.user_key(user.id))
+            .key(self.index_key())
+            .arg(self.member(connection))
+            .arg(self.ttl_ms())
+            .arg(self.index_member(user.id, &user.username, connection))
+            .invoke_async(&mut redis)
+            .await;
+        match result {
+            Ok((0, now)) => {
+                let at = millis(now);
+                self.announce_online(user.id, &user.username, at).await;
+                Some(PresenceChange::Online(at))
+            }
+            Ok(_) => None,
+            Err(e) => {
+                tracing::warn!(error = %e, "presence unavailable; socket not recorded");
+                None
+            }
+        }
+    }
+
+    /// Records a closed socket; announces `user.offline` if it was the user's last anywhere.
+    pub async fn disconnected(
+        &self,
+        user: &CurrentUser,
+        connection: ConnectionId,
+    ) -> Option<PresenceChange> {
+        let _serialised = self.writes.lock().await;
+        let index_member = self.index_member(user.id, &user.username, connection);
+        self.remove(
+            user.id,
+            &user.username,
+            &self.member(connection),
+            &index_member,
+        )
+        .await
+    }
+
+    async fn remove(
+        &self,
+        user: UserId,
+        username: &str,
+        member: &str,
+        index_member: &str,
+    ) -> Option<PresenceChange> {
+        let mut redis = self.cache.connection();
+        let result: redis::RedisResult<(i64, i64)> = redis::Script::new(DISCONNECT)
+            .key(self.user_key(user))
+            .key(self.index_key())
+            .arg(member)
+            .arg(index_member)
+            .invoke_async(&mut redis)
+            .await;
+        match result {
+            Ok((1, now)) => {
+                let at = millis(now);
+                self.announce_offline(user, username, at).await;
+                Some(PresenceChange::Offline(at))
+            }
+            Ok(_) => None,
+            Err(e) => {
+                // The member lapses by itself and a sweep announces the change once Redis is back.
+                tracing::warn!(error = %e, "presence unavailable; socket left to expire");
+                None
+            }
+        }
+    }
+
+    async fn announce_online(&self, user: UserId, username: &str, at: DateTime<Utc>) {
+        let event = Envelope::at(
+            UserOnline {
+                user_id: user,
+                username: username.to_owned(),
+                at,
+            },
+            at,
+        );
+        if let Err(e) = self.publisher.publish(&event, Duration::from_secs(5)).await {
+            tracing::error!(error = %e, %user, "could not announce user.online");
+        }
+    }
+
+    async fn announce_offline(&self, user: UserId, username: &str, at: DateTime<Utc>) {
+        let event = Envelope::at(
+            UserOffline {
+                user_id: user,
+                username: username.to_owned(),
+                at,
+            },
+            at,
+        );
+        if let Err(e) = self.publisher.publish(&event, Duration::from_secs(5)).await {
+            tracing::error!(error = %e, %user, "could not announce user.offline");
+        }
+    }
+
+    /// Vouches for this node's sockets and sweeps lapsed ones of every node, until `shutdown`.
+    pub async fn maintain(self, hub: ConnectionHub, shutdown: CancellationToken) {
+        let mut heartbeat = tokio::time::interval(self.timing.heartbeat);
+        let mut sweep = tokio::time::interval(self.timing.sweep);
+        loop {
+            tokio::select! {
+                () = shutdown.cancelled() => return,
+                _ = heartbeat.tick() => self.vouch(&hub).await,
+                _ = sweep.tick() => self.sweep().await,
+            }
+        }
+    }
+
+    /// Pushes every local socket's expiry forward. Re-adds members Redis lost (a restart), so
+    /// presence rebuilds itself.
+    async fn vouch(&self, hub: &ConnectionHub) {
+        let _serialised = self.writes.lock().await;
+        let connections = hub.connections();
+        if connections.is_empty() {
+            return;
+        }
+        let mut redis = self.cache.connection();
+        let now: redis::RedisResult<(i64, i64)> = redis::cmd("TIME").query_async(&mut redis).await;
+        let Ok((secs, micros)) = now else {
+            tracing::warn!("presence unavailable; heartbeat skipped");
+            return;
+        };
+        let expiry = secs * 1000 + micros / 1000 + self.ttl_ms() as i64;
+        let mut pipe = redis::pipe();
+        for (user, username, connection) in &connections {
+            let key = self.user_key(*user);
+            pipe.zadd(&key, self.member(*connection), expiry).ignore();
+            pipe.pexpire(&key, self.ttl_ms() as i64 * 2).ignore();
+            pipe.zadd(
+                self.index_key(),
+                self.index_member(*user, username, *connection),
+                expiry,
+            )
+            .ignore();
+        }
+        if let Err(e) = pipe.query_async::<()>(&mut redis).await {
+            tracing::warn!(error = %e, "presence heartbeat failed");
+        }
+    }
+
+    /// Removes lapsed sockets of any node, announcing users left with none.
+    async fn sweep(&self) {
+        let mut redis = self.cache.connection();
+        let lapsed: redis::RedisResult<Vec<(String, f64)>> = redis::cmd("ZRANGEBYSCORE")
+            .arg(self.index_key())
+            .arg("-inf")
+            .arg(chrono::Utc::now().timestamp_millis())
+            .arg("WITHSCORES")
+            .arg("LIMIT")
+            .arg(0)
+            .arg(500)
+            .query_async(&mut redis)
+            .await;
+        let Ok(lapsed) = lapsed else {
+            return;
+        };
+        for (index_member, _expiry) in lapsed {
+            let mut parts = index_member.splitn(3, '|');
+            let (Some(user), Some(member), Some(username)) =
+                (parts.next(), parts.next(), parts.next())
+            else {
+                continue;
+            };
+            let Ok(user) = user.parse::<UserId>() else {
+                continue;
+            };
+            if self
+                .remove(user, username, member, &index_member)
+                .await
+                .is_some()
+            {
+                tracing::info!(%user, "a lapsed socket left the user offline");
+            }
+        }
+    }
+}
+
+fn millis(ms: i64) -> DateTime<Utc> {
+    Utc.timestamp_millis_opt(ms)
+        .single()
+        .unwrap_or_else(Utc::now)
+}
