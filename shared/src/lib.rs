@@ -4,6 +4,7 @@
 //!   `MessageEventsExchange`, each type carrying its routing key, and their [`events::Envelope`].
 //! - [`amqp`]: a self-healing RabbitMQ connection, topology declaration, a confirming
 //!   publisher and a consumer loop with manual acks, retries and dead-lettering.
+//! - [`chat`]: the internal protocol between socket-handler and messages.
 //! - [`outbox`]: the transactional outbox and its relay, for services that write and publish.
 //! - [`db`] and [`cache`]: Postgres pools with embedded migrations, and a Redis handle that
 //!   reconnects by itself.
@@ -18,6 +19,7 @@
 pub mod amqp;
 pub mod auth;
 pub mod cache;
+pub mod chat;
 pub mod config;
 pub mod db;
 pub mod events;

@@ -26,6 +26,8 @@ CREATE TABLE outbox (
     id          uuid NOT NULL UNIQUE,
     exchange    text NOT NULL,
     routing_key text NOT NULL,
+    -- The AMQP type of an internal message; public events use their routing key.
+    kind        text,
     payload     text NOT NULL,
     created_at  timestamptz NOT NULL DEFAULT now()
 );
@@ -38,6 +40,39 @@ $$;
 CREATE TRIGGER outbox_notify AFTER INSERT ON outbox
     FOR EACH STATEMENT EXECUTE FUNCTION outbox_notify();
 "#;
+
+/// An internal message to publish after commit (not a public event).
+pub struct InternalMessage<'a> {
+    /// The exchange's name without namespace.
+    pub exchange: &'a str,
+    /// Its routing key.
+    pub routing_key: &'a str,
+    /// Its AMQP type.
+    pub kind: &'a str,
+    /// The body.
+    pub payload: &'a str,
+}
+
+/// Adds an internal message to the outbox inside the caller's transaction; it is published in
+/// order with the events around it.
+pub async fn enqueue_internal(
+    client: &impl GenericClient,
+    message: &InternalMessage<'_>,
+) -> Result<(), tokio_postgres::Error> {
+    client
+        .execute(
+            "INSERT INTO outbox (id, exchange, routing_key, kind, payload) VALUES ($1, $2, $3, $4, $5)",
+            &[
+                &uuid::Uuid::now_v7(),
+                &message.exchange,
+                &message.routing_key,
+                &message.kind,
+                &message.payload,
+            ],
+        )
+        .await?;
+    Ok(())
+}
 
 /// Adds `envelope` to the outbox inside the caller's transaction.
 pub async fn enqueue<E: Event>(
@@ -169,7 +204,7 @@ impl OutboxRelay {
         let client = self.pool.get().await?;
         let rows = client
             .query(
-                "SELECT position, id, exchange, routing_key, payload FROM outbox ORDER BY position LIMIT $1",
+                "SELECT position, id, exchange, routing_key, payload, kind FROM outbox ORDER BY position LIMIT $1",
                 &[&BATCH],
             )
             .await?;
@@ -182,9 +217,13 @@ impl OutboxRelay {
             .iter()
             .map(|row| {
                 positions.push(row.get::<_, i64>(0));
+                let routing_key = row.get::<_, String>(3);
                 Outgoing {
                     exchange: topology.named(row.get::<_, &str>(2)),
-                    routing_key: row.get::<_, String>(3),
+                    kind: row
+                        .get::<_, Option<String>>(5)
+                        .unwrap_or_else(|| routing_key.clone()),
+                    routing_key,
                     message_id: row.get::<_, uuid::Uuid>(1).to_string(),
                     payload: row.get::<_, String>(4).into_bytes(),
                 }

@@ -48,6 +48,8 @@ pub struct TestInfra {
     pub redis_url: String,
     /// This test's key prefix.
     pub redis_prefix: String,
+    /// More databases, for tests that run several services.
+    extra_databases: std::sync::Mutex<Vec<String>>,
 }
 
 impl TestInfra {
@@ -74,7 +76,32 @@ impl TestInfra {
             redis_url: std::env::var("REDIS_URL")
                 .unwrap_or_else(|_| "redis://127.0.0.1:6379".to_owned()),
             redis_prefix: format!("test:{}:", &tag[..12]),
+            extra_databases: std::sync::Mutex::default(),
         }
+    }
+
+    /// Another fresh database (dropped with the test), for a second service in the same test;
+    /// returns its URL.
+    pub async fn add_database(&self, service: &str) -> String {
+        let name = format!(
+            "test_{}_{}",
+            service.replace('-', "_"),
+            &Uuid::new_v4().simple().to_string()[..16]
+        );
+        let (admin, connection) =
+            tokio_postgres::connect(&format!("{}/postgres", pg_server_url()), NoTls)
+                .await
+                .expect("Postgres must be reachable at PG_URL for integration tests");
+        tokio::spawn(connection);
+        admin
+            .batch_execute(&format!("CREATE DATABASE {name}"))
+            .await
+            .expect("creating a test database");
+        self.extra_databases
+            .lock()
+            .expect("not poisoned")
+            .push(name.clone());
+        format!("{}/{name}", pg_server_url())
     }
 
     /// Points a service's configuration at this test's resources, on a free port.
@@ -134,7 +161,10 @@ pub const TEST_ORIGIN: &str = "http://localhost:8080";
 
 impl Drop for TestInfra {
     fn drop(&mut self) {
-        let database_name = self.database_name.clone();
+        let mut databases = vec![self.database_name.clone()];
+        if let Ok(extra) = self.extra_databases.lock() {
+            databases.extend(extra.iter().cloned());
+        }
         let amqp_url = self.amqp_url.clone();
         let namespace = self.amqp_namespace.clone();
         let redis_url = self.redis_url.clone();
@@ -150,7 +180,9 @@ impl Drop for TestInfra {
             };
             runtime.block_on(async move {
                 let budget = Duration::from_secs(10);
-                let _ = tokio::time::timeout(budget, drop_database(&database_name)).await;
+                for database in &databases {
+                    let _ = tokio::time::timeout(budget, drop_database(database)).await;
+                }
                 let _ = tokio::time::timeout(budget, delete_amqp(&amqp_url, &namespace)).await;
                 let _ = tokio::time::timeout(budget, delete_redis(&redis_url, &prefix)).await;
             });

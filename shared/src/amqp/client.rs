@@ -129,7 +129,11 @@ async fn broken(connection: &Connection) {
     let mut events = connection.events_listener();
     let error_event = async {
         while let Some(event) = events.next().await {
-            if let lapin::Event::Error(e) = event {
+            // A channel-level error (a missing queue, say) closes only that channel; only a
+            // connection that is no longer connected needs replacing.
+            if let lapin::Event::Error(e) = event
+                && !connection.status().connected()
+            {
                 tracing::warn!(error = %e, "RabbitMQ connection error");
                 return;
             }

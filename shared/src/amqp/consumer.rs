@@ -86,6 +86,37 @@ pub async fn consume<E, H>(
     E: Event,
     H: Handler<E>,
 {
+    consume_decoded(
+        client,
+        spec,
+        |payload| events::decode::<E>(payload).map_err(|e| e.to_string()),
+        move |envelope: Envelope<E>| {
+            let handler = handler.clone();
+            async move {
+                let span =
+                    tracing::info_span!("event", event_id = %envelope.id, kind = E::ROUTING_KEY);
+                handler.handle(envelope).instrument(span).await
+            }
+        },
+        shutdown,
+    )
+    .await;
+}
+
+/// Consumes any JSON payload `T` (internal commands, say) with the same guarantees as
+/// [`consume`]: `decode` failures are dead-lettered at once, `handle` failures retried up to the
+/// limit, panics counted as failures.
+pub async fn consume_decoded<T, D, F, Fut>(
+    client: AmqpClient,
+    spec: ConsumerSpec,
+    decode: D,
+    handle: F,
+    shutdown: CancellationToken,
+) where
+    D: Fn(&[u8]) -> Result<T, String>,
+    F: Fn(T) -> Fut,
+    Fut: Future<Output = Result<(), HandleError>>,
+{
     let mut backoff = Duration::from_millis(100);
     while !shutdown.is_cancelled() {
         let subscription = tokio::select! {
@@ -112,7 +143,7 @@ pub async fn consume<E, H>(
                 next = consumer.next() => next,
             };
             match next {
-                Some(Ok(delivery)) => process::<E, H>(&spec, delivery, &handler).await,
+                Some(Ok(delivery)) => process(&spec, delivery, &decode, &handle).await,
                 Some(Err(e)) => {
                     tracing::warn!(queue = %spec.queue.name, error = %e, "consumer interrupted");
                     break;
@@ -142,17 +173,18 @@ async fn subscribe(client: &AmqpClient, spec: &ConsumerSpec) -> lapin::Result<la
         .await
 }
 
-async fn process<E, H>(spec: &ConsumerSpec, delivery: Delivery, handler: &Arc<H>)
+async fn process<T, D, F, Fut>(spec: &ConsumerSpec, delivery: Delivery, decode: &D, handle: &F)
 where
-    E: Event,
-    H: Handler<E>,
+    D: Fn(&[u8]) -> Result<T, String>,
+    F: Fn(T) -> Fut,
+    Fut: Future<Output = Result<(), HandleError>>,
 {
     let queue = spec.queue.name.as_str();
     let attempt = delivery_count(&delivery) + 1;
-    let envelope = match events::decode::<E>(&delivery.data) {
-        Ok(envelope) => envelope,
+    let item = match decode(&delivery.data) {
+        Ok(item) => item,
         Err(e) => {
-            tracing::error!(queue, error = %e, "undecodable event, dead-lettering");
+            tracing::error!(queue, error = %e, "undecodable message, dead-lettering");
             settle(
                 delivery
                     .acker
@@ -162,17 +194,14 @@ where
             return;
         }
     };
-    let span = tracing::info_span!("event", queue, event_id = %envelope.id, kind = E::ROUTING_KEY, attempt);
-    let outcome = AssertUnwindSafe(handler.handle(envelope))
+    let outcome = AssertUnwindSafe(handle(item))
         .catch_unwind()
-        .instrument(span.clone())
         .await
         .unwrap_or_else(|_| Err(HandleError::Transient(anyhow::anyhow!("handler panicked"))));
-    let _entered = span.enter();
     match outcome {
         Ok(()) => settle(delivery.acker.ack(BasicAckOptions::default()).await),
         Err(HandleError::Permanent(e)) => {
-            tracing::error!(error = %format!("{e:#}"), "event cannot be handled, dead-lettering");
+            tracing::error!(queue, attempt, error = %format!("{e:#}"), "message cannot be handled, dead-lettering");
             settle(
                 delivery
                     .acker
@@ -184,7 +213,7 @@ where
             // Back off before handing it back so a failing dependency is not hammered; the broker
             // counts the redelivery and dead-letters the message past the limit.
             let pause = spec.retry_backoff * 2u32.pow(attempt.min(5) - 1);
-            tracing::warn!(error = %format!("{e:#}"), retry_in = ?pause, "event handling failed");
+            tracing::warn!(queue, attempt, error = %format!("{e:#}"), retry_in = ?pause, "handling failed");
             tokio::time::sleep(pause).await;
             settle(
                 delivery

@@ -17,9 +17,11 @@ mod publisher;
 mod topology;
 
 pub use client::AmqpClient;
-pub use consumer::{ConsumerSpec, HandleError, Handler, consume};
+pub use consumer::{ConsumerSpec, HandleError, Handler, consume, consume_decoded};
 pub use publisher::{Outgoing, PublishError, Publisher};
-pub use topology::{DELIVERY_LIMIT, QueueSpec, Topology};
+pub use topology::{
+    CHAT_DELIVERY_EXCHANGE, DELIVERY_LIMIT, NOTIFICATIONS_DELIVERY_EXCHANGE, QueueSpec, Topology,
+};
 
 #[cfg(feature = "testing")]
 pub(crate) use topology::{Kind, take_declared};

@@ -16,8 +16,10 @@ use crate::events::{Envelope, Event};
 pub struct Outgoing {
     /// Full exchange name.
     pub exchange: String,
-    /// Routing key; for public events, also the AMQP `type`.
+    /// Routing key.
     pub routing_key: String,
+    /// The AMQP `type`: for public events, the routing key; for internal messages, their kind.
+    pub kind: String,
     /// AMQP `message_id`; for public events, the envelope id.
     pub message_id: String,
     /// The body (JSON).
@@ -33,6 +35,7 @@ impl Outgoing {
         Ok(Self {
             exchange: client.topology().exchange(E::EXCHANGE),
             routing_key: E::ROUTING_KEY.to_owned(),
+            kind: E::ROUTING_KEY.to_owned(),
             message_id: envelope.id.to_string(),
             payload: serde_json::to_vec(envelope)?,
         })
@@ -43,7 +46,7 @@ impl Outgoing {
             .with_delivery_mode(2)
             .with_content_type("application/json".into())
             .with_message_id(self.message_id.clone().into())
-            .with_type(self.routing_key.clone().into())
+            .with_type(self.kind.clone().into())
             .with_timestamp(chrono::Utc::now().timestamp().max(0) as u64)
     }
 }

@@ -11,6 +11,13 @@ use lapin::{Channel, ExchangeKind};
 
 use crate::events::Exchange;
 
+/// The public name of the internal chat delivery exchange (see [`Topology::chat_delivery_exchange`]).
+pub const CHAT_DELIVERY_EXCHANGE: &str = "ChatDeliveryExchange";
+
+/// The public name of notifications' internal delivery exchange, which carries new
+/// notifications to the nodes holding their owners' sockets.
+pub const NOTIFICATIONS_DELIVERY_EXCHANGE: &str = "NotificationsDeliveryExchange";
+
 /// How many times the broker delivers a message whose handler keeps failing before it moves the
 /// message to the dead-letter queue.
 pub const DELIVERY_LIMIT: i64 = 5;
@@ -24,6 +31,9 @@ pub struct QueueSpec {
     pub bindings: Vec<(String, String)>,
     /// The service whose dead-letter queue catches what this queue gives up on.
     pub dead_letter_service: &'static str,
+    /// Only one consumer at a time receives (the others stand by), which keeps strict order
+    /// while still failing over to another replica.
+    pub single_active_consumer: bool,
 }
 
 /// Names and declarations of this deployment's (or this test's) broker objects.
@@ -76,10 +86,30 @@ impl Topology {
             name: self.named(&format!("{service}.{routing_key}")),
             bindings: vec![(self.exchange(exchange), routing_key.to_owned())],
             dead_letter_service: service,
+            single_active_consumer: false,
         }
     }
 
-    /// Declares both public exchanges and the dead-letter exchange (idempotent).
+    /// The internal topic exchange that carries stored messages, read receipts, typing and
+    /// replies to the socket-handler nodes that hold the sockets concerned.
+    pub fn chat_delivery_exchange(&self) -> String {
+        self.named(CHAT_DELIVERY_EXCHANGE)
+    }
+
+    /// The internal queue of chat commands from socket-handler to messages. Published to through
+    /// the default exchange; one active consumer at a time so that commands are applied in the
+    /// order they were sent.
+    pub fn chat_commands_queue(&self) -> QueueSpec {
+        QueueSpec {
+            name: self.named("messages.chat.commands"),
+            bindings: Vec::new(),
+            dead_letter_service: "messages",
+            single_active_consumer: true,
+        }
+    }
+
+    /// Declares both public exchanges, the dead-letter exchange and the internal delivery
+    /// exchanges (idempotent). Run on every (re)connect, so they exist before anyone binds.
     pub async fn declare_exchanges(&self, channel: &Channel) -> lapin::Result<()> {
         let durable = ExchangeDeclareOptions {
             durable: true,
@@ -97,16 +127,23 @@ impl Topology {
                 )
                 .await?;
         }
-        let dlx = self.dead_letter_exchange();
-        record(Kind::Exchange, &dlx);
-        channel
-            .exchange_declare(
-                dlx.into(),
-                ExchangeKind::Topic,
-                durable,
-                FieldTable::default(),
-            )
-            .await
+        let internal = [
+            self.dead_letter_exchange(),
+            self.chat_delivery_exchange(),
+            self.named(NOTIFICATIONS_DELIVERY_EXCHANGE),
+        ];
+        for name in internal {
+            record(Kind::Exchange, &name);
+            channel
+                .exchange_declare(
+                    name.into(),
+                    ExchangeKind::Topic,
+                    durable,
+                    FieldTable::default(),
+                )
+                .await?;
+        }
+        Ok(())
     }
 
     /// Declares `spec` as a durable quorum queue with a delivery limit and dead-lettering, plus
@@ -164,6 +201,9 @@ impl Topology {
             "x-overflow".into(),
             AMQPValue::LongString("reject-publish".into()),
         );
+        if spec.single_active_consumer {
+            arguments.insert("x-single-active-consumer".into(), AMQPValue::Boolean(true));
+        }
         record(Kind::Queue, &spec.name);
         channel
             .queue_declare(spec.name.clone().into(), durable, arguments)

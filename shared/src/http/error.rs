@@ -18,7 +18,7 @@ use serde::Serialize;
 pub type FieldErrors = BTreeMap<String, String>;
 
 /// Every error code of the public contract (HTTP bodies and socket `error` frames).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, serde::Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum ErrorCode {
     /// The body is not JSON, or not the JSON the endpoint takes.

@@ -16,12 +16,14 @@ mod connection;
 mod hub;
 mod node_inbox;
 mod presence;
+mod session_closer;
 mod upgrade;
 
 pub use connection::{ConnectionContext, FrameHandler, SocketLimits, SocketServices, serve};
 pub use hub::{ConnectionHub, ConnectionId, Outbound, Registration};
 pub use node_inbox::NodeInbox;
 pub use presence::{Presence, PresenceChange, PresenceTiming};
+pub use session_closer::SessionCloser;
 pub use upgrade::upgrade;
 
 /// Close codes of the contract and RFC 6455.

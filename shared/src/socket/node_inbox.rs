@@ -223,8 +223,14 @@ impl NodeInboxBuilder {
         self
     }
 
-    /// Receives messages whose AMQP `type` is `kind` (bindings added later with
-    /// [`NodeInbox::bind`]).
+    /// Always receives what `exchange` routes with `key`.
+    pub fn bind(mut self, exchange: &str, key: &str) -> Self {
+        self.bindings.insert((exchange.to_owned(), key.to_owned()));
+        self
+    }
+
+    /// Receives messages whose AMQP `type` is `kind` (bindings added with [`Self::bind`] or,
+    /// while running, [`NodeInbox::bind`]).
     pub fn on_raw<F, Fut>(mut self, kind: &str, handler: F) -> Self
     where
         F: Fn(Vec<u8>) -> Fut + Send + Sync + 'static,

@@ -16,6 +16,11 @@ const SERVICE: &str = "probe";
 struct Bus {
     infra: TestInfra,
     client: AmqpClient,
+    /// A separate connection for looking at queues: a passive declare of a queue that does not
+    /// exist yet closes its channel, which must not disturb the connection under test.
+    inspector: AmqpClient,
+    /// One channel for all inspection, rather than one per poll.
+    inspector_channel: tokio::sync::Mutex<Option<lapin::Channel>>,
     stop: CancellationToken,
 }
 
@@ -30,9 +35,13 @@ impl Bus {
         let infra = TestInfra::new("amqp").await;
         let stop = CancellationToken::new();
         let client = AmqpClient::start(&infra.amqp_url, "test", infra.topology(), stop.clone());
+        let inspector =
+            AmqpClient::start(&infra.amqp_url, "inspector", infra.topology(), stop.clone());
         Self {
             infra,
             client,
+            inspector,
+            inspector_channel: tokio::sync::Mutex::new(None),
             stop,
         }
     }
@@ -49,18 +58,37 @@ impl Bus {
         }
     }
 
-    /// Starts a consumer and waits until its queue exists, so nothing published after is missed.
+    /// Starts a consumer and waits until it consumes, which is after its queue is bound: nothing
+    /// published after this is missed.
     async fn consume_with(&self, client: AmqpClient, recorder: Arc<Recorder>) {
         tokio::spawn(consume(client, self.spec(), recorder, self.stop.clone()));
         let name = self.spec().queue.name;
-        eventually("the consumer's queue", WAIT, || async {
-            self.queue_depth(&name).await
+        eventually("the consumer", WAIT, || async {
+            let (_, consumers) = self.queue_state(&name).await?;
+            (consumers > 0).then_some(())
         })
         .await;
     }
 
+    async fn inspect(&self) -> lapin::Channel {
+        let mut slot = self.inspector_channel.lock().await;
+        match slot.as_ref() {
+            Some(channel) if channel.status().connected() => channel.clone(),
+            _ => {
+                let channel = self.inspector.channel(WAIT).await.unwrap();
+                *slot = Some(channel.clone());
+                channel
+            }
+        }
+    }
+
     async fn queue_depth(&self, name: &str) -> Option<u32> {
-        let channel = self.client.channel(WAIT).await.ok()?;
+        self.queue_state(name).await.map(|(messages, _)| messages)
+    }
+
+    /// (messages ready, consumers) of a queue, if it exists.
+    async fn queue_state(&self, name: &str) -> Option<(u32, u32)> {
+        let channel = self.inspect().await;
         let queue = channel
             .queue_declare(
                 name.into(),
@@ -72,11 +100,11 @@ impl Bus {
             )
             .await
             .ok()?;
-        Some(queue.message_count())
+        Some((queue.message_count(), queue.consumer_count()))
     }
 
     async fn dead_letters(&self) -> Vec<Vec<u8>> {
-        let channel = self.client.channel(WAIT).await.unwrap();
+        let channel = self.inspect().await;
         let mut letters = Vec::new();
         while let Some(message) = channel
             .basic_get(
