@@ -1,6 +1,8 @@
 //! users's settings: the common ones (see `shared::config`); its own join them here.
 
-use shared::config::{CommonConfig, ConfigError};
+use std::time::Duration;
+
+use shared::config::{CommonConfig, ConfigError, var};
 
 /// The port users listens on unless `PORT` says otherwise.
 pub const DEFAULT_PORT: u16 = 8082;
@@ -10,6 +12,9 @@ pub const DEFAULT_PORT: u16 = 8082;
 pub struct Config {
     /// Database, broker, Redis, listening address, origins, keys.
     pub common: CommonConfig,
+    /// How long a cached page of `GET /api/users` lives (`USERS_LIST_CACHE_TTL_SECS`). Changes
+    /// invalidate at once; this only bounds memory and the damage of a lost invalidation.
+    pub list_cache_ttl: Duration,
 }
 
 impl Config {
@@ -17,6 +22,7 @@ impl Config {
     pub fn from_env() -> Result<Self, ConfigError> {
         Ok(Self {
             common: CommonConfig::from_env("users", DEFAULT_PORT)?,
+            list_cache_ttl: Duration::from_secs(var("USERS_LIST_CACHE_TTL_SECS", 30)?),
         })
     }
 }

@@ -4,5 +4,14 @@
 //! test binary's current tests.
 #![allow(clippy::expect_used, clippy::unwrap_used, dead_code)]
 
+mod authentication;
+mod cache;
+mod get_user;
 mod health;
 mod helpers;
+mod listing;
+mod outages;
+mod pagination;
+mod presence;
+mod search;
+mod validation;

@@ -1,0 +1,5 @@
+//! All of users's SQL. Functions take any [`deadpool_postgres::GenericClient`], so the same code
+//! runs on a pooled connection or inside a consumer's transaction.
+
+pub mod processed_events;
+pub mod users;
