@@ -4,6 +4,8 @@ use chrono::{DateTime, Utc};
 use serde::Serialize;
 use shared::ids::UserId;
 
+use crate::domain::Notification;
+
 /// `online` or `offline`.
 #[derive(Clone, Copy, Debug, Serialize)]
 #[serde(rename_all = "lowercase")]
@@ -35,6 +37,12 @@ pub enum ServerFrame<'a> {
     UserRegistered {
         /// The new user.
         user: NewUser<'a>,
+    },
+    /// A message arrived for this user.
+    #[serde(rename = "notification")]
+    Notification {
+        /// As listed by `GET /api/notifications`.
+        notification: &'a Notification,
     },
     /// The answer to `{type: "ping"}`.
     #[serde(rename = "pong")]
@@ -93,6 +101,26 @@ mod tests {
         .unwrap();
         assert_eq!(registered["type"], "user.registered");
         assert_eq!(registered["user"]["status"], "offline");
+        let notification = Notification {
+            id: crate::domain::NotificationId::new(),
+            kind: crate::domain::NotificationKind::Message,
+            conversation_id: shared::ids::ConversationId::new(),
+            message_id: shared::ids::MessageId::new(),
+            sender_id: user,
+            sender_username: "ann".into(),
+            preview: "hi".into(),
+            created_at: at,
+            read_at: None,
+        };
+        let pushed = serde_json::to_value(ServerFrame::Notification {
+            notification: &notification,
+        })
+        .unwrap();
+        assert_eq!(pushed["type"], "notification");
+        assert_eq!(
+            pushed["notification"],
+            serde_json::to_value(&notification).unwrap()
+        );
         assert_eq!(
             serde_json::to_value(ServerFrame::Pong).unwrap(),
             serde_json::json!({"type": "pong"})

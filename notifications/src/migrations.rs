@@ -3,8 +3,11 @@
 use shared::db::Migration;
 
 /// Every migration, oldest first. Never edit one that has shipped: add the next.
-pub const ALL: &[Migration] = &[Migration::new(
-    1,
-    "inbox",
-    include_str!("../migrations/V1__inbox.sql"),
-)];
+pub const ALL: &[Migration] = &[
+    Migration::new(1, "inbox", include_str!("../migrations/V1__inbox.sql")),
+    Migration::new(
+        2,
+        "notifications",
+        include_str!("../migrations/V2__notifications.sql"),
+    ),
+];

@@ -1,5 +1,5 @@
-//! Building and running notifications: infrastructure, sockets, presence, the node inbox and the
-//! HTTP server.
+//! Building and running notifications: infrastructure, sockets, presence, the node inbox, live
+//! delivery, the durable consumers and the HTTP server.
 
 use std::sync::Arc;
 
@@ -7,13 +7,16 @@ use actix_web::dev::Server;
 use actix_web::web;
 use shared::events::{UserOffline, UserOnline};
 use shared::service::ServiceInfra;
-use shared::socket::{ConnectionHub, NodeInbox, Presence, SocketServices};
+use shared::socket::{ConnectionHub, NodeInbox, Presence, SessionCloser, SocketServices};
 use tokio_util::sync::CancellationToken;
 
 use crate::config::Config;
+use crate::consumers::notification_created::NotificationPush;
 use crate::consumers::presence_changed::PresenceFanout;
 use crate::consumers::user_registered::SignUpFanout;
-use crate::consumers::user_signed_out::SessionCloser;
+use crate::consumers::{self, ConsumerContext};
+use crate::live::{DeliveryPublisher, LiveRouting, NOTIFICATION_CREATED};
+use crate::state::AppState;
 use crate::{migrations, routes};
 
 /// A built service, listening but not yet serving.
@@ -27,6 +30,7 @@ pub struct Application {
 impl Application {
     /// Connects, migrates and binds. With port 0 the OS picks a free port: see [`Self::port`].
     pub async fn build(config: Config) -> anyhow::Result<Self> {
+        let prefetch = config.common.amqp_prefetch;
         let infra = ServiceInfra::start(config.common.clone(), migrations::ALL).await?;
         let hub = ConnectionHub::new(config.socket_limits.send_queue);
         let presence = Presence::new(
@@ -42,13 +46,20 @@ impl Application {
             shutdown: infra.shutdown.clone(),
         });
 
+        let delivery = DeliveryPublisher::new(infra.publisher.clone());
         let fanout = Arc::new(PresenceFanout { hub: hub.clone() });
+        let push = NotificationPush { hub: hub.clone() };
         let inbox = NodeInbox::builder(infra.amqp.clone(), "notifications", &config.common.node_id)
             .on_event::<UserOnline, _>(fanout.clone())
             .on_event::<UserOffline, _>(fanout)
             .on_event(Arc::new(SignUpFanout { hub: hub.clone() }))
             .on_event(Arc::new(SessionCloser { hub: hub.clone() }))
+            .on_raw(NOTIFICATION_CREATED, move |payload| {
+                push.deliver(&payload);
+                std::future::ready(())
+            })
             .build();
+        let live = LiveRouting::new(inbox.clone(), delivery.exchange());
         let inbox_ready = CancellationToken::new();
         infra
             .tasks
@@ -57,10 +68,23 @@ impl Application {
             .tasks
             .spawn(presence.maintain(hub, infra.shutdown.clone()));
 
+        consumers::start(
+            &infra,
+            prefetch,
+            &ConsumerContext {
+                db: infra.db.clone(),
+                delivery,
+            },
+        );
+
+        let state = web::Data::new(AppState {
+            db: infra.db.clone(),
+            live,
+        });
         let listener = infra.bind()?;
         let port = listener.local_addr()?.port();
         let server = infra.http_server(listener, move |cfg| {
-            cfg.app_data(sockets.clone());
+            cfg.app_data(sockets.clone()).app_data(state.clone());
             routes::configure(cfg);
         })?;
         Ok(Self {

@@ -1,6 +1,73 @@
-//! What notifications does with events. The ones here feed this node's sockets (they arrive
-//! through the node's own inbox, so every node sees every one).
+//! What notifications does with events, one file per event.
+//!
+//! Two kinds of consumers:
+//! - Durable ones ([`start`]), each on its own quorum queue `notifications.<routing key>`,
+//!   consumed one delivery at a time: `message.sent` stores a notification and pushes it live,
+//!   `message.read` marks a conversation's notifications read up to a seq, `user.registered`
+//!   records the username that labels a sender. Each is idempotent by its effect, so a
+//!   redelivered or duplicated event changes nothing (the `processed_events` inbox is not
+//!   needed for these): a message has at most one notification per owner (a unique key), a
+//!   read watermark only moves forward and only unread notifications are marked, and a
+//!   username is an upsert. Database and broker failures are retried, then dead-lettered.
+//! - Node-inbox ones, registered in `startup` on this node's own queue, so every node sees
+//!   each: presence changes, sign-ups and sign-outs for this node's sockets, and
+//!   `notification.created` deliveries for the users connected here.
 
+pub mod message_read;
+pub mod message_sent;
+pub mod notification_created;
 pub mod presence_changed;
 pub mod user_registered;
-pub mod user_signed_out;
+
+use std::sync::Arc;
+
+use deadpool_postgres::Pool;
+use shared::amqp::{ConsumerSpec, Handler, consume};
+use shared::events::{Event, MessageRead, MessageSent, UserRegistered};
+use shared::service::ServiceInfra;
+
+use crate::live::DeliveryPublisher;
+
+/// The service name in queue names.
+pub const SERVICE: &str = "notifications";
+
+/// What every durable handler works with.
+#[derive(Clone)]
+pub struct ConsumerContext {
+    /// Where notifications are stored.
+    pub db: Pool,
+    /// Pushes a new notification to its owner's sockets.
+    pub delivery: DeliveryPublisher,
+}
+
+/// Starts one background consumer per durable event, stopped by the service's shutdown token.
+pub fn start(infra: &ServiceInfra, prefetch: u16, context: &ConsumerContext) {
+    spawn::<MessageSent, _>(
+        infra,
+        prefetch,
+        message_sent::MessageSentHandler(context.clone()),
+    );
+    spawn::<MessageRead, _>(
+        infra,
+        prefetch,
+        message_read::MessageReadHandler(context.clone()),
+    );
+    spawn::<UserRegistered, _>(
+        infra,
+        prefetch,
+        user_registered::UsernameRecorder(context.clone()),
+    );
+}
+
+fn spawn<E: Event, H: Handler<E>>(infra: &ServiceInfra, prefetch: u16, handler: H) {
+    let queue = infra
+        .amqp
+        .topology()
+        .event_queue(SERVICE, E::EXCHANGE, E::ROUTING_KEY);
+    infra.tasks.spawn(consume(
+        infra.amqp.clone(),
+        ConsumerSpec::new(queue, prefetch),
+        Arc::new(handler),
+        infra.shutdown.clone(),
+    ));
+}

@@ -1,10 +1,42 @@
-//! `user.registered` → a `user.registered` frame on every socket of this node.
+//! `user.registered`: its username is recorded (durable queue), and it is announced to every
+//! socket of this node (node inbox).
 
 use shared::amqp::{HandleError, Handler};
 use shared::events::{Envelope, UserRegistered};
 use shared::socket::ConnectionHub;
 
+use super::ConsumerContext;
+use crate::error::NotificationsError;
 use crate::frames::{NewUser, ServerFrame, Status};
+use crate::repository::users;
+
+/// Records the new user's username, which labels the notifications of their messages.
+pub struct UsernameRecorder(pub ConsumerContext);
+
+impl Handler<UserRegistered> for UsernameRecorder {
+    #[tracing::instrument(
+        name = "user_registered",
+        skip_all,
+        fields(event_id = %envelope.id, user_id = %envelope.data.user_id)
+    )]
+    async fn handle(&self, envelope: Envelope<UserRegistered>) -> Result<(), HandleError> {
+        Ok(record(&self.0, &envelope.data).await?)
+    }
+}
+
+async fn record(
+    context: &ConsumerContext,
+    event: &UserRegistered,
+) -> Result<(), NotificationsError> {
+    let mut client = context.db.get().await?;
+    let transaction = client.transaction().await?;
+    let named = users::record(&transaction, event.user_id, &event.username).await?;
+    transaction.commit().await?;
+    if named > 0 {
+        tracing::debug!(named, "named the sender of earlier notifications");
+    }
+    Ok(())
+}
 
 /// Announces sign-ups to this node's sockets.
 pub struct SignUpFanout {

@@ -7,5 +7,11 @@
 mod fanout;
 mod health;
 mod helpers;
+mod listing;
+mod live_push;
+mod mark_read;
+mod message_read;
+mod message_sent;
 mod presence;
 mod socket;
+mod validation;

@@ -1,0 +1,14 @@
+//! The application state the routes share.
+
+use deadpool_postgres::Pool;
+
+use crate::live::LiveRouting;
+
+/// What notifications' handlers work with; registered once as app data.
+#[derive(Clone)]
+pub struct AppState {
+    /// Where notifications are stored.
+    pub db: Pool,
+    /// This node's per-user routing of live deliveries, which each socket's protocol drives.
+    pub live: LiveRouting,
+}
