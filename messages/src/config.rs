@@ -1,4 +1,4 @@
-//! messages's settings: the common ones (see `shared::config`); its own join them here.
+//! messages' settings: the common ones (see `shared::config`).
 
 use shared::config::{CommonConfig, ConfigError};
 

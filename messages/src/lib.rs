@@ -1,11 +1,21 @@
 //! messages: the history of every conversation, read state and votes.
 //!
 //! Stores messages in its own database, numbering each conversation's messages 1, 2, 3, …
-//! without gaps; keeps read watermarks and votes; serves conversations and history. Publishes
-//! `message.sent`, `message.read` and `message.voted` on `MessageEventsExchange` through its
-//! transactional outbox.
+//! without gaps; keeps read watermarks and votes; serves conversations and history. Applies the
+//! chat commands socket-handler forwards (one active consumer, so in order) and publishes
+//! `message.sent`, `message.read` and `message.voted` on `MessageEventsExchange`, plus the
+//! internal deliveries to socket-handler nodes, through its transactional outbox: nothing is
+//! announced or delivered that was not committed, and nothing committed goes unannounced.
+//!
+//! Layout: `commands/` one file per chat command; `consumers/` one file per event;
+//! `routes/` one file per endpoint; `domain/` parsed values; `repository/` SQL.
 
+pub mod commands;
 pub mod config;
+pub mod consumers;
+pub mod domain;
+pub mod error;
 pub mod migrations;
+pub mod repository;
 pub mod routes;
 pub mod startup;

@@ -1,9 +1,19 @@
-//! Building and running the service: infrastructure, HTTP server, background tasks.
+//! Building and running messages: infrastructure, the outbox relay, the command and event
+//! consumers, and the HTTP server.
+
+use std::sync::Arc;
 
 use actix_web::dev::Server;
+use actix_web::web;
+use shared::amqp::{ConsumerSpec, consume, consume_decoded};
+use shared::chat::CommandEnvelope;
+use shared::events::{Event, UserRegistered};
+use shared::outbox::OutboxRelay;
 use shared::service::ServiceInfra;
 
+use crate::commands::CommandProcessor;
 use crate::config::Config;
+use crate::consumers::user_registered::RecordUser;
 use crate::{migrations, routes};
 
 /// A built service, listening but not yet serving.
@@ -16,10 +26,54 @@ pub struct Application {
 impl Application {
     /// Connects, migrates and binds. With port 0 the OS picks a free port: see [`Self::port`].
     pub async fn build(config: Config) -> anyhow::Result<Self> {
-        let infra = ServiceInfra::start(config.common, migrations::ALL).await?;
+        let infra = ServiceInfra::start(config.common.clone(), migrations::ALL).await?;
+        let topology = infra.amqp.topology().clone();
+        let prefetch = config.common.amqp_prefetch;
+
+        let relay = OutboxRelay::new(
+            infra.db.clone(),
+            &infra.config.database_url,
+            infra.publisher.clone(),
+        );
+        infra.tasks.spawn(relay.run(infra.shutdown.clone()));
+
+        let processor = Arc::new(CommandProcessor {
+            db: infra.db.clone(),
+            publisher: infra.publisher.clone(),
+        });
+        infra.tasks.spawn(consume_decoded(
+            infra.amqp.clone(),
+            ConsumerSpec::new(topology.chat_commands_queue(), prefetch),
+            |payload| serde_json::from_slice::<CommandEnvelope>(payload).map_err(|e| e.to_string()),
+            move |command| {
+                let processor = processor.clone();
+                async move { processor.apply(command).await }
+            },
+            infra.shutdown.clone(),
+        ));
+        infra.tasks.spawn(consume(
+            infra.amqp.clone(),
+            ConsumerSpec::new(
+                topology.event_queue(
+                    "messages",
+                    UserRegistered::EXCHANGE,
+                    UserRegistered::ROUTING_KEY,
+                ),
+                prefetch,
+            ),
+            Arc::new(RecordUser {
+                db: infra.db.clone(),
+            }),
+            infra.shutdown.clone(),
+        ));
+
         let listener = infra.bind()?;
         let port = listener.local_addr()?.port();
-        let server = infra.http_server(listener, routes::configure)?;
+        let db = web::Data::new(infra.db.clone());
+        let server = infra.http_server(listener, move |cfg| {
+            cfg.app_data(db.clone());
+            routes::configure(cfg);
+        })?;
         Ok(Self {
             infra,
             server,

@@ -1,6 +1,9 @@
-//! socket-handler's settings: the common ones (see `shared::config`); its own join them here.
+//! socket-handler's settings: the common ones (see `shared::config`) and its own.
 
-use shared::config::{CommonConfig, ConfigError};
+use std::time::Duration;
+
+use shared::config::{self, CommonConfig, ConfigError};
+use shared::socket::{PresenceTiming, SocketLimits};
 
 /// The port socket-handler listens on unless `PORT` says otherwise.
 pub const DEFAULT_PORT: u16 = 8083;
@@ -10,6 +13,16 @@ pub const DEFAULT_PORT: u16 = 8083;
 pub struct Config {
     /// Database, broker, Redis, listening address, origins, keys.
     pub common: CommonConfig,
+    /// Frame size, heartbeats, send queue.
+    pub socket_limits: SocketLimits,
+    /// How presence is kept alive and expired.
+    pub presence: PresenceTiming,
+    /// Messages a user may send per second on one node, on average…
+    pub send_rate_per_sec: f64,
+    /// …and in a burst.
+    pub send_burst: f64,
+    /// How long a send may wait for the broker before the client is told `unavailable`.
+    pub command_deadline: Duration,
 }
 
 impl Config {
@@ -17,6 +30,11 @@ impl Config {
     pub fn from_env() -> Result<Self, ConfigError> {
         Ok(Self {
             common: CommonConfig::from_env("socket-handler", DEFAULT_PORT)?,
+            socket_limits: SocketLimits::default(),
+            presence: PresenceTiming::default(),
+            send_rate_per_sec: config::var("SEND_RATE_PER_SEC", 20.0)?,
+            send_burst: config::var("SEND_BURST", 40.0)?,
+            command_deadline: Duration::from_millis(config::var("COMMAND_DEADLINE_MS", 3000)?),
         })
     }
 }

@@ -1,10 +1,22 @@
 //! socket-handler: the chat WebSocket, `/ws/chat`.
 //!
-//! Holds users' chat connections, turns their frames into commands on the bus and delivers
-//! stored messages, read receipts, typing and votes back to every connection of both
-//! participants, whichever node holds them. Closes a session's sockets on `user.signed.out`.
+//! Holds users' chat connections. It checks each client frame's shape, applies the per-user send
+//! rate limit and forwards the frame as a command on a durable queue to messages, which decides
+//! and stores. What messages decided comes back on the chat delivery exchange to the nodes that
+//! hold the sockets concerned (each node binds its connected users), and becomes `message.ack`,
+//! `message.new`, `message.read`, `typing`, `message.votes` or `error` frames. Closes a
+//! session's sockets on `user.signed.out`; its sockets count for presence.
+//!
+//! Layout: `routes/` the socket endpoint; `frames` client and server frames; `protocol` what a
+//! connection does with frames; `deliveries/` what the node does with deliveries; `bindings`
+//! which users' deliveries this node receives; `rate_limit` the send allowance.
 
+pub mod bindings;
 pub mod config;
+pub mod deliveries;
+pub mod frames;
 pub mod migrations;
+pub mod protocol;
+pub mod rate_limit;
 pub mod routes;
 pub mod startup;

@@ -1,15 +1,29 @@
 //! `GET /ws/chat`: the chat WebSocket.
 
-use actix_web::HttpResponse;
-use shared::auth::CurrentUser;
+use actix_web::{HttpRequest, HttpResponse, web};
 use shared::http::{ApiError, ErrorCode};
+use shared::socket::{SocketServices, serve, upgrade};
 
-/// Authentication comes first, from the `auth` cookie only; the socket protocol itself is not
-/// served yet, and says so rather than pretending.
-pub async fn open(user: CurrentUser) -> Result<HttpResponse, ApiError> {
-    tracing::debug!(user = %user.id, "chat socket requested");
-    Err(ApiError::new(
-        ErrorCode::Unavailable,
-        "The chat socket is not available yet.",
-    ))
+use crate::protocol::{ChatProtocol, ChatServices};
+
+/// Upgrades a signed-in, same-origin request. The node starts receiving the user's deliveries
+/// before the upgrade is answered, so nothing stored after the client sees the socket open can
+/// pass it by.
+pub async fn open(
+    req: HttpRequest,
+    body: web::Payload,
+    sockets: web::Data<SocketServices>,
+    chat: web::Data<ChatServices>,
+) -> Result<HttpResponse, ApiError> {
+    let user = upgrade(&req).await?;
+    let (response, session, stream) = actix_ws::handle(&req, body).map_err(|e| {
+        ApiError::new(
+            ErrorCode::InvalidField,
+            format!("Not a WebSocket upgrade: {e}."),
+        )
+    })?;
+    chat.bindings.acquire(user.id).await;
+    let protocol = ChatProtocol::new(chat.into_inner());
+    actix_web::rt::spawn(serve(user, session, stream, sockets.into_inner(), protocol));
+    Ok(response)
 }

@@ -1,14 +1,14 @@
 use std::time::Duration;
 
-use crate::helpers::spawn_app;
+use crate::helpers::spawn_stack;
 
 #[actix_web::test]
 async fn the_service_becomes_ready_once_its_dependencies_answer() {
-    let app = spawn_app().await;
+    let stack = spawn_stack(1).await;
     let client = awc::Client::default();
     let status = shared::testing::eventually("readiness", Duration::from_secs(20), || async {
         let response = client
-            .get(format!("{}/readyz", app.address))
+            .get(format!("{}/readyz", stack.nodes[0].address))
             .send()
             .await
             .ok()?;
@@ -16,17 +16,4 @@ async fn the_service_becomes_ready_once_its_dependencies_answer() {
     })
     .await;
     assert_eq!(status, 200);
-}
-
-#[actix_web::test]
-async fn the_chat_socket_refuses_a_caller_without_a_session() {
-    let app = spawn_app().await;
-    let mut response = awc::Client::default()
-        .get(format!("{}/ws/chat", app.address))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(response.status(), 401);
-    let body: serde_json::Value = response.json().await.unwrap();
-    assert_eq!(body["error"]["code"], "unauthenticated");
 }

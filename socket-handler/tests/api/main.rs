@@ -1,8 +1,13 @@
-//! socket-handler's integration tests, against real Postgres, RabbitMQ and Redis.
+//! socket-handler's integration tests: the chat end to end, with the real messages service and
+//! one or two socket-handler nodes in this process, against real Postgres, RabbitMQ and Redis.
 //!
 //! A test that cannot set itself up should fail loudly, and not every helper is used by every
-//! test binary's current tests.
+//! test.
 #![allow(clippy::expect_used, clippy::unwrap_used, dead_code)]
 
+mod delivery;
+mod guarantees;
 mod health;
 mod helpers;
+mod isolation;
+mod socket;

@@ -1,0 +1,9 @@
+//! Parsed values and rules, pure and unit-tested.
+
+mod content;
+mod history;
+mod page;
+
+pub use content::{Content, ContentError};
+pub use history::{HistoryQuery, HistoryWindow};
+pub use page::{Limit, PageCursor};

@@ -1,0 +1,30 @@
+use deadpool_postgres::GenericClient;
+use shared::ids::UserId;
+
+/// Records (or renames) a user.
+pub async fn upsert(
+    client: &impl GenericClient,
+    id: UserId,
+    username: &str,
+) -> Result<(), tokio_postgres::Error> {
+    client
+        .execute(
+            "INSERT INTO users (id, username) VALUES ($1, $2)
+             ON CONFLICT (id) DO UPDATE SET username = EXCLUDED.username
+             WHERE users.username IS DISTINCT FROM EXCLUDED.username",
+            &[&id.as_uuid(), &username],
+        )
+        .await?;
+    Ok(())
+}
+
+/// Whether `id` is a known account.
+pub async fn exists(
+    client: &impl GenericClient,
+    id: UserId,
+) -> Result<bool, tokio_postgres::Error> {
+    Ok(client
+        .query_opt("SELECT 1 FROM users WHERE id = $1", &[&id.as_uuid()])
+        .await?
+        .is_some())
+}

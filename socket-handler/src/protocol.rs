@@ -1,0 +1,173 @@
+//! What a chat socket does with the client's frames: check their shape, apply the send rate
+//! limit, and forward them as commands to messages, which decides everything else.
+
+use std::cell::Cell;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use bytestring::ByteString;
+use shared::amqp::{Outgoing, Publisher};
+use shared::chat::{ChatCommand, CommandEnvelope, Origin};
+use shared::http::ErrorCode;
+use shared::socket::{ConnectionContext, FrameHandler};
+
+use crate::bindings::DeliveryBindings;
+use crate::frames::{ClientFrame, ServerFrame};
+use crate::rate_limit::SendRateLimiter;
+
+/// A typing frame more often than this is dropped: the peer's indicator lasts longer anyway.
+const TYPING_INTERVAL: Duration = Duration::from_millis(1000);
+
+/// What every chat connection on this node shares.
+pub struct ChatServices {
+    /// Confirmed publishing of commands.
+    pub publisher: Publisher,
+    /// The commands queue (published to through the default exchange).
+    pub commands_queue: String,
+    /// This node, for replies.
+    pub node_id: String,
+    /// Per-user send allowance.
+    pub limiter: SendRateLimiter,
+    /// Which users' deliveries this node receives.
+    pub bindings: DeliveryBindings,
+    /// How long a command may wait for the broker.
+    pub command_deadline: Duration,
+}
+
+/// One chat connection's protocol.
+pub struct ChatProtocol {
+    services: Arc<ChatServices>,
+    last_typing: Cell<Option<Instant>>,
+}
+
+impl ChatProtocol {
+    /// For a new connection.
+    pub fn new(services: Arc<ChatServices>) -> Self {
+        Self {
+            services,
+            last_typing: Cell::new(None),
+        }
+    }
+
+    async fn forward(
+        &self,
+        ctx: &ConnectionContext,
+        command: ChatCommand,
+        client_msg_id: Option<&str>,
+    ) {
+        let envelope = CommandEnvelope {
+            id: uuid::Uuid::now_v7(),
+            user_id: ctx.user.id,
+            username: ctx.user.username.clone(),
+            origin: Origin {
+                node: self.services.node_id.clone(),
+                connection: ctx.id,
+            },
+            command,
+        };
+        let payload = match serde_json::to_vec(&envelope) {
+            Ok(payload) => payload,
+            Err(e) => {
+                tracing::error!(error = %e, "cannot serialise a command");
+                return;
+            }
+        };
+        let message = Outgoing {
+            exchange: String::new(),
+            routing_key: self.services.commands_queue.clone(),
+            kind: "chat.command".to_owned(),
+            message_id: envelope.id.to_string(),
+            payload,
+        };
+        let published = self
+            .services
+            .publisher
+            .publish_all(
+                std::slice::from_ref(&message),
+                self.services.command_deadline,
+            )
+            .await;
+        if let Err(e) = published {
+            tracing::warn!(error = %e, "command not accepted by the broker");
+            ctx.reply_error(
+                ErrorCode::Unavailable,
+                "Chat is briefly unavailable. Send again.",
+                client_msg_id,
+            );
+        }
+    }
+}
+
+impl FrameHandler for ChatProtocol {
+    async fn on_open(&self, _ctx: &ConnectionContext, _first_on_node: bool) {}
+
+    async fn on_text(&self, ctx: &ConnectionContext, text: ByteString) {
+        let frame = match ClientFrame::parse(&text) {
+            Ok(frame) => frame,
+            Err(error) => {
+                ctx.reply_error(error.code, &error.message, error.client_msg_id.as_deref());
+                return;
+            }
+        };
+        match frame {
+            ClientFrame::Ping => {
+                ctx.reply(ServerFrame::Pong.to_text());
+            }
+            ClientFrame::Send {
+                client_msg_id,
+                to,
+                content,
+            } => {
+                if !self.services.limiter.allow(ctx.user.id) {
+                    ctx.reply_error(
+                        ErrorCode::RateLimited,
+                        "You are sending too fast. Slow down.",
+                        Some(&client_msg_id),
+                    );
+                    return;
+                }
+                let command = ChatCommand::Send {
+                    client_msg_id: client_msg_id.clone(),
+                    to,
+                    content,
+                };
+                self.forward(ctx, command, Some(&client_msg_id)).await;
+            }
+            ClientFrame::Read {
+                conversation_id,
+                seq,
+            } => {
+                self.forward(
+                    ctx,
+                    ChatCommand::Read {
+                        conversation_id,
+                        seq,
+                    },
+                    None,
+                )
+                .await;
+            }
+            ClientFrame::Typing { conversation_id } => {
+                let now = Instant::now();
+                if self
+                    .last_typing
+                    .get()
+                    .is_some_and(|last| now.duration_since(last) < TYPING_INTERVAL)
+                {
+                    return;
+                }
+                self.last_typing.set(Some(now));
+                self.forward(ctx, ChatCommand::Typing { conversation_id }, None)
+                    .await;
+            }
+            ClientFrame::Vote { message_id, vote } => {
+                self.forward(ctx, ChatCommand::Vote { message_id, vote }, None)
+                    .await;
+            }
+        }
+    }
+
+    async fn on_close(&self, ctx: &ConnectionContext, _last_on_node: bool) {
+        self.services.bindings.release(ctx.user.id).await;
+    }
+}

@@ -1,0 +1,260 @@
+//! The chat's guarantees: durable before visible, dense ordered seq, idempotent sends, exact
+//! catch-up, and no loss while messages is down.
+
+use std::time::Duration;
+
+use serde_json::json;
+use shared::events::MessageSent;
+
+use crate::helpers::{WAIT, send_frame, spawn_stack, start_messages};
+
+#[actix_web::test]
+async fn a_message_is_acknowledged_delivered_stored_and_announced_once_stored() {
+    let stack = spawn_stack(1).await;
+    let mut sent_events = stack.infra.probe::<MessageSent>().await;
+    let ann = stack.user("ann").await;
+    let bob = stack.user("bob").await;
+    let mut anns = stack.connect(&ann, 0).await;
+    let mut bobs = stack.connect(&bob, 0).await;
+
+    anns.send_json(&send_frame("c-1", &bob, "  hello <b>bob</b>  "))
+        .await;
+    let ack = anns.next_of_type("message.ack", WAIT).await;
+    assert_eq!(ack["clientMsgId"], "c-1");
+    let message = &ack["message"];
+    assert_eq!(message["seq"], 1);
+    assert_eq!(message["content"], "hello <b>bob</b>");
+    assert_eq!(message["senderId"], ann.id.to_string());
+    assert_eq!(message["receiverId"], bob.id.to_string());
+    assert_eq!(message["votes"], json!({"up": 0, "down": 0, "mine": null}));
+
+    let new = bobs.next_of_type("message.new", WAIT).await;
+    assert_eq!(new["message"], *message);
+    assert!(
+        new.get("clientMsgId").is_none(),
+        "the receiver does not see the sender's ids"
+    );
+
+    // The ack came only after the row was committed: it is there, and so is the event.
+    let db = stack.messages_db().await;
+    let stored: i64 = db
+        .query_one(
+            "SELECT count(*) FROM messages WHERE id = $1",
+            &[&message["id"]
+                .as_str()
+                .unwrap()
+                .parse::<uuid::Uuid>()
+                .unwrap()],
+        )
+        .await
+        .unwrap()
+        .get(0);
+    assert_eq!(stored, 1);
+    let event = sent_events.next(WAIT).await;
+    assert_eq!(serde_json::to_value(&event.data.message).unwrap(), *message);
+    sent_events.assert_silent(Duration::from_millis(300)).await;
+
+    let (status, history) = stack
+        .get(&bob, &format!("/api/messages/with/{}", ann.id))
+        .await;
+    assert_eq!(status, 200);
+    assert_eq!(history["messages"], json!([message]));
+    assert_eq!(history["hasMore"], false);
+}
+
+#[actix_web::test]
+async fn each_conversation_numbers_its_messages_densely_and_delivers_them_in_order() {
+    let stack = spawn_stack(1).await;
+    let ann = stack.user("ann").await;
+    let bob = stack.user("bob").await;
+    let mut anns = stack.connect(&ann, 0).await;
+    let mut bobs = stack.connect(&bob, 0).await;
+
+    // Both write at once, without waiting for acks.
+    for i in 0..40 {
+        anns.send_json(&send_frame(
+            &format!("a{i}"),
+            &bob,
+            &format!("from ann {i}"),
+        ))
+        .await;
+        bobs.send_json(&send_frame(
+            &format!("b{i}"),
+            &ann,
+            &format!("from bob {i}"),
+        ))
+        .await;
+    }
+    for socket in [&mut anns, &mut bobs] {
+        let mut seqs = Vec::new();
+        while seqs.len() < 80 {
+            let frame = socket.next_json(WAIT).await;
+            if frame["type"] == "message.ack" || frame["type"] == "message.new" {
+                seqs.push(frame["message"]["seq"].as_i64().unwrap());
+            }
+        }
+        assert_eq!(
+            seqs,
+            (1..=80).collect::<Vec<_>>(),
+            "every seq once, in order"
+        );
+    }
+    // Each sender's own messages keep their sending order.
+    let (_, history) = stack
+        .get(&ann, &format!("/api/messages/with/{}?limit=100", bob.id))
+        .await;
+    let from_ann: Vec<String> = history["messages"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|m| m["senderId"] == ann.id.to_string())
+        .map(|m| m["content"].as_str().unwrap().to_owned())
+        .collect();
+    assert_eq!(
+        from_ann,
+        (0..40).map(|i| format!("from ann {i}")).collect::<Vec<_>>()
+    );
+}
+
+#[actix_web::test]
+async fn a_repeated_send_stores_one_message_and_gets_the_same_ack() {
+    let stack = spawn_stack(1).await;
+    let mut sent_events = stack.infra.probe::<MessageSent>().await;
+    let ann = stack.user("ann").await;
+    let bob = stack.user("bob").await;
+    let mut bobs = stack.connect(&bob, 0).await;
+
+    let mut first_connection = stack.connect(&ann, 0).await;
+    first_connection
+        .send_json(&send_frame("retry-me", &bob, "once"))
+        .await;
+    let first = first_connection.next_of_type("message.ack", WAIT).await;
+
+    // The connection dropped before the client saw the ack; it retries on a new one.
+    first_connection.close().await;
+    let mut second_connection = stack.connect(&ann, 0).await;
+    second_connection
+        .send_json(&send_frame("retry-me", &bob, "once"))
+        .await;
+    let second = second_connection.next_of_type("message.ack", WAIT).await;
+    assert_eq!(first, second);
+
+    let db = stack.messages_db().await;
+    let count: i64 = db
+        .query_one("SELECT count(*) FROM messages", &[])
+        .await
+        .unwrap()
+        .get(0);
+    assert_eq!(count, 1);
+    sent_events.next(WAIT).await;
+    sent_events.assert_silent(Duration::from_millis(300)).await;
+    bobs.next_of_type("message.new", WAIT).await;
+    bobs.assert_silent(Duration::from_millis(300)).await;
+}
+
+#[actix_web::test]
+async fn a_client_that_was_away_catches_up_exactly_with_after() {
+    let stack = spawn_stack(1).await;
+    let ann = stack.user("ann").await;
+    let bob = stack.user("bob").await;
+    let mut anns = stack.connect(&ann, 0).await;
+    let mut bobs = stack.connect(&bob, 0).await;
+
+    anns.send_json(&send_frame("m1", &bob, "first")).await;
+    let held = bobs.next_of_type("message.new", WAIT).await["message"]["seq"]
+        .as_i64()
+        .unwrap();
+    bobs.close().await;
+
+    for i in 2..=6 {
+        anns.send_json(&send_frame(
+            &format!("m{i}"),
+            &bob,
+            &format!("while away {i}"),
+        ))
+        .await;
+        anns.next_of_type("message.ack", WAIT).await;
+    }
+
+    let (_, list) = stack.get(&bob, "/api/messages/conversations").await;
+    let conversation = &list["conversations"][0];
+    assert_eq!(conversation["unreadCount"], 6);
+    let (status, missed) = stack
+        .get(
+            &bob,
+            &format!(
+                "/api/messages/conversations/{}/messages?after={held}",
+                conversation["id"].as_str().unwrap()
+            ),
+        )
+        .await;
+    assert_eq!(status, 200);
+    let seqs: Vec<i64> = missed["messages"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| m["seq"].as_i64().unwrap())
+        .collect();
+    assert_eq!(seqs, vec![2, 3, 4, 5, 6], "nothing missed, nothing twice");
+    assert_eq!(missed["hasMore"], false);
+}
+
+#[actix_web::test]
+async fn a_message_sent_while_messages_is_stopped_is_stored_and_delivered_once_it_is_back() {
+    let mut stack = spawn_stack(1).await;
+    let ann = stack.user("ann").await;
+    let bob = stack.user("bob").await;
+    let mut anns = stack.connect(&ann, 0).await;
+    let mut bobs = stack.connect(&bob, 0).await;
+
+    stack.stop_messages();
+    anns.send_json(&send_frame("during-outage", &bob, "are you there?"))
+        .await;
+    anns.assert_silent(Duration::from_millis(500)).await;
+
+    let (address, shutdown) = start_messages(&stack.infra, &stack.messages_database).await;
+    stack.replace_messages(address, shutdown);
+    let ack = anns.next_of_type("message.ack", WAIT).await;
+    assert_eq!(ack["message"]["content"], "are you there?");
+    let new = bobs.next_of_type("message.new", WAIT).await;
+    assert_eq!(new["message"]["id"], ack["message"]["id"]);
+}
+
+#[actix_web::test]
+async fn read_receipts_move_only_forward_and_reach_both_participants() {
+    let stack = spawn_stack(1).await;
+    let ann = stack.user("ann").await;
+    let bob = stack.user("bob").await;
+    let mut anns = stack.connect(&ann, 0).await;
+    let mut bobs = stack.connect(&bob, 0).await;
+    for i in 1..=3 {
+        anns.send_json(&send_frame(&format!("r{i}"), &bob, "x"))
+            .await;
+        anns.next_of_type("message.ack", WAIT).await;
+    }
+    let conversation =
+        bobs.next_of_type("message.new", WAIT).await["message"]["conversationId"].clone();
+
+    bobs.send_json(&json!({"type": "message.read", "conversationId": conversation, "seq": 2}))
+        .await;
+    for socket in [&mut anns, &mut bobs] {
+        let read = socket.next_of_type("message.read", WAIT).await;
+        assert_eq!(read["readerId"], bob.id.to_string());
+        assert_eq!(read["seq"], 2);
+    }
+    let (_, list) = stack.get(&bob, "/api/messages/conversations").await;
+    assert_eq!(list["conversations"][0]["unreadCount"], 1);
+    assert_eq!(list["conversations"][0]["lastReadSeq"], 2);
+    let (_, list) = stack.get(&ann, "/api/messages/conversations").await;
+    assert_eq!(list["conversations"][0]["peerLastReadSeq"], 2);
+
+    // Backwards is ignored; past the end means everything.
+    bobs.send_json(&json!({"type": "message.read", "conversationId": conversation, "seq": 1}))
+        .await;
+    anns.assert_silent(Duration::from_millis(300)).await;
+    bobs.send_json(&json!({"type": "message.read", "conversationId": conversation, "seq": 99}))
+        .await;
+    assert_eq!(anns.next_of_type("message.read", WAIT).await["seq"], 3);
+    let (_, list) = stack.get(&bob, "/api/messages/conversations").await;
+    assert_eq!(list["conversations"][0]["unreadCount"], 0);
+}

@@ -1,0 +1,97 @@
+//! The chat socket's rules: who may open it, what frames it takes, and its limits.
+
+use std::time::Duration;
+
+use serde_json::json;
+use shared::testing::{TestUser, WsClient};
+
+use crate::helpers::{WAIT, send_frame, spawn_stack, spawn_stack_with};
+
+#[actix_web::test]
+async fn the_chat_socket_needs_a_session_and_our_origin() {
+    let stack = spawn_stack(1).await;
+    assert_eq!(
+        WsClient::connect(&stack.ws_url(0), None).await.err(),
+        Some(401)
+    );
+    let ann = TestUser::new("ann");
+    assert_eq!(
+        WsClient::connect_from(
+            &stack.ws_url(0),
+            Some(&ann.cookie()),
+            Some("https://evil.example")
+        )
+        .await
+        .err(),
+        Some(403)
+    );
+}
+
+#[actix_web::test]
+async fn bad_frames_get_error_frames_and_the_socket_stays_open() {
+    let stack = spawn_stack(1).await;
+    let ann = stack.user("ann").await;
+    let bob = stack.user("bob").await;
+    let mut anns = stack.connect(&ann, 0).await;
+    let long = "x".repeat(4001);
+    let cases = [
+        (json!("just a string"), "invalid_json"),
+        (json!({"type": "message.delete"}), "unknown_type"),
+        (
+            json!({"type": "message.send", "clientMsgId": "c", "to": "not-a-uuid", "content": "x"}),
+            "invalid_field",
+        ),
+        (
+            json!({"type": "message.send", "clientMsgId": "c", "to": bob.id.to_string(), "content": " \t\n "}),
+            "invalid_field",
+        ),
+        (
+            json!({"type": "message.send", "clientMsgId": "c", "to": bob.id.to_string(), "content": long}),
+            "content_too_long",
+        ),
+        (
+            json!({"type": "message.send", "clientMsgId": 7, "to": bob.id.to_string(), "content": "x"}),
+            "invalid_field",
+        ),
+        (
+            json!({"type": "message.read", "conversationId": "x", "seq": "1"}),
+            "invalid_field",
+        ),
+    ];
+    for (frame, code) in cases {
+        anns.send_json(&frame).await;
+        assert_eq!(anns.next_json(WAIT).await["code"], code, "{frame}");
+    }
+    anns.send_json(&json!({"type": "ping"})).await;
+    assert_eq!(anns.next_json(WAIT).await["type"], "pong");
+}
+
+#[actix_web::test]
+async fn sending_too_fast_is_refused_with_rate_limited() {
+    let stack = spawn_stack_with(1, |c| {
+        c.send_rate_per_sec = 0.01;
+        c.send_burst = 3.0;
+    })
+    .await;
+    let ann = stack.user("ann").await;
+    let bob = stack.user("bob").await;
+    let mut anns = stack.connect(&ann, 0).await;
+    for i in 0..4 {
+        anns.send_json(&send_frame(&format!("f{i}"), &bob, "flood"))
+            .await;
+    }
+    let mut acks = 0;
+    let mut limited = Vec::new();
+    while acks + limited.len() < 4 {
+        let frame = anns.next_json(WAIT).await;
+        match frame["type"].as_str() {
+            Some("message.ack") => acks += 1,
+            Some("error") => limited.push(frame),
+            _ => {}
+        }
+    }
+    assert_eq!(acks, 3);
+    assert_eq!(limited[0]["code"], "rate_limited");
+    assert_eq!(limited[0]["clientMsgId"], "f3");
+    anns.assert_silent(Duration::from_millis(200)).await;
+}
