@@ -8,7 +8,8 @@
 //! announced or delivered that was not committed, and nothing committed goes unannounced.
 //!
 //! Layout: `commands/` one file per chat command; `consumers/` one file per event;
-//! `routes/` one file per endpoint; `domain/` parsed values; `repository/` SQL.
+//! `routes/` one file per endpoint; `domain/` parsed values; `repository/` SQL; `vote_cache`
+//! vote counts in Redis.
 
 pub mod commands;
 pub mod config;
@@ -19,3 +20,4 @@ pub mod migrations;
 pub mod repository;
 pub mod routes;
 pub mod startup;
+pub mod vote_cache;

@@ -10,4 +10,9 @@ pub const ALL: &[Migration] = &[
         "conversations and messages",
         include_str!("../migrations/V2__conversations_and_messages.sql"),
     ),
+    Migration::new(
+        3,
+        "vote version",
+        include_str!("../migrations/V3__vote_version.sql"),
+    ),
 ];

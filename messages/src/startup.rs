@@ -14,6 +14,7 @@ use shared::service::ServiceInfra;
 use crate::commands::CommandProcessor;
 use crate::config::Config;
 use crate::consumers::user_registered::RecordUser;
+use crate::vote_cache::VoteCache;
 use crate::{migrations, routes};
 
 /// A built service, listening but not yet serving.
@@ -37,9 +38,11 @@ impl Application {
         );
         infra.tasks.spawn(relay.run(infra.shutdown.clone()));
 
+        let votes = VoteCache::new(infra.cache.clone());
         let processor = Arc::new(CommandProcessor {
             db: infra.db.clone(),
             publisher: infra.publisher.clone(),
+            votes: votes.clone(),
         });
         infra.tasks.spawn(consume_decoded(
             infra.amqp.clone(),
@@ -70,8 +73,9 @@ impl Application {
         let listener = infra.bind()?;
         let port = listener.local_addr()?.port();
         let db = web::Data::new(infra.db.clone());
+        let votes = web::Data::new(votes);
         let server = infra.http_server(listener, move |cfg| {
-            cfg.app_data(db.clone());
+            cfg.app_data(db.clone()).app_data(votes.clone());
             routes::configure(cfg);
         })?;
         Ok(Self {

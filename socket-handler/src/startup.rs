@@ -2,11 +2,9 @@
 //! brings this node its users' deliveries, and the HTTP server.
 
 use std::sync::Arc;
-use std::time::Duration;
 
 use actix_web::dev::Server;
 use actix_web::web;
-use shared::amqp::AmqpClient;
 use shared::chat::{kind, node_key};
 use shared::service::ServiceInfra;
 use shared::socket::{ConnectionHub, NodeInbox, Presence, SessionCloser, SocketServices};
@@ -68,10 +66,6 @@ impl Application {
         infra
             .tasks
             .spawn(presence.maintain(hub, infra.shutdown.clone()));
-        infra.tasks.spawn(declare_commands_queue(
-            infra.amqp.clone(),
-            infra.shutdown.clone(),
-        ));
 
         let chat = web::Data::new(ChatServices {
             publisher: infra.publisher.clone(),
@@ -126,27 +120,5 @@ fn route(
     move |payload| {
         method(&router, &payload);
         std::future::ready(())
-    }
-}
-
-/// Commands must never be published to a queue that does not exist yet (the default exchange
-/// would drop them), so socket-handler declares it too, with the same arguments as messages.
-async fn declare_commands_queue(amqp: AmqpClient, shutdown: CancellationToken) {
-    let spec = amqp.topology().chat_commands_queue();
-    while !shutdown.is_cancelled() {
-        let attempt = async {
-            let channel = amqp.channel(Duration::from_secs(30)).await?;
-            amqp.topology().declare_queue(&channel, &spec).await
-        };
-        match attempt.await {
-            Ok(()) => return,
-            Err(e) => {
-                tracing::warn!(error = %e, "cannot declare the commands queue yet");
-                tokio::select! {
-                    () = shutdown.cancelled() => return,
-                    () = tokio::time::sleep(Duration::from_secs(1)) => {}
-                }
-            }
-        }
     }
 }

@@ -8,6 +8,7 @@
 mod read;
 mod send;
 mod typing;
+mod vote;
 
 use std::time::Duration;
 
@@ -17,6 +18,8 @@ use shared::amqp::{HandleError, Outgoing, Publisher};
 use shared::chat::{ChatCommand, CommandEnvelope, ErrorDelivery, Origin, kind, node_key};
 use shared::http::ErrorCode;
 use shared::ids::UserId;
+
+use crate::vote_cache::VoteCache;
 use tracing::Instrument;
 
 /// How long a direct reply (an error, a repeated ack, typing) may take to be confirmed.
@@ -28,6 +31,8 @@ pub struct CommandProcessor {
     pub db: Pool,
     /// For direct replies.
     pub publisher: Publisher,
+    /// Where committed vote counts are copied.
+    pub votes: VoteCache,
 }
 
 impl CommandProcessor {
@@ -42,16 +47,7 @@ impl CommandProcessor {
             ChatCommand::Send { .. } => send::apply(self, envelope).await,
             ChatCommand::Read { .. } => read::apply(self, envelope).await,
             ChatCommand::Typing { .. } => typing::apply(self, envelope).await,
-            ChatCommand::Vote { .. } => {
-                self.reply_error(
-                    envelope.user_id,
-                    &envelope.origin,
-                    ErrorCode::Unavailable,
-                    "Voting is not available yet.",
-                    None,
-                )
-                .await
-            }
+            ChatCommand::Vote { .. } => vote::apply(self, envelope).await,
         }
     }
 

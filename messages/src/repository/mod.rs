@@ -5,3 +5,4 @@ pub mod conversations;
 pub mod messages;
 pub mod read_state;
 pub mod users;
+pub mod votes;

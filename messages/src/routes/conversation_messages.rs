@@ -9,6 +9,7 @@ use super::HistoryBody;
 use crate::domain::HistoryQuery;
 use crate::error::MessagesError;
 use crate::repository::{conversations, messages};
+use crate::vote_cache::VoteCache;
 
 /// A page of a conversation the caller belongs to; 404 for anyone else.
 #[tracing::instrument(skip_all, fields(user = %user.id))]
@@ -17,6 +18,7 @@ pub async fn history(
     path: web::Path<ConversationId>,
     query: web::Query<HistoryQuery>,
     db: web::Data<Pool>,
+    votes: web::Data<VoteCache>,
 ) -> Result<HttpResponse, MessagesError> {
     let window = query.into_inner().parse().map_err(MessagesError::Invalid)?;
     let conversation = path.into_inner();
@@ -24,6 +26,7 @@ pub async fn history(
     if !conversations::is_member(&client, conversation, user.id).await? {
         return Err(MessagesError::NotFound);
     }
-    let (messages, has_more) = messages::page(&client, conversation, user.id, window).await?;
+    let (mut messages, has_more) = messages::page(&client, conversation, user.id, window).await?;
+    votes.fill(&client, &mut messages).await;
     Ok(HttpResponse::Ok().json(HistoryBody { messages, has_more }))
 }

@@ -9,6 +9,7 @@ use super::HistoryBody;
 use crate::domain::HistoryQuery;
 use crate::error::MessagesError;
 use crate::repository::{conversations, messages};
+use crate::vote_cache::VoteCache;
 
 /// A page of the caller's conversation with another user; empty until its first message.
 #[tracing::instrument(skip_all, fields(user = %user.id))]
@@ -17,6 +18,7 @@ pub async fn history(
     path: web::Path<UserId>,
     query: web::Query<HistoryQuery>,
     db: web::Data<Pool>,
+    votes: web::Data<VoteCache>,
 ) -> Result<HttpResponse, MessagesError> {
     let window = query.into_inner().parse().map_err(MessagesError::Invalid)?;
     let client = db.get().await?;
@@ -27,6 +29,7 @@ pub async fn history(
             has_more: false,
         }));
     };
-    let (messages, has_more) = messages::page(&client, conversation, user.id, window).await?;
+    let (mut messages, has_more) = messages::page(&client, conversation, user.id, window).await?;
+    votes.fill(&client, &mut messages).await;
     Ok(HttpResponse::Ok().json(HistoryBody { messages, has_more }))
 }

@@ -20,7 +20,8 @@ pub use client::AmqpClient;
 pub use consumer::{ConsumerSpec, HandleError, Handler, consume, consume_decoded};
 pub use publisher::{Outgoing, PublishError, Publisher};
 pub use topology::{
-    CHAT_DELIVERY_EXCHANGE, DELIVERY_LIMIT, NOTIFICATIONS_DELIVERY_EXCHANGE, QueueSpec, Topology,
+    CHAT_DELIVERY_EXCHANGE, DELIVERY_LIMIT, NOTIFICATIONS_DELIVERY_EXCHANGE, QueueSpec,
+    SUBSCRIPTIONS, Topology,
 };
 
 #[cfg(feature = "testing")]

@@ -18,6 +18,20 @@ pub const CHAT_DELIVERY_EXCHANGE: &str = "ChatDeliveryExchange";
 /// notifications to the nodes holding their owners' sockets.
 pub const NOTIFICATIONS_DELIVERY_EXCHANGE: &str = "NotificationsDeliveryExchange";
 
+/// Every durable subscription of the system: which service consumes which public event. Each
+/// service declares all of them on connect, so an event published before its consumer ever
+/// started (on a first deployment, say) waits in its queue instead of being dropped. This is
+/// also the consumer half of the event catalogue (`docs/events.md`).
+pub const SUBSCRIPTIONS: &[(&str, Exchange, &str)] = &[
+    ("users", Exchange::UserEvents, "user.registered"),
+    ("users", Exchange::UserEvents, "user.online"),
+    ("users", Exchange::UserEvents, "user.offline"),
+    ("messages", Exchange::UserEvents, "user.registered"),
+    ("notifications", Exchange::UserEvents, "user.registered"),
+    ("notifications", Exchange::MessageEvents, "message.sent"),
+    ("notifications", Exchange::MessageEvents, "message.read"),
+];
+
 /// How many times the broker delivers a message whose handler keeps failing before it moves the
 /// message to the dead-letter queue.
 pub const DELIVERY_LIMIT: i64 = 5;
@@ -108,9 +122,20 @@ impl Topology {
         }
     }
 
-    /// Declares both public exchanges, the dead-letter exchange and the internal delivery
-    /// exchanges (idempotent). Run on every (re)connect, so they exist before anyone binds.
+    /// Declares both public exchanges, the dead-letter exchange, the internal delivery exchanges
+    /// and every durable queue of [`SUBSCRIPTIONS`] and the commands queue (idempotent). Run on
+    /// every (re)connect, so all of it exists before anyone binds, publishes or consumes.
     pub async fn declare_exchanges(&self, channel: &Channel) -> lapin::Result<()> {
+        self.declare_exchanges_only(channel).await?;
+        for (service, exchange, routing_key) in SUBSCRIPTIONS {
+            self.declare_queue(channel, &self.event_queue(service, *exchange, routing_key))
+                .await?;
+        }
+        self.declare_queue(channel, &self.chat_commands_queue())
+            .await
+    }
+
+    async fn declare_exchanges_only(&self, channel: &Channel) -> lapin::Result<()> {
         let durable = ExchangeDeclareOptions {
             durable: true,
             ..ExchangeDeclareOptions::default()

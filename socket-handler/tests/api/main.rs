@@ -11,3 +11,4 @@ mod health;
 mod helpers;
 mod isolation;
 mod socket;
+mod votes;
