@@ -1,14 +1,22 @@
-//! `spawn_app`: the real service on a free port, with a database, broker namespace and Redis
-//! prefix of its own, all removed when the test ends.
+//! `spawn_app`: the real messages service on a free port, with a database, broker namespace and
+//! Redis prefix of its own, all removed when the test ends.
+
+use std::time::Duration;
 
 use messages::config::Config;
 use messages::startup::Application;
-use shared::testing::TestInfra;
+use serde_json::Value;
+use shared::amqp::{Outgoing, Publisher};
+use shared::chat::{ChatCommand, CommandEnvelope, Origin};
+use shared::events::{Envelope, UserRegistered};
+use shared::testing::{TestInfra, TestUser, eventually};
+
+pub const WAIT: Duration = Duration::from_secs(15);
 
 pub struct TestApp {
     pub address: String,
+    pub publisher: Publisher,
     shutdown: shared::shutdown::ShutdownToken,
-    // Dropped last, after the service has been told to stop.
     pub infra: TestInfra,
 }
 
@@ -22,15 +30,106 @@ pub async fn spawn_app() -> TestApp {
     let infra = TestInfra::new("messages").await;
     let mut config = Config::from_env().expect("default configuration");
     infra.configure(&mut config.common);
-    let application = Application::build(config)
-        .await
-        .expect("the service starts");
+    let application = Application::build(config).await.expect("messages starts");
     let address = format!("http://127.0.0.1:{}", application.port());
     let shutdown = application.infra().shutdown.clone();
     actix_web::rt::spawn(application.run_until_stopped());
     TestApp {
         address,
+        publisher: Publisher::new(infra.amqp()),
         shutdown,
         infra,
     }
+}
+
+impl TestApp {
+    /// A user messages knows about.
+    pub async fn user(&self, name: &str) -> TestUser {
+        let user = TestUser::new(name);
+        let event = Envelope::new(UserRegistered {
+            user_id: user.id,
+            username: name.to_owned(),
+        });
+        self.publisher.publish(&event, WAIT).await.unwrap();
+        let db = self.infra.db().await;
+        eventually("the user to be known", WAIT, || async {
+            db.query_opt("SELECT 1 FROM users WHERE id = $1", &[&user.id.as_uuid()])
+                .await
+                .ok()
+                .flatten()
+        })
+        .await;
+        user
+    }
+
+    /// Sends `count` messages from `from` to `to` as commands and waits until all are stored.
+    pub async fn send(&self, from: &TestUser, to: &TestUser, count: usize) {
+        let db = self.infra.db().await;
+        let before: i64 = db
+            .query_one("SELECT count(*) FROM messages", &[])
+            .await
+            .unwrap()
+            .get(0);
+        let queue = self.infra.topology().chat_commands_queue().name;
+        let commands: Vec<Outgoing> = (0..count)
+            .map(|i| {
+                let envelope = CommandEnvelope {
+                    id: uuid::Uuid::now_v7(),
+                    user_id: from.id,
+                    username: from.username.clone(),
+                    origin: Origin {
+                        node: "test".into(),
+                        connection: 1,
+                    },
+                    command: ChatCommand::Send {
+                        client_msg_id: uuid::Uuid::new_v4().to_string(),
+                        to: to.id,
+                        content: format!("{} #{i}", from.username),
+                    },
+                };
+                Outgoing {
+                    exchange: String::new(),
+                    routing_key: queue.clone(),
+                    kind: "chat.command".into(),
+                    message_id: envelope.id.to_string(),
+                    payload: serde_json::to_vec(&envelope).unwrap(),
+                }
+            })
+            .collect();
+        self.publisher.publish_all(&commands, WAIT).await.unwrap();
+        let target = before + count as i64;
+        eventually("the messages to be stored", WAIT, || async {
+            let now: i64 = db
+                .query_one("SELECT count(*) FROM messages", &[])
+                .await
+                .ok()?
+                .get(0);
+            (now >= target).then_some(())
+        })
+        .await;
+    }
+
+    /// GET as `user` (or anonymously): (status, body).
+    pub async fn get(&self, user: Option<&TestUser>, path: &str) -> (u16, Value) {
+        let mut request = awc::Client::default().get(format!("{}{path}", self.address));
+        if let Some(user) = user {
+            request = request.insert_header(("Cookie", user.cookie()));
+        }
+        let mut response = request.send().await.expect("messages answers");
+        let body = response
+            .json::<Value>()
+            .limit(1 << 24)
+            .await
+            .unwrap_or(Value::Null);
+        (response.status().as_u16(), body)
+    }
+}
+
+pub fn seqs(body: &Value) -> Vec<i64> {
+    body["messages"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| m["seq"].as_i64().unwrap())
+        .collect()
 }

@@ -1,8 +1,10 @@
-//! messages's integration tests, against real Postgres, RabbitMQ and Redis.
+//! messages' integration tests, against real Postgres, RabbitMQ and Redis. Messages are created
+//! the way socket-handler creates them: commands on the commands queue.
 //!
 //! A test that cannot set itself up should fail loudly, and not every helper is used by every
-//! test binary's current tests.
+//! test.
 #![allow(clippy::expect_used, clippy::unwrap_used, dead_code)]
 
 mod health;
 mod helpers;
+mod history;
