@@ -12,6 +12,7 @@ mod signup;
 /// Registers every route of auth.
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.route("/api/auth/version", shared::http::version("auth"))
+        .route("/api/auth/openapi.yaml", shared::http::openapi())
         .route("/api/auth/signup", web::post().to(signup::sign_up))
         .route("/api/auth/signin", web::post().to(signin::sign_in))
         .route("/api/auth/refresh", web::post().to(refresh::refresh))

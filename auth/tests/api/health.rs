@@ -30,3 +30,16 @@ async fn the_version_route_names_the_service() {
     let body: serde_json::Value = response.json().await.unwrap();
     assert_eq!(body["service"], "auth");
 }
+
+#[actix_web::test]
+async fn the_openapi_document_is_served() {
+    let app = spawn_app().await;
+    let mut response = awc::Client::default()
+        .get(format!("{}/api/auth/openapi.yaml", app.address))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 200);
+    let body = response.body().await.unwrap();
+    assert!(String::from_utf8_lossy(&body).starts_with("openapi: 3.1.0"));
+}

@@ -9,6 +9,7 @@ mod messages_with;
 /// Registers every route of messages.
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.route("/api/messages/version", shared::http::version("messages"))
+        .route("/api/messages/openapi.yaml", shared::http::openapi())
         .route(
             "/api/messages/conversations",
             web::get().to(conversations::list),

@@ -13,6 +13,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         "/api/notifications/version",
         shared::http::version("notifications"),
     )
+    .route("/api/notifications/openapi.yaml", shared::http::openapi())
     .route(
         "/api/notifications",
         web::get().to(list_notifications::list_notifications),

@@ -70,6 +70,19 @@ async fn readyz(readiness: web::Data<Readiness>) -> HttpResponse {
     }
 }
 
+/// The public HTTP API (`docs/openapi.yaml`), compiled in.
+const OPENAPI: &str = include_str!("../../../docs/openapi.yaml");
+
+/// `GET /api/<prefix>/openapi.yaml`: the OpenAPI document of the public HTTP API, which every
+/// HTTP service serves under its own prefix (clients and schemathesis read it).
+pub fn openapi() -> actix_web::Route {
+    web::get().to(|| async {
+        HttpResponse::Ok()
+            .content_type("application/yaml")
+            .body(OPENAPI)
+    })
+}
+
 /// `GET /api/<prefix>/version`: which service answered, and its build. Lets a client (and the
 /// end-to-end tests) see that the gateway reaches each service.
 pub fn version(service: &'static str) -> actix_web::Route {

@@ -8,5 +8,5 @@ mod origin;
 
 pub use error::{ApiError, ErrorCode, FieldErrors};
 pub use extractors::{configure_extractors, not_found};
-pub use health::{Readiness, configure_health, version};
+pub use health::{Readiness, configure_health, openapi, version};
 pub use origin::{AllowedOrigins, reject_foreign_origin};

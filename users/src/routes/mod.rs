@@ -8,8 +8,9 @@ use actix_web::web;
 
 /// Registers every route of users.
 pub fn configure(cfg: &mut web::ServiceConfig) {
-    // `version` before `{id}`, which would otherwise match it (and answer 404).
+    // `version` and `openapi.yaml` before `{id}`, which would otherwise match them (and 404).
     cfg.route("/api/users/version", shared::http::version("users"))
+        .route("/api/users/openapi.yaml", shared::http::openapi())
         .route("/api/users", web::get().to(list_users::list_users))
         .route("/api/users/", web::get().to(list_users::list_users))
         .route("/api/users/{id}", web::get().to(get_user::get_user));
