@@ -161,6 +161,7 @@ async fn a_client_that_was_away_catches_up_exactly_with_after() {
     let mut bobs = stack.connect(&bob, 0).await;
 
     anns.send_json(&send_frame("m1", &bob, "first")).await;
+    anns.next_of_type("message.ack", WAIT).await;
     let held = bobs.next_of_type("message.new", WAIT).await["message"]["seq"]
         .as_i64()
         .unwrap();
