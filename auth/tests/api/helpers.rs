@@ -10,7 +10,7 @@ use auth::startup::Application;
 use serde_json::{Value, json};
 use shared::testing::{TEST_ORIGIN, TestInfra};
 
-pub const WAIT: Duration = Duration::from_secs(15);
+pub const WAIT: Duration = Duration::from_secs(30);
 
 pub struct TestApp {
     pub address: String,

@@ -11,7 +11,7 @@ use shared::chat::{ChatCommand, CommandEnvelope, Origin};
 use shared::events::{Envelope, UserRegistered};
 use shared::testing::{TestInfra, TestUser, eventually};
 
-pub const WAIT: Duration = Duration::from_secs(15);
+pub const WAIT: Duration = Duration::from_secs(30);
 
 pub struct TestApp {
     pub address: String,

@@ -18,7 +18,7 @@ use shared::events::{
 use shared::ids::{ConversationId, MessageId};
 use shared::testing::{TEST_ORIGIN, TestInfra, TestUser, WsClient, eventually};
 
-pub const WAIT: Duration = Duration::from_secs(15);
+pub const WAIT: Duration = Duration::from_secs(30);
 
 pub struct TestApp {
     pub address: String,

@@ -5,7 +5,7 @@ use shared::amqp::{HandleError, Handler};
 use shared::events::{Envelope, UserRegistered};
 use shared::ids::UserId;
 
-pub const WAIT: Duration = Duration::from_secs(20);
+pub const WAIT: Duration = Duration::from_secs(30);
 
 /// What a handler saw, and how it should answer.
 #[derive(Default)]

@@ -10,7 +10,7 @@ use shared::events::{Envelope, UserRegistered};
 use shared::shutdown::ShutdownToken;
 use shared::testing::{TestInfra, TestUser, WsClient, eventually};
 
-pub const WAIT: Duration = Duration::from_secs(15);
+pub const WAIT: Duration = Duration::from_secs(30);
 
 pub struct Node {
     pub address: String,

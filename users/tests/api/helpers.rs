@@ -17,7 +17,7 @@ use users::config::Config;
 use users::startup::Application;
 
 /// How long any wait in these tests may take.
-pub const WAIT: Duration = Duration::from_secs(20);
+pub const WAIT: Duration = Duration::from_secs(30);
 
 pub struct TestApp {
     pub address: String,
