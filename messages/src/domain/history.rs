@@ -1,7 +1,7 @@
 use serde::Deserialize;
 use shared::http::FieldErrors;
 
-use super::Limit;
+use super::PageSize;
 
 /// `?before=SEQ|after=SEQ&limit=` as sent.
 #[derive(Debug, Default, Deserialize)]
@@ -18,20 +18,24 @@ pub struct HistoryQuery {
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum HistoryWindow {
     /// The newest page.
-    Newest(Limit),
+    Newest(PageSize),
     /// The page just before `seq`.
-    Before(i64, Limit),
+    Before(i64, PageSize),
     /// The page just after `seq`.
-    After(i64, Limit),
+    After(i64, PageSize),
 }
 
 impl HistoryQuery {
     /// At most one of `before` and `after`; sequence numbers are not negative.
     pub fn parse(self) -> Result<HistoryWindow, FieldErrors> {
         let mut errors = FieldErrors::new();
-        let limit = Limit::parse(self.limit)
-            .map_err(|e| errors.insert("limit".into(), e.into()))
-            .ok();
+        let limit = match self.limit {
+            None => Some(PageSize::default()),
+            Some(n) => PageSize::from_number(n).or_else(|| {
+                errors.insert("limit".into(), "Use a limit from 1 to 100.".into());
+                None
+            }),
+        };
         for (name, value) in [("before", self.before), ("after", self.after)] {
             if value.is_some_and(|v| v < 0) {
                 errors.insert(name.into(), "Use a sequence number of 0 or more.".into());

@@ -6,4 +6,5 @@ mod page;
 
 pub use content::{Content, ContentError};
 pub use history::{HistoryQuery, HistoryWindow};
-pub use page::{Limit, PageCursor};
+pub use page::PageCursor;
+pub use shared::http::PageSize;

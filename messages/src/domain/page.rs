@@ -2,26 +2,6 @@ use base64::Engine as _;
 use chrono::{DateTime, Utc};
 use uuid::Uuid;
 
-/// A page size: default 50, 1 to 100.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct Limit(i64);
-
-impl Limit {
-    /// From the query string.
-    pub fn parse(raw: Option<i64>) -> Result<Self, &'static str> {
-        match raw {
-            None => Ok(Self(50)),
-            Some(n) if (1..=100).contains(&n) => Ok(Self(n)),
-            Some(_) => Err("Use a limit from 1 to 100."),
-        }
-    }
-
-    /// The number.
-    pub fn get(self) -> i64 {
-        self.0
-    }
-}
-
 /// Where the next page of conversations starts: after this (updatedAt, id).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct PageCursor {
@@ -60,14 +40,6 @@ impl PageCursor {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn limits_default_to_50_and_stay_within_1_to_100() {
-        assert_eq!(Limit::parse(None).unwrap().get(), 50);
-        assert_eq!(Limit::parse(Some(100)).unwrap().get(), 100);
-        assert!(Limit::parse(Some(0)).is_err());
-        assert!(Limit::parse(Some(101)).is_err());
-    }
 
     #[test]
     fn a_cursor_round_trips_and_garbage_is_refused() {

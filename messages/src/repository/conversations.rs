@@ -5,7 +5,7 @@ use shared::ids::{ConversationId, UserId};
 use uuid::Uuid;
 
 use super::messages::{MESSAGE_COLUMNS, message_from_row_at};
-use crate::domain::{Limit, PageCursor};
+use crate::domain::{PageCursor, PageSize};
 
 fn pair_key(a: UserId, b: UserId) -> String {
     let (low, high) = if a <= b { (a, b) } else { (b, a) };
@@ -142,7 +142,7 @@ pub async fn list_for(
     client: &impl GenericClient,
     viewer: UserId,
     cursor: Option<PageCursor>,
-    limit: Limit,
+    limit: PageSize,
 ) -> Result<Vec<ConversationSummary>, tokio_postgres::Error> {
     let (after_time, after_id) = match cursor {
         Some(c) => (Some(c.updated_at), Some(c.id)),
@@ -171,7 +171,7 @@ pub async fn list_for(
                 &viewer.as_uuid(),
                 &after_time,
                 &after_id,
-                &(limit.get() + 1),
+                &(limit.as_i64() + 1),
             ],
         )
         .await?;

@@ -134,14 +134,14 @@ pub async fn page(
                 &conversation.as_uuid(),
                 &viewer.as_uuid(),
                 &bound,
-                &(limit.get() + 1),
+                &(limit.as_i64() + 1),
             ],
         )
         .await?;
-    let has_more = rows.len() as i64 > limit.get();
+    let has_more = rows.len() as i64 > limit.as_i64();
     let mut messages: Vec<ChatMessage> = rows
         .iter()
-        .take(limit.get() as usize)
+        .take(usize::from(limit.get()))
         .map(message_from_row_at)
         .collect();
     if order == "DESC" {

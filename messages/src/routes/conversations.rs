@@ -8,7 +8,7 @@ use shared::auth::CurrentUser;
 use shared::events::ChatMessage;
 use shared::ids::{ConversationId, UserId};
 
-use crate::domain::{Limit, PageCursor};
+use crate::domain::{PageCursor, PageSize};
 use crate::error::MessagesError;
 use crate::repository::conversations;
 
@@ -51,7 +51,11 @@ pub async fn list(
     db: web::Data<Pool>,
 ) -> Result<HttpResponse, MessagesError> {
     let query = query.into_inner();
-    let limit = Limit::parse(query.limit).map_err(|e| MessagesError::field("limit", e))?;
+    let limit = match query.limit {
+        None => PageSize::default(),
+        Some(n) => PageSize::from_number(n)
+            .ok_or_else(|| MessagesError::field("limit", "Use a limit from 1 to 100."))?,
+    };
     let cursor = query
         .cursor
         .as_deref()
@@ -60,8 +64,8 @@ pub async fn list(
         .map_err(|e| MessagesError::field("cursor", e))?;
     let client = db.get().await?;
     let mut rows = conversations::list_for(&client, user.id, cursor, limit).await?;
-    let next_cursor = if rows.len() as i64 > limit.get() {
-        rows.truncate(limit.get() as usize);
+    let next_cursor = if rows.len() as i64 > limit.as_i64() {
+        rows.truncate(usize::from(limit.get()));
         rows.last().map(|last| {
             PageCursor {
                 updated_at: last.updated_at,

@@ -4,13 +4,12 @@
 mod cursor;
 mod list_query;
 mod notification;
-mod page_size;
 mod preview;
 mod read_request;
 
 pub use cursor::Cursor;
 pub use list_query::{ListParams, ListQuery};
 pub use notification::{NewNotification, Notification, NotificationId, NotificationKind};
-pub use page_size::PageSize;
 pub use preview::preview;
 pub use read_request::ReadRequest;
+pub use shared::http::PageSize;

@@ -5,8 +5,10 @@ mod error;
 mod extractors;
 mod health;
 mod origin;
+mod page_size;
 
 pub use error::{ApiError, ErrorCode, FieldErrors};
 pub use extractors::{configure_extractors, not_found};
 pub use health::{Readiness, configure_health, openapi, version};
 pub use origin::{AllowedOrigins, reject_foreign_origin};
+pub use page_size::PageSize;

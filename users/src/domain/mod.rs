@@ -5,14 +5,13 @@
 
 mod cursor;
 mod list_query;
-mod page_size;
 mod prefix;
 mod profile;
 mod sort;
 
 pub use cursor::{Cursor, Position};
 pub use list_query::{ListParams, ListQuery};
-pub use page_size::PageSize;
 pub use prefix::UsernamePrefix;
 pub use profile::{Status, UserProfile, UsersPage};
+pub use shared::http::PageSize;
 pub use sort::{Direction, SortKey};
