@@ -643,3 +643,32 @@ impl WsClient {
         }
     }
 }
+
+/// Asserts that the service at `address` becomes ready (its `/readyz` answers 200 once its
+/// Postgres, RabbitMQ and Redis are reachable) and that `version_path` names `service`.
+pub async fn assert_ready_and_named(address: &str, version_path: Option<&str>, service: &str) {
+    let client = awc::Client::default();
+    eventually("readiness", Duration::from_secs(30), || async {
+        let response = client.get(format!("{address}/readyz")).send().await.ok()?;
+        response.status().is_success().then_some(())
+    })
+    .await;
+    let mut health = client
+        .get(format!("{address}/healthz"))
+        .send()
+        .await
+        .expect("healthz answers");
+    assert_eq!(health.status(), 200);
+    let body: serde_json::Value = health.json().await.expect("healthz is JSON");
+    assert_eq!(body["status"], "ok");
+    if let Some(path) = version_path {
+        let mut response = client
+            .get(format!("{address}{path}"))
+            .send()
+            .await
+            .expect("the version route answers");
+        assert_eq!(response.status(), 200);
+        let body: serde_json::Value = response.json().await.expect("version is JSON");
+        assert_eq!(body["service"], service);
+    }
+}

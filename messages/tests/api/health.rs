@@ -1,32 +1,12 @@
-use std::time::Duration;
-
 use crate::helpers::spawn_app;
 
 #[actix_web::test]
-async fn the_service_becomes_ready_once_its_dependencies_answer() {
+async fn the_service_becomes_ready_and_names_itself() {
     let app = spawn_app().await;
-    let client = awc::Client::default();
-    let status = shared::testing::eventually("readiness", Duration::from_secs(20), || async {
-        let response = client
-            .get(format!("{}/readyz", app.address))
-            .send()
-            .await
-            .ok()?;
-        response.status().is_success().then_some(response.status())
-    })
+    shared::testing::assert_ready_and_named(
+        &app.address,
+        Some("/api/messages/version"),
+        "messages",
+    )
     .await;
-    assert_eq!(status, 200);
-}
-
-#[actix_web::test]
-async fn the_version_route_names_the_service() {
-    let app = spawn_app().await;
-    let mut response = awc::Client::default()
-        .get(format!("{}/api/messages/version", app.address))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(response.status(), 200);
-    let body: serde_json::Value = response.json().await.unwrap();
-    assert_eq!(body["service"], "messages");
 }
