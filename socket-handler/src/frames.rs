@@ -136,6 +136,13 @@ impl ClientFrame {
                         None,
                     ));
                 }
+                if fields.content.contains('\0') {
+                    return Err(FrameError::new(
+                        ErrorCode::InvalidField,
+                        "Messages cannot contain NUL characters.",
+                        client_msg_id,
+                    ));
+                }
                 let length = fields.content.trim().chars().count();
                 if length == 0 {
                     return Err(FrameError::new(

@@ -18,8 +18,12 @@ impl std::fmt::Debug for Password {
 }
 
 impl Password {
-    /// Checks the byte length; any characters are allowed.
+    /// Checks the byte length; any characters but NUL are allowed (bcrypt would silently
+    /// ignore everything after a NUL).
     pub fn parse(raw: &str, rules: PasswordRules) -> Result<Self, String> {
+        if raw.contains('\0') {
+            return Err("Passwords cannot contain NUL characters.".to_owned());
+        }
         let bytes = raw.len();
         if bytes < rules.min_bytes {
             return Err(format!("Use at least {} characters.", rules.min_bytes));
@@ -54,6 +58,7 @@ mod tests {
         // 18 four-byte emoji are 72 bytes; 19 are 76.
         assert!(Password::parse(&"🔑".repeat(18), RULES).is_ok());
         assert!(Password::parse(&"🔑".repeat(19), RULES).is_err());
+        assert!(Password::parse("longenough\0", RULES).is_err());
     }
 
     #[test]

@@ -47,6 +47,19 @@ impl SignInRequest {
     /// Needs exactly one of email and username, and a password.
     pub fn parse(self) -> Result<SignInForm, FieldErrors> {
         let mut errors = FieldErrors::new();
+        let fields = [
+            ("email", &self.email),
+            ("username", &self.username),
+            ("password", &self.password),
+        ];
+        for (name, value) in fields {
+            if has_nul(value.as_ref()) {
+                errors.insert(name.into(), "NUL characters are not allowed.".into());
+            }
+        }
+        if !errors.is_empty() {
+            return Err(errors);
+        }
         let identifier = match (non_empty(self.email), non_empty(self.username)) {
             (Some(email), None) => Some(Identifier::Email(email)),
             (None, Some(username)) => Some(Identifier::Username(username)),
@@ -78,6 +91,11 @@ impl SignInRequest {
 
 fn non_empty(value: Option<String>) -> Option<String> {
     value.map(|v| v.trim().to_owned()).filter(|v| !v.is_empty())
+}
+
+/// No account name or password can contain NUL, and no database column could compare one.
+fn has_nul(value: Option<&String>) -> bool {
+    value.is_some_and(|v| v.contains('\0'))
 }
 
 #[cfg(test)]

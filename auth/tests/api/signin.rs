@@ -172,3 +172,54 @@ async fn a_successful_sign_in_clears_the_accounts_failures() {
         assert_eq!(answer.status, 401, "the count started again");
     }
 }
+
+#[actix_web::test]
+async fn hostile_strings_in_every_field_are_refused_or_harmless_never_a_500() {
+    // Throttling would answer 429 here, which is right but hides what this test looks at.
+    let app = spawn_app_with(|c| {
+        c.throttle.per_account = 100_000;
+        c.throttle.per_address = 100_000;
+    })
+    .await;
+    app.signed_up("victor").await;
+    let nasty = [
+        "' OR '1'='1",
+        "victor'--",
+        "\"; DROP TABLE accounts; --",
+        "victor\u{0}",
+        "%",
+        "_",
+        "\\",
+        "<script>",
+        "\u{202e}rotciv",
+        "🙂",
+    ];
+    for value in nasty {
+        for body in [
+            json!({"username": value, "password": "correct horse"}),
+            json!({"email": value, "password": "correct horse"}),
+            json!({"username": "victor", "password": value}),
+            json!({"email": value, "username": value, "password": value}),
+        ] {
+            for path in ["/api/auth/signin", "/api/auth/signup"] {
+                let answer = Browser::new()
+                    .request("POST", &app.url(path), Some(body.clone()))
+                    .await;
+                assert!(
+                    [400, 401, 409].contains(&answer.status),
+                    "{path} {body} → {} {}",
+                    answer.status,
+                    answer.body
+                );
+            }
+        }
+    }
+    // And the account is intact.
+    let ok = app
+        .sign_in(
+            &mut Browser::new(),
+            json!({"username": "victor", "password": "correct horse"}),
+        )
+        .await;
+    assert_eq!(ok.status, 200);
+}

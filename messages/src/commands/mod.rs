@@ -39,7 +39,26 @@ impl CommandProcessor {
     /// Applies one command.
     pub async fn apply(&self, envelope: CommandEnvelope) -> Result<(), HandleError> {
         let span = tracing::info_span!("command", id = %envelope.id, user = %envelope.user_id);
-        self.dispatch(&envelope).instrument(span).await
+        match self.dispatch(&envelope).instrument(span).await {
+            // Retrying cannot help: tell the sender rather than leave them waiting, then let
+            // the command go to the dead-letter queue for a human to look at.
+            Err(HandleError::Permanent(e)) => {
+                let client_msg_id = match &envelope.command {
+                    ChatCommand::Send { client_msg_id, .. } => Some(client_msg_id.as_str()),
+                    _ => None,
+                };
+                self.reply_error(
+                    envelope.user_id,
+                    &envelope.origin,
+                    ErrorCode::InvalidField,
+                    "This could not be stored.",
+                    client_msg_id,
+                )
+                .await?;
+                Err(HandleError::Permanent(e))
+            }
+            outcome => outcome,
+        }
     }
 
     async fn dispatch(&self, envelope: &CommandEnvelope) -> Result<(), HandleError> {
@@ -93,6 +112,17 @@ impl CommandProcessor {
     }
 }
 
+/// A database error that will not go away by retrying (bad data, a broken constraint) is
+/// permanent; anything else (an outage) is worth retrying.
 fn transient(e: impl Into<anyhow::Error>) -> HandleError {
-    HandleError::Transient(e.into())
+    let error: anyhow::Error = e.into();
+    let permanent = error
+        .downcast_ref::<tokio_postgres::Error>()
+        .and_then(tokio_postgres::Error::code)
+        .is_some_and(|code| code.code().starts_with("22") || code.code().starts_with("23"));
+    if permanent {
+        HandleError::Permanent(error)
+    } else {
+        HandleError::Transient(error)
+    }
 }

@@ -29,6 +29,17 @@ pub(super) async fn apply(
     let origin = &envelope.origin;
     let content = match Content::parse(content) {
         Ok(content) => content,
+        Err(ContentError::Nul) => {
+            return processor
+                .reply_error(
+                    sender,
+                    origin,
+                    ErrorCode::InvalidField,
+                    "Messages cannot contain NUL characters.",
+                    Some(client_msg_id),
+                )
+                .await;
+        }
         Err(ContentError::Empty) => {
             return processor
                 .reply_error(

@@ -7,6 +7,8 @@ pub struct Content(String);
 pub enum ContentError {
     /// Nothing left after trimming.
     Empty,
+    /// A NUL character, which no text column can hold.
+    Nul,
     /// Over the limit.
     TooLong,
 }
@@ -20,6 +22,9 @@ impl Content {
         let trimmed = raw.trim();
         if trimmed.is_empty() {
             return Err(ContentError::Empty);
+        }
+        if trimmed.contains('\0') {
+            return Err(ContentError::Nul);
         }
         if trimmed.chars().count() > MAX_CHARS {
             return Err(ContentError::TooLong);
@@ -47,5 +52,6 @@ mod tests {
             Err(ContentError::TooLong)
         );
         assert!(Content::parse("<script>alert(1)</script>").is_ok());
+        assert_eq!(Content::parse("a\0b"), Err(ContentError::Nul));
     }
 }

@@ -6,6 +6,7 @@
 #![allow(clippy::expect_used, clippy::unwrap_used, dead_code)]
 
 mod delivery;
+mod fuzz;
 mod guarantees;
 mod health;
 mod helpers;
