@@ -85,7 +85,7 @@ fn malformed(rng: &mut Lcg) -> Message {
             json!({"type": kind, "payload": odd_value(rng)}).to_string()
         }
     };
-    if rng.next() % 10 == 0 {
+    if rng.next().is_multiple_of(10) {
         Message::Binary(text.into_bytes().into())
     } else {
         Message::Text(text.into())
@@ -114,7 +114,7 @@ async fn thousands_of_malformed_frames_each_get_an_error_and_harm_no_one() {
         tried += 1;
 
         // Now and then, the others chat: they must not notice the fuzzer.
-        if round % 250 == 0 {
+        if round.is_multiple_of(250) {
             anns.send_json(&send_frame(&format!("c{round}"), &bob, "still here"))
                 .await;
             assert_eq!(
