@@ -104,7 +104,7 @@ async fn thousands_of_malformed_frames_each_get_an_error_and_harm_no_one() {
 
     let mut rng = Lcg(0x5eed);
     let mut tried = 0;
-    for round in 0..2000 {
+    for round in 0..2000_u32 {
         let frame = malformed(&mut rng);
         let shown = format!("{frame:?}");
         fuzzer.send_message(frame).await;
