@@ -13,7 +13,8 @@ PROFILE ?= release
 GATEWAY_PORT ?= 8080
 export GATEWAY_PORT
 
-.PHONY: help up down logs status test check-nginx infra build start stop db-reset clean lint-scripts
+.PHONY: help up down logs status test check-nginx check-deploy diagrams infra build start stop db-reset \
+	clean lint-scripts
 
 help: ## show the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{ printf "  make %-13s %s\n", $$1, $$2 }'
@@ -37,6 +38,12 @@ test: ## everything CI runs (.ci/run): checks, tests, the stack and the end-to-e
 
 check-nginx: ## render the gateway, nginx -t, and a smoke test of its behaviour
 	@scripts/check-nginx.sh
+
+check-deploy: ## validate k8s/ overlays, Dockerfiles, docker-compose.yml, diagrams (offline)
+	@scripts/check-deploy.sh all
+
+diagrams: ## render diagrams/*.mmd to diagrams/*.svg (commit the SVGs)
+	@scripts/render-diagrams.sh
 
 infra: ## only Postgres/RabbitMQ/Redis, .run/env and the databases
 	@scripts/infra.sh up

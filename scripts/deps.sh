@@ -5,7 +5,10 @@
 #     port nor installed (scripts/infra.sh starts a private instance of an installed one);
 #   - Node.js >= 20 (Debian's, when its version is recent enough), Rust through rustup with the
 #     toolchain pinned in rust-toolchain.toml;
-#   - the frontend's npm packages (`npm ci`, when node_modules is missing or stale).
+#   - the frontend's npm packages (`npm ci`, when node_modules is missing or stale);
+#   - the tools of the deployment checks (scripts/check-deploy.sh install-tools): pinned Python
+#     tools in a virtualenv under ~/.cache/gochat/, mermaid-cli in tools/diagrams/node_modules.
+#     kubectl is not a Debian package: where it is missing, that check is skipped with a warning.
 set -euo pipefail
 # shellcheck source=scripts/lib.sh
 . "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
@@ -47,6 +50,9 @@ pkg_installed ca-certificates || missing+=(ca-certificates)
 have pkg-config || missing+=(pkg-config)
 { have cc && have make; } || pkg_installed build-essential || missing+=(build-essential)
 have psql || missing+=(postgresql-client)
+have python3 || missing+=(python3)
+# The deployment checks' Python tools live in a virtualenv (Debian splits venv out of python3).
+python3 -c 'import ensurepip, venv' >/dev/null 2>&1 || missing+=(python3-venv)
 port_open 127.0.0.1 "$PG_PORT" || postgres_installed || missing+=(postgresql)
 port_open 127.0.0.1 "$REDIS_PORT" || have redis-server || missing+=(redis-server)
 port_open 127.0.0.1 "$AMQP_PORT" || have rabbitmq-server || [[ -x /usr/lib/rabbitmq/bin/rabbitmq-server ]] ||
@@ -124,4 +130,7 @@ if [[ -f "$FRONTEND_DIR/package.json" ]]; then
 else
   warn "frontend/package.json is missing: skipping npm ci"
 fi
+# ---- Tools of the deployment checks ----------------------------------------------------------
+"$GOCHAT_ROOT/scripts/check-deploy.sh" install-tools
+
 ok "dependencies are in place"

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # `make test`: everything CI checks, in order, each step under its own header:
-#   dependencies, infrastructure, the nginx gateway check, cargo fmt, clippy, the Rust tests,
+#   dependencies, infrastructure, the nginx gateway check, the deployment artefacts (Kubernetes
+#   overlays, Dockerfiles and compose, diagrams), cargo fmt, clippy, the Rust tests,
 #   the frontend's typecheck, unit tests and build, the service binaries (dev profile, so the
 #   test build is reused), then the whole stack started exactly as `make up` starts it and the
 #   end-to-end tests against its gateway.
@@ -13,7 +14,7 @@ set -euo pipefail
 export PROFILE=dev
 export PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 PUPPETEER_SKIP_DOWNLOAD=1
 scripts="$GOCHAT_ROOT/scripts"
-TOTAL_STEPS=12
+TOTAL_STEPS=15
 step_no=0
 current_step="start"
 summary=()
@@ -120,6 +121,9 @@ run_step "dependencies" "$scripts/deps.sh"
 ensure_cargo_on_path
 run_step "PostgreSQL, RabbitMQ, Redis" infrastructure
 run_step "nginx gateway configuration" "$scripts/check-nginx.sh"
+run_step "Kubernetes manifests" "$scripts/check-deploy.sh" k8s
+run_step "Dockerfiles, docker-compose.yml" "$scripts/check-deploy.sh" docker
+run_step "diagrams render" "$scripts/check-deploy.sh" diagrams
 run_step "cargo fmt --check" cargo_fmt
 run_step "cargo clippy -D warnings" cargo_clippy
 run_step "Rust tests" rust_tests
