@@ -1,4 +1,12 @@
-import { test, type Browser, type BrowserContext, type BrowserContextOptions } from '@playwright/test';
+import {
+  expect,
+  test,
+  type Browser,
+  type BrowserContext,
+  type BrowserContextOptions,
+  type Locator,
+  type Page,
+} from '@playwright/test';
 
 /**
  * A fresh, isolated browser context: its own cookie jar, so each simulated user has their own
@@ -25,4 +33,96 @@ export function uniqueCredentials(prefix = 'e2e'): {
   const suffix = `${Date.now().toString(36)}${Math.random().toString(36).slice(2, 8)}`;
   const username = `${prefix}_${suffix}`.slice(0, 32);
   return { email: `${username}@example.test`, username, password: `pw-${suffix}-Secret!` };
+}
+
+
+export type Credentials = ReturnType<typeof uniqueCredentials>;
+
+/** Signs up through the form and waits for the signed-in home. */
+export async function signUp(page: Page, credentials: Credentials): Promise<void> {
+  await page.goto('/signup');
+  await page.getByLabel('Email').fill(credentials.email);
+  await page.getByLabel('Username').fill(credentials.username);
+  await page.getByLabel('Password', { exact: true }).fill(credentials.password);
+  await page.getByRole('button', { name: 'Create account' }).click();
+  await expect(page.getByRole('heading', { name: `Welcome, ${credentials.username}` })).toBeVisible();
+}
+
+/** A person in the People list (an option of the listbox), by exact username. */
+export function personInDirectory(page: Page, username: string): Locator {
+  return page.getByRole('listbox', { name: 'People' }).locator(`[data-testid="user-item"][data-username="${username}"]`);
+}
+
+/** A conversation in the Chats list, by the peer's username. */
+export function conversationWith(page: Page, username: string): Locator {
+  return page.getByRole('listbox', { name: 'Conversations' }).locator(`[data-testid="conversation-item"][data-peer="${username}"]`);
+}
+
+/** Opens the chat with `username` from the People list. */
+export async function openChatFromDirectory(page: Page, username: string): Promise<void> {
+  await personInDirectory(page, username).click();
+  await expect(page.getByRole('heading', { level: 2, name: username, exact: true })).toBeVisible();
+  await expect(page.getByRole('log', { name: `Messages with ${username}` })).toBeVisible();
+}
+
+export function messageLog(page: Page): Locator {
+  return page.getByRole('log');
+}
+
+/** The bubble (row) of the message with exactly this text. */
+export function bubble(page: Page, text: string): Locator {
+  return messageLog(page)
+    .getByTestId('message')
+    .filter({ has: page.getByTestId('message-text').getByText(text, { exact: true }) });
+}
+
+/** Types into the composer and sends with Enter. */
+export async function send(page: Page, text: string): Promise<void> {
+  const composer = page.getByRole('textbox', { name: /^Message to / });
+  await composer.fill(text);
+  await composer.press('Enter');
+  await expect(composer).toHaveValue('');
+}
+
+/** The texts of every message in the open chat, in display order. */
+export async function messageTexts(page: Page): Promise<string[]> {
+  return messageLog(page).getByTestId('message-text').allTextContents();
+}
+
+/**
+ * Records every `data-status` each of our messages goes through (keyed by clientMsgId), so a
+ * test can check "pending, then sent" even when the pending phase lasts a few milliseconds.
+ */
+export async function recordMessageStatuses(page: Page): Promise<void> {
+  await page.evaluate(() => {
+    const log: Record<string, string[]> = {};
+    (window as unknown as { __statusLog: Record<string, string[]> }).__statusLog = log;
+    const note = (element: Element) => {
+      const id = element.getAttribute('data-client-msg-id');
+      const status = element.getAttribute('data-status');
+      if (!id || !status) return;
+      const seen = (log[id] ??= []);
+      if (seen[seen.length - 1] !== status) seen.push(status);
+    };
+    new MutationObserver((records) => {
+      for (const record of records) {
+        if (record.type === 'attributes' && record.target instanceof Element) note(record.target);
+        for (const node of Array.from(record.addedNodes)) {
+          if (!(node instanceof Element)) continue;
+          if (node.matches('[data-client-msg-id]')) note(node);
+          node.querySelectorAll('[data-client-msg-id]').forEach(note);
+        }
+      }
+    }).observe(document.body, { subtree: true, childList: true, attributes: true, attributeFilter: ['data-status'] });
+  });
+}
+
+/** The statuses the message with this text went through (see `recordMessageStatuses`). */
+export async function statusHistory(page: Page, text: string): Promise<string[]> {
+  const id = await bubble(page, text).getAttribute('data-client-msg-id');
+  if (!id) throw new Error(`the message "${text}" was not sent from this page`);
+  return page.evaluate(
+    (clientMsgId) => (window as unknown as { __statusLog: Record<string, string[]> }).__statusLog[clientMsgId] ?? [],
+    id,
+  );
 }

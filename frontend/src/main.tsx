@@ -4,11 +4,19 @@ import { Provider } from 'react-redux';
 import { BrowserRouter } from 'react-router';
 import { setSessionExpiredHandler } from './api/client';
 import { App } from './app/App';
-import { store } from './app/store';
+import { makeStore } from './app/store';
 import { sessionEnded } from './features/auth/authSlice';
+import { ChatClient } from './features/realtime/ChatClient';
+import { NotificationsClient } from './features/realtime/NotificationsClient';
+import { startRealtime } from './features/realtime/startRealtime';
 import './index.css';
 
+const chat = new ChatClient();
+const notifications = new NotificationsClient();
+const store = makeStore(undefined, { chat });
+
 setSessionExpiredHandler(() => store.dispatch(sessionEnded()));
+startRealtime(store, { chat, notifications });
 
 const container = document.getElementById('root');
 if (!container) throw new Error('index.html has no #root element');

@@ -33,3 +33,63 @@ export interface VersionInfo {
   service: string;
   version: string;
 }
+
+/** A message's votes; `mine` is the caller's own vote. Votes get their UI in a later issue. */
+export interface MessageVotes {
+  up: number;
+  down: number;
+  mine: 'up' | 'down' | null;
+}
+
+/** A stored chat message (contract §3 messages). `seq` is 1, 2, 3, … per conversation. */
+export interface ChatMessage {
+  id: string;
+  conversationId: string;
+  seq: number;
+  senderId: string;
+  receiverId: string;
+  content: string;
+  createdAt: string;
+  votes: MessageVotes;
+}
+
+/** `GET /api/messages/with/{userId}` and `/conversations/{id}/messages`: ascending `seq`. */
+export interface MessagePage {
+  messages: ChatMessage[];
+  hasMore: boolean;
+}
+
+/** One row of `GET /api/messages/conversations`. */
+export interface ConversationSummary {
+  id: string;
+  peer: { id: string; username: string };
+  lastMessage: ChatMessage | null;
+  unreadCount: number;
+  lastReadSeq: number;
+  peerLastReadSeq: number;
+  updatedAt: string;
+}
+
+export interface ConversationPage {
+  conversations: ConversationSummary[];
+  nextCursor: string | null;
+}
+
+/** A stored notification (contract §3 notifications). */
+export interface AppNotification {
+  id: string;
+  type: string;
+  conversationId: string;
+  messageId: string;
+  senderId: string;
+  senderUsername: string;
+  preview: string;
+  createdAt: string;
+  readAt: string | null;
+}
+
+export interface NotificationPage {
+  notifications: AppNotification[];
+  nextCursor: string | null;
+  unreadCount: number;
+}

@@ -14,14 +14,17 @@ describe('App routing', () => {
   });
 
   it('shows the directory to a signed-in user', async () => {
-    mockFetch(({ path }) =>
-      path === '/api/users'
-        ? json(200, {
-            users: [{ id: 'u-bob', username: 'bob', status: 'online', lastSeenAt: null }],
-            nextCursor: null,
-          })
-        : json(200, { user: aliceUser }),
-    );
+    mockFetch(({ path }) => {
+      if (path === '/api/users') {
+        return json(200, {
+          users: [{ id: 'u-bob', username: 'bob', status: 'online', lastSeenAt: null }],
+          nextCursor: null,
+        });
+      }
+      if (path === '/api/messages/conversations') return json(200, { conversations: [], nextCursor: null });
+      if (path === '/api/notifications') return json(200, { notifications: [], nextCursor: null, unreadCount: 0 });
+      return json(200, { user: aliceUser });
+    });
     renderWithProviders(<App />, { path: '/' });
     expect(await screen.findByText('bob')).toBeTruthy();
     expect(screen.getByRole('heading', { name: 'Welcome, alice' })).toBeTruthy();

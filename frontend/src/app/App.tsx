@@ -20,14 +20,18 @@ export function App() {
 
   return (
     <Routes>
+      {/* One layout route, so the home (and its open sockets' views) stays mounted while the
+          open chat changes; HomePage reads the peer from the URL. */}
       <Route
-        path="/"
         element={
           <RequireAuth>
             <HomePage />
           </RequireAuth>
         }
-      />
+      >
+        <Route index element={null} />
+        <Route path="chat/:peerId" element={null} />
+      </Route>
       <Route
         path="/signin"
         element={

@@ -1,5 +1,6 @@
 import { Link, NavLink } from 'react-router';
 import { selectAuthPending, selectCurrentUser, signOut } from '../features/auth/authSlice';
+import { NotificationBell } from '../features/notifications/NotificationBell';
 import { useAppDispatch, useAppSelector } from './hooks';
 
 /** The top bar of the signed-in home and the status page. */
@@ -21,6 +22,7 @@ export function AppHeader() {
           </NavLink>
           {user ? (
             <>
+              <NotificationBell />
               <span className="app-header__user">
                 <span className="visually-hidden">Signed in as </span>
                 {user.username}

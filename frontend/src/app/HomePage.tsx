@@ -1,9 +1,21 @@
-import { useEffect } from 'react';
+import { useCallback, useEffect, useState } from 'react';
+import { useMatch, useNavigate } from 'react-router';
 import { Alert } from '../components/Alert';
 import { selectAuthError, selectCurrentUser } from '../features/auth/authSlice';
+import { ChatPane } from '../features/chat/ChatPane';
+import { ConversationList } from '../features/conversations/ConversationList';
+import {
+  fetchConversations,
+  selectConversations,
+  selectConversationsError,
+  selectConversationsNextCursor,
+  selectConversationsStatus,
+} from '../features/conversations/conversationsSlice';
+import { ConnectionBanner } from '../features/realtime/ConnectionBanner';
 import { UserList } from '../features/users/UserList';
 import {
   fetchUsers,
+  matchesQuery,
   selectDirectory,
   selectOnlineCount,
   selectUsersError,
@@ -14,70 +26,170 @@ import { AppHeader } from './AppHeader';
 import { useAppDispatch, useAppSelector } from './hooks';
 import { useNow } from './useNow';
 
-/** The signed-in home: the people directory beside the (future) conversation pane. */
+/** Wait after the last keystroke before asking the server (`q`); local filtering is instant. */
+const SEARCH_DEBOUNCE_MS = 250;
+
+/**
+ * The signed-in home: conversations and people on the left, the open chat (`/chat/:peerId`) on
+ * the right. On narrow screens only one of the two shows: the list at `/`, the chat when open.
+ */
 export function HomePage() {
   const dispatch = useAppDispatch();
+  const navigate = useNavigate();
+  const peerId = useMatch('/chat/:peerId')?.params.peerId ?? null;
   const user = useAppSelector(selectCurrentUser);
   const signOutError = useAppSelector(selectAuthError);
-  const users = useAppSelector(selectDirectory);
+  const directory = useAppSelector(selectDirectory);
+  const usersById = useAppSelector((state) => state.users.entities);
   const onlineCount = useAppSelector(selectOnlineCount);
-  const status = useAppSelector(selectUsersStatus);
-  const error = useAppSelector(selectUsersError);
-  const nextCursor = useAppSelector(selectUsersNextCursor);
+  const usersStatus = useAppSelector(selectUsersStatus);
+  const usersError = useAppSelector(selectUsersError);
+  const usersNextCursor = useAppSelector(selectUsersNextCursor);
+  const usersQuery = useAppSelector((state) => state.users.query);
+  const conversations = useAppSelector(selectConversations);
+  const conversationsStatus = useAppSelector(selectConversationsStatus);
+  const conversationsError = useAppSelector(selectConversationsError);
+  const conversationsNextCursor = useAppSelector(selectConversationsNextCursor);
   const now = useNow(30_000);
+  const [search, setSearch] = useState('');
 
   useEffect(() => {
     // No abort on unmount: StrictMode's remount would find the first request still loading.
     void dispatch(fetchUsers());
   }, [dispatch]);
 
-  const firstLoad = status === 'loading' && users.length === 0;
+  useEffect(() => {
+    if (conversationsStatus === 'idle') void dispatch(fetchConversations());
+  }, [conversationsStatus, dispatch]);
+
+  // The server search (`q`) finds people beyond the loaded pages; the list filters at once.
+  useEffect(() => {
+    const query = search.trim();
+    if (query === usersQuery) return;
+    const timer = setTimeout(() => void dispatch(fetchUsers(query ? { q: query } : undefined)), SEARCH_DEBOUNCE_MS);
+    return () => clearTimeout(timer);
+  }, [search, usersQuery, dispatch]);
+
+  const people = search.trim() ? directory.filter((person) => matchesQuery(person.username, search)) : directory;
+  const openChat = useCallback((id: string) => void navigate(`/chat/${id}`), [navigate]);
+  const firstUsersLoad = usersStatus === 'loading' && directory.length === 0;
 
   return (
     <>
-      <title>GoChat</title>
+      <title>{peerId && usersById[peerId] ? `${usersById[peerId]?.username} · GoChat` : 'GoChat'}</title>
       <AppHeader />
-      <main className="page home">
+      <ConnectionBanner />
+      <main className={`home${peerId ? ' home--chat-open' : ''}`}>
         {signOutError && (
           <Alert tone="error">Could not sign out: {signOutError.message}</Alert>
         )}
-        <section className="panel people" aria-labelledby="people-heading">
-          <div className="panel__header">
-            <h2 id="people-heading">People</h2>
-            <span className="pill" aria-live="polite">
-              {onlineCount} online
-            </span>
-          </div>
-          {firstLoad && (
-            <p className="empty" role="status">
-              Loading people…
-            </p>
-          )}
-          {status === 'failed' && error && (
-            <Alert tone="error">
-              Could not load people: {error.message}{' '}
-              <button type="button" className="link-button" onClick={() => dispatch(fetchUsers())}>
-                Try again
+        <aside className="sidebar" aria-label="Conversations and people">
+          <section className="sidebar__section" aria-labelledby="chats-heading">
+            <div className="panel__header">
+              <h2 id="chats-heading">Chats</h2>
+            </div>
+            {conversationsStatus === 'failed' && conversationsError && (
+              <Alert tone="error">
+                Could not load conversations: {conversationsError.message}{' '}
+                <button type="button" className="link-button" onClick={() => void dispatch(fetchConversations())}>
+                  Try again
+                </button>
+              </Alert>
+            )}
+            {conversationsStatus === 'loading' && conversations.length === 0 ? (
+              <p className="empty" role="status">
+                Loading conversations…
+              </p>
+            ) : (
+              <ConversationList
+                conversations={conversations}
+                selfId={user?.id ?? null}
+                usersById={usersById}
+                selectedPeerId={peerId}
+                onChoose={(conversation) => openChat(conversation.peer.id)}
+                now={now}
+              />
+            )}
+            {conversationsNextCursor && conversationsStatus !== 'loading' && (
+              <button
+                type="button"
+                className="button button--block"
+                onClick={() => void dispatch(fetchConversations({ cursor: conversationsNextCursor }))}
+              >
+                Show more conversations
               </button>
-            </Alert>
-          )}
-          {!firstLoad && status !== 'failed' && <UserList users={users} now={now} />}
-          {nextCursor && status !== 'loading' && (
-            <button
-              type="button"
-              className="button button--block"
-              onClick={() => dispatch(fetchUsers({ cursor: nextCursor }))}
-            >
-              Show more people
-            </button>
-          )}
-        </section>
-        <section className="panel welcome" aria-labelledby="welcome-heading">
-          <h1 id="welcome-heading">Welcome, {user?.username}</h1>
-          <p className="muted">
-            Everyone on GoChat is in the People list; a green dot means they are online right now.
-          </p>
-        </section>
+            )}
+          </section>
+
+          <section className="sidebar__section" aria-labelledby="people-heading">
+            <div className="panel__header">
+              <h2 id="people-heading">People</h2>
+              <span className="pill" aria-live="polite">
+                {onlineCount} online
+              </span>
+            </div>
+            <div className="search">
+              <label htmlFor="people-search" className="visually-hidden">
+                Search people
+              </label>
+              <input
+                id="people-search"
+                type="search"
+                className="field__input search__input"
+                placeholder="Search people"
+                autoComplete="off"
+                spellCheck={false}
+                value={search}
+                onChange={(event) => setSearch(event.target.value)}
+              />
+            </div>
+            {firstUsersLoad && (
+              <p className="empty" role="status">
+                Loading people…
+              </p>
+            )}
+            {usersStatus === 'failed' && usersError && (
+              <Alert tone="error">
+                Could not load people: {usersError.message}{' '}
+                <button type="button" className="link-button" onClick={() => void dispatch(fetchUsers())}>
+                  Try again
+                </button>
+              </Alert>
+            )}
+            {!firstUsersLoad && usersStatus !== 'failed' && (
+              <UserList
+                users={people}
+                now={now}
+                selectedId={peerId}
+                onChoose={(person) => openChat(person.id)}
+                emptyText={search.trim() ? `No one whose name starts with “${search.trim()}”.` : undefined}
+              />
+            )}
+            {usersNextCursor && usersStatus !== 'loading' && (
+              <button
+                type="button"
+                className="button button--block"
+                onClick={() =>
+                  void dispatch(fetchUsers({ cursor: usersNextCursor, q: usersQuery || undefined }))
+                }
+              >
+                Show more people
+              </button>
+            )}
+          </section>
+        </aside>
+
+        {peerId ? (
+          <ChatPane key={peerId} peerId={peerId} />
+        ) : (
+          <section className="chat chat--empty welcome" aria-labelledby="welcome-heading">
+            <h1 id="welcome-heading">Welcome, {user?.username}</h1>
+            <p className="muted">
+              Pick a conversation, or someone under People, to start chatting. A green dot means
+              they are online right now.
+            </p>
+          </section>
+        )}
       </main>
     </>
   );

@@ -1,21 +1,46 @@
 import type { DirectoryUser } from '../../api/types';
+import { Listbox } from '../../components/Listbox';
 import { describePresence } from './formatLastSeen';
 
 export interface UserListProps {
   users: readonly DirectoryUser[];
   /** The clock used for "last seen" phrases; passed in so it can tick and be tested. */
   now: Date;
+  /** The user whose chat is open. */
+  selectedId?: string | null;
+  onChoose?: (user: DirectoryUser) => void;
+  /** Shown when `users` is empty. */
+  emptyText?: string;
 }
 
-/** The directory: an avatar with an online dot, the username and a presence line. */
-export function UserList({ users, now }: UserListProps) {
+/** The directory: an avatar with an online dot, the username and a presence line. Choosing a
+ *  person opens the chat with them. */
+export function UserList({
+  users,
+  now,
+  selectedId = null,
+  onChoose = () => {},
+  emptyText = 'No one else is here yet. Invite a friend!',
+}: UserListProps) {
   if (users.length === 0) {
-    return <p className="empty">No one else is here yet. Invite a friend!</p>;
+    return <p className="empty">{emptyText}</p>;
   }
   return (
-    <ul className="user-list" aria-label="People">
-      {users.map((user) => (
-        <li key={user.id} className="user-list__item" data-status={user.status}>
+    <Listbox
+      id="people"
+      label="People"
+      className="user-list"
+      items={users}
+      getKey={(user) => user.id}
+      selectedKey={selectedId}
+      onChoose={onChoose}
+      optionProps={(user) => ({
+        'data-testid': 'user-item',
+        'data-username': user.username,
+        'data-status': user.status,
+      })}
+      renderOption={(user) => (
+        <>
           <span className="avatar" aria-hidden="true">
             {user.username.slice(0, 1).toUpperCase()}
             <span className={`presence-dot presence-dot--${user.status}`} />
@@ -24,8 +49,8 @@ export function UserList({ users, now }: UserListProps) {
             <span className="user-list__name">{user.username}</span>
             <span className="user-list__presence">{describePresence(user, now)}</span>
           </span>
-        </li>
-      ))}
-    </ul>
+        </>
+      )}
+    />
   );
 }

@@ -6,6 +6,8 @@ import { signIn, signOut } from '../auth/authSlice';
 import {
   fetchUsers,
   initialUsersState,
+  keepNewerPresence,
+  matchesQuery,
   presenceChanged,
   selectDirectory,
   selectOnlineCount,
@@ -166,5 +168,75 @@ describe('fetchUsers', () => {
     await store.dispatch(signOut());
     expect(store.getState().users.ids).toEqual([]);
     expect(store.getState().users.status).toBe('idle');
+  });
+});
+
+describe('stale presence', () => {
+  it('ignores a frame older than the presence it holds', () => {
+    const seen = { ...carol, status: 'offline' as const, lastSeenAt: '2025-01-02T00:00:10Z' };
+    const state = usersReducer(
+      stateWith([seen]),
+      presenceChanged({ userId: carol.id, username: 'Carol', status: 'online', lastSeenAt: '2025-01-02T00:00:05Z' }),
+    );
+    expect(state.entities[carol.id]?.status).toBe('offline');
+  });
+});
+
+describe('search', () => {
+  it('asks the server with q and merges the matches into the directory', async () => {
+    const fetch = mockFetch(({ search }) =>
+      search.get('q') === 'da'
+        ? json(200, { users: [dave], nextCursor: null })
+        : json(200, { users: [bob], nextCursor: null }),
+    );
+    const store = makeStore();
+    await store.dispatch(fetchUsers());
+    await store.dispatch(fetchUsers({ q: 'da' }));
+    expect(fetch.calls[1]?.search.get('q')).toBe('da');
+    expect(names(store.getState().users)).toEqual(['bob', 'dave']);
+    expect(store.getState().users.query).toBe('da');
+  });
+
+  it('lets a newer search supersede a running one, whose late answer is ignored', async () => {
+    const answers = new Map<string, (response: Response) => void>();
+    mockFetch(({ search }) => new Promise<Response>((resolve) => answers.set(search.get('q') ?? '', resolve)));
+    const store = makeStore();
+    const first = store.dispatch(fetchUsers({ q: 'b' }));
+    const second = store.dispatch(fetchUsers({ q: 'bo' }));
+    answers.get('bo')?.(json(200, { users: [bob], nextCursor: null }));
+    await second;
+    answers.get('b')?.(json(200, { users: [bob, dave], nextCursor: 'stale' }));
+    await first;
+    expect(store.getState().users.nextCursor).toBeNull();
+    expect(store.getState().users.query).toBe('bo');
+  });
+
+  it('matches a username prefix without regard to case', () => {
+    expect(matchesQuery('Carol', 'ca')).toBe(true);
+    expect(matchesQuery('Carol', ' CAR ')).toBe(true);
+    expect(matchesQuery('Carol', 'arol')).toBe(false);
+    expect(matchesQuery('Carol', '')).toBe(true);
+  });
+});
+
+describe('a listing that raced presence frames', () => {
+  it('keeps a presence change newer than the listing', async () => {
+    let answer: (response: Response) => void = () => {};
+    mockFetch(() => new Promise<Response>((resolve) => (answer = resolve)));
+    const store = makeStore();
+    const fetching = store.dispatch(fetchUsers());
+    store.dispatch(
+      presenceChanged({ userId: 'u-dave', username: 'dave', status: 'online', lastSeenAt: '2025-01-03T00:00:00Z' }),
+    );
+    answer(json(200, { users: [{ ...dave, lastSeenAt: '2025-01-02T00:00:00Z' }], nextCursor: null }));
+    await fetching;
+    expect(store.getState().users.entities['u-dave']?.status).toBe('online');
+  });
+
+  it('takes the listing when it is newer', () => {
+    const held = { ...dave, status: 'online' as const, lastSeenAt: '2025-01-01T00:00:00Z' };
+    const fresh = { ...dave, status: 'offline' as const, lastSeenAt: '2025-01-02T00:00:00Z' };
+    expect(keepNewerPresence(held, fresh)).toEqual(fresh);
+    expect(keepNewerPresence(undefined, fresh)).toEqual(fresh);
   });
 });

@@ -2,6 +2,9 @@
  * The user directory: everyone but the caller, with live presence. Seeded by `GET /api/users`,
  * then kept current by the notifications socket dispatching `presenceChanged` and
  * `userRegistered`. Order is the server's default: online first, then by username.
+ *
+ * Search (`q`, a username prefix) merges its matches into the same directory, and the list on
+ * screen filters by the prefix locally, so presence and sign-ups keep applying to the results.
  */
 import {
   createAsyncThunk,
@@ -34,6 +37,10 @@ export interface UsersState extends ReturnType<typeof usersAdapter.getInitialSta
   nextCursor: string | null;
   /** The signed-in user's id: socket events about the caller never enter the directory. */
   selfId: string | null;
+  /** The username prefix of the latest fetch ('' for the plain directory). */
+  query: string;
+  /** The latest fetch, so the answer to an older search cannot overwrite a newer one. */
+  latestRequestId: string | null;
 }
 
 export const initialUsersState: UsersState = usersAdapter.getInitialState({
@@ -41,6 +48,8 @@ export const initialUsersState: UsersState = usersAdapter.getInitialState({
   error: null,
   nextCursor: null,
   selfId: null,
+  query: '',
+  latestRequestId: null,
 });
 
 /** Payload of the notifications socket's `presence` frame. */
@@ -63,21 +72,65 @@ const createUsersThunk = createAsyncThunk.withTypes<{
   rejectValue: ApiErrorPayload;
 }>();
 
-/** Loads the first page (replacing the directory) or, given a cursor, appends the next one. */
+export interface FetchUsersArg {
+  cursor?: string | null;
+  /** A username prefix (`q`); its matches are merged into the directory. */
+  q?: string;
+}
+
+/**
+ * Loads the first page (replacing the directory) or, given a cursor, appends the next one. With
+ * `q`, loads the users whose name starts with it and merges them in.
+ */
 export const fetchUsers = createUsersThunk(
   'users/fetch',
-  async (arg: { cursor?: string | null } | undefined, { rejectWithValue, signal }) => {
+  async (arg: FetchUsersArg | undefined, { rejectWithValue, signal }) => {
     try {
       return await api.get<UserPage>('/api/users', {
-        query: { limit: USERS_PAGE_SIZE, cursor: arg?.cursor },
+        query: { limit: USERS_PAGE_SIZE, cursor: arg?.cursor, q: arg?.q || undefined },
         signal,
       });
     } catch (error) {
       return rejectWithValue(toApiErrorPayload(error));
     }
   },
-  { condition: (_, { getState }) => getState().users.status !== 'loading' },
+  {
+    // The same listing twice at once is pointless; a different search supersedes the running one.
+    condition: (arg, { getState }) => {
+      const { status, query } = getState().users;
+      return status !== 'loading' || (arg?.q ?? '') !== query;
+    },
+  },
 );
+
+/** Whether `username` matches a search prefix, as the server's `q` does (case-insensitive). */
+export function matchesQuery(username: string, query: string): boolean {
+  const prefix = query.trim().toLowerCase();
+  return prefix === '' || username.toLowerCase().startsWith(prefix);
+}
+
+/** One user by id (`GET /api/users/{id}`), for a chat opened by URL with someone not listed. */
+export const fetchUser = createUsersThunk(
+  'users/fetchOne',
+  async (id: string, { rejectWithValue }) => {
+    try {
+      return await api.get<DirectoryUser>(`/api/users/${encodeURIComponent(id)}`);
+    } catch (error) {
+      return rejectWithValue(toApiErrorPayload(error));
+    }
+  },
+);
+
+/**
+ * A listed user against the one held. The listing may have been computed before a `presence`
+ * frame that already arrived; `lastSeenAt` is the time of the last presence change the value
+ * reflects, so the held presence stays when it is strictly newer.
+ */
+export function keepNewerPresence(held: DirectoryUser | undefined, fresh: DirectoryUser): DirectoryUser {
+  if (!held?.lastSeenAt) return fresh;
+  if (fresh.lastSeenAt && Date.parse(fresh.lastSeenAt) >= Date.parse(held.lastSeenAt)) return fresh;
+  return { ...fresh, status: held.status, lastSeenAt: held.lastSeenAt };
+}
 
 const usersSlice = createSlice({
   name: 'users',
@@ -86,8 +139,11 @@ const usersSlice = createSlice({
     presenceChanged(state, action: PayloadAction<PresenceChange>) {
       const { userId, username, status, lastSeenAt } = action.payload;
       if (userId === state.selfId) return;
+      // Frames can arrive late (reconnects, two nodes): one older than what we hold is stale.
+      const held = state.entities[userId];
+      if (held?.lastSeenAt && lastSeenAt && Date.parse(lastSeenAt) < Date.parse(held.lastSeenAt)) return;
       // Unknown users are added: they exist, the directory page just had not reached them.
-      usersAdapter.upsertOne(state, { id: userId, username, status, lastSeenAt });
+      usersAdapter.upsertOne(state, { id: userId, username, status, lastSeenAt: lastSeenAt ?? held?.lastSeenAt ?? null });
     },
     userRegistered(state, action: PayloadAction<RegisteredUser>) {
       const { id, username, status } = action.payload;
@@ -99,20 +155,30 @@ const usersSlice = createSlice({
   extraReducers: (builder) => {
     const reset = () => initialUsersState;
     builder
-      .addCase(fetchUsers.pending, (state) => {
+      .addCase(fetchUsers.pending, (state, action) => {
         state.status = 'loading';
         state.error = null;
+        state.query = action.meta.arg?.q ?? '';
+        state.latestRequestId = action.meta.requestId;
       })
       .addCase(fetchUsers.fulfilled, (state, action) => {
-        const users = action.payload.users.filter((user) => user.id !== state.selfId);
-        if (action.meta.arg?.cursor) usersAdapter.upsertMany(state, users);
+        if (action.meta.requestId !== state.latestRequestId) return;
+        const users = action.payload.users
+          .filter((user) => user.id !== state.selfId)
+          .map((fresh) => keepNewerPresence(state.entities[fresh.id], fresh));
+        if (action.meta.arg?.cursor || action.meta.arg?.q) usersAdapter.upsertMany(state, users);
         else usersAdapter.setAll(state, users);
         state.nextCursor = action.payload.nextCursor;
         state.status = 'succeeded';
       })
       .addCase(fetchUsers.rejected, (state, action) => {
+        if (action.meta.requestId !== state.latestRequestId) return;
         state.status = 'failed';
         state.error = action.payload ?? toApiErrorPayload(action.error);
+      })
+      .addCase(fetchUser.fulfilled, (state, action) => {
+        const user = action.payload;
+        if (user.id !== state.selfId && !state.entities[user.id]) usersAdapter.addOne(state, user);
       })
       .addCase(loadCurrentUser.fulfilled, (state, action) => {
         state.selfId = action.payload.id;

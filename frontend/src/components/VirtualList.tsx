@@ -1,0 +1,228 @@
+/**
+ * A windowed list for long, variable-height content (chat history): only the rows in and near
+ * the viewport are in the DOM; the rest is two spacers. Heights are measured after render (and
+ * on resize) and remembered by key, so prepending older rows or a late re-wrap never shifts what
+ * the reader is looking at:
+ *
+ * - stuck to the bottom (the reader is at the end): every change keeps the end in view;
+ * - otherwise: the first visible row (the anchor) keeps its distance from the viewport's top.
+ *
+ * Sizes are applied through React's `style` prop (CSSOM), which a strict `style-src 'self'` CSP
+ * allows; nothing injects `<style>` elements.
+ */
+import {
+  useCallback,
+  useEffect,
+  useLayoutEffect,
+  useMemo,
+  useRef,
+  useState,
+  type HTMLAttributes,
+  type ReactNode,
+} from 'react';
+
+export interface VirtualListProps<T> extends Omit<HTMLAttributes<HTMLDivElement>, 'onScroll' | 'children'> {
+  items: readonly T[];
+  getKey: (item: T) => string;
+  renderItem: (item: T, index: number) => ReactNode;
+  /** Height assumed for a row not measured yet. */
+  estimateHeight: number;
+  /** Extra pixels rendered above and below the viewport. */
+  overscanPx?: number;
+  /** Called while the reader is within `nearTopPx` of the top (load older rows). */
+  onNearTop?: () => void;
+  nearTopPx?: number;
+  /** The rows at least partly in view, by index (inclusive); -1s when there are none. */
+  onVisibleRangeChange?: (first: number, last: number) => void;
+  onAtBottomChange?: (atBottom: boolean) => void;
+  /** Bump to jump to the end and stick there (after the user sends, say). */
+  scrollToBottomSignal?: number;
+}
+
+/** How close to the end counts as "at the bottom". */
+const BOTTOM_SLACK_PX = 32;
+/** Viewport height assumed before it can be measured (jsdom, first render). */
+const FALLBACK_VIEWPORT_PX = 800;
+
+/** The largest index i with offsets[i] <= y (offsets ascending, offsets[0] = 0). */
+function indexAt(offsets: Float64Array, count: number, y: number): number {
+  let low = 0;
+  let high = count - 1;
+  if (high < 0) return 0;
+  while (low < high) {
+    const middle = (low + high + 1) >>> 1;
+    if ((offsets[middle] ?? 0) <= y) low = middle;
+    else high = middle - 1;
+  }
+  return low;
+}
+
+export function VirtualList<T>({
+  items,
+  getKey,
+  renderItem,
+  estimateHeight,
+  overscanPx = 600,
+  onNearTop,
+  nearTopPx = 300,
+  onVisibleRangeChange,
+  onAtBottomChange,
+  scrollToBottomSignal = 0,
+  className,
+  ...rest
+}: VirtualListProps<T>) {
+  const scrollRef = useRef<HTMLDivElement>(null);
+  const rowsRef = useRef<HTMLDivElement>(null);
+  const heights = useRef(new Map<string, number>());
+  const [measured, setMeasured] = useState(0);
+  const [viewport, setViewport] = useState({ top: 0, height: 0 });
+  const stuckToBottom = useRef(true);
+  const anchor = useRef<{ key: string; delta: number } | null>(null);
+  const lastAtBottom = useRef<boolean | null>(null);
+
+  const keys = useMemo(() => items.map(getKey), [items, getKey]);
+
+  const layout = useMemo(() => {
+    const count = keys.length;
+    const offsets = new Float64Array(count + 1);
+    const indexByKey = new Map<string, number>();
+    for (let i = 0; i < count; i += 1) {
+      const key = keys[i] as string;
+      indexByKey.set(key, i);
+      offsets[i + 1] = (offsets[i] ?? 0) + (heights.current.get(key) ?? estimateHeight);
+    }
+    return { offsets, indexByKey, total: offsets[count] ?? 0, count };
+    // `measured` is a dependency on purpose: it changes whenever `heights` does.
+  }, [keys, estimateHeight, measured]);
+
+  const viewportHeight = viewport.height || FALLBACK_VIEWPORT_PX;
+  const first = layout.count === 0 ? 0 : indexAt(layout.offsets, layout.count, viewport.top - overscanPx);
+  const last =
+    layout.count === 0 ? -1 : indexAt(layout.offsets, layout.count, viewport.top + viewportHeight + overscanPx);
+  const topSpace = layout.offsets[first] ?? 0;
+  const bottomSpace = layout.total - (layout.offsets[last + 1] ?? layout.total);
+
+  const rememberAnchor = useCallback(
+    (scrollTop: number) => {
+      if (layout.count === 0) {
+        anchor.current = null;
+        return;
+      }
+      const index = indexAt(layout.offsets, layout.count, scrollTop);
+      anchor.current = { key: keys[index] as string, delta: (layout.offsets[index] ?? 0) - scrollTop };
+    },
+    [keys, layout],
+  );
+
+  const reportAtBottom = useCallback(
+    (atBottom: boolean) => {
+      if (lastAtBottom.current === atBottom) return;
+      lastAtBottom.current = atBottom;
+      onAtBottomChange?.(atBottom);
+    },
+    [onAtBottomChange],
+  );
+
+  const handleScroll = () => {
+    const element = scrollRef.current;
+    if (!element) return;
+    const atBottom = element.scrollHeight - element.scrollTop - element.clientHeight <= BOTTOM_SLACK_PX;
+    stuckToBottom.current = atBottom;
+    reportAtBottom(atBottom);
+    rememberAnchor(element.scrollTop);
+    setViewport({ top: element.scrollTop, height: element.clientHeight });
+    if (element.scrollTop <= nearTopPx) onNearTop?.();
+  };
+
+  // Measure the rendered rows; a changed height re-computes the layout.
+  useLayoutEffect(() => {
+    const rows = rowsRef.current;
+    if (!rows) return;
+    let changed = false;
+    for (const child of Array.from(rows.children)) {
+      const key = (child as HTMLElement).dataset.key;
+      const height = (child as HTMLElement).offsetHeight;
+      if (key === undefined || height === 0) continue;
+      if (heights.current.get(key) !== height) {
+        heights.current.set(key, height);
+        changed = true;
+      }
+    }
+    if (changed) setMeasured((version) => version + 1);
+  });
+
+  // Keep the end in view, or keep the anchor row where it was.
+  useLayoutEffect(() => {
+    const element = scrollRef.current;
+    if (!element) return;
+    if (stuckToBottom.current) {
+      const bottom = element.scrollHeight - element.clientHeight;
+      if (Math.abs(element.scrollTop - bottom) > 1) element.scrollTop = bottom;
+    } else if (anchor.current) {
+      const index = layout.indexByKey.get(anchor.current.key);
+      if (index !== undefined) {
+        const wanted = (layout.offsets[index] ?? 0) - anchor.current.delta;
+        if (Math.abs(element.scrollTop - wanted) > 1) element.scrollTop = wanted;
+      }
+    }
+    if (element.clientHeight !== viewport.height || Math.abs(element.scrollTop - viewport.top) > 1) {
+      setViewport({ top: element.scrollTop, height: element.clientHeight });
+    }
+    if (element.scrollTop <= nearTopPx && layout.count > 0) onNearTop?.();
+  }, [layout, viewport, nearTopPx, onNearTop]);
+
+  useLayoutEffect(() => {
+    if (scrollToBottomSignal === 0) return;
+    const element = scrollRef.current;
+    if (!element) return;
+    stuckToBottom.current = true;
+    element.scrollTop = element.scrollHeight - element.clientHeight;
+    setViewport({ top: element.scrollTop, height: element.clientHeight });
+  }, [scrollToBottomSignal]);
+
+  // Re-measure when the list or a row changes size without a render (window resize, fonts).
+  useEffect(() => {
+    if (typeof ResizeObserver === 'undefined') return;
+    const element = scrollRef.current;
+    const rows = rowsRef.current;
+    if (!element || !rows) return;
+    const observer = new ResizeObserver(() => {
+      setViewport({ top: element.scrollTop, height: element.clientHeight });
+      setMeasured((version) => version + 1);
+    });
+    observer.observe(element);
+    observer.observe(rows);
+    return () => observer.disconnect();
+  }, []);
+
+  // The rows actually in view (no overscan), for read marks.
+  const visibleFirst = layout.count === 0 ? -1 : indexAt(layout.offsets, layout.count, viewport.top);
+  const visibleLast =
+    layout.count === 0 ? -1 : indexAt(layout.offsets, layout.count, viewport.top + viewportHeight - 1);
+  useEffect(() => {
+    onVisibleRangeChange?.(visibleFirst, visibleLast);
+  }, [visibleFirst, visibleLast, onVisibleRangeChange]);
+
+  useEffect(() => {
+    reportAtBottom(stuckToBottom.current);
+  }, [reportAtBottom]);
+
+  const rows: ReactNode[] = [];
+  for (let index = first; index <= last; index += 1) {
+    const item = items[index] as T;
+    const key = keys[index] as string;
+    rows.push(
+      <div key={key} data-key={key} className="virtual-list__row">
+        {renderItem(item, index)}
+      </div>,
+    );
+  }
+
+  return (
+    <div ref={scrollRef} className={className ? `virtual-list ${className}` : 'virtual-list'} onScroll={handleScroll} {...rest}>
+      <div style={{ height: topSpace }} aria-hidden="true" />
+      <div ref={rowsRef}>{rows}</div>
+      <div style={{ height: bottomSpace }} aria-hidden="true" />
+    </div>
+  );
+}

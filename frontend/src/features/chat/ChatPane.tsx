@@ -1,0 +1,288 @@
+/**
+ * The conversation with one person: header (name, presence), the windowed history (role=log),
+ * the typing line and the composer. It loads the thread when opened, older pages when scrolled
+ * to the top, and marks the conversation read while the page is focused and new messages from
+ * the peer are on screen.
+ */
+import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
+import { Link } from 'react-router';
+import type { ChatMessage } from '../../api/types';
+import { useAppDispatch, useAppSelector } from '../../app/hooks';
+import { usePageFocused } from '../../app/usePageFocused';
+import { Alert } from '../../components/Alert';
+import { VirtualList } from '../../components/VirtualList';
+import { selectConversationWithPeer } from '../conversations/conversationsSlice';
+import {
+  discardSend,
+  loadOlder,
+  markConversationRead,
+  openThread,
+  retrySend,
+  selectThread,
+} from '../messages/messagesSlice';
+import type { PendingMessage, Thread } from '../messages/thread';
+import { describePresence } from '../users/formatLastSeen';
+import { fetchUser, selectDirectoryUserById } from '../users/usersSlice';
+import { Composer } from './Composer';
+import { MessageBubble, type OwnStatus } from './MessageBubble';
+import { TypingIndicator } from './TypingIndicator';
+
+type Row =
+  | { kind: 'start'; key: string }
+  | { kind: 'message'; key: string; message: ChatMessage; clientMsgId: string | null }
+  | { kind: 'pending'; key: string; pending: PendingMessage };
+
+const rowKey = (row: Row) => row.key;
+
+function buildRows(thread: Thread | undefined): Row[] {
+  if (!thread) return [];
+  const rows: Row[] = [];
+  if (thread.status === 'ready' && !thread.hasOlder) rows.push({ kind: 'start', key: 'start' });
+  for (const id of thread.ids) {
+    const message = thread.byId[id];
+    if (!message) continue;
+    const clientMsgId = thread.clientIdByMessageId[id] ?? null;
+    // A row keeps its key from pending to stored, so it is one element throughout.
+    rows.push({ kind: 'message', key: clientMsgId ?? id, message, clientMsgId });
+  }
+  for (const pending of thread.pending) rows.push({ kind: 'pending', key: pending.clientMsgId, pending });
+  return rows;
+}
+
+export function ChatPane({ peerId }: { peerId: string }) {
+  const dispatch = useAppDispatch();
+  const selfId = useAppSelector((state) => state.auth.user?.id ?? null);
+  const thread = useAppSelector((state) => selectThread(state, peerId));
+  const conversation = useAppSelector((state) => selectConversationWithPeer(state, peerId));
+  const peer = useAppSelector((state) => selectDirectoryUserById(state, peerId));
+  const focused = usePageFocused();
+  const [peerMissing, setPeerMissing] = useState(false);
+  const [atBottom, setAtBottom] = useState(true);
+  const [bottomSignal, setBottomSignal] = useState(0);
+  const [visible, setVisible] = useState<[number, number]>([-1, -1]);
+  const composerRef = useRef<HTMLTextAreaElement>(null);
+  const readSent = useRef(new Map<string, number>());
+
+  const peerName = peer?.username ?? conversation?.peer.username ?? '';
+  const conversationId = thread?.conversationId ?? conversation?.id ?? null;
+
+  useEffect(() => {
+    void dispatch(openThread({ peerId }));
+    composerRef.current?.focus();
+    setAtBottom(true);
+  }, [dispatch, peerId]);
+
+  // Opened by URL with someone the directory has not loaded (yet): ask for them.
+  useEffect(() => {
+    setPeerMissing(false);
+    if (peer) return;
+    let cancelled = false;
+    void dispatch(fetchUser(peerId)).then((result) => {
+      if (!cancelled && fetchUser.rejected.match(result) && result.payload?.status === 404) setPeerMissing(true);
+    });
+    return () => {
+      cancelled = true;
+    };
+    // Only when the peer changes; a directory update that adds them needs no second fetch.
+  }, [dispatch, peerId]);
+
+  const rows = useMemo(() => buildRows(thread), [thread]);
+  const peerLastReadSeq = conversation?.peerLastReadSeq ?? 0;
+
+  const onNearTop = useCallback(() => {
+    void dispatch(loadOlder({ peerId }));
+  }, [dispatch, peerId]);
+
+  const onVisibleRangeChange = useCallback((first: number, last: number) => {
+    setVisible((current) => (current[0] === first && current[1] === last ? current : [first, last]));
+  }, []);
+
+  // Read marks: up to the newest stored message on screen, when a peer's message is among the
+  // unread ones and the user can actually see the page.
+  const lastReadSeq = conversation?.lastReadSeq ?? 0;
+  useEffect(() => {
+    if (!focused || !conversationId || !selfId || visible[1] < 0) return;
+    let newestShown = 0;
+    for (let index = Math.min(visible[1], rows.length - 1); index >= Math.max(0, visible[0]); index -= 1) {
+      const row = rows[index];
+      if (row?.kind === 'message') {
+        newestShown = row.message.seq;
+        break;
+      }
+    }
+    const alreadySent = readSent.current.get(conversationId) ?? 0;
+    if (newestShown <= Math.max(lastReadSeq, alreadySent)) return;
+    // Only the unread tail can hold a peer's message worth a read mark: scan back from the
+    // newest shown row while rows are newer than the read position.
+    let unreadFromPeer = false;
+    for (let index = Math.min(visible[1], rows.length - 1); index >= 0; index -= 1) {
+      const row = rows[index];
+      if (row?.kind !== 'message') continue;
+      if (row.message.seq <= lastReadSeq) break;
+      if (row.message.senderId !== selfId && row.message.seq <= newestShown) {
+        unreadFromPeer = true;
+        break;
+      }
+    }
+    if (!unreadFromPeer) return;
+    readSent.current.set(conversationId, newestShown);
+    void dispatch(markConversationRead({ conversationId, seq: newestShown }));
+  }, [focused, conversationId, selfId, visible, rows, lastReadSeq, dispatch]);
+
+  // Announce the peer's new messages (the log itself is not live: scrolling adds rows to it).
+  const [announcement, setAnnouncement] = useState('');
+  const lastAnnounced = useRef<string | null>(null);
+  const newest = thread?.ids[thread.ids.length - 1];
+  useEffect(() => {
+    if (!thread || thread.status !== 'ready' || !newest) return;
+    if (lastAnnounced.current === null) {
+      lastAnnounced.current = newest;
+      return;
+    }
+    if (lastAnnounced.current === newest) return;
+    lastAnnounced.current = newest;
+    const message = thread.byId[newest];
+    if (message && message.senderId !== selfId) {
+      setAnnouncement(`${peerName}: ${message.content.slice(0, 200)}`);
+    }
+  }, [newest, thread, selfId, peerName]);
+  useEffect(() => {
+    lastAnnounced.current = null;
+    setAnnouncement('');
+  }, [peerId]);
+
+  const renderRow = useCallback(
+    (row: Row) => {
+      if (row.kind === 'start') {
+        return (
+          <p className="chat__start">
+            {rows.length === 1
+              ? `No messages yet. Say hello to ${peerName || 'them'}!`
+              : `This is the beginning of your conversation with ${peerName || 'them'}.`}
+          </p>
+        );
+      }
+      if (row.kind === 'pending') {
+        const { pending } = row;
+        return (
+          <MessageBubble
+            content={pending.content}
+            createdAt={pending.createdAt}
+            own
+            status={pending.status}
+            seq={null}
+            clientMsgId={pending.clientMsgId}
+            error={pending.error?.message ?? null}
+            onRetry={() => void dispatch(retrySend({ peerId, clientMsgId: pending.clientMsgId }))}
+            onDiscard={() => void dispatch(discardSend({ peerId, clientMsgId: pending.clientMsgId }))}
+          />
+        );
+      }
+      const { message } = row;
+      const own = message.senderId === selfId;
+      const status: OwnStatus | null = own ? (message.seq <= peerLastReadSeq ? 'read' : 'sent') : null;
+      return (
+        <MessageBubble
+          content={message.content}
+          createdAt={message.createdAt}
+          own={own}
+          status={status}
+          seq={message.seq}
+          clientMsgId={row.clientMsgId}
+        />
+      );
+    },
+    [dispatch, peerId, peerLastReadSeq, peerName, rows.length, selfId],
+  );
+
+  const onSent = useCallback(() => setBottomSignal((n) => n + 1), []);
+
+  if (peerMissing && !conversation) {
+    return (
+      <section className="chat chat--empty" aria-label="Chat">
+        <Link to="/" className="chat__back button button--ghost">
+          Back
+        </Link>
+        <p className="empty">There is no such person on GoChat.</p>
+      </section>
+    );
+  }
+
+  const title = peerName || 'Chat';
+  return (
+    <section className="chat" aria-labelledby="chat-title">
+      <header className="chat__header">
+        <Link to="/" className="chat__back button button--ghost" aria-label="Back to conversations">
+          ‹ Back
+        </Link>
+        <span className="avatar" aria-hidden="true">
+          {title.slice(0, 1).toUpperCase()}
+          {peer && <span className={`presence-dot presence-dot--${peer.status}`} />}
+        </span>
+        <div className="chat__title">
+          <h2 id="chat-title">{title}</h2>
+          {peer && (
+            <span className="chat__presence" data-testid="chat-presence">
+              {describePresence(peer, new Date())}
+            </span>
+          )}
+        </div>
+      </header>
+
+      <div className="chat__body">
+        {thread?.status === 'failed' && (
+          <Alert tone="error">
+            Could not load the messages: {thread.error?.message}{' '}
+            <button type="button" className="link-button" onClick={() => void dispatch(openThread({ peerId }))}>
+              Try again
+            </button>
+          </Alert>
+        )}
+        {(!thread || thread.status === 'loading') && rows.length === 0 && (
+          <p className="empty" role="status">
+            Loading messages…
+          </p>
+        )}
+        {thread?.loadingOlder && (
+          <p className="chat__loading-older" role="status">
+            Loading older messages…
+          </p>
+        )}
+        <VirtualList
+          key={peerId}
+          className="chat__log"
+          role="log"
+          aria-label={`Messages with ${title}`}
+          aria-live="off"
+          tabIndex={0}
+          items={rows}
+          getKey={rowKey}
+          renderItem={renderRow}
+          estimateHeight={64}
+          onNearTop={onNearTop}
+          onVisibleRangeChange={onVisibleRangeChange}
+          onAtBottomChange={setAtBottom}
+          scrollToBottomSignal={bottomSignal}
+        />
+        {!atBottom && (
+          <button type="button" className="button chat__jump" onClick={() => setBottomSignal((n) => n + 1)}>
+            Jump to latest ↓
+          </button>
+        )}
+        <div className="visually-hidden" aria-live="polite" aria-atomic="true">
+          {announcement}
+        </div>
+      </div>
+
+      <TypingIndicator conversationId={conversationId} peerName={title} />
+      <Composer
+        key={peerId}
+        peerId={peerId}
+        peerName={title}
+        conversationId={conversationId}
+        onSent={onSent}
+        inputRef={composerRef}
+      />
+    </section>
+  );
+}

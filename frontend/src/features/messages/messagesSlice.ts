@@ -1,0 +1,377 @@
+/**
+ * Messages per conversation, keyed by the other participant (see `thread.ts`), with our own
+ * optimistic sends. Own messages move pending → sent (acked, in `ids`) → read (the peer's read
+ * position reached their seq; that position lives in the conversations slice) — or pending →
+ * failed, with retry and discard.
+ *
+ * Loading policy: a thread is loaded (newest page) when opened; older pages on demand
+ * (`before=<oldest seq>`); a gap, or any (re)connect, triggers `catchUp` (`after=<syncedSeq>`,
+ * paged until `hasMore` is false). Live messages for threads never opened are not kept here:
+ * opening them loads the newest page anyway.
+ */
+import { createAction, createAsyncThunk, createSlice, type PayloadAction } from '@reduxjs/toolkit';
+import { api, toApiErrorPayload, type ApiErrorPayload } from '../../api/client';
+import type { ChatMessage, MessagePage } from '../../api/types';
+import type { AuthState } from '../auth/authSlice';
+import { isSessionChange } from '../auth/sessionReset';
+import {
+  messageAcked,
+  messageReceived,
+  peerOf,
+  readReceived,
+  sendFailed,
+  votesChanged,
+} from '../chat/chatEvents';
+import type { ThunkExtra } from '../realtime/chatGateway';
+import {
+  advanceSyncedSeq,
+  emptyThread,
+  insertMessage,
+  isGap,
+  oldestSeq,
+  settlePending,
+  type PendingMessage,
+  type Thread,
+} from './thread';
+
+export const HISTORY_PAGE_SIZE = 50;
+export const CATCH_UP_PAGE_SIZE = 100;
+/** Contract: content is 1 to 4,000 characters (Unicode code points) after trimming. */
+export const MAX_MESSAGE_CHARS = 4000;
+
+/** Characters as the server counts them: code points of the trimmed text. */
+export function messageLength(content: string): number {
+  return [...content.trim()].length;
+}
+
+export interface MessagesState {
+  threads: Record<string, Thread>;
+}
+
+export const initialMessagesState: MessagesState = { threads: {} };
+
+type ThunkState = { messages: MessagesState; auth: AuthState };
+
+const createMessagesThunk = createAsyncThunk.withTypes<{
+  state: ThunkState;
+  rejectValue: ApiErrorPayload;
+  extra: ThunkExtra;
+}>();
+
+const historyPath = (peerId: string) => `/api/messages/with/${encodeURIComponent(peerId)}`;
+
+/** The newest page of the conversation with `peerId` (empty before its first message). */
+export const loadThread = createMessagesThunk(
+  'messages/loadThread',
+  async ({ peerId }: { peerId: string }, { rejectWithValue }) => {
+    try {
+      return await api.get<MessagePage>(historyPath(peerId), { query: { limit: HISTORY_PAGE_SIZE } });
+    } catch (error) {
+      return rejectWithValue(toApiErrorPayload(error));
+    }
+  },
+  {
+    condition: ({ peerId }, { getState }) => getState().messages.threads[peerId]?.status !== 'loading',
+  },
+);
+
+/** The page just before the oldest held message. */
+export const loadOlder = createMessagesThunk(
+  'messages/loadOlder',
+  async ({ peerId }: { peerId: string }, { getState, rejectWithValue }) => {
+    const thread = getState().messages.threads[peerId];
+    const before = thread ? oldestSeq(thread) : null;
+    if (before === null) return { messages: [], hasMore: false } satisfies MessagePage;
+    try {
+      return await api.get<MessagePage>(historyPath(peerId), {
+        query: { before, limit: HISTORY_PAGE_SIZE },
+      });
+    } catch (error) {
+      return rejectWithValue(toApiErrorPayload(error));
+    }
+  },
+  {
+    condition: ({ peerId }, { getState }) => {
+      const thread = getState().messages.threads[peerId];
+      return !!thread && thread.status === 'ready' && thread.hasOlder && !thread.loadingOlder;
+    },
+  },
+);
+
+/** A page of messages after `syncedSeq`, fetched by `catchUp`. */
+export const catchUpPageLoaded = createAction<{ peerId: string; messages: ChatMessage[] }>(
+  'messages/catchUpPageLoaded',
+);
+
+/** Safety valve: a catch-up that makes no progress must not loop forever. */
+const MAX_CATCH_UP_PAGES = 1_000;
+
+/**
+ * Fetches everything after `syncedSeq` (`after=`), page by page until `hasMore` is false, and
+ * again if a new gap appeared meanwhile. Resolves to the number of messages that were new.
+ */
+export const catchUp = createMessagesThunk(
+  'messages/catchUp',
+  async ({ peerId }: { peerId: string }, { dispatch, getState, rejectWithValue }) => {
+    let added = 0;
+    for (let page = 0; page < MAX_CATCH_UP_PAGES; page += 1) {
+      const before = getState().messages.threads[peerId];
+      if (!before || before.status !== 'ready') break;
+      const after = before.syncedSeq;
+      let answer: MessagePage;
+      try {
+        answer = await api.get<MessagePage>(historyPath(peerId), {
+          query: { after, limit: CATCH_UP_PAGE_SIZE },
+        });
+      } catch (error) {
+        return rejectWithValue(toApiErrorPayload(error));
+      }
+      const heldBefore = before.ids.length;
+      dispatch(catchUpPageLoaded({ peerId, messages: answer.messages }));
+      const now = getState().messages.threads[peerId];
+      if (!now) break;
+      added += now.ids.length - heldBefore;
+      const progressed = now.syncedSeq > after;
+      if (answer.hasMore && progressed) continue;
+      // Done, unless a live message opened a new gap while we were fetching.
+      if (!now.gapDetected || !progressed) break;
+    }
+    return added;
+  },
+  {
+    condition: ({ peerId }, { getState }) => {
+      const thread = getState().messages.threads[peerId];
+      return !!thread && thread.status === 'ready' && !thread.catchingUp;
+    },
+  },
+);
+
+/** Opens a conversation: the newest page the first time, a catch-up after that. */
+export const openThread = createMessagesThunk(
+  'messages/openThread',
+  async ({ peerId }: { peerId: string }, { dispatch, getState }) => {
+    const thread = getState().messages.threads[peerId];
+    if (!thread || thread.status === 'idle' || thread.status === 'failed') {
+      await dispatch(loadThread({ peerId }));
+    } else if (thread.status === 'ready') {
+      await dispatch(catchUp({ peerId }));
+    }
+    const loaded = getState().messages.threads[peerId];
+    if (loaded?.gapDetected) await dispatch(catchUp({ peerId }));
+  },
+);
+
+/** Shows the message at once (pending) and hands it to the chat socket's outbox. */
+export const sendMessage = createMessagesThunk(
+  'messages/send',
+  async ({ peerId, content }: { peerId: string; content: string }, { dispatch, extra }) => {
+    const clientMsgId = crypto.randomUUID();
+    dispatch(messageQueued({ peerId, clientMsgId, content, createdAt: new Date().toISOString() }));
+    extra.chat.send({ clientMsgId, to: peerId, content });
+    return clientMsgId;
+  },
+);
+
+/** Sends a failed message again, with the same `clientMsgId` (the server dedupes). */
+export const retrySend = createMessagesThunk(
+  'messages/retry',
+  async ({ peerId, clientMsgId }: { peerId: string; clientMsgId: string }, { dispatch, getState, extra }) => {
+    const pending = getState().messages.threads[peerId]?.pending.find((p) => p.clientMsgId === clientMsgId);
+    if (!pending) return;
+    dispatch(retryRequested({ peerId, clientMsgId }));
+    extra.chat.send({ clientMsgId, to: peerId, content: pending.content });
+  },
+);
+
+export const discardSend = createMessagesThunk(
+  'messages/discard',
+  async ({ peerId, clientMsgId }: { peerId: string; clientMsgId: string }, { dispatch, extra }) => {
+    extra.chat.discard(clientMsgId);
+    dispatch(pendingDiscarded({ peerId, clientMsgId }));
+  },
+);
+
+function threadFor(state: MessagesState, peerId: string): Thread {
+  let thread = state.threads[peerId];
+  if (!thread) {
+    thread = emptyThread(peerId);
+    state.threads[peerId] = thread;
+  }
+  return thread;
+}
+
+/** Where a stored message goes; returns the thread when it is one we keep messages for. */
+function applyStored(state: MessagesState, message: ChatMessage, selfId: string, clientMsgId?: string) {
+  const peerId = peerOf(message, selfId);
+  const thread = state.threads[peerId];
+  if (!thread) return;
+  if (clientMsgId && settlePending(thread, clientMsgId)) {
+    thread.clientIdByMessageId[message.id] = clientMsgId;
+  }
+  thread.conversationId ??= message.conversationId;
+  // An idle or failed thread will load the newest page when opened; do not hold a fragment.
+  if (thread.status !== 'ready' && thread.status !== 'loading') return;
+  // Older than the held window with more before it: it belongs to a page not loaded yet.
+  const oldest = oldestSeq(thread);
+  if (thread.hasOlder && oldest !== null && message.seq < oldest) return;
+  const gap = isGap(thread.syncedSeq, message.seq);
+  insertMessage(thread, message);
+  if (thread.status === 'ready') {
+    advanceSyncedSeq(thread);
+    if (gap) thread.gapDetected = true;
+  }
+}
+
+const messagesSlice = createSlice({
+  name: 'messages',
+  initialState: initialMessagesState,
+  reducers: {
+    messageQueued(
+      state,
+      action: PayloadAction<{ peerId: string; clientMsgId: string; content: string; createdAt: string }>,
+    ) {
+      const { peerId, clientMsgId, content, createdAt } = action.payload;
+      const pending: PendingMessage = {
+        clientMsgId,
+        peerId,
+        content,
+        createdAt,
+        status: 'pending',
+        error: null,
+      };
+      threadFor(state, peerId).pending.push(pending);
+    },
+    retryRequested(state, action: PayloadAction<{ peerId: string; clientMsgId: string }>) {
+      const pending = state.threads[action.payload.peerId]?.pending.find(
+        (p) => p.clientMsgId === action.payload.clientMsgId,
+      );
+      if (!pending) return;
+      pending.status = 'pending';
+      pending.error = null;
+    },
+    pendingDiscarded(state, action: PayloadAction<{ peerId: string; clientMsgId: string }>) {
+      const thread = state.threads[action.payload.peerId];
+      if (thread) settlePending(thread, action.payload.clientMsgId);
+    },
+  },
+  extraReducers: (builder) => {
+    builder
+      .addCase(loadThread.pending, (state, action) => {
+        const thread = threadFor(state, action.meta.arg.peerId);
+        thread.status = 'loading';
+        thread.error = null;
+      })
+      .addCase(loadThread.fulfilled, (state, action) => {
+        const thread = threadFor(state, action.meta.arg.peerId);
+        const { messages, hasMore } = action.payload;
+        for (const message of messages) insertMessage(thread, message);
+        const first = messages[0];
+        // The newest page is complete from its first message to the newest stored one.
+        if (first) thread.syncedSeq = Math.max(thread.syncedSeq, first.seq - 1);
+        thread.hasOlder = hasMore;
+        thread.status = 'ready';
+        advanceSyncedSeq(thread);
+      })
+      .addCase(loadThread.rejected, (state, action) => {
+        const thread = threadFor(state, action.meta.arg.peerId);
+        thread.status = 'failed';
+        thread.error = action.payload ?? toApiErrorPayload(action.error);
+      })
+      .addCase(loadOlder.pending, (state, action) => {
+        const thread = state.threads[action.meta.arg.peerId];
+        if (thread) thread.loadingOlder = true;
+      })
+      .addCase(loadOlder.fulfilled, (state, action) => {
+        const thread = state.threads[action.meta.arg.peerId];
+        if (!thread) return;
+        for (const message of action.payload.messages) insertMessage(thread, message);
+        thread.hasOlder = action.payload.hasMore;
+        thread.loadingOlder = false;
+      })
+      .addCase(loadOlder.rejected, (state, action) => {
+        const thread = state.threads[action.meta.arg.peerId];
+        if (thread) thread.loadingOlder = false;
+      })
+      .addCase(catchUp.pending, (state, action) => {
+        const thread = state.threads[action.meta.arg.peerId];
+        if (thread) thread.catchingUp = true;
+      })
+      .addCase(catchUp.fulfilled, (state, action) => {
+        const thread = state.threads[action.meta.arg.peerId];
+        if (thread) thread.catchingUp = false;
+      })
+      .addCase(catchUp.rejected, (state, action) => {
+        const thread = state.threads[action.meta.arg.peerId];
+        if (thread) thread.catchingUp = false;
+      })
+      .addCase(catchUpPageLoaded, (state, action) => {
+        const thread = state.threads[action.payload.peerId];
+        if (!thread) return;
+        for (const message of action.payload.messages) insertMessage(thread, message);
+        advanceSyncedSeq(thread);
+      })
+      .addCase(messageReceived, (state, action) => {
+        const { message, selfId, clientMsgId } = action.payload;
+        applyStored(state, message, selfId, clientMsgId);
+      })
+      .addCase(messageAcked, (state, action) => {
+        const { message, selfId, clientMsgId } = action.payload;
+        applyStored(state, message, selfId, clientMsgId);
+      })
+      .addCase(sendFailed, (state, action) => {
+        for (const thread of Object.values(state.threads)) {
+          const pending = thread.pending.find((p) => p.clientMsgId === action.payload.clientMsgId);
+          if (!pending) continue;
+          pending.status = 'failed';
+          pending.error = { code: action.payload.code, message: action.payload.message };
+          return;
+        }
+      })
+      .addCase(votesChanged, (state, action) => {
+        for (const thread of Object.values(state.threads)) {
+          const message = thread.byId[action.payload.messageId];
+          if (!message) continue;
+          const { up, down, mine } = action.payload;
+          message.votes = { up, down, mine };
+          return;
+        }
+      })
+      .addMatcher(isSessionChange, () => initialMessagesState);
+  },
+});
+
+export const { messageQueued, retryRequested, pendingDiscarded } = messagesSlice.actions;
+export const messagesReducer = messagesSlice.reducer;
+
+type WithMessages = { messages: MessagesState };
+export const selectThread = (state: WithMessages, peerId: string): Thread | undefined =>
+  state.messages.threads[peerId];
+/** Peers whose threads hold messages (and so need a catch-up after a reconnect). */
+export const selectLoadedPeerIds = (state: WithMessages): string[] =>
+  Object.values(state.messages.threads)
+    .filter((thread) => thread.status === 'ready')
+    .map((thread) => thread.peerId);
+
+/** Marks a conversation read up to `seq`: locally at once, and on the server via the socket. */
+export const markConversationRead = createMessagesThunk(
+  'messages/markRead',
+  async (
+    { conversationId, seq }: { conversationId: string; seq: number },
+    { dispatch, getState, extra },
+  ) => {
+    const selfId = getState().auth.user?.id;
+    if (!selfId) return;
+    extra.chat.markRead(conversationId, seq);
+    dispatch(readReceived({ conversationId, readerId: selfId, seq, selfId }));
+  },
+);
+
+/** Tells the peer we are typing (the composer calls it at most every `TYPING_SEND_INTERVAL_MS`). */
+export const sendTyping = createMessagesThunk(
+  'messages/typing',
+  async ({ conversationId }: { conversationId: string }, { extra }) => {
+    extra.chat.typing(conversationId);
+  },
+);
+
+export const TYPING_SEND_INTERVAL_MS = 2_000;

@@ -1,0 +1,307 @@
+/**
+ * The `/ws/chat` client: turns server frames into store actions and keeps our sends safe.
+ *
+ * - Outbox: every send stays in the `Outbox` until acked and is (re)sent with the same
+ *   `clientMsgId` on every (re)connect, and again on the same socket after 15 s without an
+ *   answer. `unavailable`/`rate_limited` errors defer it; other errors fail it (the UI offers
+ *   retry, which re-queues the same `clientMsgId`).
+ * - Read marks are kept (highest per conversation) until a socket takes them.
+ * - After every open: catch up each loaded conversation (`after=<syncedSeq>`) and re-fetch the
+ *   conversation list, since anything may have happened while we were away. A live message
+ *   whose seq jumps past the held ones triggers the same catch-up for its conversation.
+ */
+import { isApiError, refreshSession, api } from '../../api/client';
+import type { AppNotification, ChatMessage } from '../../api/types';
+import type { AppDispatch, RootState } from '../../app/store';
+import { sessionEnded } from '../auth/authSlice';
+import {
+  messageAcked,
+  messageReceived,
+  peerOf,
+  readReceived,
+  sendFailed,
+  typingReceived,
+  votesChanged,
+} from '../chat/chatEvents';
+import { fetchConversations } from '../conversations/conversationsSlice';
+import { catchUp, selectLoadedPeerIds } from '../messages/messagesSlice';
+import { notificationsReadLocally } from '../notifications/notificationsSlice';
+import type { ChatGateway } from './chatGateway';
+import { socketStatusChanged } from './connectionSlice';
+import { parseChatFrame } from './frames';
+import { Outbox, TRANSIENT_SEND_ERRORS, type OutgoingMessage } from './Outbox';
+import {
+  ReconnectingSocket,
+  sameOriginSocketUrl,
+  type LifecycleEvents,
+  type RefreshOutcome,
+  type SessionCheck,
+  type WebSocketFactory,
+} from './ReconnectingSocket';
+
+/** The part of the store the clients use. */
+export interface RealtimeStore {
+  dispatch: AppDispatch;
+  getState: () => RootState;
+}
+
+/** What both socket clients take, so tests can replace the browser and the session calls. */
+export interface SocketEnvironment {
+  createSocket?: WebSocketFactory;
+  events?: LifecycleEvents;
+  random?: () => number;
+  refresh?: () => Promise<RefreshOutcome>;
+  checkSession?: () => Promise<SessionCheck>;
+  url?: string;
+}
+
+/**
+ * Asks who is signed in, which makes the API client refresh on a 401 and, if the refresh is
+ * refused, end the session in the store (the realtime clients then stop). The socket only needs
+ * to know whether to go on trying.
+ */
+export async function checkSessionOverHttp(): Promise<SessionCheck> {
+  try {
+    await api.get('/api/auth/currentuser');
+    return 'valid';
+  } catch (error) {
+    return isApiError(error) && error.status === 401 ? 'ended' : 'unknown';
+  }
+}
+
+export class ChatClient implements ChatGateway {
+  private store: RealtimeStore | null = null;
+  private readonly socket: ReconnectingSocket;
+  readonly outbox = new Outbox();
+  /** conversationId → the highest seq we marked read and the server has not echoed yet
+   *  (`sent`: handed to the current socket). Re-sent on every (re)connect until echoed: a mark
+   *  is only forward on the server, so repeating one is harmless. */
+  private readonly unconfirmedReads = new Map<string, { seq: number; sent: boolean }>();
+  private outboxTimer: ReturnType<typeof setTimeout> | null = null;
+  private refreshingConversations = false;
+  private conversationsRefreshWanted = false;
+
+  constructor(environment: SocketEnvironment = {}) {
+    this.socket = new ReconnectingSocket({
+      url: environment.url ?? sameOriginSocketUrl('/ws/chat'),
+      createSocket: environment.createSocket,
+      events: environment.events,
+      random: environment.random,
+      refresh: environment.refresh ?? refreshSession,
+      checkSession: environment.checkSession ?? checkSessionOverHttp,
+      onFrame: (frame) => this.handleFrame(frame),
+      onOpen: () => this.handleOpen(),
+      onStatus: (status) => this.store?.dispatch(socketStatusChanged({ socket: 'chat', status })),
+      onSessionEnded: () => this.store?.dispatch(sessionEnded()),
+    });
+  }
+
+  attach(store: RealtimeStore): void {
+    this.store = store;
+  }
+
+  start(): void {
+    this.socket.start();
+  }
+
+  /** Stops for good (sign-out): unsent messages belong to the user who leaves, not the next. */
+  stop(): void {
+    this.socket.stop();
+    this.outbox.clear();
+    this.unconfirmedReads.clear();
+    this.clearOutboxTimer();
+  }
+
+  get isOpen(): boolean {
+    return this.socket.isOpen;
+  }
+
+  send(message: OutgoingMessage): void {
+    this.outbox.add(message);
+    this.flushOutbox();
+  }
+
+  discard(clientMsgId: string): void {
+    this.outbox.drop(clientMsgId);
+  }
+
+  markRead(conversationId: string, seq: number): void {
+    const held = this.unconfirmedReads.get(conversationId);
+    if (!held || seq > held.seq) this.unconfirmedReads.set(conversationId, { seq, sent: false });
+    this.flushReads();
+  }
+
+  typing(conversationId: string): void {
+    this.socket.send({ type: 'typing', conversationId });
+  }
+
+  private handleOpen(): void {
+    this.outbox.resetForNewConnection();
+    for (const read of this.unconfirmedReads.values()) read.sent = false;
+    this.flushOutbox();
+    this.flushReads();
+    const store = this.store;
+    if (!store) return;
+    for (const peerId of selectLoadedPeerIds(store.getState())) {
+      void store.dispatch(catchUp({ peerId }));
+    }
+    this.refreshConversations();
+  }
+
+  private flushOutbox(): void {
+    this.clearOutboxTimer();
+    if (this.socket.isOpen) {
+      for (const message of this.outbox.takeDue(Date.now())) {
+        const sent = this.socket.send({ type: 'message.send', ...message });
+        if (!sent) this.outbox.unmarkSent(message.clientMsgId);
+      }
+    }
+    const next = this.outbox.nextDueAt();
+    if (next !== null && this.socket.isOpen) {
+      this.outboxTimer = setTimeout(() => this.flushOutbox(), Math.max(0, next - Date.now()));
+    }
+  }
+
+  private clearOutboxTimer(): void {
+    if (this.outboxTimer !== null) clearTimeout(this.outboxTimer);
+    this.outboxTimer = null;
+  }
+
+  private flushReads(): void {
+    for (const [conversationId, read] of this.unconfirmedReads) {
+      if (read.sent) continue;
+      if (!this.socket.send({ type: 'message.read', conversationId, seq: read.seq })) return;
+      read.sent = true;
+    }
+  }
+
+  /** Re-fetches the conversation list; calls made while one runs coalesce into one more. */
+  private refreshConversations(): void {
+    const store = this.store;
+    if (!store) return;
+    if (this.refreshingConversations) {
+      this.conversationsRefreshWanted = true;
+      return;
+    }
+    this.refreshingConversations = true;
+    void Promise.resolve(store.dispatch(fetchConversations())).finally(() => {
+      this.refreshingConversations = false;
+      if (this.conversationsRefreshWanted) {
+        this.conversationsRefreshWanted = false;
+        this.refreshConversations();
+      }
+    });
+  }
+
+  private handleFrame(raw: Record<string, unknown>): void {
+    const store = this.store;
+    const selfId = store?.getState().auth.user?.id;
+    if (!store || !selfId) return;
+    const frame = parseChatFrame(raw);
+    if (!frame) return;
+    switch (frame.type) {
+      case 'message.ack':
+        this.outbox.acknowledge(frame.clientMsgId);
+        this.deliver(store, selfId, frame.message, frame.clientMsgId, true);
+        break;
+      case 'message.new':
+        // Our other tab's send carries its clientMsgId: it is stored, whoever sent it.
+        if (frame.clientMsgId) this.outbox.acknowledge(frame.clientMsgId);
+        this.deliver(store, selfId, frame.message, frame.clientMsgId, false);
+        break;
+      case 'message.read': {
+        const { conversationId, readerId, seq } = frame;
+        if (!store.getState().conversations.entities[conversationId]) this.refreshConversations();
+        store.dispatch(readReceived({ conversationId, readerId, seq, selfId }));
+        if (readerId === selfId) {
+          const unconfirmed = this.unconfirmedReads.get(conversationId);
+          if (unconfirmed && unconfirmed.seq <= seq) this.unconfirmedReads.delete(conversationId);
+          const ids = notificationsCoveredByRead(store.getState(), conversationId, seq);
+          if (ids.length > 0) {
+            store.dispatch(notificationsReadLocally({ ids, at: new Date().toISOString() }));
+          }
+        }
+        break;
+      }
+      case 'typing':
+        if (frame.userId !== selfId) {
+          store.dispatch(
+            typingReceived({ conversationId: frame.conversationId, userId: frame.userId, receivedAt: Date.now() }),
+          );
+        }
+        break;
+      case 'message.votes':
+        store.dispatch(votesChanged(frame));
+        break;
+      case 'error':
+        this.handleError(store, frame.code, frame.message, frame.clientMsgId);
+        break;
+    }
+  }
+
+  private deliver(
+    store: RealtimeStore,
+    selfId: string,
+    message: ChatMessage,
+    clientMsgId: string | undefined,
+    acked: boolean,
+  ): void {
+    const peerId = peerOf(message, selfId);
+    const state = store.getState();
+    const peerUsername = state.users.entities[peerId]?.username;
+    const known = !!state.conversations.entities[message.conversationId];
+    if (acked && clientMsgId) {
+      store.dispatch(messageAcked({ message, clientMsgId, selfId, peerUsername }));
+    } else {
+      store.dispatch(messageReceived({ message, selfId, clientMsgId, peerUsername }));
+    }
+    // A conversation the list did not hold: its real counts (and maybe name) are on the server.
+    if (!known) this.refreshConversations();
+    if (store.getState().messages.threads[peerId]?.gapDetected) {
+      void store.dispatch(catchUp({ peerId }));
+    }
+  }
+
+  private handleError(store: RealtimeStore, code: string, message: string, clientMsgId?: string): void {
+    if (!clientMsgId || !this.outbox.has(clientMsgId)) return;
+    if (TRANSIENT_SEND_ERRORS.has(code)) {
+      this.outbox.defer(clientMsgId, Date.now());
+      this.flushOutbox();
+      return;
+    }
+    this.outbox.drop(clientMsgId);
+    store.dispatch(sendFailed({ clientMsgId, code, message }));
+  }
+}
+
+/**
+ * The unread notifications a read mark up to `seq` covers. The server marks them read itself;
+ * this keeps the bell in step without a fetch. A notification whose message is not held counts
+ * as covered when the mark reaches the conversation's newest message.
+ */
+export function notificationsCoveredByRead(
+  state: Pick<RootState, 'notifications' | 'messages' | 'conversations'>,
+  conversationId: string,
+  seq: number,
+): string[] {
+  const newest = state.conversations.entities[conversationId]?.lastMessage?.seq ?? null;
+  const covered: string[] = [];
+  for (const id of state.notifications.ids) {
+    const notification = state.notifications.entities[id];
+    if (!notification || notification.readAt || notification.conversationId !== conversationId) continue;
+    if (isCovered(state, notification, seq, newest)) covered.push(id);
+  }
+  return covered;
+}
+
+function isCovered(
+  state: Pick<RootState, 'messages'>,
+  notification: AppNotification,
+  seq: number,
+  newest: number | null,
+): boolean {
+  // A notification is about a message to us, so its thread is keyed by the sender.
+  const message = state.messages.threads[notification.senderId]?.byId[notification.messageId];
+  if (message) return message.seq <= seq;
+  return newest !== null && seq >= newest;
+}

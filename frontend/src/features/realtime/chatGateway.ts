@@ -1,0 +1,28 @@
+import type { OutgoingMessage } from './Outbox';
+
+/**
+ * What the message thunks need from the chat socket. The store receives it as the thunk extra
+ * argument, so thunks never import the socket and tests pass a recording fake.
+ */
+export interface ChatGateway {
+  /** Queues the send in the outbox; it goes out now if connected, else on (re)connect. */
+  send(message: OutgoingMessage): void;
+  /** Forgets a send the user discarded. */
+  discard(clientMsgId: string): void;
+  /** `message.read`; kept (the highest per conversation) and sent on reconnect if offline now. */
+  markRead(conversationId: string, seq: number): void;
+  /** `typing`; dropped when offline (it would be stale by the time we reconnect). */
+  typing(conversationId: string): void;
+}
+
+/** A gateway that goes nowhere: the default for tests that do not care about the socket. */
+export const offlineChatGateway: ChatGateway = {
+  send: () => {},
+  discard: () => {},
+  markRead: () => {},
+  typing: () => {},
+};
+
+export interface ThunkExtra {
+  chat: ChatGateway;
+}

@@ -1,0 +1,157 @@
+/**
+ * The socket frames of contract §4, as the browser sees them. Server frames are checked only as
+ * far as the app relies on them (`type` and the fields it reads); anything else is ignored, so
+ * a server that adds fields or frame types does not break the client.
+ */
+import type { AppNotification, ChatMessage } from '../../api/types';
+
+/** `/ws/chat`, server → client. */
+export type ChatServerFrame =
+  | { type: 'message.ack'; clientMsgId: string; message: ChatMessage }
+  | { type: 'message.new'; message: ChatMessage; clientMsgId?: string }
+  | { type: 'message.read'; conversationId: string; readerId: string; seq: number }
+  | { type: 'typing'; conversationId: string; userId: string }
+  | {
+      type: 'message.votes';
+      conversationId: string;
+      messageId: string;
+      up: number;
+      down: number;
+      mine: 'up' | 'down' | null;
+    }
+  | { type: 'error'; code: string; message: string; clientMsgId?: string };
+
+/** `/ws/chat`, client → server. */
+export type ChatClientFrame =
+  | { type: 'message.send'; clientMsgId: string; to: string; content: string }
+  | { type: 'message.read'; conversationId: string; seq: number }
+  | { type: 'typing'; conversationId: string }
+  | { type: 'ping' };
+
+/** `/ws/notifications`, server → client. */
+export type NotificationsServerFrame =
+  | {
+      type: 'presence';
+      userId: string;
+      username: string;
+      status: 'online' | 'offline';
+      lastSeenAt: string | null;
+    }
+  | { type: 'user.registered'; user: { id: string; username: string; status: 'online' | 'offline' } }
+  | { type: 'notification'; notification: AppNotification };
+
+type Json = Record<string, unknown>;
+
+const isRecord = (value: unknown): value is Json =>
+  typeof value === 'object' && value !== null && !Array.isArray(value);
+const isString = (value: unknown): value is string => typeof value === 'string';
+const isSeq = (value: unknown): value is number =>
+  typeof value === 'number' && Number.isInteger(value) && value >= 0;
+
+export function isChatMessage(value: unknown): value is ChatMessage {
+  return (
+    isRecord(value) &&
+    isString(value.id) &&
+    isString(value.conversationId) &&
+    isSeq(value.seq) &&
+    isString(value.senderId) &&
+    isString(value.receiverId) &&
+    isString(value.content) &&
+    isString(value.createdAt)
+  );
+}
+
+/** Fills in `votes` for a message that came without it, so the rest of the app can rely on it. */
+function withVotes(message: ChatMessage): ChatMessage {
+  return isRecord(message.votes) ? message : { ...message, votes: { up: 0, down: 0, mine: null } };
+}
+
+/** A chat frame the app understands, or null (unknown type, wrong shape). */
+export function parseChatFrame(frame: Json): ChatServerFrame | null {
+  switch (frame.type) {
+    case 'message.ack':
+      return isString(frame.clientMsgId) && isChatMessage(frame.message)
+        ? { type: 'message.ack', clientMsgId: frame.clientMsgId, message: withVotes(frame.message) }
+        : null;
+    case 'message.new':
+      if (!isChatMessage(frame.message)) return null;
+      return isString(frame.clientMsgId)
+        ? { type: 'message.new', message: withVotes(frame.message), clientMsgId: frame.clientMsgId }
+        : { type: 'message.new', message: withVotes(frame.message) };
+    case 'message.read':
+      return isString(frame.conversationId) && isString(frame.readerId) && isSeq(frame.seq)
+        ? {
+            type: 'message.read',
+            conversationId: frame.conversationId,
+            readerId: frame.readerId,
+            seq: frame.seq,
+          }
+        : null;
+    case 'typing':
+      return isString(frame.conversationId) && isString(frame.userId)
+        ? { type: 'typing', conversationId: frame.conversationId, userId: frame.userId }
+        : null;
+    case 'message.votes':
+      return isString(frame.conversationId) &&
+        isString(frame.messageId) &&
+        typeof frame.up === 'number' &&
+        typeof frame.down === 'number'
+        ? {
+            type: 'message.votes',
+            conversationId: frame.conversationId,
+            messageId: frame.messageId,
+            up: frame.up,
+            down: frame.down,
+            mine: frame.mine === 'up' || frame.mine === 'down' ? frame.mine : null,
+          }
+        : null;
+    case 'error': {
+      const code = isString(frame.code) ? frame.code : 'unknown';
+      const message = isString(frame.message) ? frame.message : 'The server refused a frame.';
+      return isString(frame.clientMsgId)
+        ? { type: 'error', code, message, clientMsgId: frame.clientMsgId }
+        : { type: 'error', code, message };
+    }
+    default:
+      return null;
+  }
+}
+
+/** A notifications frame the app understands, or null. */
+export function parseNotificationsFrame(frame: Json): NotificationsServerFrame | null {
+  switch (frame.type) {
+    case 'presence':
+      return isString(frame.userId) &&
+        isString(frame.username) &&
+        (frame.status === 'online' || frame.status === 'offline')
+        ? {
+            type: 'presence',
+            userId: frame.userId,
+            username: frame.username,
+            status: frame.status,
+            lastSeenAt: isString(frame.lastSeenAt) ? frame.lastSeenAt : null,
+          }
+        : null;
+    case 'user.registered': {
+      const user = frame.user;
+      return isRecord(user) && isString(user.id) && isString(user.username)
+        ? {
+            type: 'user.registered',
+            user: { id: user.id, username: user.username, status: user.status === 'online' ? 'online' : 'offline' },
+          }
+        : null;
+    }
+    case 'notification': {
+      const n = frame.notification;
+      return isRecord(n) &&
+        isString(n.id) &&
+        isString(n.conversationId) &&
+        isString(n.senderId) &&
+        isString(n.createdAt)
+        ? { type: 'notification', notification: n as unknown as AppNotification }
+        : null;
+    }
+    default:
+      return null;
+  }
+}
