@@ -90,6 +90,7 @@ async fn supervise(
             topology
                 .declare_exchanges(&connection.create_channel().await?)
                 .await?;
+            topology.declare_subscriptions(&connection).await;
             Ok::<_, lapin::Error>(connection)
         };
         let connection = tokio::select! {

@@ -122,20 +122,9 @@ impl Topology {
         }
     }
 
-    /// Declares both public exchanges, the dead-letter exchange, the internal delivery exchanges
-    /// and every durable queue of [`SUBSCRIPTIONS`] and the commands queue (idempotent). Run on
-    /// every (re)connect, so all of it exists before anyone binds, publishes or consumes.
+    /// Declares both public exchanges, the dead-letter exchange and the internal delivery
+    /// exchanges (idempotent). Run on every (re)connect, so they exist before anyone binds.
     pub async fn declare_exchanges(&self, channel: &Channel) -> lapin::Result<()> {
-        self.declare_exchanges_only(channel).await?;
-        for (service, exchange, routing_key) in SUBSCRIPTIONS {
-            self.declare_queue(channel, &self.event_queue(service, *exchange, routing_key))
-                .await?;
-        }
-        self.declare_queue(channel, &self.chat_commands_queue())
-            .await
-    }
-
-    async fn declare_exchanges_only(&self, channel: &Channel) -> lapin::Result<()> {
         let durable = ExchangeDeclareOptions {
             durable: true,
             ..ExchangeDeclareOptions::default()
@@ -169,6 +158,36 @@ impl Topology {
                 .await?;
         }
         Ok(())
+    }
+
+    /// Declares every durable queue of [`SUBSCRIPTIONS`] and the commands queue, so that events
+    /// published before their consumer first starts are kept. Best effort: these are mostly
+    /// other services' queues, so a failure (a queue left over with other arguments, say) is
+    /// reported and does not stop this service; the consumer that owns the queue fails loudly.
+    pub async fn declare_subscriptions(&self, connection: &lapin::Connection) {
+        let specs = SUBSCRIPTIONS
+            .iter()
+            .map(|(service, exchange, key)| self.event_queue(service, *exchange, key))
+            .chain(std::iter::once(self.chat_commands_queue()));
+        let mut channel: Option<Channel> = None;
+        for spec in specs {
+            if channel.as_ref().is_none_or(|c| !c.status().connected()) {
+                channel = connection.create_channel().await.ok();
+            }
+            let Some(open) = channel.as_ref() else {
+                tracing::warn!("cannot open a channel to declare the subscription queues");
+                return;
+            };
+            if let Err(e) = self.declare_queue(open, &spec).await {
+                tracing::error!(
+                    queue = %spec.name,
+                    error = %e,
+                    "cannot declare a subscription queue; if its arguments changed, delete the old queue"
+                );
+                // A failed declaration closes its channel.
+                channel = None;
+            }
+        }
     }
 
     /// Declares `spec` as a durable quorum queue with a delivery limit and dead-lettering, plus

@@ -312,3 +312,57 @@ pub fn amqp_host_port(url: &str) -> Option<String> {
     let rest = rest.rsplit_once('@').map_or(rest, |(_, r)| r);
     Some(rest.split('/').next()?.to_owned())
 }
+
+#[tokio::test]
+async fn a_leftover_queue_with_other_arguments_does_not_keep_a_service_off_the_broker() {
+    let infra = TestInfra::new("amqp").await;
+    let stop = CancellationToken::new();
+    // Someone declared a subscription queue earlier, as a classic queue without our arguments.
+    let leftover = infra
+        .topology()
+        .event_queue("users", Exchange::UserEvents, "user.online")
+        .name;
+    {
+        let connection =
+            lapin::Connection::connect(&infra.amqp_url, lapin::ConnectionProperties::default())
+                .await
+                .unwrap();
+        let channel = connection.create_channel().await.unwrap();
+        channel
+            .queue_declare(
+                leftover.clone().into(),
+                QueueDeclareOptions::default(),
+                FieldTable::default(),
+            )
+            .await
+            .unwrap();
+        let _ = connection.close(200, "done".into()).await;
+    }
+
+    let client = AmqpClient::start(&infra.amqp_url, "service", infra.topology(), stop.clone());
+    eventually("the service to connect anyway", WAIT, || async {
+        client.is_connected().then_some(())
+    })
+    .await;
+    let mut probe = infra.probe::<UserRegistered>().await;
+    let event = registered("still works");
+    Publisher::new(client.clone())
+        .publish(&event, WAIT)
+        .await
+        .unwrap();
+    assert_eq!(probe.next(WAIT).await.id, event.id);
+
+    // The harness only removes what our topology recorded, and this one did not come from it.
+    let cleanup =
+        lapin::Connection::connect(&infra.amqp_url, lapin::ConnectionProperties::default())
+            .await
+            .unwrap();
+    let channel = cleanup.create_channel().await.unwrap();
+    let _ = channel
+        .queue_delete(
+            leftover.into(),
+            lapin::options::QueueDeleteOptions::default(),
+        )
+        .await;
+    stop.cancel();
+}
