@@ -14,7 +14,7 @@ GATEWAY_PORT ?= 8080
 export GATEWAY_PORT
 
 .PHONY: help up down logs status test check-nginx check-deploy diagrams infra build start stop db-reset \
-	clean lint-scripts
+	clean lint-scripts bench
 
 help: ## show the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{ printf "  make %-13s %s\n", $$1, $$2 }'
@@ -35,6 +35,9 @@ status: ## what runs, and whether it is ready
 
 test: ## everything CI runs (.ci/run): checks, tests, the stack and the end-to-end tests
 	@scripts/test.sh
+
+bench: ## build (release), start the stack with bench settings, run W1-W7 (<10 min), write BENCHMARKS.md
+	@scripts/bench.sh
 
 check-nginx: ## render the gateway, nginx -t, and a smoke test of its behaviour
 	@scripts/check-nginx.sh

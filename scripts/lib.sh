@@ -11,10 +11,13 @@ PRIVATE_DIR="$RUN_DIR/private"      # one marker per infrastructure instance thi
 ENV_FILE="$RUN_DIR/env"             # PG_URL, AMQP_URL, REDIS_URL for services and tests
 FRONTEND_DIR="$GOCHAT_ROOT/frontend"
 
-# The five services, in start order, and the port each listens on.
+# The five services, in start order, and the port each listens on: GOCHAT_SERVICE_PORT_BASE (8081)
+# and the four after it, so that a second stack (another checkout) can run beside the first.
 SERVICES=(auth users socket-handler messages notifications)
+SERVICE_PORT_BASE="${GOCHAT_SERVICE_PORT_BASE:-8081}"
 declare -A SERVICE_PORT=(
-  [auth]=8081 [users]=8082 [socket-handler]=8083 [messages]=8084 [notifications]=8085
+  [auth]=$SERVICE_PORT_BASE [users]=$((SERVICE_PORT_BASE + 1)) [socket-handler]=$((SERVICE_PORT_BASE + 2))
+  [messages]=$((SERVICE_PORT_BASE + 3)) [notifications]=$((SERVICE_PORT_BASE + 4))
 )
 
 # The well-known local infrastructure ports, and the ports of the private instances started under

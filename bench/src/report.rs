@@ -1,0 +1,262 @@
+//! Results: one JSON line per run on stdout, and a table for people at the end.
+
+use std::io::Write;
+use std::sync::Mutex;
+
+use serde_json::{Value, json};
+
+use crate::procs::Machine;
+
+/// One measured run of a workload.
+#[derive(Clone, Debug)]
+pub struct Run {
+    /// `W1` … `W7`.
+    pub workload: &'static str,
+    /// Short name of this run, e.g. `2000 msg/s`.
+    pub name: String,
+    /// What was asked for.
+    pub parameters: Value,
+    /// What was measured.
+    pub results: Value,
+    /// The table's summary of the results.
+    pub summary: String,
+    /// The issue's target for this run, if it has one.
+    pub target: Option<String>,
+    /// Whether the target was met.
+    pub met: Option<bool>,
+    /// Contract violations seen (lost, duplicated, out of order, missing): none is the only
+    /// correct answer. Any makes the run exit non-zero.
+    pub violations: Vec<String>,
+    /// Trouble that breaks no message guarantee but should not happen either (the server
+    /// closing healthy connections, connects failing): reported, not failed on.
+    pub problems: Vec<String>,
+}
+
+/// Collects runs, prints each as it completes.
+pub struct Reporter {
+    machine: Machine,
+    command: String,
+    runs: Mutex<Vec<Run>>,
+}
+
+impl Reporter {
+    /// For the machine and the exact command line.
+    pub fn new(machine: Machine, command: String) -> Self {
+        Self {
+            machine,
+            command,
+            runs: Mutex::default(),
+        }
+    }
+
+    /// The machine.
+    pub fn machine(&self) -> &Machine {
+        &self.machine
+    }
+
+    /// Prints the run's JSON line on stdout and keeps it for the table.
+    pub fn record(&self, run: Run) {
+        let line = json!({
+            "workload": run.workload,
+            "name": run.name,
+            "parameters": run.parameters,
+            "results": run.results,
+            "target": run.target,
+            "target_met": run.met,
+            "violations": run.violations,
+            "problems": run.problems,
+            "machine": self.machine,
+            "command": self.command,
+            "finished_at_unix": std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .map_or(0, |d| d.as_secs()),
+        });
+        let mut out = std::io::stdout().lock();
+        let _ = writeln!(out, "{line}");
+        let _ = out.flush();
+        crate::log(&format!(
+            "{} {}: {}{}{}",
+            run.workload,
+            run.name,
+            run.summary,
+            if run.violations.is_empty() {
+                String::new()
+            } else {
+                format!("  VIOLATIONS: {}", run.violations.join("; "))
+            },
+            if run.problems.is_empty() {
+                String::new()
+            } else {
+                format!("  PROBLEMS: {}", run.problems.join("; "))
+            }
+        ));
+        self.runs
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .push(run);
+    }
+
+    /// Every violation recorded so far.
+    pub fn violations(&self) -> Vec<String> {
+        self.runs
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .iter()
+            .flat_map(|r| {
+                r.violations
+                    .iter()
+                    .map(move |v| format!("{} {}: {v}", r.workload, r.name))
+            })
+            .collect()
+    }
+
+    /// The Markdown table of every run.
+    pub fn table(&self) -> String {
+        let runs = self
+            .runs
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        let mut t =
+            String::from("| workload | run | result | target | met |\n|---|---|---|---|---|\n");
+        for r in runs.iter() {
+            let met = match r.met {
+                Some(true) => "yes",
+                Some(false) => "**no**",
+                None => "",
+            };
+            let mut summary = r.summary.clone();
+            if !r.violations.is_empty() {
+                summary.push_str(&format!(" **VIOLATIONS: {}**", r.violations.join("; ")));
+            }
+            if !r.problems.is_empty() {
+                summary.push_str(&format!(" **PROBLEMS: {}**", r.problems.join("; ")));
+            }
+            t.push_str(&format!(
+                "| {} | {} | {} | {} | {} |\n",
+                r.workload,
+                r.name.replace('|', "/"),
+                summary.replace('|', "/"),
+                r.target.as_deref().unwrap_or("").replace('|', "/"),
+                met
+            ));
+        }
+        t
+    }
+
+    /// The whole Markdown report: the table, where server CPU went in every run that measured
+    /// it, the machine and the command.
+    pub fn markdown(&self) -> String {
+        let mut md = String::from("## Results\n\n");
+        md.push_str(&self.table());
+        md.push_str(&self.cpu_table());
+        md.push_str("\n## Machine\n\n");
+        let m = &self.machine;
+        md.push_str(&format!(
+            "- {} cores ({}), {} MiB memory, Linux {}\n- load average when the bench started: {}\n",
+            m.cores, m.cpu, m.memory_mib, m.kernel, m.load_average_at_start
+        ));
+        let pg: Vec<String> = m
+            .postgres
+            .iter()
+            .map(|(k, v)| format!("`{k}={v}`"))
+            .collect();
+        md.push_str(&format!("- Postgres: {}\n", pg.join(", ")));
+        let stack: Vec<String> = m.stack.iter().map(|(k, v)| format!("`{k}={v}`")).collect();
+        md.push_str(&format!("- the stack's settings: {}\n", stack.join(", ")));
+        md.push_str(&format!("\n## Command\n\n```sh\n{}\n```\n", self.command));
+        md
+    }
+
+    /// CPU seconds per process group for the runs that measured them, per 1,000 messages.
+    fn cpu_table(&self) -> String {
+        let runs = self
+            .runs
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        let measured: Vec<&Run> = runs
+            .iter()
+            .filter(|r| r.results.get("cpu").is_some())
+            .collect();
+        if measured.is_empty() {
+            return String::new();
+        }
+        let groups = [
+            "socket-handler",
+            "messages",
+            "notifications",
+            "auth",
+            "users",
+            "nginx",
+            "postgres",
+            "rabbitmq",
+            "redis",
+        ];
+        let mut t = String::from(
+            "\n### Server CPU per 1,000 delivered messages (ms)\n\n\
+             Summed from `/proc/<pid>/stat` over the run. Postgres counts the backends of the \
+             stack's databases and the server's own processes; RabbitMQ and Redis are whole \
+             servers, shared with anything else on the machine. *Others* is CPU used on the \
+             machine by processes outside the system and the bench, as a share of all cores.\n\n\
+             | run |",
+        );
+        for g in groups {
+            t.push_str(&format!(" {g} |"));
+        }
+        t.push_str(" total | bench | others |\n|---|");
+        for _ in 0..groups.len() + 3 {
+            t.push_str("---|");
+        }
+        t.push('\n');
+        for r in measured {
+            let cpu = &r.results["cpu"];
+            t.push_str(&format!("| {} {} |", r.workload, r.name));
+            for g in groups {
+                let v = cpu["per_process"][g]["cpu_ms_per_1000_msgs"].as_f64();
+                t.push_str(&format!(
+                    " {} |",
+                    v.map_or("-".to_owned(), |v| format!("{v:.0}"))
+                ));
+            }
+            let total = cpu["system_cpu_ms_per_1000_msgs"].as_f64();
+            let msgs_ratio = match (total, cpu["system_cpu_secs"].as_f64()) {
+                (Some(t), Some(s)) if s > 0.0 => Some(t / s),
+                _ => None,
+            };
+            let bench = cpu["bench_cpu_secs"]
+                .as_f64()
+                .zip(msgs_ratio)
+                .map(|(b, k)| format!("{:.0}", b * k));
+            let wall = cpu["wall_secs"].as_f64().unwrap_or(0.0);
+            let others = cpu["other_cpu_secs"].as_f64().map(|o| {
+                let share = o / (wall * self.machine.cores.max(1) as f64).max(1e-9);
+                format!("{:.0}%", share * 100.0)
+            });
+            t.push_str(&format!(
+                " {} | {} | {} |\n",
+                total.map_or("-".to_owned(), |v| format!("{v:.0}")),
+                bench.unwrap_or_else(|| "-".to_owned()),
+                others.unwrap_or_else(|| "-".to_owned())
+            ));
+        }
+        // What the saturation run's CPU cost per message means for throughput.
+        if let Some(total) = runs
+            .iter()
+            .filter(|r| r.workload == "W2")
+            .find_map(|r| r.results["cpu"]["system_cpu_ms_per_1000_msgs"].as_f64())
+            .filter(|t| *t > 0.0)
+        {
+            let cores = self.machine.cores.max(1) as f64;
+            t.push_str(&format!(
+                "\nAt {:.1} ms of server CPU per message (W2), {} cores could deliver at most \
+                 {:.0} msg/s even if nothing ever waited; 10,000 msg/s on them needs at most \
+                 {:.2} ms per message, {:.0} times less.\n",
+                total / 1000.0,
+                self.machine.cores,
+                cores * 1e6 / total,
+                cores * 1000.0 / 10_000.0,
+                total / (cores * 1e6 / 10_000.0)
+            ));
+        }
+        t
+    }
+}

@@ -1,0 +1,255 @@
+#!/usr/bin/env bash
+# `make bench`: measure GoChat with the benchmark tool (bench/) and write BENCHMARKS.md.
+#   1. dependencies and infrastructure (as `make up`), a release build (BENCH_PROFILE to change)
+#   2. the stack started with bench settings, on databases, broker names and Redis keys of its
+#      own (gochat_bench_*, bench., gochat-bench:), recreated empty for every run:
+#        SEND_RATE_PER_SEC / SEND_BURST 100000  (the per-user send limit would otherwise be what
+#                                                W1 and W2 measure)
+#        BCRYPT_COST 4                          (BENCH_BCRYPT_COST; production's 12 makes every
+#                                                sign-up cost ~0.25 s of CPU: ten thousand users
+#                                                would not fit in the time budget)
+#   3. every workload W1-W7, bounded: the tool stops starting workloads after BENCH_BUDGET_SECS
+#      (560) and is killed at 900 s. W3 restarts the stack between and after its counts, W5
+#      kills every service with SIGKILL and restarts it: both with `scripts/stack.sh start` and
+#      these same settings (stack.sh passes the environment on to the services)
+#   4. BENCHMARKS.md: the table, CPU per message, the machine and its load, the command, where
+#      the time goes, and the raw JSON lines
+#   5. the stack stopped, the bench databases dropped and its Redis keys deleted
+#      (BENCH_KEEP_DATA=1 keeps them)
+# BENCH_ARGS adds options to the tool (`bench --help`), e.g. "--only W1,W5" while working on it.
+# Refuses to run while the stack of `make up` runs (it would be restarted with other settings).
+#
+# To measure a stack started some other way instead (own ports, own settings), set BENCH_BASE_URL
+# to its gateway: steps 1-2 and 5 then only build the bench binary, and BENCH_RUN_DIR (its pid
+# files, for CPU and memory; .run), BENCH_DB_PREFIX (its databases; gochat_) and
+# BENCH_RESTART_CMD (how to start it again after W5's kill; without it W5 does not kill) describe
+# it. Its settings are read from the processes' environment and reported.
+set -euo pipefail
+# shellcheck source=scripts/lib.sh
+. "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+
+export PROFILE="${BENCH_PROFILE:-release}"
+scripts="$GOCHAT_ROOT/scripts"
+out_dir="$RUN_DIR/bench"
+report="$GOCHAT_ROOT/BENCHMARKS.md"
+budget="${BENCH_BUDGET_SECS:-560}"
+stack_started=0
+
+export SEND_RATE_PER_SEC="${SEND_RATE_PER_SEC:-100000}" SEND_BURST="${SEND_BURST:-100000}"
+export BCRYPT_COST="${BENCH_BCRYPT_COST:-4}"
+export GOCHAT_DB_PREFIX=gochat_bench_ GOCHAT_AMQP_NAMESPACE=bench. GOCHAT_REDIS_PREFIX=gochat-bench:
+
+# shellcheck disable=SC2329  # invoked by the EXIT trap
+cleanup() {
+  local rc=$?
+  trap '' INT TERM
+  trap - EXIT
+  if ((stack_started == 1)); then
+    "$scripts/stack.sh" stop || warn "stopping the stack failed"
+    if [[ "${BENCH_KEEP_DATA:-0}" != 1 ]]; then
+      drop_bench_databases || warn "dropping the bench databases failed"
+    fi
+  fi
+  ((rc == 0)) || warn "make bench FAILED (exit code $rc); logs in ${LOG_DIR#"$GOCHAT_ROOT"/}, output in ${out_dir#"$GOCHAT_ROOT"/}"
+  exit "$rc"
+}
+trap cleanup EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
+
+# Drops the bench databases and deletes the bench's Redis keys (presence, caches).
+# shellcheck disable=SC2329  # invoked by cleanup
+drop_bench_databases() {
+  local service
+  load_env
+  for service in "${SERVICES[@]}"; do
+    psql "$PG_URL/postgres" -Xq -v ON_ERROR_STOP=1 \
+      -c "DROP DATABASE IF EXISTS ${GOCHAT_DB_PREFIX}${service//-/_} WITH (FORCE)" >/dev/null
+  done
+  if have redis-cli; then
+    redis-cli -u "$REDIS_URL" --scan --pattern "${GOCHAT_REDIS_PREFIX}*" |
+      xargs -r -n 500 redis-cli -u "$REDIS_URL" DEL >/dev/null
+  fi
+}
+
+bench_bin="${CARGO_TARGET_DIR:-$GOCHAT_ROOT/target}/$(cargo_profile_dir "$PROFILE")/bench"
+if [[ -z "${BENCH_BASE_URL:-}" ]]; then
+  "$scripts/stack.sh" running &&
+    die "the stack of 'make up' is running; run 'make down' first (make bench starts and stops its own)"
+
+  header "1/5 dependencies, infrastructure, build (cargo profile $PROFILE)"
+  "$scripts/deps.sh"
+  "$scripts/infra.sh" reset-databases
+  load_env
+  export PG_URL AMQP_URL REDIS_URL
+  "$scripts/build.sh" all
+  [[ -x "$bench_bin" ]] || die "$bench_bin is missing after the build"
+
+  header "2/5 the stack, with bench settings"
+  GATEWAY_PORT="${GATEWAY_PORT:-8080}"
+  if port_open 127.0.0.1 "$GATEWAY_PORT"; then
+    taken="$GATEWAY_PORT"
+    GATEWAY_PORT="$(free_port 18080)"
+    info "port $taken is taken; the gateway uses port $GATEWAY_PORT for this run"
+  fi
+  export GATEWAY_PORT
+  stack_started=1
+  "$scripts/stack.sh" start
+  base_url="http://localhost:$GATEWAY_PORT"
+  bench_run_dir="$RUN_DIR"
+  restart_cmd="$scripts/stack.sh start"
+  stack_note="the stack started by this script (scripts/stack.sh), release build unless BENCH_PROFILE says otherwise"
+  settings_note="\`SEND_RATE_PER_SEC=$SEND_RATE_PER_SEC SEND_BURST=$SEND_BURST\` (otherwise the
+per-user send limit is what W1/W2 measure), \`BCRYPT_COST=$BCRYPT_COST\` (sign-up and sign-in hash
+at this cost; production's default is 12, which makes W4 bcrypt-bound), cargo profile
+\`$PROFILE\`."
+else
+  header "1/5 build the bench (cargo profile $PROFILE); the stack at $BENCH_BASE_URL is measured as it runs"
+  ensure_cargo_on_path
+  (cd "$GOCHAT_ROOT" && cargo build --quiet -p bench --profile "$PROFILE")
+  load_env
+  export PG_URL
+  base_url="$BENCH_BASE_URL"
+  bench_run_dir="${BENCH_RUN_DIR:-$RUN_DIR}"
+  restart_cmd="${BENCH_RESTART_CMD:-}"
+  GOCHAT_DB_PREFIX="${BENCH_DB_PREFIX:-gochat_}"
+  settings_note="As the stack was started: see \`SEND_RATE_PER_SEC\`, \`SEND_BURST\`,
+\`BCRYPT_COST\` and the binary under the machine section (read from the processes)."
+  stack_note="a stack started by hand at $base_url (pid files in $bench_run_dir); its settings are in the machine section below"
+  header "2/5 (the stack is already running)"
+fi
+
+header "3/5 the workloads (at most ${budget}s)"
+mkdir -p "$out_dir"
+# How busy the machine is with the stack up and idle: two seconds of top.
+load_before="$(cat /proc/loadavg)"
+top_before="$(top -b -n 2 -d 2 -w 200 2>/dev/null | awk '/^top -/ { n++ } n == 2')" || top_before=""
+idle_before="$(awk -F',' '/%Cpu/ { for (i = 1; i <= NF; i++) if ($i ~ / id/) { gsub(/[^0-9.]/, "", $i); print $i } }' <<<"$top_before")"
+busy_before="$(awk 'f && $9 + 0 >= 2 { printf "%s %s%%, ", $12, $9 } /PID +USER/ { f = 1 }' <<<"$top_before")"
+busy_before="${busy_before%, }"
+started_at="$(date -u +%Y-%m-%dT%H:%M:%SZ)"
+bench_rc=0
+bench_args=(
+  --base-url "$base_url"
+  --run-dir "$bench_run_dir"
+  --pg-url "$PG_URL"
+  --db-prefix "$GOCHAT_DB_PREFIX"
+  --budget-secs "$budget"
+  --markdown "$out_dir/report.md"
+)
+[[ -z "$restart_cmd" ]] || bench_args+=(--restart-cmd "$restart_cmd")
+# BENCH_ARGS: more options for the tool (smaller runs while working on it, e.g. "--only W1,W5").
+read -r -a extra_args <<<"${BENCH_ARGS:-}"
+bench_args+=("${extra_args[@]}")
+timeout 900 "$bench_bin" "${bench_args[@]}" \
+  >"$out_dir/results.jsonl" 2> >(tee "$out_dir/bench.log" >&2) || bench_rc=$?
+finished_at="$(date -u +%Y-%m-%dT%H:%M:%SZ)"
+[[ -s "$out_dir/report.md" ]] || die "the bench wrote no report (exit code $bench_rc)"
+
+header "4/5 BENCHMARKS.md"
+{
+  cat <<EOF
+# Benchmarks
+
+Written by \`make bench\` (scripts/bench.sh) on $finished_at (started $started_at), commit
+\`$(git -C "$GOCHAT_ROOT" rev-parse --short HEAD 2>/dev/null || echo unknown)\`$(git -C "$GOCHAT_ROOT" diff --quiet 2>/dev/null || echo ' with uncommitted changes').
+The tool is \`bench/\`: it drives the running system only through its public contract (sign-up
+over HTTP, \`/ws/chat\` and \`/ws/notifications\` with the \`auth\` cookie, REST history), from
+the same machine, and prints one JSON line per run (below, at the end).
+
+**Machine state.** The load generator shares the machine with the system. Just before the
+workloads, with the stack up and idle, the CPUs were ${idle_before:-?}% idle over 2 s (load
+average \`$load_before\`); processes above 2% then: ${busy_before:-none}. The *others* column of
+the CPU table says how much of the machine work outside the system and the bench took during
+each measured run; when it is far from 0%, the numbers are lower than this machine can do alone.
+
+**The stack measured**: $stack_note.
+
+**Settings of this run.** $settings_note Postgres is durable (see its fsync settings below).
+W7's million messages are written with SQL into messages' database in its own schema (a million
+sends through the socket would take longer than the whole run may); everything else goes
+through the gateway.
+
+EOF
+  cat "$out_dir/report.md"
+  cat <<'EOF'
+
+## How the workloads measure
+
+- **W1 fixed rate**: 50 pairs (100 users) each sending to its partner on its own schedule, open
+  loop, at stepped total rates; latency from each message's *scheduled* send time to its
+  `message.new` at the receiver (a late sender counts as latency: no coordinated omission).
+  Counts per step: sent, acked, delivered, lost (missing when the backlog stopped moving),
+  duplicated, out of order (`seq` not above the last the receiver saw). A step whose p99 passes
+  1 s ends the stepping: higher rates would only queue.
+- **W2 saturation**: the same pairs in a closed loop, 8 unacknowledged messages per sender;
+  delivered messages per second over 10 s after a 2 s warm-up, and the CPU time of every server
+  process in that window.
+- **W3 idle sockets**: 1,000 and 10,000 signed-in users open `/ws/chat` and stay silent; the
+  growth of socket-handler's PSS (`/proc/<pid>/smaps_rollup`) per connection once the stack is
+  quiet, and the time to connect them all (200 upgrades in flight). Each count runs on freshly
+  started services (memory freed by an earlier run would be reused and hide the cost), and the
+  stack is restarted after the last one.
+- **W4 connect storm**: arrivals at stepped rates, each a sign-in over HTTP plus a `/ws/chat`
+  upgrade, timed from the scheduled arrival to the open socket, until p99 passes 1 s.
+- **W5 backlog and crash**: a receiver offline while 10,000 messages arrive, then catching up
+  with `GET /api/messages/conversations/{id}/messages?after=` (every acked message, at its
+  `seq`, with its id, no gap); then every service killed with SIGKILL right after half of 2,000
+  messages are acknowledged, the stack restarted, every acked message looked up, the
+  unacknowledged ones sent again with their original `clientMsgId`s, and the conversation
+  checked for exactly-once. W5 runs last and, when the delivered rate measured in W1/W2 says
+  10,000 and 2,000 would not fit in the time left, uses fewer (its parameters say how many).
+- **W6 presence**: 1,000 users on `/ws/notifications` (observers the server closes while the
+  others connect reconnect, 20 at a time, up to three rounds; the closes are reported); 20 other
+  users connect one at a time; time from the start of the connect to the `presence` frame at
+  each connected observer (and from the close to `offline`).
+- **W7 history**: 1,000,000 stored messages (half in one conversation, interleaved with 100
+  others), newest page and a page from the middle of the long conversation, 300 requests each
+  after 20 of warm-up, over one keep-alive connection through the gateway.
+
+## Where the time goes per message
+
+The path is README's "How a message travels"; per message it costs:
+
+1. **socket-handler** parses the frame, checks the rate, and publishes a command to the durable
+   quorum queue `messages.chat.commands`, waiting for the publisher confirm before it reads the
+   connection's next frame (one command in flight per socket). A confirm on a quorum queue is a
+   Raft commit with an fsync in RabbitMQ.
+2. **messages** consumes the commands strictly one at a time (a single active consumer that
+   awaits each delivery's handling before taking the next). Per message: one transaction of 11
+   statements (upsert the sender, check the receiver, find the conversation by its pair with an
+   `INSERT … ON CONFLICT DO NOTHING` and then a `SELECT`, lock it, look for a repeated
+   `clientMsgId`, bump `last_seq`, insert, count unread, two outbox rows), each sent as
+   prepare + execute (no statement cache, so about 24 round trips to Postgres with `BEGIN` and
+   `COMMIT`), and a commit that with `synchronous_commit=on` waits for a WAL fsync; then the
+   broker ack. The next command waits for all of it, so the chat's throughput is about one over
+   the duration of this step, whatever the number of users, cores or socket nodes.
+3. The **outbox relay** wakes on `NOTIFY`, reads the rows, publishes `message.sent` and the
+   delivery with confirms and deletes the rows (another commit).
+4. **socket-handler** receives the delivery on its node queue and writes `message.ack` and
+   `message.new`; **notifications** consumes `message.sent`, stores a notification (another
+   commit) and pushes it.
+
+So each message costs three Postgres commits and four confirmed broker writes, and step 2 is
+serial. The CPU table shows where processor time goes (Postgres and RabbitMQ take most of it);
+the wall-clock ceiling that W1 and W2 hit is step 2's per-message latency, and on a machine whose
+disk and cores are shared, the fsync of its commit dominates that. What would lift it: apply
+commands in batches (many per transaction and per broker ack, keeping each conversation's
+order), prepare statements once (`prepare_cached`) and fold the conversation lookup into fewer
+statements, let a socket pipeline its publishes (confirm windows instead of one in flight), and
+take notifications' commit off the delivery path.
+
+A history page (W7) costs: the token check with a Redis lookup of revoked sessions, a
+membership query and the page query (each prepared and executed), and a Redis pipeline for the
+vote counts; a page never read before also rebuilds its vote counts from Postgres and caches
+them with one Redis script call per message, one after another (the first request of each page
+in W7 shows it).
+EOF
+  printf '\n## Raw results (one JSON line per run)\n\n<details><summary>results.jsonl</summary>\n\n```json\n'
+  cat "$out_dir/results.jsonl"
+  printf '```\n\n</details>\n'
+} >"$report"
+ok "wrote ${report#"$GOCHAT_ROOT"/}"
+
+header "5/5 stop"
+exit "$bench_rc"
