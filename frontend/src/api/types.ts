@@ -34,7 +34,7 @@ export interface VersionInfo {
   version: string;
 }
 
-/** A message's votes; `mine` is the caller's own vote. Votes get their UI in a later issue. */
+/** A message's votes; `mine` is the caller's own vote (null: none). */
 export interface MessageVotes {
   up: number;
   down: number;

@@ -6,13 +6,14 @@
  */
 import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import { Link } from 'react-router';
-import type { ChatMessage } from '../../api/types';
+import type { ChatMessage, MessageVotes } from '../../api/types';
 import { useAppDispatch, useAppSelector } from '../../app/hooks';
 import { usePageFocused } from '../../app/usePageFocused';
 import { Alert } from '../../components/Alert';
 import { VirtualList } from '../../components/VirtualList';
 import { selectConversationWithPeer } from '../conversations/conversationsSlice';
 import {
+  castVote,
   discardSend,
   loadOlder,
   markConversationRead,
@@ -20,7 +21,8 @@ import {
   retrySend,
   selectThread,
 } from '../messages/messagesSlice';
-import type { PendingMessage, Thread } from '../messages/thread';
+import { displayedVotes, type PendingMessage, type Thread, type VoteDirection } from '../messages/thread';
+import { selectChatSocketStatus } from '../realtime/connectionSlice';
 import { describePresence } from '../users/formatLastSeen';
 import { fetchUser, selectDirectoryUserById } from '../users/usersSlice';
 import { Composer } from './Composer';
@@ -29,10 +31,21 @@ import { TypingIndicator } from './TypingIndicator';
 
 type Row =
   | { kind: 'start'; key: string }
-  | { kind: 'message'; key: string; message: ChatMessage; clientMsgId: string | null }
+  | {
+      kind: 'message';
+      key: string;
+      message: ChatMessage;
+      clientMsgId: string | null;
+      /** The server's counts with our unanswered vote applied. */
+      votes: MessageVotes;
+      voteAwaiting: boolean;
+      voteError: string | null;
+    }
   | { kind: 'pending'; key: string; pending: PendingMessage };
 
 const rowKey = (row: Row) => row.key;
+
+const NO_VOTES: MessageVotes = { up: 0, down: 0, mine: null };
 
 function buildRows(thread: Thread | undefined): Row[] {
   if (!thread) return [];
@@ -43,7 +56,15 @@ function buildRows(thread: Thread | undefined): Row[] {
     if (!message) continue;
     const clientMsgId = thread.clientIdByMessageId[id] ?? null;
     // A row keeps its key from pending to stored, so it is one element throughout.
-    rows.push({ kind: 'message', key: clientMsgId ?? id, message, clientMsgId });
+    rows.push({
+      kind: 'message',
+      key: clientMsgId ?? id,
+      message,
+      clientMsgId,
+      votes: displayedVotes(message.votes, thread.voteIntents[id]),
+      voteAwaiting: thread.voteIntents[id] !== undefined,
+      voteError: thread.voteErrors[id] ?? null,
+    });
   }
   for (const pending of thread.pending) rows.push({ kind: 'pending', key: pending.clientMsgId, pending });
   return rows;
@@ -56,6 +77,7 @@ export function ChatPane({ peerId }: { peerId: string }) {
   const conversation = useAppSelector((state) => selectConversationWithPeer(state, peerId));
   const peer = useAppSelector((state) => selectDirectoryUserById(state, peerId));
   const focused = usePageFocused();
+  const chatOpen = useAppSelector(selectChatSocketStatus) === 'open';
   const [peerMissing, setPeerMissing] = useState(false);
   const [atBottom, setAtBottom] = useState(true);
   const [bottomSignal, setBottomSignal] = useState(0);
@@ -92,6 +114,12 @@ export function ChatPane({ peerId }: { peerId: string }) {
   const onNearTop = useCallback(() => {
     void dispatch(loadOlder({ peerId }));
   }, [dispatch, peerId]);
+
+  const onVote = useCallback(
+    (messageId: string, vote: VoteDirection) => void dispatch(castVote({ peerId, messageId, vote })),
+    [dispatch, peerId],
+  );
+  const voteBlocked = chatOpen ? null : 'Voting resumes when the connection is back';
 
   const onVisibleRangeChange = useCallback((first: number, last: number) => {
     setVisible((current) => (current[0] === first && current[1] === last ? current : [first, last]));
@@ -175,6 +203,9 @@ export function ChatPane({ peerId }: { peerId: string }) {
             error={pending.error?.message ?? null}
             onRetry={() => void dispatch(retrySend({ peerId, clientMsgId: pending.clientMsgId }))}
             onDiscard={() => void dispatch(discardSend({ peerId, clientMsgId: pending.clientMsgId }))}
+            votes={NO_VOTES}
+            voteBlocked={null}
+            messageId={null}
           />
         );
       }
@@ -189,10 +220,16 @@ export function ChatPane({ peerId }: { peerId: string }) {
           status={status}
           seq={message.seq}
           clientMsgId={row.clientMsgId}
+          votes={row.votes}
+          voteBlocked={voteBlocked}
+          messageId={message.id}
+          onVote={onVote}
+          voteError={row.voteError}
+          voteAwaiting={row.voteAwaiting}
         />
       );
     },
-    [dispatch, peerId, peerLastReadSeq, peerName, rows.length, selfId],
+    [dispatch, onVote, peerId, peerLastReadSeq, peerName, rows.length, selfId, voteBlocked],
   );
 
   const onSent = useCallback(() => setBottomSignal((n) => n + 1), []);

@@ -1,4 +1,6 @@
 import { memo } from 'react';
+import type { MessageVotes } from '../../api/types';
+import type { VoteDirection } from '../messages/thread';
 import { formatMessageTime } from './formatTime';
 
 /** Where one of our messages is: pending (not stored yet), sent (stored), read (by the peer),
@@ -22,6 +24,19 @@ export interface MessageBubbleProps {
   error?: string | null;
   onRetry?: () => void;
   onDiscard?: () => void;
+  /** The counts and our own vote to show (a pending message has none yet: zeros). */
+  votes: MessageVotes;
+  /** Why the vote buttons are off for a stored message (the socket is down), or null when
+   *  they work. A message not stored yet (`messageId` null) can never be voted on. */
+  voteBlocked: string | null;
+  /** The stored message's id (null while pending). The handler takes it, so one stable
+   *  callback serves every bubble and `memo` keeps working. */
+  messageId: string | null;
+  onVote?: (messageId: string, vote: VoteDirection) => void;
+  /** Why our last vote on this message was not counted. */
+  voteError?: string | null;
+  /** A vote of ours awaits the server's answer (`votes` shows its predicted outcome). */
+  voteAwaiting?: boolean;
 }
 
 function StatusIcon({ status }: { status: OwnStatus }) {
@@ -52,9 +67,61 @@ function StatusIcon({ status }: { status: OwnStatus }) {
   );
 }
 
+const VOTE_NAME: Record<VoteDirection, string> = { up: 'Upvote', down: 'Downvote' };
+
+function VoteIcon({ vote }: { vote: VoteDirection }) {
+  return (
+    <svg viewBox="0 0 16 16" width="12" height="12" aria-hidden="true" className="vote__icon">
+      <path
+        d={vote === 'up' ? 'M8 3l5 6.5H3z' : 'M8 13L3 6.5h10z'}
+        fill="currentColor"
+        stroke="currentColor"
+        strokeWidth="1"
+        strokeLinejoin="round"
+      />
+    </svg>
+  );
+}
+
+/**
+ * One vote button: a toggle (`aria-pressed`) whose name carries the count, "Upvote (3)", so a
+ * screen reader hears both; the visible count is the same number.
+ */
+function VoteButton({
+  vote,
+  count,
+  pressed,
+  blocked,
+  onVote,
+}: {
+  vote: VoteDirection;
+  count: number;
+  pressed: boolean;
+  blocked: string | null;
+  onVote: (vote: VoteDirection) => void;
+}) {
+  const name = VOTE_NAME[vote];
+  const hint = blocked ?? (pressed ? `Remove your ${name.toLowerCase()}` : name);
+  return (
+    <button
+      type="button"
+      className={`vote vote--${vote}${pressed ? ' vote--pressed' : ''}`}
+      aria-label={`${name} (${count})`}
+      aria-pressed={pressed}
+      title={hint}
+      disabled={blocked !== null}
+      data-testid={`vote-${vote}`}
+      onClick={() => onVote(vote)}
+    >
+      <VoteIcon vote={vote} />
+      <span className="vote__count">{count}</span>
+    </button>
+  );
+}
+
 /**
  * One message. The text is a React text node (never parsed as HTML) with newlines kept by CSS.
- * The footer is where per-message actions (votes, in a later issue) will go.
+ * The footer holds the vote buttons (left) and the time and status (right).
  */
 export const MessageBubble = memo(function MessageBubble({
   content,
@@ -66,8 +133,18 @@ export const MessageBubble = memo(function MessageBubble({
   error,
   onRetry,
   onDiscard,
+  votes,
+  voteBlocked,
+  messageId,
+  onVote,
+  voteError,
+  voteAwaiting = false,
 }: MessageBubbleProps) {
   const time = formatMessageTime(createdAt);
+  const blocked = messageId === null ? 'Votes open once the message is sent' : voteBlocked;
+  const vote = (direction: VoteDirection) => {
+    if (messageId !== null) onVote?.(messageId, direction);
+  };
   return (
     <div
       className={`message-row${own ? ' message-row--own' : ''}`}
@@ -82,6 +159,17 @@ export const MessageBubble = memo(function MessageBubble({
           {content}
         </p>
         <div className="message__meta">
+          <div
+            className="message__votes"
+            role="group"
+            aria-label="Votes"
+            data-testid="votes"
+            data-mine={votes.mine ?? 'none'}
+            data-awaiting={voteAwaiting ? 'true' : undefined}
+          >
+            <VoteButton vote="up" count={votes.up} pressed={votes.mine === 'up'} blocked={blocked} onVote={vote} />
+            <VoteButton vote="down" count={votes.down} pressed={votes.mine === 'down'} blocked={blocked} onVote={vote} />
+          </div>
           <time dateTime={createdAt} title={time.full}>
             {time.short}
           </time>
@@ -92,6 +180,11 @@ export const MessageBubble = memo(function MessageBubble({
             </span>
           )}
         </div>
+        {voteError && (
+          <p className="message__vote-error" role="status">
+            {voteError}
+          </p>
+        )}
         {status === 'failed' && (
           <div className="message__failure">
             <span>{error ?? 'The message could not be sent.'}</span>

@@ -44,7 +44,7 @@ export const typingReceived = createAction<{
   receivedAt: number;
 }>('chat/typingReceived');
 
-/** A message's vote counts changed (`message.votes`); kept for the votes UI to come. */
+/** A message's vote counts changed (`message.votes`); `mine` is the receiving user's own vote. */
 export const votesChanged = createAction<{
   conversationId: string;
   messageId: string;

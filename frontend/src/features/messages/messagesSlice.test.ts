@@ -9,6 +9,7 @@ import { messageAcked, messageReceived, sendFailed, votesChanged } from '../chat
 import type { ChatGateway } from '../realtime/chatGateway';
 import type { OutgoingMessage } from '../realtime/Outbox';
 import {
+  castVote,
   catchUp,
   discardSend,
   initialMessagesState,
@@ -19,21 +20,31 @@ import {
   messageQueued,
   messagesReducer,
   openThread,
+  refreshVotes,
   retrySend,
+  selectHasVoteIntent,
   sendMessage,
+  voteIntentsDropped,
 } from './messagesSlice';
+import type { VoteDirection } from './thread';
 
-function recordingGateway() {
+function recordingGateway({ connected = true } = {}) {
   const sent: OutgoingMessage[] = [];
   const discarded: string[] = [];
   const reads: [string, number][] = [];
+  const votes: [string, VoteDirection][] = [];
   const gateway: ChatGateway = {
     send: (m) => sent.push(m),
     discard: (id) => discarded.push(id),
     markRead: (conversationId, seq) => reads.push([conversationId, seq]),
     typing: () => {},
+    vote: (messageId, vote) => {
+      if (!connected) return false;
+      votes.push([messageId, vote]);
+      return true;
+    },
   };
-  return { gateway, sent, discarded, reads };
+  return { gateway, sent, discarded, reads, votes };
 }
 
 const range = (from: number, to: number) => Array.from({ length: to - from + 1 }, (_, i) => from + i);
@@ -278,6 +289,99 @@ describe('reads and votes', () => {
       votesChanged({ conversationId: message(1).conversationId, messageId: message(1).id, up: 1, down: 2, mine: 'down' }),
     );
     expect(store.getState().messages.threads[BOB]?.byId[message(1).id]?.votes).toEqual({ up: 1, down: 2, mine: 'down' });
+  });
+});
+
+describe('votes', () => {
+  const first = message(1);
+  const votesOf = (store: ReturnType<typeof makeStore>) => store.getState().messages.threads[BOB]?.byId[first.id]?.votes;
+  const intentOf = (store: ReturnType<typeof makeStore>) =>
+    store.getState().messages.threads[BOB]?.voteIntents[first.id]?.mine;
+  const serverSays = (up: number, down: number, mine: 'up' | 'down' | null) =>
+    votesChanged({ conversationId: first.conversationId, messageId: first.id, up, down, mine });
+
+  it('sends the vote and predicts its outcome until the server answers', async () => {
+    const { gateway, votes } = recordingGateway();
+    const store = storeWithThread([message(1, { votes: { up: 2, down: 0, mine: null } })], false, gateway);
+    expect(await store.dispatch(castVote({ peerId: BOB, messageId: first.id, vote: 'up' })).unwrap()).toBe(true);
+    expect(votes).toEqual([[first.id, 'up']]);
+    expect(intentOf(store)).toBe('up');
+    expect(selectHasVoteIntent(store.getState(), first.id)).toBe(true);
+
+    store.dispatch(serverSays(3, 0, 'up'));
+    expect(votesOf(store)).toEqual({ up: 3, down: 0, mine: 'up' });
+    expect(intentOf(store)).toBeUndefined();
+  });
+
+  it('predicts a removal for the same vote again and a switch for the other one', async () => {
+    const { gateway } = recordingGateway();
+    const store = storeWithThread([message(1, { votes: { up: 1, down: 0, mine: 'up' } })], false, gateway);
+    await store.dispatch(castVote({ peerId: BOB, messageId: first.id, vote: 'up' }));
+    expect(intentOf(store)).toBeNull();
+    store.dispatch(serverSays(0, 0, null));
+    await store.dispatch(castVote({ peerId: BOB, messageId: first.id, vote: 'down' }));
+    expect(intentOf(store)).toBe('down');
+    await store.dispatch(castVote({ peerId: BOB, messageId: first.id, vote: 'up' }));
+    expect(intentOf(store)).toBe('up');
+  });
+
+  it('keeps the prediction through the answers to earlier clicks and the peer’s votes', async () => {
+    const { gateway, votes } = recordingGateway();
+    const store = storeWithThread([message(1)], false, gateway);
+    await store.dispatch(castVote({ peerId: BOB, messageId: first.id, vote: 'up' }));
+    await store.dispatch(castVote({ peerId: BOB, messageId: first.id, vote: 'up' }));
+    expect(votes).toHaveLength(2);
+    expect(store.getState().messages.threads[BOB]?.voteIntents[first.id]).toEqual({ mine: null, awaiting: 2 });
+    // The peer's downvote, then the answer to our first click: neither is where we are going.
+    store.dispatch(serverSays(0, 1, null));
+    expect(intentOf(store)).toBeNull();
+    store.dispatch(serverSays(1, 1, 'up'));
+    expect(intentOf(store)).toBeNull();
+    expect(votesOf(store)).toEqual({ up: 1, down: 1, mine: 'up' });
+    // The answer to the second click: converged.
+    store.dispatch(serverSays(0, 1, null));
+    expect(selectHasVoteIntent(store.getState(), first.id)).toBe(false);
+    expect(votesOf(store)).toEqual({ up: 0, down: 1, mine: null });
+  });
+
+  it('sends nothing and predicts nothing while the socket is down', async () => {
+    const { gateway, votes } = recordingGateway({ connected: false });
+    const store = storeWithThread([message(1)], false, gateway);
+    expect(await store.dispatch(castVote({ peerId: BOB, messageId: first.id, vote: 'up' })).unwrap()).toBe(false);
+    expect(votes).toEqual([]);
+    expect(intentOf(store)).toBeUndefined();
+  });
+
+  it('cannot vote on a message it does not hold', async () => {
+    const { gateway, votes } = recordingGateway();
+    const store = storeWithThread([message(1)], false, gateway);
+    expect(await store.dispatch(castVote({ peerId: BOB, messageId: 'nope', vote: 'up' })).unwrap()).toBe(false);
+    expect(votes).toEqual([]);
+  });
+
+  it('falls back to the server’s counts when a vote is refused, saying why until the next vote', async () => {
+    const { gateway } = recordingGateway();
+    const store = storeWithThread([message(1, { votes: { up: 1, down: 0, mine: null } })], false, gateway);
+    await store.dispatch(castVote({ peerId: BOB, messageId: first.id, vote: 'down' }));
+    store.dispatch(voteIntentsDropped({ messageIds: [first.id], error: 'Too many votes.' }));
+    const thread = store.getState().messages.threads[BOB];
+    expect(thread?.voteIntents).toEqual({});
+    expect(thread?.voteErrors[first.id]).toBe('Too many votes.');
+    expect(votesOf(store)).toEqual({ up: 1, down: 0, mine: null });
+
+    await store.dispatch(castVote({ peerId: BOB, messageId: first.id, vote: 'down' }));
+    expect(store.getState().messages.threads[BOB]?.voteErrors).toEqual({});
+  });
+
+  it('re-reads the newest page’s counts for held messages without adding any', async () => {
+    const fetch = mockFetch(() =>
+      page([message(1, { votes: { up: 4, down: 2, mine: 'down' } }), message(2), message(3)]),
+    );
+    const store = storeWithThread([message(1)]);
+    await store.dispatch(refreshVotes({ peerId: BOB }));
+    expect(fetch.calls[0]?.path).toBe(`/api/messages/with/${BOB}`);
+    expect(votesOf(store)).toEqual({ up: 4, down: 2, mine: 'down' });
+    expect(threadSeqs(store)).toEqual([1]);
   });
 });
 

@@ -8,6 +8,12 @@
  * (`before=<oldest seq>`); a gap, or any (re)connect, triggers `catchUp` (`after=<syncedSeq>`,
  * paged until `hasMore` is false). Live messages for threads never opened are not kept here:
  * opening them loads the newest page anyway.
+ *
+ * Votes: each message holds the server's counts and our own vote (history, then every
+ * `message.votes` frame). A click shows its predicted outcome at once (`voteIntents`) and sends
+ * `message.vote`; the server's answer replaces the prediction, and a refusal, a timeout or a lost
+ * connection drops it, so the display always ends on the server's counts. After a reconnect the
+ * newest page is re-read for votes cast while we were away (`refreshVotes`).
  */
 import { createAction, createAsyncThunk, createSlice, type PayloadAction } from '@reduxjs/toolkit';
 import { api, toApiErrorPayload, type ApiErrorPayload } from '../../api/client';
@@ -25,13 +31,17 @@ import {
 import type { ThunkExtra } from '../realtime/chatGateway';
 import {
   advanceSyncedSeq,
+  displayedVotes,
   emptyThread,
   insertMessage,
   isGap,
   oldestSeq,
   settlePending,
+  voteAfterCasting,
+  type OwnVote,
   type PendingMessage,
   type Thread,
+  type VoteDirection,
 } from './thread';
 
 export const HISTORY_PAGE_SIZE = 50;
@@ -191,6 +201,52 @@ export const discardSend = createMessagesThunk(
   },
 );
 
+/** Casts a vote on a stored message: shows the predicted outcome at once and sends it. Resolves
+ *  to whether it went out (not while the chat socket is down). */
+export const castVote = createMessagesThunk(
+  'messages/castVote',
+  async (
+    { peerId, messageId, vote }: { peerId: string; messageId: string; vote: VoteDirection },
+    { dispatch, getState, extra },
+  ) => {
+    const thread = getState().messages.threads[peerId];
+    const message = thread?.byId[messageId];
+    if (!thread || !message) return false;
+    const shown = displayedVotes(message.votes, thread.voteIntents[messageId]);
+    if (!extra.chat.vote(messageId, vote)) return false;
+    dispatch(voteIntended({ peerId, messageId, mine: voteAfterCasting(shown.mine, vote) }));
+    return true;
+  },
+);
+
+/**
+ * Re-reads the newest page of a loaded thread for its vote counts only (after a reconnect: the
+ * `message.votes` frames sent while we were away are lost). Messages are not added here; that is
+ * `catchUp`'s job, which keeps the seq bookkeeping.
+ */
+export const refreshVotes = createMessagesThunk(
+  'messages/refreshVotes',
+  async ({ peerId }: { peerId: string }, { dispatch, rejectWithValue }) => {
+    try {
+      const page = await api.get<MessagePage>(historyPath(peerId), { query: { limit: HISTORY_PAGE_SIZE } });
+      dispatch(votesRefreshed({ peerId, messages: page.messages }));
+    } catch (error) {
+      return rejectWithValue(toApiErrorPayload(error));
+    }
+  },
+  {
+    condition: ({ peerId }, { getState }) => getState().messages.threads[peerId]?.status === 'ready',
+  },
+);
+
+/** The thread holding this message, if any. */
+function threadHolding(state: MessagesState, messageId: string): Thread | undefined {
+  for (const thread of Object.values(state.threads)) {
+    if (thread.byId[messageId]) return thread;
+  }
+  return undefined;
+}
+
 function threadFor(state: MessagesState, peerId: string): Thread {
   let thread = state.threads[peerId];
   if (!thread) {
@@ -252,6 +308,37 @@ const messagesSlice = createSlice({
     pendingDiscarded(state, action: PayloadAction<{ peerId: string; clientMsgId: string }>) {
       const thread = state.threads[action.payload.peerId];
       if (thread) settlePending(thread, action.payload.clientMsgId);
+    },
+    /** A vote went out: show the own vote we expect once the server has answered it. */
+    voteIntended(state, action: PayloadAction<{ peerId: string; messageId: string; mine: OwnVote }>) {
+      const { peerId, messageId, mine } = action.payload;
+      const thread = state.threads[peerId];
+      if (!thread?.byId[messageId]) return;
+      delete thread.voteErrors[messageId];
+      const awaiting = (thread.voteIntents[messageId]?.awaiting ?? 0) + 1;
+      thread.voteIntents[messageId] = { mine, awaiting };
+    },
+    /**
+     * Our votes on these messages will not be answered (refused, timed out, connection lost):
+     * show the server's last counts again, with `error` when the server said why.
+     */
+    voteIntentsDropped(state, action: PayloadAction<{ messageIds: string[]; error?: string }>) {
+      const { messageIds, error } = action.payload;
+      for (const messageId of messageIds) {
+        const thread = threadHolding(state, messageId);
+        if (!thread) continue;
+        delete thread.voteIntents[messageId];
+        if (error) thread.voteErrors[messageId] = error;
+      }
+    },
+    /** Fresh counts from history for messages already held (see `refreshVotes`). */
+    votesRefreshed(state, action: PayloadAction<{ peerId: string; messages: ChatMessage[] }>) {
+      const thread = state.threads[action.payload.peerId];
+      if (!thread) return;
+      for (const message of action.payload.messages) {
+        const held = thread.byId[message.id];
+        if (held) held.votes = message.votes;
+      }
     },
   },
   extraReducers: (builder) => {
@@ -328,24 +415,41 @@ const messagesSlice = createSlice({
         }
       })
       .addCase(votesChanged, (state, action) => {
-        for (const thread of Object.values(state.threads)) {
-          const message = thread.byId[action.payload.messageId];
-          if (!message) continue;
-          const { up, down, mine } = action.payload;
-          message.votes = { up, down, mine };
-          return;
+        const { messageId, up, down, mine } = action.payload;
+        const thread = threadHolding(state, messageId);
+        const message = thread?.byId[messageId];
+        if (!thread || !message) return;
+        const intent = thread.voteIntents[messageId];
+        // Our `mine` moved: this answers one of our votes (the peer's never move it).
+        if (intent && mine !== message.votes.mine) {
+          intent.awaiting -= 1;
+          if (intent.awaiting <= 0) delete thread.voteIntents[messageId];
         }
+        message.votes = { up, down, mine };
+        delete thread.voteErrors[messageId];
       })
       .addMatcher(isSessionChange, () => initialMessagesState);
   },
 });
 
-export const { messageQueued, retryRequested, pendingDiscarded } = messagesSlice.actions;
+export const {
+  messageQueued,
+  retryRequested,
+  pendingDiscarded,
+  voteIntended,
+  voteIntentsDropped,
+  votesRefreshed,
+} = messagesSlice.actions;
 export const messagesReducer = messagesSlice.reducer;
 
 type WithMessages = { messages: MessagesState };
 export const selectThread = (state: WithMessages, peerId: string): Thread | undefined =>
   state.messages.threads[peerId];
+/** Whether a vote of ours on this message still awaits the server's answer. */
+export const selectHasVoteIntent = (state: WithMessages, messageId: string): boolean => {
+  const thread = threadHolding(state.messages, messageId);
+  return !!thread && thread.voteIntents[messageId] !== undefined;
+};
 /** Peers whose threads hold messages (and so need a catch-up after a reconnect). */
 export const selectLoadedPeerIds = (state: WithMessages): string[] =>
   Object.values(state.messages.threads)

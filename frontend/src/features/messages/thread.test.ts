@@ -1,6 +1,15 @@
 import { describe, expect, it } from 'vitest';
 import { message } from '../../test/chatFixtures';
-import { advanceSyncedSeq, emptyThread, insertMessage, isGap, newestSeq, oldestSeq } from './thread';
+import {
+  advanceSyncedSeq,
+  displayedVotes,
+  emptyThread,
+  insertMessage,
+  isGap,
+  newestSeq,
+  oldestSeq,
+  voteAfterCasting,
+} from './thread';
 
 const seqs = (thread: ReturnType<typeof emptyThread>) => thread.ids.map((id) => thread.byId[id]?.seq);
 
@@ -55,5 +64,35 @@ describe('gap detection', () => {
     expect(advanceSyncedSeq(thread)).toBe(false);
     expect(thread.syncedSeq).toBe(5);
     expect(thread.gapDetected).toBe(false);
+  });
+});
+
+describe('votes', () => {
+  const awaitingOne = (mine: 'up' | 'down' | null) => ({ mine, awaiting: 1 });
+
+  it('predicts the server’s rule: the same vote again removes it, the other one switches it', () => {
+    expect(voteAfterCasting(null, 'up')).toBe('up');
+    expect(voteAfterCasting(null, 'down')).toBe('down');
+    expect(voteAfterCasting('up', 'up')).toBeNull();
+    expect(voteAfterCasting('down', 'down')).toBeNull();
+    expect(voteAfterCasting('up', 'down')).toBe('down');
+    expect(voteAfterCasting('down', 'up')).toBe('up');
+  });
+
+  it('shows the server’s votes unchanged when no vote of ours is waiting', () => {
+    const votes = { up: 3, down: 1, mine: 'up' as const };
+    expect(displayedVotes(votes, undefined)).toBe(votes);
+    expect(displayedVotes(votes, { mine: 'up', awaiting: 2 })).toBe(votes);
+  });
+
+  it('moves our own vote to the predicted one, adjusting both counts', () => {
+    expect(displayedVotes({ up: 3, down: 1, mine: null }, awaitingOne('up'))).toEqual({ up: 4, down: 1, mine: 'up' });
+    expect(displayedVotes({ up: 3, down: 1, mine: 'up' }, awaitingOne(null))).toEqual({ up: 2, down: 1, mine: null });
+    expect(displayedVotes({ up: 3, down: 1, mine: 'up' }, awaitingOne('down'))).toEqual({ up: 2, down: 2, mine: 'down' });
+    expect(displayedVotes({ up: 0, down: 1, mine: 'down' }, awaitingOne('up'))).toEqual({ up: 1, down: 0, mine: 'up' });
+  });
+
+  it('never shows a negative count, whatever the server last said', () => {
+    expect(displayedVotes({ up: 0, down: 0, mine: 'up' }, awaitingOne(null))).toEqual({ up: 0, down: 0, mine: null });
   });
 });

@@ -8,7 +8,24 @@
  * that holds every seq up to n and asks `after=n` has missed nothing.
  */
 import type { ApiErrorPayload } from '../../api/client';
-import type { ChatMessage } from '../../api/types';
+import type { ChatMessage, MessageVotes } from '../../api/types';
+
+/** A vote as cast (`message.vote`), and one's own vote as held (`mine`, null for none). */
+export type VoteDirection = 'up' | 'down';
+export type OwnVote = MessageVotes['mine'];
+
+/**
+ * Votes of ours on one message still to be answered. Every vote toggles, so each answer to one
+ * (a `message.votes` frame) changes our `mine`, while the peer's votes never do: that tells our
+ * answers from theirs without any id. Once `awaiting` answers have come, the server's counts
+ * are the truth again; a refusal, a timeout or a lost connection drops the intent sooner.
+ */
+export interface VoteIntent {
+  /** Our own vote once every vote we sent is taken. */
+  mine: OwnVote;
+  /** Answers still to come. */
+  awaiting: number;
+}
 
 export type ThreadStatus = 'idle' | 'loading' | 'ready' | 'failed';
 
@@ -50,6 +67,12 @@ export interface Thread {
   /** message id → the clientMsgId it was sent with, for messages sent from this browser: the
    *  row keeps its identity (and DOM element) from pending to sent to read. */
   clientIdByMessageId: Record<string, string>;
+  /** message id → our votes on it the server has not answered yet, and the own vote we expect
+   *  once it has (optimistic). See `VoteIntent`. */
+  voteIntents: Record<string, VoteIntent>;
+  /** message id → why our last vote on it was not counted (the server's `error` frame), until
+   *  the next vote on it or a fresh count. */
+  voteErrors: Record<string, string>;
 }
 
 export function emptyThread(peerId: string): Thread {
@@ -68,6 +91,8 @@ export function emptyThread(peerId: string): Thread {
     catchingUp: false,
     pending: [],
     clientIdByMessageId: {},
+    voteIntents: {},
+    voteErrors: {},
   };
 }
 
@@ -137,4 +162,25 @@ export function settlePending(thread: Thread, clientMsgId: string): boolean {
   if (at < 0) return false;
   thread.pending.splice(at, 1);
   return true;
+}
+
+/** The own vote after casting `cast` on top of `current`: the same vote again removes it, the
+ *  other one switches it (the server applies the same rule; this only predicts its answer). */
+export function voteAfterCasting(current: OwnVote, cast: VoteDirection): OwnVote {
+  return current === cast ? null : cast;
+}
+
+/**
+ * The votes to show: the server's counts with our own vote moved to the one we expect (when
+ * votes of ours await an answer). Counts never go below zero, whatever the server last said.
+ */
+export function displayedVotes(votes: MessageVotes, pending: VoteIntent | undefined): MessageVotes {
+  const intent = pending?.mine;
+  if (intent === undefined || intent === votes.mine) return votes;
+  let { up, down } = votes;
+  if (votes.mine === 'up') up -= 1;
+  if (votes.mine === 'down') down -= 1;
+  if (intent === 'up') up += 1;
+  if (intent === 'down') down += 1;
+  return { up: Math.max(0, up), down: Math.max(0, down), mine: intent };
 }

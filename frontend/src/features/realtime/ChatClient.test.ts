@@ -4,9 +4,9 @@ import { ALICE, BOB, CONV_AB, conversation, message, mine, signedInAsAlice } fro
 import { json, mockFetch } from '../../test/fetchMock';
 import { FakeLifecycle, FakeWebSocket } from '../../test/fakeWebSocket';
 import { fetchConversations } from '../conversations/conversationsSlice';
-import { loadThread, retrySend, sendMessage } from '../messages/messagesSlice';
+import { castVote, loadThread, retrySend, sendMessage } from '../messages/messagesSlice';
 import { notificationReceived } from '../notifications/notificationsSlice';
-import { ChatClient } from './ChatClient';
+import { ChatClient, VOTE_ANSWER_TIMEOUT_MS } from './ChatClient';
 import { ACK_TIMEOUT_MS } from './Outbox';
 
 function setup() {
@@ -291,6 +291,106 @@ describe('catching up', () => {
     const before = fetch.calls.length;
     FakeWebSocket.latest().receive({ type: 'message.new', message: message(1, { conversationId: 'other' }) });
     await vi.waitFor(() => expect(fetch.calls.length).toBe(before + 1));
+  });
+});
+
+describe('votes', () => {
+  const first = message(1);
+  const votesFrame = (up: number, down: number, mine: 'up' | 'down' | null) => ({
+    type: 'message.votes',
+    conversationId: CONV_AB,
+    messageId: first.id,
+    up,
+    down,
+    mine,
+  });
+
+  function connectedWithThread() {
+    serveNothingNew();
+    const context = setup();
+    context.store.dispatch(loadThread.fulfilled({ messages: [first], hasMore: false }, 'r', { peerId: BOB }));
+    context.chat.start();
+    FakeWebSocket.latest().open();
+    return context;
+  }
+  const thread = (store: ReturnType<typeof setup>['store']) => store.getState().messages.threads[BOB];
+  const vote = (store: ReturnType<typeof setup>['store'], direction: 'up' | 'down') =>
+    store.dispatch(castVote({ peerId: BOB, messageId: first.id, vote: direction })).unwrap();
+
+  it('sends message.vote on the open socket', async () => {
+    const { store } = connectedWithThread();
+    expect(await vote(store, 'down')).toBe(true);
+    expect(FakeWebSocket.latest().sentOfType('message.vote')).toEqual([
+      { type: 'message.vote', messageId: first.id, vote: 'down' },
+    ]);
+  });
+
+  it('neither sends nor queues a vote while disconnected', async () => {
+    serveNothingNew();
+    const { chat, store } = setup();
+    store.dispatch(loadThread.fulfilled({ messages: [first], hasMore: false }, 'r', { peerId: BOB }));
+    chat.start();
+    expect(await vote(store, 'up')).toBe(false);
+    FakeWebSocket.latest().open();
+    expect(FakeWebSocket.latest().sentOfType('message.vote')).toEqual([]);
+    expect(thread(store)?.voteIntents).toEqual({});
+  });
+
+  it('takes the counts from message.votes, converging on the server’s answer', async () => {
+    const { store } = connectedWithThread();
+    await vote(store, 'up');
+    FakeWebSocket.latest().receive(votesFrame(1, 0, 'up'));
+    expect(thread(store)?.byId[first.id]?.votes).toEqual({ up: 1, down: 0, mine: 'up' });
+    expect(thread(store)?.voteIntents).toEqual({});
+    // Answered: the timeout no longer applies.
+    await vi.advanceTimersByTimeAsync(VOTE_ANSWER_TIMEOUT_MS);
+    expect(thread(store)?.voteErrors).toEqual({});
+  });
+
+  it('drops the prediction and says why when an error frame comes while a vote awaits its answer', async () => {
+    const { store } = connectedWithThread();
+    await vote(store, 'up');
+    FakeWebSocket.latest().receive({ type: 'error', code: 'rate_limited', message: 'Slow down.' });
+    expect(thread(store)?.voteIntents).toEqual({});
+    expect(thread(store)?.voteErrors[first.id]).toMatch(/too many votes/i);
+    expect(thread(store)?.byId[first.id]?.votes).toEqual(first.votes);
+  });
+
+  it('leaves votes alone on an error that names a send', async () => {
+    const { store } = connectedWithThread();
+    await vote(store, 'up');
+    FakeWebSocket.latest().receive({ type: 'error', code: 'not_found', message: 'x', clientMsgId: 'someone' });
+    expect(thread(store)?.voteIntents[first.id]?.mine).toBe('up');
+  });
+
+  it('gives up on an answer that does not come in time', async () => {
+    const { store } = connectedWithThread();
+    await vote(store, 'up');
+    await vi.advanceTimersByTimeAsync(VOTE_ANSWER_TIMEOUT_MS - 1);
+    expect(thread(store)?.voteIntents[first.id]?.mine).toBe('up');
+    await vi.advanceTimersByTimeAsync(1);
+    expect(thread(store)?.voteIntents).toEqual({});
+  });
+
+  it('drops predictions when the socket closes and re-reads the counts after reconnecting', async () => {
+    const fetch = mockFetch(({ path, search }) => {
+      if (path === '/api/messages/conversations') return json(200, { conversations: [], nextCursor: null });
+      if (search.has('after')) return json(200, { messages: [], hasMore: false });
+      return json(200, { messages: [message(1, { votes: { up: 1, down: 0, mine: 'up' } })], hasMore: false });
+    });
+    const { chat, store } = setup();
+    store.dispatch(loadThread.fulfilled({ messages: [first], hasMore: false }, 'r', { peerId: BOB }));
+    chat.start();
+    FakeWebSocket.latest().open();
+    await vote(store, 'up');
+    FakeWebSocket.latest().serverClose(1006);
+    expect(thread(store)?.voteIntents).toEqual({});
+    await vi.advanceTimersByTimeAsync(500);
+    const before = fetch.calls.length;
+    FakeWebSocket.latest().open();
+    await vi.waitFor(() => expect(thread(store)?.byId[first.id]?.votes).toEqual({ up: 1, down: 0, mine: 'up' }));
+    const reads = fetch.calls.slice(before).filter((call) => call.path === `/api/messages/with/${BOB}`);
+    expect(reads.some((call) => !call.search.has('after') && !call.search.has('before'))).toBe(true);
   });
 });
 

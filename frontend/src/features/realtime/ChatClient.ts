@@ -6,9 +6,14 @@
  *   answer. `unavailable`/`rate_limited` errors defer it; other errors fail it (the UI offers
  *   retry, which re-queues the same `clientMsgId`).
  * - Read marks are kept (highest per conversation) until a socket takes them.
- * - After every open: catch up each loaded conversation (`after=<syncedSeq>`) and re-fetch the
- *   conversation list, since anything may have happened while we were away. A live message
- *   whose seq jumps past the held ones triggers the same catch-up for its conversation.
+ * - After every open: catch up each loaded conversation (`after=<syncedSeq>`), re-read its
+ *   newest page's vote counts and re-fetch the conversation list, since anything may have
+ *   happened while we were away. A live message whose seq jumps past the held ones triggers the
+ *   same catch-up for its conversation.
+ * - Votes go out only while connected and are never re-sent (a repeated toggle undoes itself).
+ *   The UI predicts their outcome; the prediction is dropped, leaving the server's counts, when
+ *   an `error` frame comes while votes await an answer (vote errors carry no id to match), when
+ *   no answer matches it within `VOTE_ANSWER_TIMEOUT_MS`, or when the socket closes.
  */
 import { isApiError, refreshSession, api } from '../../api/client';
 import type { AppNotification, ChatMessage } from '../../api/types';
@@ -24,7 +29,14 @@ import {
   votesChanged,
 } from '../chat/chatEvents';
 import { fetchConversations } from '../conversations/conversationsSlice';
-import { catchUp, selectLoadedPeerIds } from '../messages/messagesSlice';
+import {
+  catchUp,
+  refreshVotes,
+  selectHasVoteIntent,
+  selectLoadedPeerIds,
+  voteIntentsDropped,
+} from '../messages/messagesSlice';
+import type { VoteDirection } from '../messages/thread';
 import { notificationsReadLocally } from '../notifications/notificationsSlice';
 import type { ChatGateway } from './chatGateway';
 import { socketStatusChanged } from './connectionSlice';
@@ -69,6 +81,9 @@ export async function checkSessionOverHttp(): Promise<SessionCheck> {
   }
 }
 
+/** How long a vote's predicted outcome may wait for the server's `message.votes`. */
+export const VOTE_ANSWER_TIMEOUT_MS = 10_000;
+
 export class ChatClient implements ChatGateway {
   private store: RealtimeStore | null = null;
   private readonly socket: ReconnectingSocket;
@@ -78,6 +93,8 @@ export class ChatClient implements ChatGateway {
    *  is only forward on the server, so repeating one is harmless. */
   private readonly unconfirmedReads = new Map<string, { seq: number; sent: boolean }>();
   private outboxTimer: ReturnType<typeof setTimeout> | null = null;
+  /** messageId → the timer that gives up on the answer to our latest vote on it. */
+  private readonly votesAwaitingAnswer = new Map<string, ReturnType<typeof setTimeout>>();
   private refreshingConversations = false;
   private conversationsRefreshWanted = false;
 
@@ -91,7 +108,11 @@ export class ChatClient implements ChatGateway {
       checkSession: environment.checkSession ?? checkSessionOverHttp,
       onFrame: (frame) => this.handleFrame(frame),
       onOpen: () => this.handleOpen(),
-      onStatus: (status) => this.store?.dispatch(socketStatusChanged({ socket: 'chat', status })),
+      onStatus: (status) => {
+        // Answers to votes sent on a socket that is gone will never come.
+        if (status !== 'open') this.dropVoteIntents();
+        this.store?.dispatch(socketStatusChanged({ socket: 'chat', status }));
+      },
       onSessionEnded: () => this.store?.dispatch(sessionEnded()),
     });
   }
@@ -110,6 +131,7 @@ export class ChatClient implements ChatGateway {
     this.outbox.clear();
     this.unconfirmedReads.clear();
     this.clearOutboxTimer();
+    this.dropVoteIntents();
   }
 
   get isOpen(): boolean {
@@ -135,6 +157,29 @@ export class ChatClient implements ChatGateway {
     this.socket.send({ type: 'typing', conversationId });
   }
 
+  vote(messageId: string, vote: VoteDirection): boolean {
+    if (!this.socket.send({ type: 'message.vote', messageId, vote })) return false;
+    const previous = this.votesAwaitingAnswer.get(messageId);
+    if (previous !== undefined) clearTimeout(previous);
+    this.votesAwaitingAnswer.set(
+      messageId,
+      setTimeout(() => this.dropVoteIntents([messageId]), VOTE_ANSWER_TIMEOUT_MS),
+    );
+    return true;
+  }
+
+  /** Gives up on the answers to our votes (all, or on these messages): the server's last
+   *  counts show again. */
+  private dropVoteIntents(messageIds: string[] = [...this.votesAwaitingAnswer.keys()], error?: string): void {
+    if (messageIds.length === 0) return;
+    for (const messageId of messageIds) {
+      const timer = this.votesAwaitingAnswer.get(messageId);
+      if (timer !== undefined) clearTimeout(timer);
+      this.votesAwaitingAnswer.delete(messageId);
+    }
+    this.store?.dispatch(voteIntentsDropped(error ? { messageIds, error } : { messageIds }));
+  }
+
   private handleOpen(): void {
     this.outbox.resetForNewConnection();
     for (const read of this.unconfirmedReads.values()) read.sent = false;
@@ -144,6 +189,7 @@ export class ChatClient implements ChatGateway {
     if (!store) return;
     for (const peerId of selectLoadedPeerIds(store.getState())) {
       void store.dispatch(catchUp({ peerId }));
+      void store.dispatch(refreshVotes({ peerId }));
     }
     this.refreshConversations();
   }
@@ -230,9 +276,16 @@ export class ChatClient implements ChatGateway {
           );
         }
         break;
-      case 'message.votes':
-        store.dispatch(votesChanged(frame));
+      case 'message.votes': {
+        const { conversationId, messageId, up, down, mine } = frame;
+        store.dispatch(votesChanged({ conversationId, messageId, up, down, mine }));
+        const timer = this.votesAwaitingAnswer.get(messageId);
+        if (timer !== undefined && !selectHasVoteIntent(store.getState(), messageId)) {
+          clearTimeout(timer);
+          this.votesAwaitingAnswer.delete(messageId);
+        }
         break;
+      }
       case 'error':
         this.handleError(store, frame.code, frame.message, frame.clientMsgId);
         break;
@@ -263,7 +316,14 @@ export class ChatClient implements ChatGateway {
   }
 
   private handleError(store: RealtimeStore, code: string, message: string, clientMsgId?: string): void {
-    if (!clientMsgId || !this.outbox.has(clientMsgId)) return;
+    if (!clientMsgId) {
+      // Refused votes are answered without any id; while votes await an answer, assume it is
+      // about them. Dropping a prediction that was right costs nothing: the display shows the
+      // server's last counts and its next `message.votes` frame still arrives.
+      this.dropVoteIntents(undefined, voteErrorText(code, message));
+      return;
+    }
+    if (!this.outbox.has(clientMsgId)) return;
     if (TRANSIENT_SEND_ERRORS.has(code)) {
       this.outbox.defer(clientMsgId, Date.now());
       this.flushOutbox();
@@ -272,6 +332,14 @@ export class ChatClient implements ChatGateway {
     this.outbox.drop(clientMsgId);
     store.dispatch(sendFailed({ clientMsgId, code, message }));
   }
+}
+
+/** What to tell the user about a vote the server did not count. */
+function voteErrorText(code: string, message: string): string {
+  if (code === 'rate_limited') return 'Too many votes at once; try again in a moment.';
+  if (code === 'unavailable') return 'Voting is unavailable right now; try again later.';
+  if (code === 'not_found') return 'This message can no longer be voted on.';
+  return message || 'The vote was not counted.';
 }
 
 /**

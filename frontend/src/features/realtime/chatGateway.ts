@@ -1,3 +1,4 @@
+import type { VoteDirection } from '../messages/thread';
 import type { OutgoingMessage } from './Outbox';
 
 /**
@@ -13,6 +14,9 @@ export interface ChatGateway {
   markRead(conversationId: string, seq: number): void;
   /** `typing`; dropped when offline (it would be stale by the time we reconnect). */
   typing(conversationId: string): void;
+  /** `message.vote`, only while connected; returns whether it went out. Never queued: a vote
+   *  toggles, so one repeated after a reconnect could undo itself. */
+  vote(messageId: string, vote: VoteDirection): boolean;
 }
 
 /** A gateway that goes nowhere: the default for tests that do not care about the socket. */
@@ -21,6 +25,7 @@ export const offlineChatGateway: ChatGateway = {
   discard: () => {},
   markRead: () => {},
   typing: () => {},
+  vote: () => false,
 };
 
 export interface ThunkExtra {

@@ -26,6 +26,7 @@ export type ChatClientFrame =
   | { type: 'message.send'; clientMsgId: string; to: string; content: string }
   | { type: 'message.read'; conversationId: string; seq: number }
   | { type: 'typing'; conversationId: string }
+  | { type: 'message.vote'; messageId: string; vote: 'up' | 'down' }
   | { type: 'ping' };
 
 /** `/ws/notifications`, server → client. */
@@ -47,6 +48,13 @@ const isRecord = (value: unknown): value is Json =>
 const isString = (value: unknown): value is string => typeof value === 'string';
 const isSeq = (value: unknown): value is number =>
   typeof value === 'number' && Number.isInteger(value) && value >= 0;
+const isCount = isSeq;
+const isOwnVote = (value: unknown): value is 'up' | 'down' | null =>
+  value === 'up' || value === 'down' || value === null;
+
+function isMessageVotes(value: unknown): value is ChatMessage['votes'] {
+  return isRecord(value) && isCount(value.up) && isCount(value.down) && isOwnVote(value.mine);
+}
 
 export function isChatMessage(value: unknown): value is ChatMessage {
   return (
@@ -61,9 +69,10 @@ export function isChatMessage(value: unknown): value is ChatMessage {
   );
 }
 
-/** Fills in `votes` for a message that came without it, so the rest of the app can rely on it. */
+/** Fills in `votes` for a message that came without them (or with a malformed set), so the rest
+ *  of the app can rely on them. */
 function withVotes(message: ChatMessage): ChatMessage {
-  return isRecord(message.votes) ? message : { ...message, votes: { up: 0, down: 0, mine: null } };
+  return isMessageVotes(message.votes) ? message : { ...message, votes: { up: 0, down: 0, mine: null } };
 }
 
 /** A chat frame the app understands, or null (unknown type, wrong shape). */
@@ -92,17 +101,20 @@ export function parseChatFrame(frame: Json): ChatServerFrame | null {
         ? { type: 'typing', conversationId: frame.conversationId, userId: frame.userId }
         : null;
     case 'message.votes':
+      // `mine` may be left out for "no vote"; anything else unexpected drops the frame rather
+      // than showing wrong counts (the next frame or history load puts them right).
       return isString(frame.conversationId) &&
         isString(frame.messageId) &&
-        typeof frame.up === 'number' &&
-        typeof frame.down === 'number'
+        isCount(frame.up) &&
+        isCount(frame.down) &&
+        (frame.mine === undefined || isOwnVote(frame.mine))
         ? {
             type: 'message.votes',
             conversationId: frame.conversationId,
             messageId: frame.messageId,
             up: frame.up,
             down: frame.down,
-            mine: frame.mine === 'up' || frame.mine === 'down' ? frame.mine : null,
+            mine: frame.mine ?? null,
           }
         : null;
     case 'error': {
