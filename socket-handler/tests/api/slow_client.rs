@@ -12,9 +12,22 @@ use tokio::net::{TcpSocket, TcpStream};
 
 use crate::helpers::{Stack, WAIT, send_frame, spawn_stack_with};
 
-/// At most this many messages are sent to the client that does not read; it must have been
-/// disconnected well before (its queue holds 8 frames, the buffers in between some hundred KiB).
-const MAX_MESSAGES: usize = 1500;
+/// The content of each message to the client that does not read: the largest allowed.
+const CONTENT_CHARS: usize = 4000;
+
+/// Messages sent to the slow client between two checks (without waiting for each ack).
+const BATCH: usize = 10;
+
+/// At most this many messages are sent to the client that does not read. Between it and its
+/// bounded queue (8 frames here) sit the kernel's buffers: the server's send buffer can grow to
+/// the `tcp_wmem` maximum (4 MiB by default), so the bound follows it, with room to spare.
+fn max_messages() -> usize {
+    let wmem_max = std::fs::read_to_string("/proc/sys/net/ipv4/tcp_wmem")
+        .ok()
+        .and_then(|v| v.split_whitespace().nth(2)?.parse::<usize>().ok())
+        .unwrap_or(4 << 20);
+    (wmem_max + (4 << 20)) / CONTENT_CHARS
+}
 
 /// A raw TCP connection that completes the WebSocket handshake on `/ws/chat` and one ping round
 /// trip (which proves its deliveries are bound), with a small receive buffer; then the test never
@@ -84,25 +97,26 @@ async fn a_client_that_never_reads_is_disconnected_and_everyone_else_keeps_chatt
     let mut slows = connect_without_reading(&stack, &slow).await;
 
     let watcher = tokio::spawn(async move { offline.next(Duration::from_secs(600)).await });
-    let big = "x".repeat(3000);
+    let big = "x".repeat(CONTENT_CHARS);
+    let limit = max_messages();
     let mut to_slow = 0;
     let mut to_bob = 0;
     while !watcher.is_finished() {
         assert!(
-            to_slow < MAX_MESSAGES,
+            to_slow < limit,
             "{to_slow} messages sent to a client that reads nothing, and it is still connected"
         );
-        anns.send_json(&send_frame(&format!("s{to_slow}"), &slow, &big))
-            .await;
-        assert_eq!(
-            anns.next_of_type("message.ack", WAIT).await["clientMsgId"],
-            format!("s{to_slow}")
-        );
-        to_slow += 1;
+        for _ in 0..BATCH {
+            anns.send_json(&send_frame(&format!("s{to_slow}"), &slow, &big))
+                .await;
+            to_slow += 1;
+        }
         // Meanwhile Ann and Bob chat; every message reaches Bob, in order.
         anns.send_json(&send_frame(&format!("b{to_bob}"), &bob, "hi bob"))
             .await;
-        anns.next_of_type("message.ack", WAIT).await;
+        for _ in 0..=BATCH {
+            anns.next_of_type("message.ack", WAIT).await;
+        }
         let new = bobs.next_of_type("message.new", WAIT).await;
         assert_eq!(new["message"]["seq"], to_bob + 1);
         to_bob += 1;
@@ -139,7 +153,7 @@ async fn a_client_that_never_reads_is_disconnected_and_everyone_else_keeps_chatt
         drained += read;
     }
     println!(
-        "slow client: disconnected after {to_slow} messages of 3000 characters ({drained} bytes \
+        "slow client: disconnected after {to_slow} messages of {CONTENT_CHARS} characters ({drained} bytes \
          were still buffered for it); {to_bob} messages between the others all delivered in order"
     );
 }
