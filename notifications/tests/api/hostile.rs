@@ -213,3 +213,32 @@ async fn a_third_user_can_neither_list_nor_be_pushed_nor_mark_someone_elses_noti
         "carol's read receipt changed nothing"
     );
 }
+
+/// Origins a hijacking page could be served from, each refused on the upgrade.
+const FOREIGN_ORIGINS: &[&str] = &[
+    "https://evil.example",
+    "http://localhost:8080.evil.example",
+    "https://localhost:8080",
+    "http://localhost:8081",
+    "null",
+];
+
+#[actix_web::test]
+async fn cross_site_websocket_hijacking_is_refused_and_announces_nothing() {
+    let app = spawn_app().await;
+    let mut online = app.infra.probe::<shared::events::UserOnline>().await;
+    let victim = TestUser::new("victim");
+    for origin in FOREIGN_ORIGINS {
+        let refused = shared::testing::WsClient::connect_from(
+            &app.ws_url(),
+            Some(&victim.cookie()),
+            Some(origin),
+        )
+        .await
+        .err();
+        assert_eq!(refused, Some(403), "{origin}");
+    }
+    online
+        .assert_silent(std::time::Duration::from_millis(300))
+        .await;
+}
