@@ -851,7 +851,7 @@ pub mod hostile {
 
     impl Lcg {
         /// The next pseudo-random number.
-        pub fn next(&mut self) -> u64 {
+        pub fn draw(&mut self) -> u64 {
             self.0 = self
                 .0
                 .wrapping_mul(6_364_136_223_846_793_005)
@@ -861,15 +861,15 @@ pub mod hostile {
 
         /// One of `items`.
         pub fn pick<'a, T>(&mut self, items: &'a [T]) -> &'a T {
-            &items[(self.next() as usize) % items.len()]
+            &items[(self.draw() as usize) % items.len()]
         }
     }
 
     /// A value of the wrong type or shape for any field.
     pub fn odd_value(rng: &mut Lcg) -> Value {
-        match rng.next() % 11 {
+        match rng.draw() % 11 {
             0 => Value::Null,
-            1 => json!(rng.next() as i64 - (1 << 30)),
+            1 => json!(rng.draw() as i64 - (1 << 30)),
             2 => json!(1e308),
             3 => json!(true),
             4 => json!([1, "two", null]),
@@ -878,7 +878,7 @@ pub mod hostile {
             7 => json!(*rng.pick(SQL_INJECTION)),
             8 => json!("not-a-uuid"),
             9 => json!(i64::MIN),
-            _ => json!("x".repeat((rng.next() % 300) as usize)),
+            _ => json!("x".repeat((rng.draw() % 300) as usize)),
         }
     }
 
@@ -905,7 +905,7 @@ pub mod hostile {
             "\u{202e}gnip",
             "🙂",
         ];
-        let text = match rng.next() % 14 {
+        let text = match rng.draw() % 14 {
             0 => (*rng.pick(UNICODE_EDGE)).to_owned() + "{",
             1 => json!([odd_value(rng), odd_value(rng)]).to_string(),
             2 => odd_value(rng).to_string(),
@@ -931,10 +931,10 @@ pub mod hostile {
                 rng.pick(ESCAPED_EDGE)
             ),
             7 => format!(r#"{{"type":{}}}"#, rng.pick(ESCAPED_EDGE)),
-            8 => "[".repeat(1 + (rng.next() % 5000) as usize),
+            8 => "[".repeat(1 + (rng.draw() % 5000) as usize),
             9 => format!(
                 "{{\"type\":\"ping\",\"x\":{}",
-                "{\"a\":".repeat((rng.next() % 200) as usize)
+                "{\"a\":".repeat((rng.draw() % 200) as usize)
             ),
             10 => {
                 let mut bytes = b"{\"type\":\"".to_vec();
@@ -946,7 +946,7 @@ pub mod hostile {
             12 => format!("\u{feff}{}", json!({"type": *rng.pick(&odd_types)})),
             _ => (*rng.pick(SQL_INJECTION)).to_owned(),
         };
-        if rng.next().is_multiple_of(10) {
+        if rng.draw().is_multiple_of(10) {
             FuzzFrame::Binary(text.into_bytes())
         } else {
             FuzzFrame::Text(text)
