@@ -76,7 +76,8 @@ run_service() {
   log="$REPORT_DIR/$service.log"
   info "schemathesis: $service ($BASE/api/$service/openapi.yaml, operations tagged $service)"
   local rc=0
-  "$SCHEMATHESIS" run "$BASE/api/$service/openapi.yaml" \
+  # From the report directory: the tool keeps its example database in the working directory.
+  (cd "$REPORT_DIR" && "$SCHEMATHESIS" run "$BASE/api/$service/openapi.yaml" \
     --url "$BASE" \
     --include-tag "$service" \
     --checks "$CHECKS" \
@@ -92,7 +93,7 @@ run_service() {
     --report junit,ndjson \
     --report-junit-path "$REPORT_DIR/$service.junit.xml" \
     --report-ndjson-path "$REPORT_DIR/$service.ndjson" \
-    >"$log" 2>&1 || rc=$?
+    >"$log" 2>&1) || rc=$?
   # "Test cases:" line of the summary, e.g. "Test cases: 412 generated, 412 passed".
   cases="$(grep -Eo '[0-9]+ generated' "$log" | tail -1 | grep -Eo '[0-9]+' || echo 0)"
   total_cases=$((total_cases + cases))
