@@ -421,3 +421,75 @@ async fn brute_force_on_one_account_is_throttled_with_429_and_retry_after() {
         .await;
     assert_eq!(right.status, 429);
 }
+
+#[actix_web::test]
+async fn sql_injection_in_every_body_field_and_cookie_is_refused_never_a_500() {
+    use shared::testing::hostile::SQL_INJECTION;
+    let app = spawn_app_with(|c| {
+        c.throttle.per_account = 100_000;
+        c.throttle.per_address = 100_000;
+    })
+    .await;
+    let (mut owner, _) = app.signed_up("intact").await;
+    let mut tried = 0;
+    for (i, value) in SQL_INJECTION.iter().enumerate() {
+        let bodies = [
+            json!({"email": value, "username": "newbie", "password": "correct horse"}),
+            json!({"email": "n@example.com", "username": value, "password": "correct horse"}),
+        ];
+        for body in bodies {
+            let answer = Browser::new()
+                .request("POST", &app.url("/api/auth/signup"), Some(body.clone()))
+                .await;
+            tried += 1;
+            assert_eq!(answer.status, 400, "{body} → {}", answer.body);
+        }
+        // As a password it is just a (valid) password: stored hashed, and it signs in.
+        let name = format!("pw{i}");
+        let password = format!("{value} padding");
+        let body =
+            json!({"email": format!("{name}@example.com"), "username": name, "password": password});
+        let answer = Browser::new()
+            .request("POST", &app.url("/api/auth/signup"), Some(body.clone()))
+            .await;
+        tried += 1;
+        assert_eq!(answer.status, 201, "{body} → {}", answer.body);
+        let signed_in = app
+            .sign_in(
+                &mut Browser::new(),
+                json!({"username": name, "password": password}),
+            )
+            .await;
+        assert_eq!(signed_in.status, 200);
+        for body in [
+            json!({"email": value, "password": "correct horse"}),
+            json!({"username": value, "password": "correct horse"}),
+            json!({"username": "intact", "password": value}),
+        ] {
+            let answer = app.sign_in(&mut Browser::new(), body.clone()).await;
+            tried += 1;
+            assert_eq!(answer.status, 401, "{body} → {}", answer.body);
+            assert!(answer.set_cookies.is_empty(), "{body} signed someone in");
+        }
+        for (cookie, path) in [
+            ("auth", "/api/auth/currentuser"),
+            ("auth", "/api/auth/signout"),
+            ("auth", "/api/auth/signout-all"),
+            ("refresh", "/api/auth/refresh"),
+            ("refresh", "/api/auth/signout"),
+        ] {
+            let mut browser = Browser::new();
+            browser.cookies.insert(cookie.into(), (*value).to_owned());
+            let method = if path.ends_with("currentuser") {
+                "GET"
+            } else {
+                "POST"
+            };
+            let answer = browser.request(method, &app.url(path), None).await;
+            tried += 1;
+            assert_eq!(answer.status, 401, "{cookie}={value} on {path}");
+        }
+    }
+    println!("auth SQL injection: {tried} requests, none a 5xx, none signed anyone in");
+    assert_eq!(app.current_user(&mut owner).await.status, 200, "intact");
+}

@@ -5,7 +5,7 @@
 use awc::ws::Message;
 use serde_json::json;
 use shared::testing::WsEnd;
-use shared::testing::hostile::{FuzzFrame, Lcg, UNICODE_EDGE, malformed_frame};
+use shared::testing::hostile::{FuzzFrame, Lcg, SQL_INJECTION, UNICODE_EDGE, malformed_frame};
 
 use crate::helpers::{WAIT, send_frame, spawn_stack};
 
@@ -79,21 +79,36 @@ async fn thousands_of_malformed_frames_each_get_an_error_and_harm_no_one() {
 }
 
 #[actix_web::test]
-async fn unicode_edge_content_is_stored_exactly_as_sent_after_trimming() {
+async fn unicode_edge_and_sql_content_is_stored_exactly_as_sent_after_trimming() {
     let stack = spawn_stack(1).await;
     let ann = stack.user("ann").await;
     let bob = stack.user("bob").await;
     let mut anns = stack.connect(&ann, 0).await;
     let storable = UNICODE_EDGE
         .iter()
+        .chain(SQL_INJECTION)
         .enumerate()
         .filter(|(_, c)| !c.trim().is_empty() && !c.contains('\0'));
     for (i, content) in storable {
-        anns.send_json(&send_frame(&format!("u{i}"), &bob, content))
+        // SQL in the client's id too: it is echoed back as sent, never interpreted.
+        let client_msg_id = format!("u{i} {}", SQL_INJECTION[i % SQL_INJECTION.len()]);
+        anns.send_json(&send_frame(&client_msg_id, &bob, content))
             .await;
         let ack = anns.next_of_type("message.ack", WAIT).await;
+        assert_eq!(ack["clientMsgId"], client_msg_id);
         assert_eq!(ack["message"]["content"], content.trim(), "{content:?}");
     }
+    let (_, history) = stack
+        .get(&bob, &format!("/api/messages/with/{}", ann.id))
+        .await;
+    assert!(
+        history["messages"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|m| m["content"] == "'; DROP TABLE messages; --"),
+        "stored as text, and the table is still there"
+    );
     // NUL cannot be stored in any text column: refused at the edge.
     anns.send_json(&send_frame("nul", &bob, "a\u{0}b")).await;
     let refused = anns.next_json(WAIT).await;
