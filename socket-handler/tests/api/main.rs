@@ -16,6 +16,7 @@ mod guarantees;
 mod health;
 mod helpers;
 mod isolation;
+mod poison;
 mod slow_client;
 mod socket;
 mod votes;
