@@ -4,7 +4,8 @@
 #   overlays, Dockerfiles and compose, diagrams), cargo fmt, clippy, the Rust tests,
 #   the frontend's typecheck, unit tests and build, the service binaries (dev profile, so the
 #   test build is reused), then the whole stack started exactly as `make up` starts it and the
-#   end-to-end tests against its gateway, and the benchmark tool's quick W1/W5 (counts only).
+#   end-to-end tests against its gateway, the benchmark tool's quick W1/W5 (counts only), and
+#   schemathesis against every service's OpenAPI document through the gateway.
 # Whatever this run started (the stack, private infrastructure instances) is stopped at the end,
 # also on failure or Ctrl-C. Exits non-zero on the first failing step.
 set -euo pipefail
@@ -14,7 +15,7 @@ set -euo pipefail
 export PROFILE=dev
 export PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 PUPPETEER_SKIP_DOWNLOAD=1
 scripts="$GOCHAT_ROOT/scripts"
-TOTAL_STEPS=16
+TOTAL_STEPS=17
 step_no=0
 current_step="start"
 summary=()
@@ -111,6 +112,7 @@ start_stack() {
 
 e2e() { (cd "$FRONTEND_DIR" && E2E_BASE_URL="http://localhost:$GATEWAY_PORT" npm run e2e); }
 bench_check() { E2E_BASE_URL="http://localhost:$GATEWAY_PORT" "$scripts/bench-check.sh"; }
+api_fuzzing() { E2E_BASE_URL="http://localhost:$GATEWAY_PORT" "$scripts/schemathesis.sh"; }
 
 # ---- Run -------------------------------------------------------------------------------------
 
@@ -135,6 +137,7 @@ run_step "service binaries (dev profile)" "$scripts/build.sh" backend
 run_step "start the stack" start_stack
 run_step "end-to-end tests" e2e
 run_step "benchmark correctness check (W1, W5 counts)" bench_check
+run_step "API fuzzing (schemathesis, every service)" api_fuzzing
 
 current_step="stop what this run started"
 stop_what_we_started

@@ -8,11 +8,13 @@
 //!
 //! Layout: `routes/` one file per endpoint; `domain/` parsed sign-up and sign-in input;
 //! `repository/` SQL; `sessions` starting and ending sessions (rows, events, revocation);
-//! `throttle` failed sign-in counters; `cookies` the cookie flags.
+//! `throttle` failed sign-in counters; `cookies` the cookie flags; `credentials` the
+//! password check that costs the same whether or not the account exists.
 
 pub mod client_address;
 pub mod config;
 pub mod cookies;
+pub mod credentials;
 pub mod domain;
 pub mod error;
 pub mod migrations;

@@ -26,7 +26,7 @@ impl Application {
     pub async fn build(config: Config) -> anyhow::Result<Self> {
         let infra = ServiceInfra::start(config.common.clone(), migrations::ALL).await?;
         let cost = config.bcrypt_cost;
-        let decoy_hash = web::block(move || bcrypt::hash(rand::random::<u64>().to_string(), cost))
+        let decoy_hash = web::block(move || crate::credentials::decoy_hash(cost))
             .await?
             .context("hashing the decoy password")?;
         let state = web::Data::new(AppState {

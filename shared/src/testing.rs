@@ -154,6 +154,115 @@ impl TestInfra {
     pub async fn probe<E: Event>(&self) -> EventProbe<E> {
         EventProbe::bind(self.amqp(), self.topology()).await
     }
+
+    /// A channel on a connection of its own, for poking at queues: a failed passive declare
+    /// closes its channel, which must not disturb anything else.
+    async fn raw_channel(&self) -> (lapin::Connection, lapin::Channel) {
+        let connection =
+            lapin::Connection::connect(&self.amqp_url, lapin::ConnectionProperties::default())
+                .await
+                .expect("broker reachable");
+        let channel = connection.create_channel().await.expect("a channel");
+        (connection, channel)
+    }
+
+    /// Waits until the durable queue `name` exists and has a consumer, so that what is published
+    /// to it from now on is consumed (and not dropped because the queue is not declared yet).
+    pub async fn wait_for_consumer(&self, name: &str, timeout: Duration) {
+        eventually(&format!("a consumer on {name}"), timeout, || async {
+            let (connection, channel) = self.raw_channel().await;
+            let state = channel
+                .queue_declare(
+                    name.into(),
+                    QueueDeclareOptions {
+                        passive: true,
+                        ..QueueDeclareOptions::default()
+                    },
+                    FieldTable::default(),
+                )
+                .await
+                .ok();
+            let _ = connection.close(200, "probe done".into()).await;
+            state.filter(|q| q.consumer_count() > 0).map(drop)
+        })
+        .await;
+    }
+
+    /// Publishes raw bytes (a poison message, say) to `exchange` (a full name; empty for the
+    /// default exchange) with `routing_key`, persistent, `type` = `kind`, with a confirm.
+    pub async fn publish_raw(&self, exchange: &str, routing_key: &str, kind: &str, body: &[u8]) {
+        let (connection, channel) = self.raw_channel().await;
+        channel
+            .confirm_select(lapin::options::ConfirmSelectOptions::default())
+            .await
+            .expect("confirms");
+        let confirm = channel
+            .basic_publish(
+                exchange.into(),
+                routing_key.into(),
+                lapin::options::BasicPublishOptions {
+                    mandatory: true,
+                    ..Default::default()
+                },
+                body,
+                lapin::BasicProperties::default()
+                    .with_delivery_mode(2)
+                    .with_content_type("application/json".into())
+                    .with_type(kind.into())
+                    .with_message_id(Uuid::new_v4().to_string().into()),
+            )
+            .await
+            .expect("publishing")
+            .await
+            .expect("a confirm");
+        assert!(
+            confirm.is_ack() && confirm.take_message().is_none(),
+            "the broker routed {routing_key} on {exchange:?} to a queue"
+        );
+        let _ = connection.close(200, "published".into()).await;
+    }
+
+    /// Takes every message now in `service`'s dead-letter queue.
+    pub async fn take_dead_letters(&self, service: &str) -> Vec<Vec<u8>> {
+        let (connection, channel) = self.raw_channel().await;
+        let queue = self.topology().dead_letter_queue(service);
+        let mut letters = Vec::new();
+        while let Ok(Some(message)) = channel
+            .basic_get(
+                queue.as_str().into(),
+                lapin::options::BasicGetOptions { no_ack: true },
+            )
+            .await
+        {
+            letters.push(message.delivery.data.clone());
+        }
+        let _ = connection.close(200, "drained".into()).await;
+        letters
+    }
+
+    /// Waits until `count` messages have reached `service`'s dead-letter queue (taking them),
+    /// and returns them; panics after `timeout` or if more arrive.
+    pub async fn wait_for_dead_letters(
+        &self,
+        service: &str,
+        count: usize,
+        timeout: Duration,
+    ) -> Vec<Vec<u8>> {
+        let taken = tokio::sync::Mutex::new(Vec::new());
+        eventually(
+            &format!("{count} dead letters of {service}"),
+            timeout,
+            || async {
+                let mut taken = taken.lock().await;
+                taken.extend(self.take_dead_letters(service).await);
+                (taken.len() >= count).then_some(())
+            },
+        )
+        .await;
+        let letters = taken.into_inner();
+        assert_eq!(letters.len(), count, "exactly {count} dead letters");
+        letters
+    }
 }
 
 /// The origin tests send, and which their services allow.
@@ -670,5 +779,177 @@ pub async fn assert_ready_and_named(address: &str, version_path: Option<&str>, s
         assert_eq!(response.status(), 200);
         let body: serde_json::Value = response.json().await.expect("version is JSON");
         assert_eq!(body["service"], service);
+    }
+}
+
+/// Hostile input for the security tests: SQL injection strings, unicode edge cases, and a
+/// deterministic generator of malformed WebSocket frames (shared by both socket services).
+pub mod hostile {
+    use serde_json::{Value, json};
+
+    /// Classic SQL injection payloads, for every string field and query parameter.
+    pub const SQL_INJECTION: &[&str] = &[
+        "' OR '1'='1",
+        "' OR 1=1 --",
+        "admin'--",
+        "\"; DROP TABLE accounts; --",
+        "'; DROP TABLE messages; --",
+        "1; SELECT pg_sleep(5)",
+        "' UNION SELECT id, email, password_hash FROM accounts --",
+        "') OR ('a'='a",
+        "%' --",
+        "\\' OR 1=1 #",
+        "1' AND (SELECT count(*) FROM pg_tables) > 0 --",
+        "$$; DROP TABLE notifications; $$",
+    ];
+
+    /// Strings that break naive handling: empty, whitespace, zero-width, right-to-left, emoji,
+    /// combining marks, NUL, path traversal, percent-encoding, HTML.
+    pub const UNICODE_EDGE: &[&str] = &[
+        "",
+        " ",
+        "\u{200b}",
+        "\u{feff}",
+        "\u{202e}gnp.exe",
+        "\u{200f}\u{5e9}\u{5dc}\u{5d5}\u{5dd}",
+        "🙂🙃👩‍👩‍👧‍👦",
+        "e\u{301}\u{301}\u{301}",
+        "\u{0}",
+        "../../etc/passwd",
+        "%00%2e%2e",
+        "<script>alert(1)</script>",
+        "null",
+        "NaN",
+    ];
+
+    /// Raw JSON texts that are not valid Unicode once decoded, or hide NULs: lone surrogates
+    /// escaped in JSON, an unpaired low surrogate, an escaped NUL.
+    pub const ESCAPED_EDGE: &[&str] = &[
+        r#""\ud800""#,
+        r#""\udfff""#,
+        r#""a\ud83dz""#,
+        r#""\u0000""#,
+        r#""\u202e\u200b""#,
+    ];
+
+    /// `value` percent-encoded for a query string or a path segment.
+    pub fn percent_encode(value: &str) -> String {
+        value
+            .bytes()
+            .map(|b| {
+                if b.is_ascii_alphanumeric() || b"-_.~".contains(&b) {
+                    (b as char).to_string()
+                } else {
+                    format!("%{b:02X}")
+                }
+            })
+            .collect()
+    }
+
+    /// A small deterministic generator, so a failure is reproducible from its seed.
+    pub struct Lcg(pub u64);
+
+    impl Lcg {
+        /// The next pseudo-random number.
+        pub fn draw(&mut self) -> u64 {
+            self.0 = self
+                .0
+                .wrapping_mul(6_364_136_223_846_793_005)
+                .wrapping_add(1_442_695_040_888_963_407);
+            self.0 >> 33
+        }
+
+        /// One of `items`.
+        pub fn pick<'a, T>(&mut self, items: &'a [T]) -> &'a T {
+            &items[(self.draw() as usize) % items.len()]
+        }
+    }
+
+    /// A value of the wrong type or shape for any field.
+    pub fn odd_value(rng: &mut Lcg) -> Value {
+        match rng.draw() % 11 {
+            0 => Value::Null,
+            1 => json!(rng.draw() as i64 - (1 << 30)),
+            2 => json!(1e308),
+            3 => json!(true),
+            4 => json!([1, "two", null]),
+            5 => json!({"nested": {"deep": [{}]}}),
+            6 => json!(*rng.pick(UNICODE_EDGE)),
+            7 => json!(*rng.pick(SQL_INJECTION)),
+            8 => json!("not-a-uuid"),
+            9 => json!(i64::MIN),
+            _ => json!("x".repeat((rng.draw() % 300) as usize)),
+        }
+    }
+
+    /// What a fuzzed frame is.
+    #[derive(Debug)]
+    pub enum FuzzFrame {
+        /// A text frame.
+        Text(String),
+        /// A binary frame.
+        Binary(Vec<u8>),
+    }
+
+    /// A text or binary frame that is invalid for both sockets by construction: no valid
+    /// command, so each must be answered with an `error` frame. `types` are the frame types the
+    /// socket knows (used with wrong fields).
+    pub fn malformed_frame(rng: &mut Lcg, types: &[&str]) -> FuzzFrame {
+        let odd_types = [
+            "",
+            "pong",
+            "MESSAGE.SEND",
+            "message.send ",
+            "\u{200b}ping",
+            "ping\u{0}",
+            "\u{202e}gnip",
+            "🙂",
+        ];
+        let text = match rng.draw() % 14 {
+            0 => (*rng.pick(UNICODE_EDGE)).to_owned() + "{",
+            1 => json!([odd_value(rng), odd_value(rng)]).to_string(),
+            2 => odd_value(rng).to_string(),
+            3 => json!({"type": odd_value(rng)}).to_string(),
+            4 => json!({"type": *rng.pick(&odd_types), "payload": odd_value(rng)}).to_string(),
+            5 => {
+                // A known type with a wrong-typed or hostile value in every field.
+                let kind = *rng.pick(types);
+                json!({
+                    "type": kind,
+                    "clientMsgId": odd_value(rng),
+                    "to": odd_value(rng),
+                    "content": odd_value(rng),
+                    "conversationId": odd_value(rng),
+                    "messageId": odd_value(rng),
+                    "seq": "one",
+                    "vote": odd_value(rng),
+                })
+                .to_string()
+            }
+            6 => format!(
+                r#"{{"type":"message.send","clientMsgId":"c","to":"00000000-0000-0000-0000-000000000000","content":{}}}"#,
+                rng.pick(ESCAPED_EDGE)
+            ),
+            7 => format!(r#"{{"type":{}}}"#, rng.pick(ESCAPED_EDGE)),
+            8 => "[".repeat(1 + (rng.draw() % 5000) as usize),
+            9 => format!(
+                "{{\"type\":\"ping\",\"x\":{}",
+                "{\"a\":".repeat((rng.draw() % 200) as usize)
+            ),
+            10 => {
+                let mut bytes = b"{\"type\":\"".to_vec();
+                bytes.extend_from_slice(&[0xff, 0xfe, 0xc0, 0x80]);
+                bytes.extend_from_slice(b"\"}");
+                return FuzzFrame::Binary(bytes);
+            }
+            11 => json!({"type": "ping", "type2": odd_value(rng)}).to_string() + "garbage",
+            12 => format!("\u{feff}{}", json!({"type": *rng.pick(&odd_types)})),
+            _ => (*rng.pick(SQL_INJECTION)).to_owned(),
+        };
+        if rng.draw().is_multiple_of(10) {
+            FuzzFrame::Binary(text.into_bytes())
+        } else {
+            FuzzFrame::Text(text)
+        }
     }
 }

@@ -28,9 +28,11 @@ pub async fn sign_in(
     let account = accounts::find_by_identifier(&client, &form.identifier).await?;
     // Always run bcrypt, against a decoy hash when there is no account, so that the answer takes
     // the same time whether or not the account exists.
-    let hash = account
-        .as_ref()
-        .map_or_else(|| state.decoy_hash.to_string(), |a| a.password_hash.clone());
+    let hash = crate::credentials::hash_to_check(
+        account.as_ref().map(|a| a.password_hash.as_str()),
+        &state.decoy_hash,
+    )
+    .to_owned();
     let password = form.password;
     let matches = web::block(move || bcrypt::verify(password, &hash).unwrap_or(false))
         .await

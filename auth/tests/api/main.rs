@@ -2,8 +2,14 @@
 //!
 //! A test that cannot set itself up should fail loudly, and not every helper is used by every
 //! test.
-#![allow(clippy::expect_used, clippy::unwrap_used, dead_code)]
+#![allow(
+    clippy::expect_used,
+    clippy::unwrap_used,
+    clippy::print_stdout,
+    dead_code
+)]
 
+mod attacks;
 mod current_user;
 mod health;
 mod helpers;

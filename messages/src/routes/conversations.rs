@@ -56,9 +56,11 @@ pub async fn list(
         Some(n) => PageSize::from_number(n)
             .ok_or_else(|| MessagesError::field("limit", "Use a limit from 1 to 100."))?,
     };
+    // An empty `cursor=` is no cursor, as in every other listing: the first page.
     let cursor = query
         .cursor
         .as_deref()
+        .filter(|c| !c.is_empty())
         .map(PageCursor::decode)
         .transpose()
         .map_err(|e| MessagesError::field("cursor", e))?;

@@ -159,6 +159,11 @@ async fn conversations_are_listed_most_recent_first_across_pages() {
     }
     assert_eq!(seen, vec!["p2", "p5", "p4", "p3", "p1"]);
     let (_, first) = app.get(Some(&ann), "/api/messages/conversations").await;
+    // An empty cursor is the first page, as in the other listings (found by schemathesis).
+    let (status, empty_cursor) = app
+        .get(Some(&ann), "/api/messages/conversations?cursor=")
+        .await;
+    assert_eq!((status, &empty_cursor), (200, &first));
     let p2 = &first["conversations"][0];
     assert_eq!(p2["unreadCount"], 3);
     assert_eq!(p2["lastReadSeq"], 0);

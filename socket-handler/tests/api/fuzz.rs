@@ -3,92 +3,22 @@
 //! process never panics; a pair of other users chats on undisturbed meanwhile.
 
 use awc::ws::Message;
-use serde_json::{Value, json};
+use serde_json::json;
 use shared::testing::WsEnd;
+use shared::testing::hostile::{FuzzFrame, Lcg, SQL_INJECTION, UNICODE_EDGE, malformed_frame};
 
 use crate::helpers::{WAIT, send_frame, spawn_stack};
 
-/// Strings that break naive handling: empty, whitespace, zero-width, right-to-left, emoji,
-/// combining marks, lone surrogates (escaped in JSON), nulls, huge numbers, SQL and HTML.
-const NASTY: &[&str] = &[
-    "",
-    " ",
-    "\u{200b}",
-    "\u{202e}gnp.exe",
-    "🙂🙃👩‍👩‍👧‍👦",
-    "e\u{301}\u{301}\u{301}",
-    "\u{0}",
-    "' OR 1=1 --",
-    "\"; DROP TABLE messages; --",
-    "<script>alert(1)</script>",
-    "../../etc/passwd",
-    "%00%2e%2e",
-    "null",
-    "NaN",
-];
+/// The frame types the chat socket knows, sent with wrong fields by the generator.
+const TYPES: &[&str] = &["message.send", "message.read", "message.vote", "typing"];
 
-/// A small deterministic generator, so a failure is reproducible.
-struct Lcg(u64);
+/// How many malformed frames the fuzzer sends (each answered before the next).
+const FRAMES: u32 = 3000;
 
-impl Lcg {
-    fn next(&mut self) -> u64 {
-        self.0 = self
-            .0
-            .wrapping_mul(6_364_136_223_846_793_005)
-            .wrapping_add(1_442_695_040_888_963_407);
-        self.0 >> 33
-    }
-
-    fn pick<'a, T>(&mut self, items: &'a [T]) -> &'a T {
-        &items[(self.next() as usize) % items.len()]
-    }
-}
-
-fn odd_value(rng: &mut Lcg) -> Value {
-    match rng.next() % 9 {
-        0 => Value::Null,
-        1 => json!(rng.next() as i64 - (1 << 30)),
-        2 => json!(1e308),
-        3 => json!(true),
-        4 => json!([1, "two", null]),
-        5 => json!({"nested": {"deep": [{}]}}),
-        6 => json!(*rng.pick(NASTY)),
-        7 => json!("not-a-uuid"),
-        _ => json!("x".repeat((rng.next() % 300) as usize)),
-    }
-}
-
-/// A frame that is invalid by construction (so it must be answered with an error frame at once).
-fn malformed(rng: &mut Lcg) -> Message {
-    let types = [
-        "message.send",
-        "message.read",
-        "message.vote",
-        "typing",
-        "ping",
-        "pong",
-        "",
-        "MESSAGE.SEND",
-        "message.send ",
-        "\u{200b}ping",
-    ];
-    let text = match rng.next() % 8 {
-        0 => (*rng.pick(NASTY)).to_owned() + "{",
-        1 => json!([odd_value(rng), odd_value(rng)]).to_string(),
-        2 => odd_value(rng).to_string(),
-        3 => json!({"type": odd_value(rng)}).to_string(),
-        4 => json!({"type": "message.send", "clientMsgId": odd_value(rng), "to": "nope", "content": odd_value(rng)}).to_string(),
-        5 => json!({"type": "message.read", "conversationId": odd_value(rng), "seq": "one"}).to_string(),
-        6 => json!({"type": "message.vote", "messageId": "x", "vote": odd_value(rng)}).to_string(),
-        _ => {
-            let kind = *rng.pick(&types[5..]);
-            json!({"type": kind, "payload": odd_value(rng)}).to_string()
-        }
-    };
-    if rng.next().is_multiple_of(10) {
-        Message::Binary(text.into_bytes().into())
-    } else {
-        Message::Text(text.into())
+fn to_message(frame: FuzzFrame) -> Message {
+    match frame {
+        FuzzFrame::Text(text) => Message::Text(text.into()),
+        FuzzFrame::Binary(bytes) => Message::Binary(bytes.into()),
     }
 }
 
@@ -104,8 +34,11 @@ async fn thousands_of_malformed_frames_each_get_an_error_and_harm_no_one() {
 
     let mut rng = Lcg(0x5eed);
     let mut tried = 0;
-    for round in 0..2000_u32 {
-        let frame = malformed(&mut rng);
+    let mut binary = 0;
+    for round in 0..FRAMES {
+        let frame = malformed_frame(&mut rng, TYPES);
+        binary += u32::from(matches!(frame, FuzzFrame::Binary(_)));
+        let frame = to_message(frame);
         let shown = format!("{frame:?}");
         fuzzer.send_message(frame).await;
         let answer = fuzzer.next_json(WAIT).await;
@@ -130,7 +63,9 @@ async fn thousands_of_malformed_frames_each_get_an_error_and_harm_no_one() {
         "pong",
         "the fuzzed connection is still up"
     );
-    tracing::info!(tried, "malformed frames answered");
+    println!(
+        "chat socket fuzz: {tried} malformed frames ({binary} binary), each answered with an error frame"
+    );
 
     // Oversized frames end the socket with 1009, nothing else.
     fuzzer.send_text(&"[".repeat(64 * 1024 + 1)).await;
@@ -144,21 +79,36 @@ async fn thousands_of_malformed_frames_each_get_an_error_and_harm_no_one() {
 }
 
 #[actix_web::test]
-async fn unicode_edge_content_is_stored_exactly_as_sent_after_trimming() {
+async fn unicode_edge_and_sql_content_is_stored_exactly_as_sent_after_trimming() {
     let stack = spawn_stack(1).await;
     let ann = stack.user("ann").await;
     let bob = stack.user("bob").await;
     let mut anns = stack.connect(&ann, 0).await;
-    let storable = NASTY
+    let storable = UNICODE_EDGE
         .iter()
+        .chain(SQL_INJECTION)
         .enumerate()
         .filter(|(_, c)| !c.trim().is_empty() && !c.contains('\0'));
     for (i, content) in storable {
-        anns.send_json(&send_frame(&format!("u{i}"), &bob, content))
+        // SQL in the client's id too: it is echoed back as sent, never interpreted.
+        let client_msg_id = format!("u{i} {}", SQL_INJECTION[i % SQL_INJECTION.len()]);
+        anns.send_json(&send_frame(&client_msg_id, &bob, content))
             .await;
         let ack = anns.next_of_type("message.ack", WAIT).await;
+        assert_eq!(ack["clientMsgId"], client_msg_id);
         assert_eq!(ack["message"]["content"], content.trim(), "{content:?}");
     }
+    let (_, history) = stack
+        .get(&bob, &format!("/api/messages/with/{}", ann.id))
+        .await;
+    assert!(
+        history["messages"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|m| m["content"] == "'; DROP TABLE messages; --"),
+        "stored as text, and the table is still there"
+    );
     // NUL cannot be stored in any text column: refused at the edge.
     anns.send_json(&send_frame("nul", &bob, "a\u{0}b")).await;
     let refused = anns.next_json(WAIT).await;
@@ -169,4 +119,29 @@ async fn unicode_edge_content_is_stored_exactly_as_sent_after_trimming() {
     // Lone surrogates escaped in JSON are not valid Unicode: refused as invalid JSON.
     anns.send_text(r#"{"type":"message.send","clientMsgId":"s","to":"00000000-0000-0000-0000-000000000000","content":"\ud800"}"#).await;
     assert_eq!(anns.next_json(WAIT).await["code"], "invalid_json");
+}
+
+#[actix_web::test]
+async fn an_oversized_binary_frame_closes_only_its_own_socket_with_1009() {
+    let stack = spawn_stack(1).await;
+    let ann = stack.user("ann").await;
+    let bob = stack.user("bob").await;
+    let mallory = stack.user("mallory").await;
+    let mut anns = stack.connect(&ann, 0).await;
+    let mut bobs = stack.connect(&bob, 0).await;
+    let mut mallorys = stack.connect(&mallory, 0).await;
+    mallorys
+        .send_message(Message::Binary(vec![0xff; 64 * 1024 + 1].into()))
+        .await;
+    assert_eq!(mallorys.closed(WAIT).await, WsEnd::Closed(1009));
+    anns.send_json(&send_frame("after-binary", &bob, "unaffected"))
+        .await;
+    assert_eq!(
+        anns.next_of_type("message.ack", WAIT).await["clientMsgId"],
+        "after-binary"
+    );
+    assert_eq!(
+        bobs.next_of_type("message.new", WAIT).await["message"]["content"],
+        "unaffected"
+    );
 }

@@ -3,7 +3,12 @@
 //!
 //! A test that cannot set itself up should fail loudly, and not every helper is used by every
 //! test.
-#![allow(clippy::expect_used, clippy::unwrap_used, dead_code)]
+#![allow(
+    clippy::expect_used,
+    clippy::unwrap_used,
+    clippy::print_stdout,
+    dead_code
+)]
 
 mod delivery;
 mod fuzz;
@@ -11,5 +16,7 @@ mod guarantees;
 mod health;
 mod helpers;
 mod isolation;
+mod poison;
+mod slow_client;
 mod socket;
 mod votes;

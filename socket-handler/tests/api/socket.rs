@@ -95,3 +95,24 @@ async fn sending_too_fast_is_refused_with_rate_limited() {
     assert_eq!(limited[0]["clientMsgId"], "f3");
     anns.assert_silent(Duration::from_millis(200)).await;
 }
+
+#[actix_web::test]
+async fn cross_site_websocket_hijacking_is_refused_and_announces_nothing() {
+    let stack = spawn_stack(1).await;
+    let mut online = stack.infra.probe::<shared::events::UserOnline>().await;
+    let victim = stack.user("victim").await;
+    for origin in [
+        "https://evil.example",
+        "http://localhost:8080.evil.example",
+        "https://localhost:8080",
+        "http://localhost:8081",
+        "null",
+    ] {
+        let refused =
+            WsClient::connect_from(&stack.ws_url(0), Some(&victim.cookie()), Some(origin))
+                .await
+                .err();
+        assert_eq!(refused, Some(403), "{origin}");
+    }
+    online.assert_silent(Duration::from_millis(300)).await;
+}
