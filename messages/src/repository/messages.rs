@@ -52,7 +52,7 @@ pub async fn find_by_client_id(
     );
     Ok(client
         .query_opt(
-            &sql,
+            &client.prepare_cached(sql.as_str()).await?,
             &[&conversation.as_uuid(), &sender.as_uuid(), &client_msg_id],
         )
         .await?
@@ -83,8 +83,8 @@ pub async fn insert(
     let id = MessageId::new();
     let row = client
         .query_one(
-            "INSERT INTO messages (id, conversation_id, seq, sender_id, receiver_id, client_msg_id, content)
-             VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING created_at",
+            &client.prepare_cached("INSERT INTO messages (id, conversation_id, seq, sender_id, receiver_id, client_msg_id, content)
+             VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING created_at").await?,
             &[
                 &id.as_uuid(),
                 &new.conversation.as_uuid(),
@@ -129,7 +129,7 @@ pub async fn page(
     );
     let rows = client
         .query(
-            &sql,
+            &client.prepare_cached(sql.as_str()).await?,
             &[
                 &conversation.as_uuid(),
                 &viewer.as_uuid(),

@@ -5,6 +5,7 @@
 //! test.
 #![allow(clippy::expect_used, clippy::unwrap_used, dead_code)]
 
+mod commands;
 mod health;
 mod helpers;
 mod history;

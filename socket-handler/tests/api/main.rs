@@ -5,6 +5,7 @@
 //! test.
 #![allow(clippy::expect_used, clippy::unwrap_used, dead_code)]
 
+mod closing;
 mod delivery;
 mod fuzz;
 mod guarantees;
