@@ -116,15 +116,18 @@ pub async fn page(
     viewer: UserId,
     window: HistoryWindow,
 ) -> Result<(Vec<ChatMessage>, bool), tokio_postgres::Error> {
+    // Each window spells out its own bound so that the (conversation_id, seq) index serves it
+    // under a generic plan of the prepared statement too: `$3 IS NULL OR m.seq < $3` made deep
+    // pages scan from the newest message down to the cursor.
     let (condition, order, bound, limit) = match window {
-        HistoryWindow::Newest(limit) => ("TRUE", "DESC", None, limit),
+        HistoryWindow::Newest(limit) => ("$3::bigint IS NULL", "DESC", None, limit),
         HistoryWindow::Before(seq, limit) => ("m.seq < $3", "DESC", Some(seq), limit),
         HistoryWindow::After(seq, limit) => ("m.seq > $3", "ASC", Some(seq), limit),
     };
     let sql = format!(
         "SELECT {MESSAGE_COLUMNS} FROM messages m
          LEFT JOIN message_votes mv ON mv.message_id = m.id AND mv.user_id = $2
-         WHERE m.conversation_id = $1 AND ($3::bigint IS NULL OR {condition})
+         WHERE m.conversation_id = $1 AND {condition}
          ORDER BY m.seq {order} LIMIT $4"
     );
     let rows = client
