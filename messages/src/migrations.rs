@@ -15,4 +15,9 @@ pub const ALL: &[Migration] = &[
         "vote version",
         include_str!("../migrations/V3__vote_version.sql"),
     ),
+    Migration::new(
+        4,
+        "processed commands",
+        include_str!("../migrations/V4__processed_commands.sql"),
+    ),
 ];

@@ -2,18 +2,22 @@
 //! consumers, and the HTTP server.
 
 use std::sync::Arc;
+use std::time::Duration;
 
 use actix_web::dev::Server;
 use actix_web::web;
-use shared::amqp::{ConsumerSpec, consume, consume_decoded};
+use deadpool_postgres::Pool;
+use shared::amqp::{ConsumerSpec, consume, consume_batched};
 use shared::chat::CommandEnvelope;
 use shared::events::{Event, UserRegistered};
 use shared::outbox::OutboxRelay;
 use shared::service::ServiceInfra;
+use tokio_util::sync::CancellationToken;
 
 use crate::commands::CommandProcessor;
 use crate::config::Config;
 use crate::consumers::user_registered::RecordUser;
+use crate::repository::processed;
 use crate::vote_cache::VoteCache;
 use crate::{migrations, routes};
 
@@ -44,14 +48,18 @@ impl Application {
             publisher: infra.publisher.clone(),
             votes: votes.clone(),
         });
-        infra.tasks.spawn(consume_decoded(
+        infra.tasks.spawn(consume_batched(
             infra.amqp.clone(),
             ConsumerSpec::new(topology.chat_commands_queue(), prefetch),
             |payload| serde_json::from_slice::<CommandEnvelope>(payload).map_err(|e| e.to_string()),
-            move |command| {
+            move |batch| {
                 let processor = processor.clone();
-                async move { processor.apply(command).await }
+                async move { processor.apply_batch(batch).await }
             },
+            infra.shutdown.clone(),
+        ));
+        infra.tasks.spawn(prune_processed_commands(
+            infra.db.clone(),
             infra.shutdown.clone(),
         ));
         infra.tasks.spawn(consume(
@@ -98,5 +106,30 @@ impl Application {
     /// Serves until SIGTERM/SIGINT or the shutdown token, then drains.
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
         self.infra.run_until_stopped(self.server).await
+    }
+}
+
+/// Forgets applied command ids once no redelivery can bring them back (see
+/// [`crate::repository::processed`]).
+async fn prune_processed_commands(db: Pool, shutdown: CancellationToken) {
+    const EVERY: Duration = Duration::from_secs(600);
+    const AGE: Duration = Duration::from_secs(24 * 3600);
+    loop {
+        tokio::select! {
+            () = shutdown.cancelled() => return,
+            () = tokio::time::sleep(EVERY) => {}
+        }
+        let pruned = match db.get().await {
+            Ok(client) => processed::prune(&client, AGE)
+                .await
+                .map_err(anyhow::Error::from),
+            Err(e) => Err(e.into()),
+        };
+        match pruned {
+            Ok(count) => tracing::debug!(count, "pruned applied command ids"),
+            Err(e) => {
+                tracing::warn!(error = %format!("{e:#}"), "could not prune applied command ids")
+            }
+        }
     }
 }

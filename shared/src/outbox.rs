@@ -61,7 +61,7 @@ pub async fn enqueue_internal(
 ) -> Result<(), tokio_postgres::Error> {
     client
         .execute(
-            "INSERT INTO outbox (id, exchange, routing_key, kind, payload) VALUES ($1, $2, $3, $4, $5)",
+            &client.prepare_cached("INSERT INTO outbox (id, exchange, routing_key, kind, payload) VALUES ($1, $2, $3, $4, $5)").await?,
             &[
                 &uuid::Uuid::now_v7(),
                 &message.exchange,
@@ -86,7 +86,7 @@ pub async fn enqueue<E: Event>(
     });
     client
         .execute(
-            "INSERT INTO outbox (id, exchange, routing_key, payload) VALUES ($1, $2, $3, $4)",
+            &client.prepare_cached("INSERT INTO outbox (id, exchange, routing_key, payload) VALUES ($1, $2, $3, $4)").await?,
             &[
                 &envelope.id.as_uuid(),
                 &E::EXCHANGE.name(),
@@ -204,7 +204,7 @@ impl OutboxRelay {
         let client = self.pool.get().await?;
         let rows = client
             .query(
-                "SELECT position, id, exchange, routing_key, payload, kind FROM outbox ORDER BY position LIMIT $1",
+            &client.prepare_cached("SELECT position, id, exchange, routing_key, payload, kind FROM outbox ORDER BY position LIMIT $1").await?,
                 &[&BATCH],
             )
             .await?;
@@ -233,7 +233,12 @@ impl OutboxRelay {
             .publish_all(&messages, Duration::from_secs(10))
             .await?;
         client
-            .execute("DELETE FROM outbox WHERE position = ANY($1)", &[&positions])
+            .execute(
+                &client
+                    .prepare_cached("DELETE FROM outbox WHERE position = ANY($1)")
+                    .await?,
+                &[&positions],
+            )
             .await?;
         tracing::debug!(count = messages.len(), "outbox rows published");
         Ok(messages.len())

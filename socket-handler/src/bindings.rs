@@ -1,19 +1,23 @@
 //! Which users' deliveries this node receives. The node's inbox binds a user's topic patterns
 //! when their first socket here opens and unbinds them when the last one closes, counted per
-//! connection under one lock so that a close racing an open can never unbind a live user.
+//! connection under that user's own lock, so that a close racing an open can never unbind a
+//! live user, while different users' broker round trips proceed side by side (a connect wave
+//! is not serialised behind one lock).
 
 use std::collections::HashMap;
+use std::sync::Arc;
 
 use shared::chat::user_bindings;
 use shared::ids::UserId;
 use shared::socket::NodeInbox;
-use tokio::sync::Mutex;
+
+type Count = Arc<tokio::sync::Mutex<usize>>;
 
 /// Counted delivery bindings of this node.
 pub struct DeliveryBindings {
     inbox: NodeInbox,
     exchange: String,
-    counts: Mutex<HashMap<UserId, usize>>,
+    counts: std::sync::Mutex<HashMap<UserId, Count>>,
 }
 
 impl DeliveryBindings {
@@ -22,14 +26,21 @@ impl DeliveryBindings {
         Self {
             inbox,
             exchange,
-            counts: Mutex::default(),
+            counts: std::sync::Mutex::default(),
         }
+    }
+
+    fn map(&self) -> std::sync::MutexGuard<'_, HashMap<UserId, Count>> {
+        // Every update is a single insert or remove, so a poisoned map is still consistent.
+        self.counts
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
     }
 
     /// One more socket of `user`; binds (and waits for the broker) if it is the first.
     pub async fn acquire(&self, user: UserId) {
-        let mut counts = self.counts.lock().await;
-        let count = counts.entry(user).or_insert(0);
+        let count = self.map().entry(user).or_default().clone();
+        let mut count = count.lock().await;
         *count += 1;
         if *count == 1 {
             for pattern in user_bindings(user) {
@@ -40,16 +51,22 @@ impl DeliveryBindings {
 
     /// One socket of `user` fewer; unbinds if it was the last.
     pub async fn release(&self, user: UserId) {
-        let mut counts = self.counts.lock().await;
-        let Some(count) = counts.get_mut(&user) else {
+        let Some(entry) = self.map().get(&user).cloned() else {
             return;
         };
-        *count -= 1;
-        if *count == 0 {
-            counts.remove(&user);
-            for pattern in user_bindings(user) {
-                self.inbox.unbind(&self.exchange, &pattern).await;
-            }
+        let mut count = entry.lock().await;
+        *count = count.saturating_sub(1);
+        if *count > 0 {
+            return;
+        }
+        for pattern in user_bindings(user) {
+            self.inbox.unbind(&self.exchange, &pattern).await;
+        }
+        // Forget the user unless someone is already waiting on this entry: clones are only
+        // taken under the map's lock, so nobody can pick it up after this check.
+        let mut map = self.map();
+        if Arc::strong_count(&entry) == 2 && *count == 0 {
+            map.remove(&user);
         }
     }
 }

@@ -24,8 +24,9 @@ pub async fn sign_in(
     let address = client_address(&req, &state.config.trusted_proxies);
     state.throttle.check(&throttle_key, address).await?;
 
-    let mut client = state.db.get().await?;
-    let account = accounts::find_by_identifier(&client, &form.identifier).await?;
+    // The pooled connection goes back before hashing: holding it through ~0.25 s of bcrypt
+    // would let a burst of sign-ins exhaust the pool.
+    let account = accounts::find_by_identifier(&state.db.get().await?, &form.identifier).await?;
     // Always run bcrypt, against a decoy hash when there is no account, so that the answer takes
     // the same time whether or not the account exists.
     let hash = crate::credentials::hash_to_check(
@@ -46,6 +47,7 @@ pub async fn sign_in(
     };
     state.throttle.clear(&throttle_key).await;
 
+    let mut client = state.db.get().await?;
     let transaction = client.transaction().await?;
     let issued = sessions::start(&state, &transaction, &account, user_agent(&req)).await?;
     transaction.commit().await?;

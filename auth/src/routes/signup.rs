@@ -21,8 +21,10 @@ pub async fn sign_up(
         .into_inner()
         .parse(state.password_rules())
         .map_err(AuthError::Invalid)?;
-    let mut client = state.db.get().await?;
-    if let Some(taken) = accounts::find_taken(&client, &new.email, &new.username).await? {
+    // The pooled connection goes back before hashing (see sign-in).
+    if let Some(taken) =
+        accounts::find_taken(&state.db.get().await?, &new.email, &new.username).await?
+    {
         return Err(taken_error(taken));
     }
 
@@ -33,6 +35,7 @@ pub async fn sign_up(
         .map_err(|e| AuthError::Unexpected(e.into()))?
         .map_err(|e| AuthError::Unexpected(e.into()))?;
 
+    let mut client = state.db.get().await?;
     let transaction = client.transaction().await?;
     let account = match accounts::insert(&transaction, &new.email, &new.username, &hash).await? {
         Ok(account) => account,

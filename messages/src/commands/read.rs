@@ -6,12 +6,16 @@ use shared::events::{Envelope, MessageRead};
 use shared::http::ErrorCode;
 use shared::outbox::{self, InternalMessage};
 
-use super::{CommandProcessor, transient};
+use deadpool_postgres::Transaction;
+
+use super::{AfterCommit, CommandProcessor, transient};
 use crate::repository::{conversations, read_state};
 
 pub(super) async fn apply(
     processor: &CommandProcessor,
+    transaction: &Transaction<'_>,
     envelope: &CommandEnvelope,
+    after: &mut AfterCommit,
 ) -> Result<(), HandleError> {
     let ChatCommand::Read {
         conversation_id,
@@ -21,24 +25,19 @@ pub(super) async fn apply(
         return Ok(());
     };
     let reader = envelope.user_id;
-    let mut client = processor.db.get().await.map_err(transient)?;
-    let transaction = client.transaction().await.map_err(transient)?;
-    let members = conversations::members(&transaction, *conversation_id)
+    let members = conversations::members(transaction, *conversation_id)
         .await
         .map_err(transient)?;
     if !members.contains(&reader) {
-        drop(transaction);
-        return processor
-            .reply_error(
-                envelope.user_id,
-                &envelope.origin,
-                ErrorCode::NotFound,
-                "There is no such conversation.",
-                None,
-            )
-            .await;
+        return after.reply(processor.error_reply(
+            envelope.user_id,
+            &envelope.origin,
+            ErrorCode::NotFound,
+            "There is no such conversation.",
+            None,
+        ));
     }
-    let Some(last_seq) = conversations::lock(&transaction, *conversation_id)
+    let Some(last_seq) = conversations::lock(transaction, *conversation_id)
         .await
         .map_err(transient)?
     else {
@@ -46,7 +45,7 @@ pub(super) async fn apply(
     };
     // Reading past the end means reading everything there is.
     let target = (*seq).min(last_seq);
-    let Some(moved_to) = read_state::advance(&transaction, *conversation_id, reader, target)
+    let Some(moved_to) = read_state::advance(transaction, *conversation_id, reader, target)
         .await
         .map_err(transient)?
     else {
@@ -55,7 +54,7 @@ pub(super) async fn apply(
     };
 
     outbox::enqueue(
-        &transaction,
+        transaction,
         &Envelope::new(MessageRead {
             conversation_id: *conversation_id,
             reader_id: reader,
@@ -77,7 +76,7 @@ pub(super) async fn apply(
     };
     let payload = serde_json::to_string(&delivery).map_err(|e| HandleError::Permanent(e.into()))?;
     outbox::enqueue_internal(
-        &transaction,
+        transaction,
         &InternalMessage {
             exchange: CHAT_DELIVERY_EXCHANGE,
             routing_key: &participants_key(reader, peer),
@@ -87,6 +86,5 @@ pub(super) async fn apply(
     )
     .await
     .map_err(transient)?;
-    transaction.commit().await.map_err(transient)?;
     Ok(())
 }

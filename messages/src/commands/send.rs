@@ -8,14 +8,18 @@ use shared::events::{Envelope, MessageSent};
 use shared::http::ErrorCode;
 use shared::outbox::{self, InternalMessage};
 
-use super::{CommandProcessor, transient};
+use deadpool_postgres::Transaction;
+
+use super::{AfterCommit, CommandProcessor, transient};
 use crate::domain::{Content, ContentError};
 use crate::repository::messages::NewMessage;
 use crate::repository::{conversations, messages, read_state, users};
 
 pub(super) async fn apply(
     processor: &CommandProcessor,
+    transaction: &Transaction<'_>,
     envelope: &CommandEnvelope,
+    after: &mut AfterCommit,
 ) -> Result<(), HandleError> {
     let ChatCommand::Send {
         client_msg_id,
@@ -30,87 +34,73 @@ pub(super) async fn apply(
     let content = match Content::parse(content) {
         Ok(content) => content,
         Err(ContentError::Nul) => {
-            return processor
-                .reply_error(
-                    sender,
-                    origin,
-                    ErrorCode::InvalidField,
-                    "Messages cannot contain NUL characters.",
-                    Some(client_msg_id),
-                )
-                .await;
+            return after.reply(processor.error_reply(
+                sender,
+                origin,
+                ErrorCode::InvalidField,
+                "Messages cannot contain NUL characters.",
+                Some(client_msg_id),
+            ));
         }
         Err(ContentError::Empty) => {
-            return processor
-                .reply_error(
-                    sender,
-                    origin,
-                    ErrorCode::InvalidField,
-                    "A message needs some text.",
-                    Some(client_msg_id),
-                )
-                .await;
+            return after.reply(processor.error_reply(
+                sender,
+                origin,
+                ErrorCode::InvalidField,
+                "A message needs some text.",
+                Some(client_msg_id),
+            ));
         }
         Err(ContentError::TooLong) => {
-            return processor
-                .reply_error(
-                    sender,
-                    origin,
-                    ErrorCode::ContentTooLong,
-                    "Messages are at most 4,000 characters.",
-                    Some(client_msg_id),
-                )
-                .await;
+            return after.reply(processor.error_reply(
+                sender,
+                origin,
+                ErrorCode::ContentTooLong,
+                "Messages are at most 4,000 characters.",
+                Some(client_msg_id),
+            ));
         }
     };
 
-    let mut client = processor.db.get().await.map_err(transient)?;
-    let transaction = client.transaction().await.map_err(transient)?;
-    users::upsert(&transaction, sender, &envelope.username)
+    users::upsert(transaction, sender, &envelope.username)
         .await
         .map_err(transient)?;
-    if *to == sender || !users::exists(&transaction, *to).await.map_err(transient)? {
-        drop(transaction);
-        return processor
-            .reply_error(
-                sender,
-                origin,
-                ErrorCode::NotFound,
-                "There is no such user.",
-                Some(client_msg_id),
-            )
-            .await;
+    if *to == sender || !users::exists(transaction, *to).await.map_err(transient)? {
+        return after.reply(processor.error_reply(
+            sender,
+            origin,
+            ErrorCode::NotFound,
+            "There is no such user.",
+            Some(client_msg_id),
+        ));
     }
-    let conversation = conversations::find_or_create_pair(&transaction, sender, *to)
+    let conversation = conversations::find_or_create_pair(transaction, sender, *to)
         .await
         .map_err(transient)?;
     // Serialise with other writers of this conversation before looking for a repeat, so two
     // copies of one send cannot both miss each other.
-    conversations::lock(&transaction, conversation)
+    conversations::lock(transaction, conversation)
         .await
         .map_err(transient)?;
     if let Some(stored) =
-        messages::find_by_client_id(&transaction, conversation, sender, client_msg_id)
+        messages::find_by_client_id(transaction, conversation, sender, client_msg_id)
             .await
             .map_err(transient)?
     {
-        transaction.commit().await.map_err(transient)?;
         tracing::debug!(message = %stored.id, "repeated send; acknowledging the stored message again");
         let ack = AckDelivery {
             message: stored,
             client_msg_id: client_msg_id.clone(),
             origin: origin.clone(),
         };
-        return processor
-            .deliver(node_key(&origin.node), kind::ACK, &ack)
-            .await;
+        return after.reply(processor.delivery(node_key(&origin.node), kind::ACK, &ack));
     }
 
-    let seq = conversations::next_seq(&transaction, conversation)
+    let seq = conversations::next_seq(transaction, conversation)
         .await
         .map_err(transient)?;
     let message = messages::insert(
-        &transaction,
+        transaction,
         &NewMessage {
             conversation,
             seq,
@@ -122,12 +112,12 @@ pub(super) async fn apply(
     )
     .await
     .map_err(transient)?;
-    read_state::count_unread(&transaction, conversation, *to)
+    read_state::count_unread(transaction, conversation, *to)
         .await
         .map_err(transient)?;
 
     outbox::enqueue(
-        &transaction,
+        transaction,
         &Envelope::new(MessageSent {
             message: message.clone(),
         }),
@@ -141,7 +131,7 @@ pub(super) async fn apply(
     };
     let payload = serde_json::to_string(&delivery).map_err(|e| HandleError::Permanent(e.into()))?;
     outbox::enqueue_internal(
-        &transaction,
+        transaction,
         &InternalMessage {
             exchange: CHAT_DELIVERY_EXCHANGE,
             routing_key: &participants_key(sender, *to),
@@ -151,6 +141,5 @@ pub(super) async fn apply(
     )
     .await
     .map_err(transient)?;
-    transaction.commit().await.map_err(transient)?;
     Ok(())
 }

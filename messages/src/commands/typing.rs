@@ -4,32 +4,32 @@ use shared::amqp::HandleError;
 use shared::chat::{ChatCommand, CommandEnvelope, TypingDelivery, kind, participants_key};
 use shared::http::ErrorCode;
 
-use super::{CommandProcessor, transient};
+use deadpool_postgres::Transaction;
+
+use super::{AfterCommit, CommandProcessor, transient};
 use crate::repository::conversations;
 
 pub(super) async fn apply(
     processor: &CommandProcessor,
+    transaction: &Transaction<'_>,
     envelope: &CommandEnvelope,
+    after: &mut AfterCommit,
 ) -> Result<(), HandleError> {
     let ChatCommand::Typing { conversation_id } = &envelope.command else {
         return Ok(());
     };
     let typist = envelope.user_id;
-    let client = processor.db.get().await.map_err(transient)?;
-    let members = conversations::members(&client, *conversation_id)
+    let members = conversations::members(transaction, *conversation_id)
         .await
         .map_err(transient)?;
-    drop(client);
     if !members.contains(&typist) {
-        return processor
-            .reply_error(
-                envelope.user_id,
-                &envelope.origin,
-                ErrorCode::NotFound,
-                "There is no such conversation.",
-                None,
-            )
-            .await;
+        return after.reply(processor.error_reply(
+            envelope.user_id,
+            &envelope.origin,
+            ErrorCode::NotFound,
+            "There is no such conversation.",
+            None,
+        ));
     }
     let peer = members
         .iter()
@@ -41,7 +41,5 @@ pub(super) async fn apply(
         user_id: typist,
         participants: members,
     };
-    processor
-        .deliver(participants_key(typist, peer), kind::TYPING, &delivery)
-        .await
+    after.reply(processor.delivery(participants_key(typist, peer), kind::TYPING, &delivery))
 }

@@ -6,59 +6,55 @@ use shared::events::{Envelope, MessageVoted};
 use shared::http::ErrorCode;
 use shared::outbox::{self, InternalMessage};
 
-use super::{CommandProcessor, transient};
+use deadpool_postgres::Transaction;
+
+use super::{AfterCommit, CommandProcessor, transient};
 use crate::repository::{conversations, votes};
 
 pub(super) async fn apply(
     processor: &CommandProcessor,
+    transaction: &Transaction<'_>,
     envelope: &CommandEnvelope,
+    after: &mut AfterCommit,
 ) -> Result<(), HandleError> {
     let ChatCommand::Vote { message_id, vote } = &envelope.command else {
         return Ok(());
     };
     let voter = envelope.user_id;
-    let mut client = processor.db.get().await.map_err(transient)?;
-    let transaction = client.transaction().await.map_err(transient)?;
-    let Some(locked) = votes::lock_message(&transaction, *message_id)
+    let Some(locked) = votes::lock_message(transaction, *message_id)
         .await
         .map_err(transient)?
     else {
-        drop(transaction);
-        return processor
-            .reply_error(
-                voter,
-                &envelope.origin,
-                ErrorCode::NotFound,
-                "There is no such message.",
-                None,
-            )
-            .await;
+        return after.reply(processor.error_reply(
+            voter,
+            &envelope.origin,
+            ErrorCode::NotFound,
+            "There is no such message.",
+            None,
+        ));
     };
-    let members = conversations::members(&transaction, locked.conversation)
+    let members = conversations::members(transaction, locked.conversation)
         .await
         .map_err(transient)?;
     if !members.contains(&voter) {
         // Someone else's message: the same answer as for one that does not exist.
-        drop(transaction);
-        return processor
-            .reply_error(
-                voter,
-                &envelope.origin,
-                ErrorCode::NotFound,
-                "There is no such message.",
-                None,
-            )
-            .await;
+        return after.reply(processor.error_reply(
+            voter,
+            &envelope.origin,
+            ErrorCode::NotFound,
+            "There is no such message.",
+            None,
+        ));
     }
-    let (now, tally) = votes::apply(&transaction, *message_id, voter, *vote)
+    let (now, tally) = votes::apply(transaction, *message_id, voter, *vote)
         .await
         .map_err(transient)?;
-    let each = votes::of_members(&transaction, *message_id, &members)
+    let each = votes::of_members(transaction, *message_id, &members)
         .await
         .map_err(transient)?;
 
     outbox::enqueue(
-        &transaction,
+        transaction,
         &Envelope::new(MessageVoted {
             conversation_id: locked.conversation,
             message_id: *message_id,
@@ -84,7 +80,7 @@ pub(super) async fn apply(
     };
     let payload = serde_json::to_string(&delivery).map_err(|e| HandleError::Permanent(e.into()))?;
     outbox::enqueue_internal(
-        &transaction,
+        transaction,
         &InternalMessage {
             exchange: CHAT_DELIVERY_EXCHANGE,
             routing_key: &participants_key(voter, peer),
@@ -94,7 +90,6 @@ pub(super) async fn apply(
     )
     .await
     .map_err(transient)?;
-    transaction.commit().await.map_err(transient)?;
-    processor.votes.store(*message_id, &tally).await;
+    after.tallies.push((*message_id, tally));
     Ok(())
 }

@@ -20,7 +20,9 @@ pub async fn find_pair(
 ) -> Result<Option<ConversationId>, tokio_postgres::Error> {
     Ok(client
         .query_opt(
-            "SELECT id FROM conversations WHERE pair_key = $1",
+            &client
+                .prepare_cached("SELECT id FROM conversations WHERE pair_key = $1")
+                .await?,
             &[&pair_key(a, b)],
         )
         .await?
@@ -36,8 +38,12 @@ pub async fn find_or_create_pair(
     let key = pair_key(a, b);
     if let Some(row) = client
         .query_opt(
-            "INSERT INTO conversations (id, pair_key) VALUES ($1, $2)
+            &client
+                .prepare_cached(
+                    "INSERT INTO conversations (id, pair_key) VALUES ($1, $2)
              ON CONFLICT (pair_key) DO NOTHING RETURNING id",
+                )
+                .await?,
             &[&Uuid::now_v7(), &key],
         )
         .await?
@@ -45,14 +51,19 @@ pub async fn find_or_create_pair(
         let id: Uuid = row.get(0);
         client
             .execute(
-                "INSERT INTO conversation_members (conversation_id, user_id) VALUES ($1, $2), ($1, $3)",
+            &client.prepare_cached("INSERT INTO conversation_members (conversation_id, user_id) VALUES ($1, $2), ($1, $3)").await?,
                 &[&id, &a.as_uuid(), &b.as_uuid()],
             )
             .await?;
         return Ok(id.into());
     }
     let row = client
-        .query_one("SELECT id FROM conversations WHERE pair_key = $1", &[&key])
+        .query_one(
+            &client
+                .prepare_cached("SELECT id FROM conversations WHERE pair_key = $1")
+                .await?,
+            &[&key],
+        )
         .await?;
     Ok(row.get::<_, Uuid>(0).into())
 }
@@ -64,8 +75,12 @@ pub async fn next_seq(
 ) -> Result<i64, tokio_postgres::Error> {
     Ok(client
         .query_one(
-            "UPDATE conversations SET last_seq = last_seq + 1, updated_at = now()
+            &client
+                .prepare_cached(
+                    "UPDATE conversations SET last_seq = last_seq + 1, updated_at = now()
              WHERE id = $1 RETURNING last_seq",
+                )
+                .await?,
             &[&id.as_uuid()],
         )
         .await?
@@ -79,7 +94,9 @@ pub async fn lock(
 ) -> Result<Option<i64>, tokio_postgres::Error> {
     Ok(client
         .query_opt(
-            "SELECT last_seq FROM conversations WHERE id = $1 FOR UPDATE",
+            &client
+                .prepare_cached("SELECT last_seq FROM conversations WHERE id = $1 FOR UPDATE")
+                .await?,
             &[&id.as_uuid()],
         )
         .await?
@@ -93,7 +110,7 @@ pub async fn members(
 ) -> Result<Vec<UserId>, tokio_postgres::Error> {
     Ok(client
         .query(
-            "SELECT user_id FROM conversation_members WHERE conversation_id = $1 ORDER BY user_id",
+            &client.prepare_cached("SELECT user_id FROM conversation_members WHERE conversation_id = $1 ORDER BY user_id").await?,
             &[&id.as_uuid()],
         )
         .await?
@@ -110,7 +127,7 @@ pub async fn is_member(
 ) -> Result<bool, tokio_postgres::Error> {
     Ok(client
         .query_opt(
-            "SELECT 1 FROM conversation_members WHERE conversation_id = $1 AND user_id = $2",
+            &client.prepare_cached("SELECT 1 FROM conversation_members WHERE conversation_id = $1 AND user_id = $2").await?,
             &[&id.as_uuid(), &user.as_uuid()],
         )
         .await?
@@ -166,7 +183,7 @@ pub async fn list_for(
     );
     let rows = client
         .query(
-            &sql,
+            &client.prepare_cached(sql.as_str()).await?,
             &[
                 &viewer.as_uuid(),
                 &after_time,

@@ -52,7 +52,7 @@ pub async fn find_by_client_id(
     );
     Ok(client
         .query_opt(
-            &sql,
+            &client.prepare_cached(sql.as_str()).await?,
             &[&conversation.as_uuid(), &sender.as_uuid(), &client_msg_id],
         )
         .await?
@@ -83,8 +83,8 @@ pub async fn insert(
     let id = MessageId::new();
     let row = client
         .query_one(
-            "INSERT INTO messages (id, conversation_id, seq, sender_id, receiver_id, client_msg_id, content)
-             VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING created_at",
+            &client.prepare_cached("INSERT INTO messages (id, conversation_id, seq, sender_id, receiver_id, client_msg_id, content)
+             VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING created_at").await?,
             &[
                 &id.as_uuid(),
                 &new.conversation.as_uuid(),
@@ -116,20 +116,23 @@ pub async fn page(
     viewer: UserId,
     window: HistoryWindow,
 ) -> Result<(Vec<ChatMessage>, bool), tokio_postgres::Error> {
+    // Each window spells out its own bound so that the (conversation_id, seq) index serves it
+    // under a generic plan of the prepared statement too: `$3 IS NULL OR m.seq < $3` made deep
+    // pages scan from the newest message down to the cursor.
     let (condition, order, bound, limit) = match window {
-        HistoryWindow::Newest(limit) => ("TRUE", "DESC", None, limit),
+        HistoryWindow::Newest(limit) => ("$3::bigint IS NULL", "DESC", None, limit),
         HistoryWindow::Before(seq, limit) => ("m.seq < $3", "DESC", Some(seq), limit),
         HistoryWindow::After(seq, limit) => ("m.seq > $3", "ASC", Some(seq), limit),
     };
     let sql = format!(
         "SELECT {MESSAGE_COLUMNS} FROM messages m
          LEFT JOIN message_votes mv ON mv.message_id = m.id AND mv.user_id = $2
-         WHERE m.conversation_id = $1 AND ($3::bigint IS NULL OR {condition})
+         WHERE m.conversation_id = $1 AND {condition}
          ORDER BY m.seq {order} LIMIT $4"
     );
     let rows = client
         .query(
-            &sql,
+            &client.prepare_cached(sql.as_str()).await?,
             &[
                 &conversation.as_uuid(),
                 &viewer.as_uuid(),

@@ -3,6 +3,7 @@
 
 pub mod conversations;
 pub mod messages;
+pub mod processed;
 pub mod read_state;
 pub mod users;
 pub mod votes;

@@ -9,8 +9,12 @@ pub async fn count_unread(
 ) -> Result<(), tokio_postgres::Error> {
     client
         .execute(
-            "UPDATE conversation_members SET unread_count = unread_count + 1
+            &client
+                .prepare_cached(
+                    "UPDATE conversation_members SET unread_count = unread_count + 1
              WHERE conversation_id = $1 AND user_id = $2",
+                )
+                .await?,
             &[&conversation.as_uuid(), &receiver.as_uuid()],
         )
         .await?;
@@ -27,12 +31,16 @@ pub async fn advance(
 ) -> Result<Option<i64>, tokio_postgres::Error> {
     Ok(client
         .query_opt(
-            "UPDATE conversation_members me
+            &client
+                .prepare_cached(
+                    "UPDATE conversation_members me
              SET last_read_seq = $3,
                  unread_count = (SELECT count(*) FROM messages m
                                  WHERE m.conversation_id = $1 AND m.seq > $3 AND m.sender_id <> $2)
              WHERE me.conversation_id = $1 AND me.user_id = $2 AND me.last_read_seq < $3
              RETURNING last_read_seq",
+                )
+                .await?,
             &[&conversation.as_uuid(), &reader.as_uuid(), &seq],
         )
         .await?

@@ -9,9 +9,13 @@ pub async fn upsert(
 ) -> Result<(), tokio_postgres::Error> {
     client
         .execute(
-            "INSERT INTO users (id, username) VALUES ($1, $2)
+            &client
+                .prepare_cached(
+                    "INSERT INTO users (id, username) VALUES ($1, $2)
              ON CONFLICT (id) DO UPDATE SET username = EXCLUDED.username
              WHERE users.username IS DISTINCT FROM EXCLUDED.username",
+                )
+                .await?,
             &[&id.as_uuid(), &username],
         )
         .await?;
@@ -24,7 +28,12 @@ pub async fn exists(
     id: UserId,
 ) -> Result<bool, tokio_postgres::Error> {
     Ok(client
-        .query_opt("SELECT 1 FROM users WHERE id = $1", &[&id.as_uuid()])
+        .query_opt(
+            &client
+                .prepare_cached("SELECT 1 FROM users WHERE id = $1")
+                .await?,
+            &[&id.as_uuid()],
+        )
         .await?
         .is_some())
 }

@@ -19,7 +19,9 @@ pub async fn lock_message(
 ) -> Result<Option<LockedMessage>, tokio_postgres::Error> {
     Ok(client
         .query_opt(
-            "SELECT conversation_id FROM messages WHERE id = $1 FOR UPDATE",
+            &client
+                .prepare_cached("SELECT conversation_id FROM messages WHERE id = $1 FOR UPDATE")
+                .await?,
             &[&message.as_uuid()],
         )
         .await?
@@ -56,7 +58,11 @@ pub async fn apply(
     let current = vote_from_db(
         client
             .query_opt(
-                "SELECT vote FROM message_votes WHERE message_id = $1 AND user_id = $2",
+                &client
+                    .prepare_cached(
+                        "SELECT vote FROM message_votes WHERE message_id = $1 AND user_id = $2",
+                    )
+                    .await?,
                 &[&message.as_uuid(), &voter.as_uuid()],
             )
             .await?
@@ -71,7 +77,11 @@ pub async fn apply(
         None => {
             client
                 .execute(
-                    "DELETE FROM message_votes WHERE message_id = $1 AND user_id = $2",
+                    &client
+                        .prepare_cached(
+                            "DELETE FROM message_votes WHERE message_id = $1 AND user_id = $2",
+                        )
+                        .await?,
                     &[&message.as_uuid(), &voter.as_uuid()],
                 )
                 .await?;
@@ -79,8 +89,8 @@ pub async fn apply(
         Some(vote) => {
             client
                 .execute(
-                    "INSERT INTO message_votes (message_id, user_id, vote) VALUES ($1, $2, $3)
-                     ON CONFLICT (message_id, user_id) DO UPDATE SET vote = EXCLUDED.vote",
+            &client.prepare_cached("INSERT INTO message_votes (message_id, user_id, vote) VALUES ($1, $2, $3)
+                     ON CONFLICT (message_id, user_id) DO UPDATE SET vote = EXCLUDED.vote").await?,
                     &[&message.as_uuid(), &voter.as_uuid(), &to_db(vote)],
                 )
                 .await?;
@@ -91,9 +101,13 @@ pub async fn apply(
     let down = delta(now, Vote::Down) - delta(current, Vote::Down);
     let row = client
         .query_one(
-            "UPDATE messages SET up_votes = up_votes + $2, down_votes = down_votes + $3,
+            &client
+                .prepare_cached(
+                    "UPDATE messages SET up_votes = up_votes + $2, down_votes = down_votes + $3,
                  votes_version = votes_version + 1
              WHERE id = $1 RETURNING up_votes, down_votes, votes_version",
+                )
+                .await?,
             &[&message.as_uuid(), &up, &down],
         )
         .await?;
@@ -115,7 +129,9 @@ pub async fn of_members(
 ) -> Result<Vec<(UserId, Option<Vote>)>, tokio_postgres::Error> {
     let rows = client
         .query(
-            "SELECT user_id, vote FROM message_votes WHERE message_id = $1",
+            &client
+                .prepare_cached("SELECT user_id, vote FROM message_votes WHERE message_id = $1")
+                .await?,
             &[&message.as_uuid()],
         )
         .await?;
@@ -138,7 +154,7 @@ pub async fn tallies(
 ) -> Result<Vec<(Uuid, Tally)>, tokio_postgres::Error> {
     Ok(client
         .query(
-            "SELECT id, up_votes, down_votes, votes_version FROM messages WHERE id = ANY($1)",
+            &client.prepare_cached("SELECT id, up_votes, down_votes, votes_version FROM messages WHERE id = ANY($1)").await?,
             &[&messages],
         )
         .await?

@@ -10,6 +10,7 @@
     dead_code
 )]
 
+mod commands;
 mod dead_letters;
 mod health;
 mod helpers;

@@ -22,8 +22,9 @@ impl PresenceFanout {
             status,
             last_seen_at: at,
         };
-        // The user's own sockets do not need to hear about themselves.
-        self.hub.broadcast(&frame.to_text(), Some(user_id));
+        // Only the newest status of a user matters, so a wave of changes replaces frames not
+        // yet sent instead of queueing behind them (see `LatestFrames`).
+        self.hub.broadcast_latest(user_id, &frame.to_text());
     }
 }
 

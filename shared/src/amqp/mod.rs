@@ -17,7 +17,7 @@ mod publisher;
 mod topology;
 
 pub use client::AmqpClient;
-pub use consumer::{ConsumerSpec, HandleError, Handler, consume, consume_decoded};
+pub use consumer::{ConsumerSpec, HandleError, Handler, consume, consume_batched, consume_decoded};
 pub use publisher::{Outgoing, PublishError, Publisher};
 pub use topology::{
     CHAT_DELIVERY_EXCHANGE, DELIVERY_LIMIT, NOTIFICATIONS_DELIVERY_EXCHANGE, QueueSpec,

@@ -122,6 +122,8 @@ pub struct SocketServices {
 
 enum Ending {
     Closed(u16, &'static str),
+    /// The client sent a Close frame: answer it, as RFC 6455 asks.
+    ClientClosed(Option<CloseReason>),
     ClientLeft,
     Kicked,
 }
@@ -188,6 +190,20 @@ async fn run<H: FrameHandler>(
                 Some(Outbound::Close(code, reason)) => break Ending::Closed(code, reason),
                 None => break Ending::ClientLeft,
             },
+            () = registration.latest.ready() => {
+                for text in registration.latest.take() {
+                    let sent = tokio::select! {
+                        sent = session.text(text) => sent.is_ok(),
+                        () = registration.kick.cancelled() => break,
+                    };
+                    if !sent {
+                        break;
+                    }
+                }
+                if registration.kick.is_cancelled() {
+                    break Ending::Kicked;
+                }
+            },
             _ = ping.tick() => {
                 if last_heard.elapsed() > limits.idle_timeout {
                     break Ending::Closed(close_code::TRY_AGAIN_LATER, "no answer to pings");
@@ -209,7 +225,8 @@ async fn run<H: FrameHandler>(
                         }
                     }
                     Some(Ok(AggregatedMessage::Pong(_))) => {}
-                    Some(Ok(AggregatedMessage::Close(_))) | None => break Ending::ClientLeft,
+                    Some(Ok(AggregatedMessage::Close(reason))) => break Ending::ClientClosed(reason),
+                    None => break Ending::ClientLeft,
                     Some(Err(ProtocolError::Overflow)) => break Ending::Closed(close_code::TOO_BIG, "frame too large"),
                     Some(Err(e)) => {
                         tracing::debug!(error = %e, "protocol error");
@@ -223,6 +240,10 @@ async fn run<H: FrameHandler>(
     let last_on_node = services.hub.unregister(ctx.user.id, ctx.id);
     handler.on_close(&ctx, last_on_node).await;
     services.presence.disconnected(&ctx.user, ctx.id).await;
+    if let Ending::ClientClosed(reason) = ending {
+        let _ = tokio::time::timeout(Duration::from_secs(1), session.close(reason)).await;
+        return;
+    }
     let (code, reason, patience) = match ending {
         Ending::Closed(code, reason) => (code, reason, Duration::from_secs(1)),
         // A client that does not read cannot complete the closing handshake; barely wait.
@@ -231,7 +252,7 @@ async fn run<H: FrameHandler>(
             "too slow",
             Duration::from_millis(100),
         ),
-        Ending::ClientLeft => return,
+        Ending::ClientLeft | Ending::ClientClosed(_) => return,
     };
     tracing::debug!(code, reason, "closing socket");
     let close = session.close(Some(CloseReason {

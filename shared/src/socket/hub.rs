@@ -5,7 +5,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 
 use bytestring::ByteString;
-use tokio::sync::mpsc;
+use tokio::sync::{Notify, mpsc};
 use tokio_util::sync::CancellationToken;
 
 use crate::ids::{SessionId, UserId};
@@ -27,7 +27,43 @@ struct Entry {
     session: SessionId,
     username: Arc<str>,
     queue: mpsc::Sender<Outbound>,
+    latest: Arc<LatestFrames>,
     kick: CancellationToken,
+}
+
+/// Frames that only matter as the latest of their kind for one user (that user's presence),
+/// kept one per user until the connection gets to them. A wave of a thousand connects is then
+/// at most a thousand small frames per socket, however slowly it drains, never an overflow of
+/// the send queue that would disconnect a healthy client.
+#[derive(Default)]
+pub struct LatestFrames {
+    pending: Mutex<HashMap<UserId, ByteString>>,
+    ready: Notify,
+}
+
+impl LatestFrames {
+    fn put(&self, key: UserId, frame: ByteString) {
+        self.pending
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .insert(key, frame);
+        self.ready.notify_one();
+    }
+
+    /// Waits until there is something to take.
+    pub async fn ready(&self) {
+        self.ready.notified().await;
+    }
+
+    /// Everything pending, emptied.
+    pub fn take(&self) -> Vec<ByteString> {
+        self.pending
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .drain()
+            .map(|(_, frame)| frame)
+            .collect()
+    }
 }
 
 #[derive(Default)]
@@ -51,6 +87,8 @@ pub struct Registration {
     pub id: ConnectionId,
     /// Frames for it, in order.
     pub queue: mpsc::Receiver<Outbound>,
+    /// The latest presence frames for it.
+    pub latest: Arc<LatestFrames>,
     /// Cancelled when the hub gives up on it (its queue overflowed).
     pub kick: CancellationToken,
     /// Whether it is the user's first connection on this node.
@@ -80,6 +118,7 @@ impl ConnectionHub {
         let (queue, receiver) = mpsc::channel(self.queue_capacity);
         let id = self.next_id.fetch_add(1, Ordering::Relaxed);
         let kick = CancellationToken::new();
+        let latest = Arc::new(LatestFrames::default());
         let mut inner = self.lock();
         let entries = inner.by_user.entry(user).or_default();
         let first_on_node = entries.is_empty();
@@ -88,11 +127,13 @@ impl ConnectionHub {
             session,
             username: username.into(),
             queue,
+            latest: latest.clone(),
             kick: kick.clone(),
         });
         Registration {
             id,
             queue: receiver,
+            latest,
             kick,
             first_on_node,
         }
@@ -151,6 +192,19 @@ impl ConnectionHub {
             .filter(|(user, _)| Some(**user) != except_user)
             .flat_map(|(_, entries)| entries.iter())
             .filter(|e| offer(e, Outbound::Text(frame.clone())))
+            .count()
+    }
+
+    /// Hands every connection on this node (but `key`'s own) `frame` as the latest about `key`,
+    /// replacing one not yet sent: for state where only the newest value matters (presence).
+    pub fn broadcast_latest(&self, key: UserId, frame: &ByteString) -> usize {
+        let inner = self.lock();
+        inner
+            .by_user
+            .iter()
+            .filter(|(user, _)| **user != key)
+            .flat_map(|(_, entries)| entries.iter())
+            .map(|e| e.latest.put(key, frame.clone()))
             .count()
     }
 
@@ -253,6 +307,27 @@ mod tests {
         }
         assert!(slow.kick.is_cancelled());
         assert!(!fast.kick.is_cancelled());
+    }
+
+    #[test]
+    fn latest_frames_replace_older_ones_and_never_kick() {
+        let hub = ConnectionHub::new(1);
+        let watcher = hub.register(UserId::new(), "w", SessionId::new());
+        let mover = UserId::new();
+        let mut me = hub.register(mover, "m", SessionId::new());
+        for i in 0..100 {
+            hub.broadcast_latest(mover, &frame(&format!("status {i}")));
+        }
+        let other = UserId::new();
+        hub.broadcast_latest(other, &frame("other"));
+        let mut got = watcher.latest.take();
+        got.sort();
+        assert_eq!(got, vec![frame("other"), frame("status 99")]);
+        assert!(!watcher.kick.is_cancelled());
+        assert!(watcher.latest.take().is_empty());
+        // A user does not hear about themselves.
+        assert_eq!(me.latest.take(), vec![frame("other")]);
+        assert!(me.queue.try_recv().is_err());
     }
 
     #[test]

@@ -20,7 +20,7 @@ mod session_closer;
 mod upgrade;
 
 pub use connection::{ConnectionContext, FrameHandler, SocketLimits, SocketServices, serve};
-pub use hub::{ConnectionHub, ConnectionId, Outbound, Registration};
+pub use hub::{ConnectionHub, ConnectionId, LatestFrames, Outbound, Registration};
 pub use node_inbox::NodeInbox;
 pub use presence::{Presence, PresenceChange, PresenceTiming};
 pub use session_closer::SessionCloser;

@@ -10,6 +10,7 @@
     dead_code
 )]
 
+mod closing;
 mod delivery;
 mod fuzz;
 mod guarantees;
