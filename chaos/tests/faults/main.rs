@@ -28,6 +28,7 @@ mod stack;
 use std::time::{Duration, Instant};
 
 use chatter::{Chatter, verify};
+use shared::testing::WsClient;
 use stack::{Account, Stack, WAIT};
 
 /// How long each fault lasts where the scenario says "for a while".
@@ -71,9 +72,15 @@ async fn pair(stack: &Stack) -> Pair {
     }
 }
 
-/// Chats through a server outage: before, during, after; then checks everything.
-async fn chat_through(test: &str, stack: &mut Stack, fault: &str) -> (Chatter, Chatter, Pair) {
-    let people = pair(stack).await;
+/// Chats through a server outage: before, during, after; then checks everything. `during`
+/// runs once the server is down.
+async fn chat_through(
+    test: &str,
+    stack: &mut Stack,
+    fault: &str,
+    people: Pair,
+    during: impl AsyncFnOnce(),
+) -> (Chatter, Chatter, Pair) {
     let nodes = stack.addresses("socket-handler");
     let a = Chatter::start(stack, &people.ann, &people.bob, nodes.clone(), 0);
     let b = Chatter::start(stack, &people.bob, &people.ann, nodes, 0);
@@ -90,20 +97,27 @@ async fn chat_through(test: &str, stack: &mut Stack, fault: &str) -> (Chatter, C
 
     let started = Instant::now();
     match fault {
-        "rabbitmq" => {
-            stack.stop_rabbit().await;
-            tokio::time::sleep(OUTAGE.saturating_sub(started.elapsed())).await;
-            stack.start_rabbit().await;
-        }
-        "postgres" => {
-            stack.stop_postgres().await;
-            tokio::time::sleep(OUTAGE.saturating_sub(started.elapsed())).await;
-            stack.start_postgres().await;
-        }
-        _ => stack.restart_redis(Duration::from_secs(1)).await,
+        "rabbitmq" => stack.stop_rabbit().await,
+        "postgres" => stack.stop_postgres().await,
+        _ => stack.kill_redis().await,
     }
-    let down = started.elapsed();
-    let during = acked(&[&a, &b]) - before;
+    let stopping = started.elapsed();
+    during().await;
+    // Redis is back after a few seconds: what matters is that it comes back empty.
+    let outage = if fault == "redis" {
+        Duration::from_secs(3)
+    } else {
+        OUTAGE
+    };
+    tokio::time::sleep(outage.saturating_sub(started.elapsed() - stopping)).await;
+    let starting = Instant::now();
+    match fault {
+        "rabbitmq" => stack.start_rabbit().await,
+        "postgres" => stack.start_postgres().await,
+        _ => stack.start_redis().await,
+    }
+    let starting = starting.elapsed();
+    let acked_during = acked(&[&a, &b]) - before;
     let sent_during: usize = [&a, &b]
         .iter()
         .map(|c| c.state.borrow().outstanding())
@@ -120,8 +134,10 @@ async fn chat_through(test: &str, stack: &mut Stack, fault: &str) -> (Chatter, C
     let verdict = verify(stack, &a, &b).await;
     report(test, &[&a, &b]);
     eprintln!(
-        "[{test}] {fault} down for {:.1}s: {before} acked before, {during} acked during, {sent_during} waiting when it came back; chat flowing again {:.1}s after the fault began; {} stored = {} acked, each exactly once, seq 1..{} dense and in order",
-        down.as_secs_f64(),
+        "[{test}] {fault} stopping took {:.1}s, stopped for {:.0}s, starting took {:.1}s: {before} acked before, {acked_during} acked during, {sent_during} waiting when it came back; chat flowing again {:.1}s after the fault began; {} stored = {} acked, each exactly once, seq 1..{} dense and in order",
+        stopping.as_secs_f64(),
+        outage.as_secs_f64(),
+        starting.as_secs_f64(),
         recovered.as_secs_f64(),
         verdict.stored,
         verdict.acked,
@@ -143,7 +159,8 @@ async fn everyone_leaves(stack: &Stack, chatters: &mut [Chatter], observer: &Acc
 async fn rabbitmq_stopped_for_ten_seconds_loses_nothing_and_duplicates_nothing() {
     let test = "rabbitmq-outage";
     let mut stack = Stack::start(&[]).await;
-    let (a, b, people) = chat_through(test, &mut stack, "rabbitmq").await;
+    let people = pair(&stack).await;
+    let (a, b, people) = chat_through(test, &mut stack, "rabbitmq", people, async || {}).await;
     let unavailable = a.state.borrow().unavailable + b.state.borrow().unavailable;
     assert!(
         unavailable > 0,
@@ -157,7 +174,8 @@ async fn rabbitmq_stopped_for_ten_seconds_loses_nothing_and_duplicates_nothing()
 async fn postgres_stopped_for_ten_seconds_loses_nothing_and_duplicates_nothing() {
     let test = "postgres-outage";
     let mut stack = Stack::start(&[]).await;
-    let (a, b, people) = chat_through(test, &mut stack, "postgres").await;
+    let people = pair(&stack).await;
+    let (a, b, people) = chat_through(test, &mut stack, "postgres", people, async || {}).await;
     everyone_leaves(&stack, &mut [a, b], &people.observer).await;
 }
 
@@ -165,7 +183,26 @@ async fn postgres_stopped_for_ten_seconds_loses_nothing_and_duplicates_nothing()
 async fn a_redis_restart_loses_no_message_and_presence_rebuilds_itself() {
     let test = "redis-restart";
     let mut stack = Stack::start(&[]).await;
-    let (a, b, people) = chat_through(test, &mut stack, "redis").await;
+    let people = pair(&stack).await;
+    // Eve is connected when Redis dies and leaves while it is down: her disconnect cannot be
+    // recorded then, and Redis comes back without her socket. She must not stay online.
+    let eve = stack.sign_up("eve").await;
+    let eves = WsClient::connect(
+        &format!(
+            "{}/ws/chat",
+            stack.address("socket-handler", 0).replacen("http", "ws", 1)
+        ),
+        Some(&eve.cookie),
+    )
+    .await
+    .expect("eve's socket opens");
+    stack
+        .wait_presence(&people.observer, &[&eve], "online")
+        .await;
+    let (a, b, people) = chat_through(test, &mut stack, "redis", people, async || {
+        eves.close().await;
+    })
+    .await;
     // Redis came back empty; the nodes' heartbeats put the open sockets back into presence.
     let redis = stack.redis().await;
     for account in [&people.ann, &people.bob] {
@@ -196,6 +233,10 @@ async fn a_redis_restart_loses_no_message_and_presence_rebuilds_itself() {
     eprintln!(
         "[{test}] presence rebuilt in Redis; users lists both online (its page cache rebuilt)"
     );
+    stack
+        .wait_presence(&people.observer, &[&eve], "offline")
+        .await;
+    eprintln!("[{test}] eve, who left while Redis was down, is offline");
     everyone_leaves(&stack, &mut [a, b], &people.observer).await;
     eprintln!("[{test}] after both left, both offline");
 }

@@ -305,16 +305,20 @@ impl Stack {
         self.postgres = Some(postgres);
     }
 
-    pub async fn restart_redis(&mut self, down_for: Duration) {
-        let mut redis = self.redis.take().expect("Redis is running");
-        let redis = actix_web::rt::task::spawn_blocking(move || {
+    pub async fn kill_redis(&mut self) {
+        if let Some(redis) = self.redis.as_mut() {
             redis.kill();
-            std::thread::sleep(down_for);
+        }
+    }
+
+    pub async fn start_redis(&mut self) {
+        let mut redis = self.redis.take().expect("Redis is stopped");
+        let redis = actix_web::rt::task::spawn_blocking(move || {
             redis.start_again();
             redis
         })
         .await
-        .expect("restarting Redis");
+        .expect("starting Redis");
         self.redis = Some(redis);
     }
 
