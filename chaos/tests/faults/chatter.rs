@@ -140,6 +140,7 @@ pub struct Chatter {
     pub account: Account,
     pub state: Rc<RefCell<ChatState>>,
     control: Rc<Control>,
+    messages: Rc<RefCell<Vec<String>>>,
     task: Option<actix_web::rt::task::JoinHandle<()>>,
 }
 
@@ -155,27 +156,36 @@ impl Chatter {
         let state = Rc::new(RefCell::new(ChatState::default()));
         let control = Rc::new(Control::default());
         control.sending.set(true);
+        let messages = Rc::new(RefCell::new(Vec::new()));
         let client = Client {
             me: account.clone(),
             peer: peer.clone(),
             nodes,
-            messages: stack
-                .processes
-                .iter()
-                .filter(|p| p.service == "messages")
-                .map(|p| p.http())
-                .collect(),
+            messages: messages.clone(),
             http: stack.http.clone(),
             state: state.clone(),
             control: control.clone(),
         };
         let task = actix_web::rt::spawn(client.run(first));
-        Self {
+        let chatter = Self {
             account: account.clone(),
             state,
             control,
+            messages,
             task: Some(task),
-        }
+        };
+        chatter.learn_replicas(stack);
+        chatter
+    }
+
+    /// Where the client fetches history: every messages replica the stack has now.
+    pub fn learn_replicas(&self, stack: &Stack) {
+        *self.messages.borrow_mut() = stack
+            .processes
+            .iter()
+            .filter(|p| p.service == "messages")
+            .map(|p| p.http())
+            .collect();
     }
 
     pub fn acked(&self) -> usize {
@@ -241,7 +251,7 @@ struct Client {
     me: Account,
     peer: Account,
     nodes: Vec<String>,
-    messages: Vec<String>,
+    messages: Rc<RefCell<Vec<String>>>,
     http: awc::Client,
     state: Rc<RefCell<ChatState>>,
     control: Rc<Control>,
@@ -410,7 +420,8 @@ impl Client {
     /// Fetches what came after the highest seq held without a gap, from any messages replica.
     async fn catch_up(&self) {
         let mut after = self.state.borrow().contiguous();
-        for address in &self.messages {
+        let replicas = self.messages.borrow().clone();
+        for address in &replicas {
             loop {
                 let url = format!(
                     "{address}/api/messages/with/{}?after={after}&limit=100",

@@ -339,7 +339,7 @@ async fn each_service_killed_in_turn_and_restarted_loses_nothing() {
 #[actix_web::test]
 async fn with_two_replicas_killing_one_of_each_leaves_the_others_carrying_on() {
     let test = "replicas";
-    let mut stack = Stack::start(&[("socket-handler", 2), ("messages", 2)]).await;
+    let mut stack = Stack::start(&[("socket-handler", 2)]).await;
     let ann = stack.sign_up("ann").await;
     let bob = stack.sign_up("bob").await;
     let cat = stack.sign_up("cat").await;
@@ -354,7 +354,24 @@ async fn with_two_replicas_killing_one_of_each_leaves_the_others_carrying_on() {
         Chatter::start(&stack, &dan, &cat, nodes, 1),
     ];
     let all: Vec<&Chatter> = chatters.iter().collect();
-    progress(&all, 20, "20 acknowledged messages each before the kill").await;
+    progress(
+        &all,
+        20,
+        "20 acknowledged messages each with one messages replica",
+    )
+    .await;
+    // messages#0 consumed every command so far, alone: it is the queue's single active
+    // consumer. messages#1 joins now as the standby that must take over.
+    stack.add_replica("messages").await;
+    for chatter in &chatters {
+        chatter.learn_replicas(&stack);
+    }
+    progress(
+        &all,
+        10,
+        "10 more acknowledged messages each with the standby waiting",
+    )
+    .await;
     let before = acked(&all);
     let started = Instant::now();
     stack.kill("socket-handler", 0);
@@ -376,7 +393,7 @@ async fn with_two_replicas_killing_one_of_each_leaves_the_others_carrying_on() {
     let second = verify(&stack, &chatters[2], &chatters[3]).await;
     report(test, &all);
     eprintln!(
-        "[{test}] socket-handler#0 and messages#0 killed (-9) with {before} acked; chat flowing again through the survivors {:.1}s later; {} + {} stored, each acked once, seq dense and in order",
+        "[{test}] socket-handler#0 and messages#0 (the active consumer; #1 was the standby) killed (-9) with {before} acked; chat flowing again through the survivors {:.1}s later; {} + {} stored, each acked once, seq dense and in order",
         recovered.as_secs_f64(),
         first.stored,
         second.stored

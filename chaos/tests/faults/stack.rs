@@ -182,6 +182,26 @@ impl Stack {
         process.process = Some(Guarded::spawn(&name, command, log));
     }
 
+    /// Starts one more replica of `service` and waits until it is ready; returns its number.
+    pub async fn add_replica(&mut self, service: &'static str) -> usize {
+        let replica = self
+            .processes
+            .iter()
+            .filter(|p| p.service == service)
+            .count();
+        let mut process = ServiceProcess {
+            service,
+            replica,
+            port: free_port(),
+            restarts: 0,
+            process: None,
+        };
+        self.launch(&mut process);
+        self.processes.push(process);
+        self.wait_ready(self.processes.len() - 1).await;
+        replica
+    }
+
     /// The index of a service's replica in `processes`.
     pub fn index(&self, service: &str, replica: usize) -> usize {
         self.processes
