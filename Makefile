@@ -14,7 +14,7 @@ GATEWAY_PORT ?= 8080
 export GATEWAY_PORT
 
 .PHONY: help up down logs status test check-nginx check-deploy diagrams infra build start stop db-reset \
-	clean lint-scripts bench
+	clean lint-scripts bench chaos
 
 help: ## show the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{ printf "  make %-13s %s\n", $$1, $$2 }'
@@ -38,6 +38,9 @@ test: ## everything CI runs (.ci/run): checks, tests, the stack and the end-to-e
 
 bench: ## build (release), start the stack with bench settings, run W1-W7 (<10 min), write BENCHMARKS.md
 	@scripts/bench.sh
+
+chaos: ## only the fault-injection tests (private servers; part of make test), printing their counts
+	@cargo nextest run -p chaos --no-capture
 
 check-nginx: ## render the gateway, nginx -t, and a smoke test of its behaviour
 	@scripts/check-nginx.sh

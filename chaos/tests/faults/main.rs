@@ -20,6 +20,10 @@
 //! 5. Two replicas of socket-handler and of messages; one of each killed: the others carry on.
 //!
 //! Everything a test started is killed and its folder removed when it ends, also when it fails.
+//!
+//! A test that cannot set itself up should fail loudly (`expect`), and each test reports what it
+//! did and counted on stderr (`--no-capture` shows it).
+#![allow(clippy::expect_used, clippy::unwrap_used, clippy::print_stderr)]
 
 mod chatter;
 mod infra;
@@ -103,9 +107,10 @@ async fn chat_through(
     }
     let stopping = started.elapsed();
     during().await;
-    // Redis is back after a few seconds: what matters is that it comes back empty.
+    // Redis is back after a few seconds (time for eve's disconnect to fail against it): what
+    // matters is that it comes back empty.
     let outage = if fault == "redis" {
-        Duration::from_secs(3)
+        Duration::from_secs(4)
     } else {
         OUTAGE
     };
