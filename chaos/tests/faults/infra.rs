@@ -10,9 +10,11 @@ use std::time::{Duration, Instant};
 
 use std::os::unix::process::CommandExt as _;
 
-/// A temporary folder, removed when dropped.
+/// A temporary folder, removed when dropped, or (when the test is killed and no destructor
+/// runs) by a watcher once the test process is gone.
 pub struct Scratch {
     pub path: PathBuf,
+    watcher: Option<Child>,
 }
 
 impl Scratch {
@@ -24,7 +26,20 @@ impl Scratch {
         std::fs::create_dir_all(&path).expect("creating the scratch folder");
         // Postgres runs as its own OS user when the tests run as root; it must reach its folder.
         set_mode(&path, 0o755);
-        Self { path }
+        let watcher = Command::new("sh")
+            .arg("-c")
+            .arg(r#"while [ -d "/proc/$1" ]; do sleep 1; done; rm -rf "$2""#)
+            .arg("sh")
+            .arg(std::process::id().to_string())
+            .arg(&path)
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            // Its own group, so that killing the test's group does not kill it too.
+            .process_group(0)
+            .spawn()
+            .ok();
+        Self { path, watcher }
     }
 
     pub fn dir(&self, name: &str) -> PathBuf {
@@ -36,6 +51,10 @@ impl Scratch {
 
 impl Drop for Scratch {
     fn drop(&mut self) {
+        if let Some(mut watcher) = self.watcher.take() {
+            signal(watcher.id(), "KILL", true);
+            let _ = watcher.wait();
+        }
         let _ = std::fs::remove_dir_all(&self.path);
     }
 }
@@ -65,6 +84,26 @@ pub fn signal(pid: u32, signal: &str, group: bool) {
         .args(["-s", signal, "--", &target])
         .stderr(Stdio::null())
         .status();
+}
+
+/// A command for `program` that also kills its whole process group once this test process is
+/// gone: the guards below do that when a test ends or fails, but a test killed from outside (a
+/// timeout's SIGKILL) runs no destructor. A watcher in the child's group polls for the test's
+/// pid (by `/proc`, which works whichever OS user the child runs as) and then kills the group.
+/// `exec` keeps the program's own pid, so signals and pid files work as without the wrapper.
+pub fn reaped(program: impl AsRef<std::ffi::OsStr>) -> Command {
+    let mut command = Command::new("sh");
+    command
+        .arg("-c")
+        .arg(
+            r#"parent=$1; shift
+( while [ -d "/proc/$parent" ]; do sleep 1; done; kill -9 0 ) &
+exec "$@""#,
+        )
+        .arg("sh")
+        .arg(std::process::id().to_string())
+        .arg(program);
+    command
 }
 
 /// A child process leading its own process group; killed with its whole group when dropped.
@@ -266,7 +305,7 @@ impl Postgres {
 
     /// Starts the postmaster on the same port and data (after a stop).
     pub fn start_again(&mut self) {
-        let mut command = Command::new(self.bin.join("postgres"));
+        let mut command = reaped(self.bin.join("postgres"));
         command.arg("-D").arg(&self.data).args([
             "-p",
             &self.port.to_string(),
@@ -361,7 +400,7 @@ impl Redis {
     }
 
     pub fn start_again(&mut self) {
-        let mut command = Command::new("redis-server");
+        let mut command = reaped("redis-server");
         command
             .args(["--port", &self.port.to_string(), "--bind", "127.0.0.1"])
             .args(["--save", "", "--appendonly", "no", "--daemonize", "no"])
@@ -417,7 +456,7 @@ impl RabbitMq {
         std::fs::write(base.join("enabled_plugins"), "[].\n").expect("writing enabled_plugins");
         std::fs::write(base.join("rabbitmq-env.conf"), "\n").expect("writing rabbitmq-env.conf");
         let epmd_port = free_port();
-        let mut epmd = Command::new("epmd");
+        let mut epmd = reaped("epmd");
         epmd.args(["-port", &epmd_port.to_string(), "-address", "127.0.0.1"]);
         let epmd = Guarded::spawn("epmd", epmd, base.join("epmd.log"));
         wait_for_port(epmd_port, "epmd", Duration::from_secs(10));
@@ -441,7 +480,7 @@ impl RabbitMq {
     /// Starts the node again on the same name, ports and data (quorum queues survive).
     pub fn start_again(&mut self) {
         let base = &self.base;
-        let mut command = Command::new("/usr/lib/rabbitmq/bin/rabbitmq-server");
+        let mut command = reaped("/usr/lib/rabbitmq/bin/rabbitmq-server");
         command
             .current_dir(base)
             .env("HOME", base.join("home"))
