@@ -40,7 +40,7 @@ bench: ## build (release), start the stack with bench settings, run W1-W7 (<10 m
 	@scripts/bench.sh
 
 chaos: ## only the fault-injection tests (private servers; part of make test), printing their counts
-	@cargo nextest run -p chaos --no-capture
+	@cargo nextest run -p chaos --success-output immediate
 
 check-nginx: ## render the gateway, nginx -t, and a smoke test of its behaviour
 	@scripts/check-nginx.sh
