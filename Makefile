@@ -14,7 +14,7 @@ GATEWAY_PORT ?= 8080
 export GATEWAY_PORT
 
 .PHONY: help up down logs status test check-nginx check-deploy diagrams infra build start stop db-reset \
-	clean lint-scripts bench schemathesis
+	clean lint-scripts bench schemathesis chaos
 
 help: ## show the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{ printf "  make %-13s %s\n", $$1, $$2 }'
@@ -41,6 +41,9 @@ bench: ## build (release), start the stack with bench settings, run W1-W7 (<10 m
 
 schemathesis: ## schemathesis on every service's OpenAPI document, against the running stack's gateway
 	@E2E_BASE_URL="$${E2E_BASE_URL:-http://localhost:$(GATEWAY_PORT)}" scripts/schemathesis.sh
+
+chaos: ## only the fault-injection tests (private servers; part of make test), printing their counts
+	@cargo nextest run -p chaos --success-output immediate
 
 check-nginx: ## render the gateway, nginx -t, and a smoke test of its behaviour
 	@scripts/check-nginx.sh

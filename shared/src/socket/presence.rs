@@ -37,12 +37,14 @@ redis.call('ZADD', KEYS[2], expiry, ARGV[3])
 return {before, now}
 ";
 
-/// Removes a member; returns `{1 if that left no live member else 0, now_ms}`.
+/// Removes a member; returns `{1 if that left no live member else 0, now_ms}`. With ARGV[3] =
+/// '1' (a removal retried after Redis was unreachable) a member Redis no longer knows (it
+/// restarted empty) still counts as removed.
 const DISCONNECT: &str = r"
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
 redis.call('ZREM', KEYS[2], ARGV[2])
-if redis.call('ZREM', KEYS[1], ARGV[1]) == 0 then return {0, now} end
+if redis.call('ZREM', KEYS[1], ARGV[1]) == 0 and ARGV[3] ~= '1' then return {0, now} end
 redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', now)
 if redis.call('ZCARD', KEYS[1]) == 0 then return {1, now} end
 return {0, now}
@@ -88,6 +90,18 @@ pub struct Presence {
     // Serialises heartbeats with disconnects on this node, so a heartbeat cannot re-add a
     // socket that has just been removed.
     writes: Arc<tokio::sync::Mutex<()>>,
+    // Closed sockets whose removal Redis did not take (it was unreachable), retried on every
+    // heartbeat. "Left to expire" is not enough: if Redis restarted meanwhile it lost the
+    // socket's expiry too, nothing would ever sweep it, and the user would stay online forever.
+    unsettled: Arc<std::sync::Mutex<Vec<Unsettled>>>,
+}
+
+/// A socket removal that has yet to reach Redis.
+struct Unsettled {
+    user: UserId,
+    username: String,
+    member: String,
+    index_member: String,
 }
 
 impl Presence {
@@ -99,6 +113,7 @@ impl Presence {
             node: node_id.into(),
             timing,
             writes: Arc::default(),
+            unsettled: Arc::default(),
         }
     }
 
@@ -158,44 +173,62 @@ impl Presence {
         connection: ConnectionId,
     ) -> Option<PresenceChange> {
         let _serialised = self.writes.lock().await;
-        let index_member = self.index_member(user.id, &user.username, connection);
-        self.remove(
-            user.id,
-            &user.username,
-            &self.member(connection),
-            &index_member,
-        )
-        .await
+        let removal = Unsettled {
+            user: user.id,
+            username: user.username.clone(),
+            member: self.member(connection),
+            index_member: self.index_member(user.id, &user.username, connection),
+        };
+        match self.remove(&removal, false).await {
+            Ok(change) => change,
+            Err(e) => {
+                tracing::warn!(error = %e, "presence unavailable; socket removal retried on the next heartbeat");
+                self.lock_unsettled().push(removal);
+                None
+            }
+        }
+    }
+
+    fn lock_unsettled(&self) -> std::sync::MutexGuard<'_, Vec<Unsettled>> {
+        self.unsettled
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    /// Retries the removals Redis did not take. Redis may have restarted empty meanwhile, so a
+    /// socket it no longer knows counts as removed, and the user goes offline if nothing else of
+    /// theirs is live. (If the socket had lapsed and a sweep already announced it, this repeats
+    /// `user.offline`, which consumers order by `at` and tolerate.)
+    async fn settle(&self) {
+        let pending = std::mem::take(&mut *self.lock_unsettled());
+        for removal in pending {
+            if self.remove(&removal, true).await.is_err() {
+                self.lock_unsettled().push(removal);
+            }
+        }
     }
 
     async fn remove(
         &self,
-        user: UserId,
-        username: &str,
-        member: &str,
-        index_member: &str,
-    ) -> Option<PresenceChange> {
+        removal: &Unsettled,
+        settling: bool,
+    ) -> redis::RedisResult<Option<PresenceChange>> {
         let mut redis = self.cache.connection();
-        let result: redis::RedisResult<(i64, i64)> = redis::Script::new(DISCONNECT)
-            .key(self.user_key(user))
+        let (last, now): (i64, i64) = redis::Script::new(DISCONNECT)
+            .key(self.user_key(removal.user))
             .key(self.index_key())
-            .arg(member)
-            .arg(index_member)
+            .arg(&removal.member)
+            .arg(&removal.index_member)
+            .arg(if settling { "1" } else { "0" })
             .invoke_async(&mut redis)
-            .await;
-        match result {
-            Ok((1, now)) => {
-                let at = millis(now);
-                self.announce_offline(user, username, at).await;
-                Some(PresenceChange::Offline(at))
-            }
-            Ok(_) => None,
-            Err(e) => {
-                // The member lapses by itself and a sweep announces the change once Redis is back.
-                tracing::warn!(error = %e, "presence unavailable; socket left to expire");
-                None
-            }
+            .await?;
+        if last != 1 {
+            return Ok(None);
         }
+        let at = millis(now);
+        self.announce_offline(removal.user, &removal.username, at)
+            .await;
+        Ok(Some(PresenceChange::Offline(at)))
     }
 
     async fn announce_online(&self, user: UserId, username: &str, at: DateTime<Utc>) {
@@ -233,10 +266,21 @@ impl Presence {
         loop {
             tokio::select! {
                 () = shutdown.cancelled() => return,
-                _ = heartbeat.tick() => self.vouch(&hub).await,
+                _ = heartbeat.tick() => {
+                    self.settle_under_lock().await;
+                    self.vouch(&hub).await;
+                }
                 _ = sweep.tick() => self.sweep().await,
             }
         }
+    }
+
+    async fn settle_under_lock(&self) {
+        if self.lock_unsettled().is_empty() {
+            return;
+        }
+        let _serialised = self.writes.lock().await;
+        self.settle().await;
     }
 
     /// Pushes every local socket's expiry forward. Re-adds members Redis lost (a restart), so
@@ -297,11 +341,13 @@ impl Presence {
             let Ok(user) = user.parse::<UserId>() else {
                 continue;
             };
-            if self
-                .remove(user, username, member, &index_member)
-                .await
-                .is_some()
-            {
+            let lapsed = Unsettled {
+                user,
+                username: username.to_owned(),
+                member: member.to_owned(),
+                index_member: index_member.clone(),
+            };
+            if let Ok(Some(_)) = self.remove(&lapsed, false).await {
                 tracing::info!(%user, "a lapsed socket left the user offline");
             }
         }
