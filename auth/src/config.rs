@@ -30,6 +30,9 @@ pub struct Config {
     /// Peers allowed to state the client's address in `X-Real-IP` (the gateway). `*` trusts
     /// every peer, for deployments where only the gateway can reach auth.
     pub trusted_proxies: TrustedProxies,
+    /// How often recently revoked sessions are listed again in Redis, which bounds how long a
+    /// Redis that lost its data lets a signed-out session's tokens through.
+    pub revocation_relist: Duration,
 }
 
 /// Limits on failed sign-ins, counted in Redis over a sliding window.
@@ -100,6 +103,7 @@ impl Config {
                     std::net::Ipv6Addr::LOCALHOST.into(),
                 ]),
             )?,
+            revocation_relist: Duration::from_secs(config::var("REVOCATION_RELIST_SECS", 10)?),
         })
     }
 }

@@ -10,4 +10,9 @@ pub const ALL: &[Migration] = &[
         "accounts and sessions",
         include_str!("../migrations/V2__accounts_and_sessions.sql"),
     ),
+    Migration::new(
+        3,
+        "revoked sessions index",
+        include_str!("../migrations/V3__revoked_sessions_index.sql"),
+    ),
 ];

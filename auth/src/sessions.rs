@@ -103,3 +103,55 @@ pub async fn end(
     }
     Ok(())
 }
+
+/// Lists recently revoked sessions in Redis again, every `every`, until `shutdown`.
+///
+/// The revocation list lives in Redis, which keeps nothing on disk: after a restart it has
+/// forgotten every sign-out, and a copied token of an ended session would work again until it
+/// expired (15 minutes). Postgres remembers when each session was revoked, so re-listing what
+/// was revoked within the listing time closes that window to at most `every`.
+pub async fn keep_revocations_listed(
+    db: deadpool_postgres::Pool,
+    revocations: shared::auth::SessionRevocations,
+    every: std::time::Duration,
+    shutdown: tokio_util::sync::CancellationToken,
+) {
+    use shared::auth::SessionRevocations;
+    loop {
+        tokio::select! {
+            () = shutdown.cancelled() => return,
+            () = tokio::time::sleep(every) => {}
+        }
+        let revoked = match db.get().await {
+            Ok(client) => {
+                crate::repository::sessions::revoked_within(&client, SessionRevocations::LISTED_FOR)
+                    .await
+                    .map_err(anyhow::Error::from)
+            }
+            Err(e) => Err(e.into()),
+        };
+        let listed = match revoked {
+            Ok(revoked) if revoked.is_empty() => Ok(0),
+            Ok(revoked) => {
+                let remaining: Vec<_> = revoked
+                    .into_iter()
+                    .map(|(session, age)| {
+                        (session, SessionRevocations::LISTED_FOR.saturating_sub(age))
+                    })
+                    .collect();
+                revocations
+                    .relist(&remaining)
+                    .await
+                    .map(|()| remaining.len())
+                    .map_err(anyhow::Error::from)
+            }
+            Err(e) => Err(e),
+        };
+        match listed {
+            Ok(count) => tracing::debug!(count, "revoked sessions listed again"),
+            Err(e) => {
+                tracing::warn!(error = %format!("{e:#}"), "could not list revoked sessions again")
+            }
+        }
+    }
+}

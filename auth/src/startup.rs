@@ -45,6 +45,12 @@ impl Application {
             infra.publisher.clone(),
         );
         infra.tasks.spawn(relay.run(infra.shutdown.clone()));
+        infra.tasks.spawn(crate::sessions::keep_revocations_listed(
+            infra.db.clone(),
+            state.revocations.clone(),
+            state.config.revocation_relist,
+            infra.shutdown.clone(),
+        ));
 
         let listener = infra.bind()?;
         let port = listener.local_addr()?.port();

@@ -140,13 +140,28 @@ impl SessionRevocations {
         self.cache.key(format_args!("revoked-session:{session}"))
     }
 
+    /// How long a revocation must stay listed: as long as any token of the session could still
+    /// be accepted.
+    pub const LISTED_FOR: Duration =
+        Duration::from_secs(ACCESS_TOKEN_TTL.as_secs() + LEEWAY_SECS + 60);
+
     /// Marks `session` revoked for as long as any token of it could still be valid.
     pub async fn revoke(&self, session: SessionId) -> redis::RedisResult<()> {
-        let ttl = ACCESS_TOKEN_TTL.as_secs() + LEEWAY_SECS + 60;
         self.cache
             .connection()
-            .set_ex::<_, _, ()>(self.key(session), 1, ttl)
+            .set_ex::<_, _, ()>(self.key(session), 1, Self::LISTED_FOR.as_secs())
             .await
+    }
+
+    /// Lists again sessions revoked earlier, each for what remains of its [`Self::LISTED_FOR`]
+    /// (a Redis that restarted empty has forgotten them).
+    pub async fn relist(&self, revoked: &[(SessionId, Duration)]) -> redis::RedisResult<()> {
+        let mut pipe = redis::pipe();
+        for (session, remaining) in revoked {
+            pipe.set_ex(self.key(*session), 1, remaining.as_secs().max(1))
+                .ignore();
+        }
+        pipe.query_async::<()>(&mut self.cache.connection()).await
     }
 
     /// Whether `session` was revoked.

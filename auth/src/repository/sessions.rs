@@ -116,6 +116,27 @@ pub async fn revoke(
         == 1)
 }
 
+/// Sessions revoked within `within`, each with how long ago.
+pub async fn revoked_within(
+    client: &impl GenericClient,
+    within: std::time::Duration,
+) -> Result<Vec<(SessionId, std::time::Duration)>, tokio_postgres::Error> {
+    Ok(client
+        .query(
+            "SELECT id, extract(epoch FROM now() - revoked_at)::float8 FROM sessions
+             WHERE revoked_at > now() - make_interval(secs => $1)",
+            &[&within.as_secs_f64()],
+        )
+        .await?
+        .iter()
+        .map(|row| {
+            let age =
+                std::time::Duration::try_from_secs_f64(row.get::<_, f64>(1)).unwrap_or_default();
+            (row.get::<_, uuid::Uuid>(0).into(), age)
+        })
+        .collect())
+}
+
 /// Revokes every live session of `account`; returns them.
 pub async fn revoke_all(
     client: &impl GenericClient,

@@ -15,6 +15,7 @@ mod health;
 mod helpers;
 mod outbox;
 mod refresh;
+mod revocations;
 mod signin;
 mod signout;
 mod signup;
