@@ -1,9 +1,16 @@
 //! `message.sent` → a notification for the receiver, stored once and pushed live.
+//!
+//! Events are taken in batches (whatever the queue already holds): one transaction, one confirm
+//! window for the pushes and one commit for the lot, instead of an fsync per message. If
+//! anything in a batch fails, it is rolled back and its events are handled one by one, so each
+//! gets its own outcome.
 
 use std::time::Duration;
 
-use shared::amqp::{HandleError, Handler};
+use deadpool_postgres::Transaction;
+use shared::amqp::HandleError;
 use shared::events::{ChatMessage, Envelope, MessageSent};
+use tracing::Instrument;
 
 use super::ConsumerContext;
 use crate::domain::NewNotification;
@@ -14,54 +21,77 @@ use crate::repository::{notifications, read_watermarks};
 /// How long a live push may wait for the broker before the event is retried.
 const PUSH_DEADLINE: Duration = Duration::from_secs(5);
 
-/// Stores the receiver's notification and pushes it to their sockets.
-pub struct MessageSentHandler(pub ConsumerContext);
-
-impl Handler<MessageSent> for MessageSentHandler {
-    #[tracing::instrument(
-        name = "message_sent",
-        skip_all,
-        fields(
-            event_id = %envelope.id,
-            message_id = %envelope.data.message.id,
-            receiver = %envelope.data.message.receiver_id
-        )
-    )]
-    async fn handle(&self, envelope: Envelope<MessageSent>) -> Result<(), HandleError> {
-        Ok(notify(&self.0, &envelope.data.message).await?)
+/// Handles a batch of `message.sent` events, in order; one outcome per event.
+pub async fn handle_batch(
+    context: &ConsumerContext,
+    batch: Vec<Envelope<MessageSent>>,
+) -> Vec<Result<(), HandleError>> {
+    let messages: Vec<&ChatMessage> = batch.iter().map(|e| &e.data.message).collect();
+    if messages.len() > 1 {
+        match notify(context, &messages).await {
+            Ok(()) => return batch.iter().map(|_| Ok(())).collect(),
+            Err(e) => {
+                tracing::warn!(count = messages.len(), error = %e, "a batch failed; handling its events one by one");
+            }
+        }
     }
+    let mut outcomes = Vec::with_capacity(messages.len());
+    for (envelope, message) in batch.iter().zip(&messages) {
+        let span =
+            tracing::info_span!("message_sent", event_id = %envelope.id, message_id = %message.id);
+        outcomes.push(
+            notify(context, std::slice::from_ref(message))
+                .instrument(span)
+                .await
+                .map_err(HandleError::from),
+        );
+    }
+    outcomes
 }
 
-/// In one transaction: lock the receiver's read watermark of the conversation, store the
-/// notification (already read if the watermark is past it), push it if it is new and unread,
-/// commit. The push comes before the commit so that a push the broker did not confirm rolls
-/// the store back and the redelivered event tries both again; if instead the commit fails after
-/// a push, the retry pushes a second notification of the same message.
+/// In one transaction, for each message: lock the receiver's read watermark of the
+/// conversation, store the notification (already read if the watermark is past it); then push
+/// the new unread ones and commit. The pushes come before the commit so that a push the broker
+/// did not confirm rolls the store back and the redelivered event tries both again; if instead
+/// the commit fails after a push, the retry pushes a second notification of the same message.
 async fn notify(
     context: &ConsumerContext,
-    message: &ChatMessage,
+    messages: &[&ChatMessage],
 ) -> Result<(), NotificationsError> {
-    let Some(new) = NewNotification::for_receiver(message) else {
-        tracing::debug!("a message to oneself; nothing to notify");
-        return Ok(());
-    };
     let mut client = context.db.get().await?;
     let transaction = client.transaction().await?;
-    let read_up_to = read_watermarks::lock(&transaction, new.owner, new.conversation_id).await?;
-    let Some(stored) = notifications::insert(&transaction, &new, new.seq <= read_up_to).await?
-    else {
-        tracing::debug!("already notified");
-        return Ok(());
-    };
-    if stored.read_at.is_none() {
-        let delivery = NotificationCreated {
-            user_id: new.owner,
-            notification: stored,
-        };
-        context.delivery.publish(&delivery, PUSH_DEADLINE).await?;
-    } else {
-        tracing::debug!("the conversation was already read past this message");
+    let mut pushes = Vec::new();
+    for message in messages {
+        if let Some(push) = store(&transaction, message).await? {
+            pushes.push(push);
+        }
     }
+    context.delivery.publish_all(&pushes, PUSH_DEADLINE).await?;
     transaction.commit().await?;
     Ok(())
+}
+
+/// Stores one message's notification; what to push, if anything.
+async fn store(
+    transaction: &Transaction<'_>,
+    message: &ChatMessage,
+) -> Result<Option<NotificationCreated>, NotificationsError> {
+    let Some(new) = NewNotification::for_receiver(message) else {
+        tracing::debug!("a message to oneself; nothing to notify");
+        return Ok(None);
+    };
+    let read_up_to = read_watermarks::lock(transaction, new.owner, new.conversation_id).await?;
+    let Some(stored) = notifications::insert(transaction, &new, new.seq <= read_up_to).await?
+    else {
+        tracing::debug!("already notified");
+        return Ok(None);
+    };
+    if stored.read_at.is_some() {
+        tracing::debug!("the conversation was already read past this message");
+        return Ok(None);
+    }
+    Ok(Some(NotificationCreated {
+        user_id: new.owner,
+        notification: stored,
+    }))
 }

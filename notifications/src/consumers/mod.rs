@@ -2,7 +2,8 @@
 //!
 //! Two kinds of consumers:
 //! - Durable ones ([`start`]), each on its own quorum queue `notifications.<routing key>`,
-//!   consumed one delivery at a time: `message.sent` stores a notification and pushes it live,
+//!   `message.sent` in batches (see its file), the others one delivery at a time:
+//!   `message.sent` stores a notification and pushes it live,
 //!   `message.read` marks a conversation's notifications read up to a seq, `user.registered`
 //!   records the username that labels a sender. Each is idempotent by its effect, so a
 //!   redelivered or duplicated event changes nothing (the `processed_events` inbox is not
@@ -22,8 +23,8 @@ pub mod user_registered;
 use std::sync::Arc;
 
 use deadpool_postgres::Pool;
-use shared::amqp::{ConsumerSpec, Handler, consume};
-use shared::events::{Event, MessageRead, MessageSent, UserRegistered};
+use shared::amqp::{ConsumerSpec, Handler, consume, consume_batched};
+use shared::events::{self, Event, MessageRead, MessageSent, UserRegistered};
 use shared::service::ServiceInfra;
 
 use crate::live::DeliveryPublisher;
@@ -42,11 +43,24 @@ pub struct ConsumerContext {
 
 /// Starts one background consumer per durable event, stopped by the service's shutdown token.
 pub fn start(infra: &ServiceInfra, prefetch: u16, context: &ConsumerContext) {
-    spawn::<MessageSent, _>(
-        infra,
-        prefetch,
-        message_sent::MessageSentHandler(context.clone()),
-    );
+    let batch_context = context.clone();
+    infra.tasks.spawn(consume_batched(
+        infra.amqp.clone(),
+        ConsumerSpec::new(
+            infra.amqp.topology().event_queue(
+                SERVICE,
+                MessageSent::EXCHANGE,
+                MessageSent::ROUTING_KEY,
+            ),
+            prefetch,
+        ),
+        |payload| events::decode::<MessageSent>(payload).map_err(|e| e.to_string()),
+        move |batch| {
+            let context = batch_context.clone();
+            async move { message_sent::handle_batch(&context, batch).await }
+        },
+        infra.shutdown.clone(),
+    ));
     spawn::<MessageRead, _>(
         infra,
         prefetch,

@@ -30,22 +30,31 @@ impl DeliveryPublisher {
         &self.exchange
     }
 
-    /// Publishes `delivery`, retrying until the broker confirms it or `deadline` has passed.
-    /// A delivery that no node is bound for is confirmed and dropped: its owner is offline.
-    pub async fn publish(
+    /// Publishes `deliveries` in order, in one confirm window, retrying until the broker
+    /// confirms every one or `deadline` has passed. A delivery that no node is bound for is
+    /// confirmed and dropped: its owner is offline.
+    pub async fn publish_all(
         &self,
-        delivery: &NotificationCreated,
+        deliveries: &[NotificationCreated],
         deadline: Duration,
     ) -> Result<(), NotificationsError> {
-        let message = Outgoing {
-            exchange: self.exchange.clone(),
-            routing_key: delivery.user_id.to_string(),
-            kind: NOTIFICATION_CREATED.to_owned(),
-            message_id: delivery.notification.id.to_string(),
-            payload: serde_json::to_vec(delivery).map_err(anyhow::Error::from)?,
-        };
+        if deliveries.is_empty() {
+            return Ok(());
+        }
+        let messages = deliveries
+            .iter()
+            .map(|delivery| {
+                Ok(Outgoing {
+                    exchange: self.exchange.clone(),
+                    routing_key: delivery.user_id.to_string(),
+                    kind: NOTIFICATION_CREATED.to_owned(),
+                    message_id: delivery.notification.id.to_string(),
+                    payload: serde_json::to_vec(delivery).map_err(anyhow::Error::from)?,
+                })
+            })
+            .collect::<Result<Vec<_>, NotificationsError>>()?;
         self.publisher
-            .publish_all(std::slice::from_ref(&message), deadline)
+            .publish_all(&messages, deadline)
             .await
             .map_err(|e| NotificationsError::from(anyhow::Error::from(e)))
     }

@@ -123,3 +123,36 @@ async fn a_message_to_oneself_notifies_no_one() {
     assert!(find(&page, note.id).is_none(), "{page}");
     assert_eq!(notifications(&page).len(), 1);
 }
+
+#[actix_web::test]
+async fn a_burst_of_messages_is_stored_and_pushed_once_each_in_order() {
+    let app = spawn_app().await;
+    let (ann, bob) = (TestUser::new("ann"), TestUser::new("bob"));
+    app.register(&ann).await;
+    let mut socket = app.connect_bound(&bob).await;
+    let conversation = ConversationId::new();
+    // Published back to back, so the consumer finds several waiting and takes them together.
+    let sent: Vec<_> = (1..=150)
+        .map(|seq| message(&ann, &bob, conversation, seq, &format!("burst {seq}")))
+        .collect();
+    for message in &sent {
+        app.sent(message).await;
+    }
+
+    let mut pushed = Vec::new();
+    while pushed.len() < sent.len() {
+        let frame = socket
+            .next_of_type("notification", crate::helpers::WAIT)
+            .await;
+        pushed.push(
+            frame["notification"]["messageId"]
+                .as_str()
+                .unwrap()
+                .to_owned(),
+        );
+    }
+    let expected: Vec<String> = sent.iter().map(|m| m.id.to_string()).collect();
+    assert_eq!(pushed, expected, "each pushed once, in the order sent");
+    let page = app.page(&bob, "?limit=100").await;
+    assert_eq!(page["unreadCount"], 150);
+}
