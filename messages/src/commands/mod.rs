@@ -19,6 +19,7 @@ mod send;
 mod typing;
 mod vote;
 
+use std::collections::HashSet;
 use std::time::Duration;
 
 use deadpool_postgres::{Pool, Transaction};
@@ -46,7 +47,8 @@ pub struct CommandProcessor {
     pub votes: VoteCache,
 }
 
-/// What a batch leaves to do once its transaction has committed.
+/// What a batch leaves to do once its transaction has committed, and what it has already
+/// established inside that transaction (so a burst from one user checks them once).
 #[derive(Default)]
 pub(crate) struct AfterCommit {
     /// Deliveries straight to the chat delivery exchange (not through the outbox: what goes
@@ -54,6 +56,10 @@ pub(crate) struct AfterCommit {
     replies: Vec<Outgoing>,
     /// Committed vote counts for the cache.
     tallies: Vec<(MessageId, Tally)>,
+    /// Senders recorded under these names in this transaction.
+    recorded: HashSet<(UserId, String)>,
+    /// Accounts known to exist.
+    known: HashSet<UserId>,
 }
 
 impl CommandProcessor {

@@ -13,7 +13,7 @@ use deadpool_postgres::Transaction;
 use super::{AfterCommit, CommandProcessor, transient};
 use crate::domain::{Content, ContentError};
 use crate::repository::messages::NewMessage;
-use crate::repository::{conversations, messages, read_state, users};
+use crate::repository::{conversations, messages, users};
 
 pub(super) async fn apply(
     processor: &CommandProcessor,
@@ -62,10 +62,15 @@ pub(super) async fn apply(
         }
     };
 
-    users::upsert(transaction, sender, &envelope.username)
-        .await
-        .map_err(transient)?;
-    if *to == sender || !users::exists(transaction, *to).await.map_err(transient)? {
+    if after.recorded.insert((sender, envelope.username.clone())) {
+        users::upsert(transaction, sender, &envelope.username)
+            .await
+            .map_err(transient)?;
+        after.known.insert(sender);
+    }
+    let receiver_known =
+        after.known.contains(to) || users::exists(transaction, *to).await.map_err(transient)?;
+    if *to == sender || !receiver_known {
         return after.reply(processor.error_reply(
             sender,
             origin,
@@ -74,14 +79,28 @@ pub(super) async fn apply(
             Some(client_msg_id),
         ));
     }
-    let conversation = conversations::find_or_create_pair(transaction, sender, *to)
-        .await
-        .map_err(transient)?;
-    // Serialise with other writers of this conversation before looking for a repeat, so two
+    after.known.insert(*to);
+    // Lock the conversation (serialising its writers) before looking for a repeat, so two
     // copies of one send cannot both miss each other.
-    conversations::lock(transaction, conversation)
+    let conversation = match conversations::lock_pair(transaction, sender, *to)
         .await
-        .map_err(transient)?;
+        .map_err(transient)?
+    {
+        Some(conversation) => conversation,
+        None => {
+            conversations::create_pair(transaction, sender, *to)
+                .await
+                .map_err(transient)?;
+            conversations::lock_pair(transaction, sender, *to)
+                .await
+                .map_err(transient)?
+                .ok_or_else(|| {
+                    HandleError::Transient(anyhow::anyhow!(
+                        "a conversation just created is missing"
+                    ))
+                })?
+        }
+    };
     if let Some(stored) =
         messages::find_by_client_id(transaction, conversation, sender, client_msg_id)
             .await
@@ -96,14 +115,10 @@ pub(super) async fn apply(
         return after.reply(processor.delivery(node_key(&origin.node), kind::ACK, &ack));
     }
 
-    let seq = conversations::next_seq(transaction, conversation)
-        .await
-        .map_err(transient)?;
-    let message = messages::insert(
+    let message = messages::insert_next(
         transaction,
         &NewMessage {
             conversation,
-            seq,
             sender,
             receiver: *to,
             client_msg_id,
@@ -112,34 +127,30 @@ pub(super) async fn apply(
     )
     .await
     .map_err(transient)?;
-    read_state::count_unread(transaction, conversation, *to)
-        .await
-        .map_err(transient)?;
 
-    outbox::enqueue(
-        transaction,
-        &Envelope::new(MessageSent {
-            message: message.clone(),
-        }),
-    )
-    .await
-    .map_err(transient)?;
+    let event = Envelope::new(MessageSent {
+        message: message.clone(),
+    });
     let delivery = MessageDelivery {
         message,
         client_msg_id: client_msg_id.clone(),
         origin: origin.clone(),
     };
     let payload = serde_json::to_string(&delivery).map_err(|e| HandleError::Permanent(e.into()))?;
-    outbox::enqueue_internal(
-        transaction,
-        &InternalMessage {
-            exchange: CHAT_DELIVERY_EXCHANGE,
-            routing_key: &participants_key(sender, *to),
-            kind: kind::MESSAGE,
-            payload: &payload,
-        },
+    let routing_key = participants_key(sender, *to);
+    let internal = InternalMessage {
+        exchange: CHAT_DELIVERY_EXCHANGE,
+        routing_key: &routing_key,
+        kind: kind::MESSAGE,
+        payload: &payload,
+    };
+    // Both rows in one round trip (the client pipelines the two statements). Which of the two
+    // comes first does not matter: they go to different exchanges, and both are in the outbox
+    // before the next message's rows.
+    tokio::try_join!(
+        outbox::enqueue(transaction, &event),
+        outbox::enqueue_internal(transaction, &internal),
     )
-    .await
     .map_err(transient)?;
     Ok(())
 }

@@ -29,62 +29,54 @@ pub async fn find_pair(
         .map(|row| row.get::<_, Uuid>(0).into()))
 }
 
-/// The two-party conversation of `a` and `b`, created with both members if it is new.
-pub async fn find_or_create_pair(
+/// Locks the two-party conversation of `a` and `b` (serialising writers of it), if it exists.
+pub async fn lock_pair(
     client: &impl GenericClient,
     a: UserId,
     b: UserId,
-) -> Result<ConversationId, tokio_postgres::Error> {
-    let key = pair_key(a, b);
-    if let Some(row) = client
+) -> Result<Option<ConversationId>, tokio_postgres::Error> {
+    Ok(client
+        .query_opt(
+            &client
+                .prepare_cached("SELECT id FROM conversations WHERE pair_key = $1 FOR UPDATE")
+                .await?,
+            &[&pair_key(a, b)],
+        )
+        .await?
+        .map(|row| row.get::<_, Uuid>(0).into()))
+}
+
+/// Creates the two-party conversation of `a` and `b` with both members, unless it exists.
+pub async fn create_pair(
+    client: &impl GenericClient,
+    a: UserId,
+    b: UserId,
+) -> Result<(), tokio_postgres::Error> {
+    let created = client
         .query_opt(
             &client
                 .prepare_cached(
                     "INSERT INTO conversations (id, pair_key) VALUES ($1, $2)
-             ON CONFLICT (pair_key) DO NOTHING RETURNING id",
+                     ON CONFLICT (pair_key) DO NOTHING RETURNING id",
                 )
                 .await?,
-            &[&Uuid::now_v7(), &key],
+            &[&Uuid::now_v7(), &pair_key(a, b)],
         )
-        .await?
-    {
+        .await?;
+    if let Some(row) = created {
         let id: Uuid = row.get(0);
         client
             .execute(
-            &client.prepare_cached("INSERT INTO conversation_members (conversation_id, user_id) VALUES ($1, $2), ($1, $3)").await?,
+                &client
+                    .prepare_cached(
+                        "INSERT INTO conversation_members (conversation_id, user_id) VALUES ($1, $2), ($1, $3)",
+                    )
+                    .await?,
                 &[&id, &a.as_uuid(), &b.as_uuid()],
             )
             .await?;
-        return Ok(id.into());
     }
-    let row = client
-        .query_one(
-            &client
-                .prepare_cached("SELECT id FROM conversations WHERE pair_key = $1")
-                .await?,
-            &[&key],
-        )
-        .await?;
-    Ok(row.get::<_, Uuid>(0).into())
-}
-
-/// Locks the conversation for a new message and returns the seq it gets.
-pub async fn next_seq(
-    client: &impl GenericClient,
-    id: ConversationId,
-) -> Result<i64, tokio_postgres::Error> {
-    Ok(client
-        .query_one(
-            &client
-                .prepare_cached(
-                    "UPDATE conversations SET last_seq = last_seq + 1, updated_at = now()
-             WHERE id = $1 RETURNING last_seq",
-                )
-                .await?,
-            &[&id.as_uuid()],
-        )
-        .await?
-        .get(0))
+    Ok(())
 }
 
 /// Locks the conversation row (serialising writers of one conversation) and returns its last seq.

@@ -61,10 +61,8 @@ pub async fn find_by_client_id(
 
 /// A message to store.
 pub struct NewMessage<'a> {
-    /// Its conversation.
+    /// Its conversation, locked by the caller.
     pub conversation: ConversationId,
-    /// Its seq, from [`super::conversations::next_seq`].
-    pub seq: i64,
     /// Who wrote it.
     pub sender: UserId,
     /// Who it is for.
@@ -75,20 +73,34 @@ pub struct NewMessage<'a> {
     pub content: &'a Content,
 }
 
-/// Stores a message and returns it as the contract shows it.
-pub async fn insert(
+/// Stores a message with its conversation's next seq, counts it unread for the receiver, and
+/// returns it as the contract shows it. One statement (one round trip): the seq bump, the
+/// insert and the unread count are data-modifying parts of one query.
+pub async fn insert_next(
     client: &impl GenericClient,
     new: &NewMessage<'_>,
 ) -> Result<ChatMessage, tokio_postgres::Error> {
     let id = MessageId::new();
     let row = client
         .query_one(
-            &client.prepare_cached("INSERT INTO messages (id, conversation_id, seq, sender_id, receiver_id, client_msg_id, content)
-             VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING created_at").await?,
+            &client
+                .prepare_cached(
+                    "WITH next AS (
+                         UPDATE conversations SET last_seq = last_seq + 1, updated_at = now()
+                         WHERE id = $2 RETURNING last_seq
+                     ), unread AS (
+                         UPDATE conversation_members SET unread_count = unread_count + 1
+                         WHERE conversation_id = $2 AND user_id = $4
+                     )
+                     INSERT INTO messages
+                         (id, conversation_id, seq, sender_id, receiver_id, client_msg_id, content)
+                     SELECT $1, $2, next.last_seq, $3, $4, $5, $6 FROM next
+                     RETURNING seq, created_at",
+                )
+                .await?,
             &[
                 &id.as_uuid(),
                 &new.conversation.as_uuid(),
-                &new.seq,
                 &new.sender.as_uuid(),
                 &new.receiver.as_uuid(),
                 &new.client_msg_id,
@@ -99,11 +111,11 @@ pub async fn insert(
     Ok(ChatMessage {
         id,
         conversation_id: new.conversation,
-        seq: new.seq,
+        seq: row.get(0),
         sender_id: new.sender,
         receiver_id: new.receiver,
         content: new.content.as_str().to_owned(),
-        created_at: row.get(0),
+        created_at: row.get(1),
         votes: VoteCounts::default(),
     })
 }

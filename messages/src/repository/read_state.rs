@@ -1,26 +1,6 @@
 use deadpool_postgres::GenericClient;
 use shared::ids::{ConversationId, UserId};
 
-/// A new message for `receiver`: one more unread.
-pub async fn count_unread(
-    client: &impl GenericClient,
-    conversation: ConversationId,
-    receiver: UserId,
-) -> Result<(), tokio_postgres::Error> {
-    client
-        .execute(
-            &client
-                .prepare_cached(
-                    "UPDATE conversation_members SET unread_count = unread_count + 1
-             WHERE conversation_id = $1 AND user_id = $2",
-                )
-                .await?,
-            &[&conversation.as_uuid(), &receiver.as_uuid()],
-        )
-        .await?;
-    Ok(())
-}
-
 /// Moves `reader`'s watermark forward to `seq` (never back), recounting their unread exactly.
 /// Returns the new watermark if it moved, `None` if it was already there or beyond.
 pub async fn advance(
