@@ -214,36 +214,40 @@ The path is README's "How a message travels"; per message it costs:
 1. **socket-handler** parses the frame, checks the rate, and publishes a command to the durable
    quorum queue `messages.chat.commands`, waiting for the publisher confirm before it reads the
    connection's next frame (one command in flight per socket). A confirm on a quorum queue is a
-   Raft commit with an fsync in RabbitMQ.
-2. **messages** consumes the commands strictly one at a time (a single active consumer that
-   awaits each delivery's handling before taking the next). Per message: one transaction of 11
-   statements (upsert the sender, check the receiver, find the conversation by its pair with an
-   `INSERT … ON CONFLICT DO NOTHING` and then a `SELECT`, lock it, look for a repeated
-   `clientMsgId`, bump `last_seq`, insert, count unread, two outbox rows), each sent as
-   prepare + execute (no statement cache, so about 24 round trips to Postgres with `BEGIN` and
-   `COMMIT`), and a commit that with `synchronous_commit=on` waits for a WAL fsync; then the
-   broker ack. The next command waits for all of it, so the chat's throughput is about one over
-   the duration of this step, whatever the number of users, cores or socket nodes.
-3. The **outbox relay** wakes on `NOTIFY`, reads the rows, publishes `message.sent` and the
-   delivery with confirms and deletes the rows (another commit).
+   Raft commit with an fsync in RabbitMQ (fsyncs are shared by concurrent publishers).
+2. **messages** consumes the commands in order (a single active consumer) and applies whatever
+   the queue already holds as one batch in one transaction: one commit, so one WAL fsync, per
+   batch instead of per message. Per send, inside it, four round trips of prepared statements:
+   lock the conversation by its pair, look for a repeated `clientMsgId`, one statement that
+   bumps `last_seq`, inserts the message and counts it unread, and the two outbox rows
+   (pipelined); the sender's record and the receiver's existence are checked once per batch.
+   The command ids are recorded in the same transaction (exactly-once on redelivery), and the
+   batch is acknowledged with one multiple-ack.
+3. The **outbox relay** wakes on `NOTIFY`, reads up to 512 rows, publishes `message.sent` and
+   the delivery in one confirm window and deletes the rows (one commit per batch).
 4. **socket-handler** receives the delivery on its node queue and writes `message.ack` and
-   `message.new`; **notifications** consumes `message.sent`, stores a notification (another
-   commit) and pushes it.
+   `message.new`; **notifications** consumes `message.sent` in batches too (one transaction and
+   one confirm window for the live pushes per batch) and pushes the notification.
 
-So each message costs three Postgres commits and four confirmed broker writes, and step 2 is
-serial. The CPU table shows where processor time goes (Postgres and RabbitMQ take most of it);
-the wall-clock ceiling that W1 and W2 hit is step 2's per-message latency, and on a machine whose
-disk and cores are shared, the fsync of its commit dominates that. What would lift it: apply
-commands in batches (many per transaction and per broker ack, keeping each conversation's
-order), prepare statements once (`prepare_cached`) and fold the conversation lookup into fewer
-statements, let a socket pipeline its publishes (confirm windows instead of one in flight), and
-take notifications' commit off the delivery path.
+Step 2 is serial by design (per-conversation order, and exactly-once needs one writer per
+conversation at a time), so the chat's throughput is one over its per-message time: the round
+trips to Postgres of a send, plus its share of the batch's commit. The CPU table says where
+processor time goes: Postgres first (executing the statements, the `NOTIFY` triggers and the
+outbox's insert-then-delete churn), then RabbitMQ (two quorum-queue writes with confirms per
+message: the command and `message.sent`, plus the classic node-queue deliveries), then our
+services. What would lift it further, in order of expected gain: shard the command queue by
+conversation (several consumers, each serial for its conversations) so step 2 runs on more
+than one connection; send the delivery to socket-handler straight after commit instead of
+through the outbox table (it is a courtesy, since clients catch up by `seq`); make the send one
+server-side function call; and fold the command publish and its confirm into batches per
+socket-handler node (confirm windows across sockets).
 
 A history page (W7) costs: the token check with a Redis lookup of revoked sessions, a
-membership query and the page query (each prepared and executed), and a Redis pipeline for the
-vote counts; a page never read before also rebuilds its vote counts from Postgres and caches
-them with one Redis script call per message, one after another (the first request of each page
-in W7 shows it).
+membership query and the page query (prepared once per connection; each window spells out its
+own `seq` bound so the `(conversation_id, seq)` index serves deep pages directly), and a Redis
+pipeline for the vote counts; a page never read before also rebuilds its vote counts with one
+Postgres query and caches them in one Redis pipeline (the first request of each page in W7
+shows it).
 EOF
   printf '\n## Raw results (one JSON line per run)\n\n<details><summary>results.jsonl</summary>\n\n```json\n'
   cat "$out_dir/results.jsonl"

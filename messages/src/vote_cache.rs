@@ -43,19 +43,27 @@ impl VoteCache {
         self.cache.key(format_args!("votes:{message}"))
     }
 
-    /// Copies committed counts into the cache. A failure only means the next read rebuilds them.
-    pub async fn store(&self, message: MessageId, tally: &Tally) {
-        let mut redis = self.cache.connection();
-        let stored: redis::RedisResult<i64> = redis::Script::new(STORE_IF_NEWER)
-            .key(self.key(message.as_uuid()))
-            .arg(tally.up)
-            .arg(tally.down)
-            .arg(tally.version)
-            .arg(TTL_SECS)
-            .invoke_async(&mut redis)
-            .await;
+    /// Copies committed counts into the cache, all in one round trip. A failure only means the
+    /// next read rebuilds them.
+    pub async fn store(&self, tallies: &[(MessageId, Tally)]) {
+        if tallies.is_empty() {
+            return;
+        }
+        let mut pipe = redis::pipe();
+        for (message, tally) in tallies {
+            pipe.cmd("EVAL")
+                .arg(STORE_IF_NEWER)
+                .arg(1)
+                .arg(self.key(message.as_uuid()))
+                .arg(tally.up)
+                .arg(tally.down)
+                .arg(tally.version)
+                .arg(TTL_SECS)
+                .ignore();
+        }
+        let stored: redis::RedisResult<()> = pipe.query_async(&mut self.cache.connection()).await;
         if let Err(e) = stored {
-            tracing::warn!(error = %e, %message, "could not cache vote counts");
+            tracing::warn!(error = %e, count = tallies.len(), "could not cache vote counts");
         }
     }
 
@@ -100,12 +108,14 @@ impl VoteCache {
                 return;
             }
         };
+        let mut to_store = Vec::with_capacity(rebuilt.len());
         for message in messages.iter_mut() {
             if let Some(tally) = rebuilt.get(&message.id.as_uuid()) {
                 message.votes.up = tally.up;
                 message.votes.down = tally.down;
-                self.store(message.id, tally).await;
+                to_store.push((message.id, *tally));
             }
         }
+        self.store(&to_store).await;
     }
 }

@@ -131,9 +131,7 @@ impl CommandProcessor {
         }
         transaction.commit().await.map_err(transient)?;
 
-        for (message, tally) in &after.tallies {
-            self.votes.store(*message, tally).await;
-        }
+        self.votes.store(&after.tallies).await;
         // A failure here is retried by redelivery: the commands are recorded, so only a
         // repeated send's ack is asked for again (its dedupe answers it), nothing is re-applied.
         self.publish(&after.replies).await

@@ -38,6 +38,7 @@ fn to_db(vote: Vote) -> i16 {
 }
 
 /// The counts after a change, and the version they belong to.
+#[derive(Clone, Copy, Debug)]
 pub struct Tally {
     /// Up-votes.
     pub up: i64,
