@@ -21,6 +21,11 @@ use tokio_util::sync::CancellationToken;
 use crate::amqp::{AmqpClient, HandleError, Handler};
 use crate::events::{self, Event};
 
+/// An exchange and a routing key bound to the inbox.
+type Binding = (String, String);
+/// The lock that orders the changes of one binding.
+type Turn = Arc<tokio::sync::Mutex<()>>;
+
 type RawHandler = Arc<dyn Fn(Vec<u8>) -> Pin<Box<dyn Future<Output = ()> + Send>> + Send + Sync>;
 
 /// A node's own queue and what it does with each message type. Cheap to clone.
@@ -33,6 +38,9 @@ struct Inner {
     client: AmqpClient,
     queue: String,
     bindings: Mutex<BTreeSet<(String, String)>>,
+    /// One lock per binding being changed: changes of one binding apply in the order asked
+    /// for, while different bindings' broker round trips overlap (a connect wave binds many).
+    changing: Mutex<HashMap<Binding, Turn>>,
     live: tokio::sync::Mutex<Option<Channel>>,
     handlers: HashMap<String, RawHandler>,
 }
@@ -73,22 +81,29 @@ impl NodeInbox {
 
     /// Starts receiving what `exchange` routes with `key` (kept across reconnects).
     pub async fn bind(&self, exchange: &str, key: &str) {
-        self.lock_bindings()
-            .insert((exchange.to_owned(), key.to_owned()));
-        let live = self.inner.live.lock().await;
-        if let Some(channel) = live.as_ref()
-            && let Err(e) = bind(channel, &self.inner.queue, exchange, key).await
+        let binding = (exchange.to_owned(), key.to_owned());
+        let turn = self.turn(&binding);
+        let _turn = turn.lock().await;
+        self.lock_bindings().insert(binding.clone());
+        // The set is updated before the channel is read: a reconnect in between re-binds from
+        // the set (it holds `live` while it does), so nothing is lost either way.
+        let channel = self.inner.live.lock().await.clone();
+        if let Some(channel) = channel
+            && let Err(e) = bind(&channel, &self.inner.queue, exchange, key).await
         {
             tracing::warn!(error = %e, key, "binding failed; it is redone on reconnect");
         }
+        self.done(&binding, &turn);
     }
 
     /// Stops receiving what `exchange` routes with `key`.
     pub async fn unbind(&self, exchange: &str, key: &str) {
-        self.lock_bindings()
-            .remove(&(exchange.to_owned(), key.to_owned()));
-        let live = self.inner.live.lock().await;
-        if let Some(channel) = live.as_ref() {
+        let binding = (exchange.to_owned(), key.to_owned());
+        let turn = self.turn(&binding);
+        let _turn = turn.lock().await;
+        self.lock_bindings().remove(&binding);
+        let channel = self.inner.live.lock().await.clone();
+        if let Some(channel) = channel {
             let result = channel
                 .queue_unbind(
                     self.inner.queue.clone().into(),
@@ -100,6 +115,31 @@ impl NodeInbox {
             if let Err(e) = result {
                 tracing::debug!(error = %e, key, "unbinding failed");
             }
+        }
+        self.done(&binding, &turn);
+    }
+
+    /// The lock that orders changes of `binding`.
+    fn turn(&self, binding: &Binding) -> Turn {
+        self.inner
+            .changing
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .entry(binding.clone())
+            .or_default()
+            .clone()
+    }
+
+    /// Forgets `binding`'s lock unless another change is already waiting on it (clones are only
+    /// taken under the map's lock, so none can appear after this check).
+    fn done(&self, binding: &Binding, turn: &Turn) {
+        let mut changing = self
+            .inner
+            .changing
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        if Arc::strong_count(turn) == 2 {
+            changing.remove(binding);
         }
     }
 
@@ -248,6 +288,7 @@ impl NodeInboxBuilder {
                 client: self.client,
                 queue: self.queue,
                 bindings: Mutex::new(self.bindings),
+                changing: Mutex::default(),
                 live: tokio::sync::Mutex::new(None),
                 handlers: self.handlers,
             }),
