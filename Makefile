@@ -14,7 +14,7 @@ GATEWAY_PORT ?= 8080
 export GATEWAY_PORT
 
 .PHONY: help up down logs status test check-nginx check-deploy diagrams infra build start stop db-reset \
-	clean lint-scripts bench schemathesis chaos
+	clean lint-scripts bench profile schemathesis chaos
 
 help: ## show the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{ printf "  make %-13s %s\n", $$1, $$2 }'
@@ -38,6 +38,9 @@ test: ## everything CI runs (.ci/run): checks, tests, the stack and the end-to-e
 
 bench: ## build (release), start the stack with bench settings, run W1-W7 (<10 min), write BENCHMARKS.md
 	@scripts/bench.sh
+
+profile: ## perf-sample the whole machine during bench W2 (release), write .run/profile/report.txt
+	@scripts/profile.sh
 
 schemathesis: ## schemathesis on every service's OpenAPI document, against the running stack's gateway
 	@E2E_BASE_URL="$${E2E_BASE_URL:-http://localhost:$(GATEWAY_PORT)}" scripts/schemathesis.sh

@@ -23,14 +23,14 @@ pub async fn insert(
 ) -> Result<Option<Notification>, NotificationsError> {
     let row = client
         .query_opt(
-            "INSERT INTO notifications (id, owner_id, type, conversation_id, message_id, seq,
+            &client.prepare_cached("INSERT INTO notifications (id, owner_id, type, conversation_id, message_id, seq,
                                         sender_id, sender_username, preview, created_at, read_at)
              VALUES ($1, $2, $3, $4, $5, $6, $7, (SELECT username FROM users WHERE id = $7),
                      $8, $9, CASE WHEN $10 THEN now() END)
              ON CONFLICT ON CONSTRAINT notifications_one_per_message DO NOTHING
              RETURNING id, type, conversation_id, message_id, sender_id,
                        COALESCE(sender_username, '') AS sender_username, preview, created_at,
-                       read_at",
+                       read_at").await?,
             &[
                 &new.id.as_uuid(),
                 &new.owner.as_uuid(),
@@ -120,7 +120,11 @@ pub async fn unread_count(
 ) -> Result<i64, NotificationsError> {
     let row = client
         .query_one(
-            "SELECT count(*) FROM notifications WHERE owner_id = $1 AND read_at IS NULL",
+            &client
+                .prepare_cached(
+                    "SELECT count(*) FROM notifications WHERE owner_id = $1 AND read_at IS NULL",
+                )
+                .await?,
             &[&owner.as_uuid()],
         )
         .await?;
@@ -137,8 +141,12 @@ pub async fn mark_read(
     let ids: Vec<Uuid> = ids.iter().map(NotificationId::as_uuid).collect();
     Ok(client
         .execute(
-            "UPDATE notifications SET read_at = now()
+            &client
+                .prepare_cached(
+                    "UPDATE notifications SET read_at = now()
               WHERE owner_id = $1 AND id = ANY($2) AND read_at IS NULL",
+                )
+                .await?,
             &[&owner.as_uuid(), &ids],
         )
         .await?)
@@ -151,7 +159,7 @@ pub async fn mark_all_read(
 ) -> Result<u64, NotificationsError> {
     Ok(client
         .execute(
-            "UPDATE notifications SET read_at = now() WHERE owner_id = $1 AND read_at IS NULL",
+            &client.prepare_cached("UPDATE notifications SET read_at = now() WHERE owner_id = $1 AND read_at IS NULL").await?,
             &[&owner.as_uuid()],
         )
         .await?)
@@ -167,8 +175,12 @@ pub async fn mark_conversation_read_up_to(
 ) -> Result<u64, NotificationsError> {
     Ok(client
         .execute(
-            "UPDATE notifications SET read_at = now()
+            &client
+                .prepare_cached(
+                    "UPDATE notifications SET read_at = now()
               WHERE owner_id = $1 AND conversation_id = $2 AND seq <= $3 AND read_at IS NULL",
+                )
+                .await?,
             &[&owner.as_uuid(), &conversation.as_uuid(), &seq],
         )
         .await?)

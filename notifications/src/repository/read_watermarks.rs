@@ -17,10 +17,10 @@ pub async fn lock(
     // A no-op update still takes the row lock, and the row must exist to be locked.
     let row = client
         .query_one(
-            "INSERT INTO read_watermarks (owner_id, conversation_id, read_seq) VALUES ($1, $2, 0)
+            &client.prepare_cached("INSERT INTO read_watermarks (owner_id, conversation_id, read_seq) VALUES ($1, $2, 0)
              ON CONFLICT (owner_id, conversation_id)
                 DO UPDATE SET read_seq = read_watermarks.read_seq
-             RETURNING read_seq",
+             RETURNING read_seq").await?,
             &[&owner.as_uuid(), &conversation.as_uuid()],
         )
         .await?;
@@ -36,9 +36,9 @@ pub async fn advance(
 ) -> Result<(), tokio_postgres::Error> {
     client
         .execute(
-            "INSERT INTO read_watermarks (owner_id, conversation_id, read_seq) VALUES ($1, $2, $3)
+            &client.prepare_cached("INSERT INTO read_watermarks (owner_id, conversation_id, read_seq) VALUES ($1, $2, $3)
              ON CONFLICT (owner_id, conversation_id)
-                DO UPDATE SET read_seq = GREATEST(read_watermarks.read_seq, EXCLUDED.read_seq)",
+                DO UPDATE SET read_seq = GREATEST(read_watermarks.read_seq, EXCLUDED.read_seq)").await?,
             &[&owner.as_uuid(), &conversation.as_uuid(), &seq],
         )
         .await?;

@@ -12,16 +12,24 @@ pub async fn record(
 ) -> Result<u64, tokio_postgres::Error> {
     client
         .execute(
-            "INSERT INTO users (id, username) VALUES ($1, $2)
+            &client
+                .prepare_cached(
+                    "INSERT INTO users (id, username) VALUES ($1, $2)
              ON CONFLICT (id) DO UPDATE SET username = EXCLUDED.username
               WHERE users.username IS DISTINCT FROM EXCLUDED.username",
+                )
+                .await?,
             &[&id.as_uuid(), &username],
         )
         .await?;
     client
         .execute(
-            "UPDATE notifications SET sender_username = $2
+            &client
+                .prepare_cached(
+                    "UPDATE notifications SET sender_username = $2
               WHERE sender_id = $1 AND sender_username IS NULL",
+                )
+                .await?,
             &[&id.as_uuid(), &username],
         )
         .await
