@@ -117,25 +117,7 @@ pub async fn consume_decoded<T, D, F, Fut>(
     F: Fn(T) -> Fut,
     Fut: Future<Output = Result<(), HandleError>>,
 {
-    let mut backoff = Duration::from_millis(100);
-    while !shutdown.is_cancelled() {
-        let subscription = tokio::select! {
-            () = shutdown.cancelled() => return,
-            subscription = subscribe(&client, &spec) => subscription,
-        };
-        let mut consumer = match subscription {
-            Ok(consumer) => consumer,
-            Err(e) => {
-                tracing::warn!(queue = %spec.queue.name, error = %e, "cannot subscribe, retrying");
-                tokio::select! {
-                    () = shutdown.cancelled() => return,
-                    () = tokio::time::sleep(backoff) => {}
-                }
-                backoff = (backoff * 2).min(Duration::from_secs(5));
-                continue;
-            }
-        };
-        backoff = Duration::from_millis(100);
+    while let Some(mut consumer) = subscribe_until_subscribed(&client, &spec, &shutdown).await {
         tracing::info!(queue = %spec.queue.name, "consuming");
         loop {
             let next = tokio::select! {
@@ -169,25 +151,7 @@ pub async fn consume_batched<T, D, F, Fut>(
     F: Fn(Vec<T>) -> Fut,
     Fut: Future<Output = Vec<Result<(), HandleError>>>,
 {
-    let mut backoff = Duration::from_millis(100);
-    while !shutdown.is_cancelled() {
-        let subscription = tokio::select! {
-            () = shutdown.cancelled() => return,
-            subscription = subscribe(&client, &spec) => subscription,
-        };
-        let mut consumer = match subscription {
-            Ok(consumer) => consumer,
-            Err(e) => {
-                tracing::warn!(queue = %spec.queue.name, error = %e, "cannot subscribe, retrying");
-                tokio::select! {
-                    () = shutdown.cancelled() => return,
-                    () = tokio::time::sleep(backoff) => {}
-                }
-                backoff = (backoff * 2).min(Duration::from_secs(5));
-                continue;
-            }
-        };
-        backoff = Duration::from_millis(100);
+    while let Some(mut consumer) = subscribe_until_subscribed(&client, &spec, &shutdown).await {
         tracing::info!(queue = %spec.queue.name, "consuming in batches");
         let limit = usize::from(spec.prefetch.max(1));
         loop {
@@ -328,6 +292,32 @@ async fn process_batch<T, D, F, Fut>(
     }
     if let Some(delivery) = last_success {
         settle(delivery.acker.ack(BasicAckOptions { multiple: true }).await);
+    }
+}
+
+/// Subscribes, retrying with backoff while the broker is away; `None` once `shutdown` comes.
+async fn subscribe_until_subscribed(
+    client: &AmqpClient,
+    spec: &ConsumerSpec,
+    shutdown: &CancellationToken,
+) -> Option<lapin::Consumer> {
+    let mut backoff = Duration::from_millis(100);
+    loop {
+        let subscription = tokio::select! {
+            () = shutdown.cancelled() => return None,
+            subscription = subscribe(client, spec) => subscription,
+        };
+        match subscription {
+            Ok(consumer) => return Some(consumer),
+            Err(e) => {
+                tracing::warn!(queue = %spec.queue.name, error = %e, "cannot subscribe, retrying");
+                tokio::select! {
+                    () = shutdown.cancelled() => return None,
+                    () = tokio::time::sleep(backoff) => {}
+                }
+                backoff = (backoff * 2).min(Duration::from_secs(5));
+            }
+        }
     }
 }
 
