@@ -447,49 +447,49 @@ def dockerignored(path: str, patterns: list[str]) -> bool:
 
 
 def check_dockerfiles(root: Path) -> None:
-    reference = None
-    for name, port in SERVICES.items():
-        path = root / name / "Dockerfile"
-        if not path.is_file():
-            fail(str(path.relative_to(root)), "is missing")
-            continue
+    # One Dockerfile builds every service (SERVICE and PORT build arguments); a per-service
+    # copy would only drift.
+    for name in SERVICES:
+        if (root / name / "Dockerfile").exists():
+            fail(f"{name}/Dockerfile", "services are built by docker/service.Dockerfile; remove this copy")
+    path = root / "docker" / "service.Dockerfile"
+    rel = "docker/service.Dockerfile"
+    if not path.is_file():
+        fail(rel, "is missing")
+    else:
         text = path.read_text()
-        generic = text.replace(name, "@SERVICE@").replace(str(port), "@PORT@")
-        if reference is None:
-            reference = (name, generic)
-        elif generic != reference[1]:
-            fail(
-                str(path.relative_to(root)),
-                f"differs from {reference[0]}/Dockerfile in more than the name and port",
-            )
         ins = dockerfile_instructions(text)
-        rel = str(path.relative_to(root))
         froms = [i for i, (w, _) in enumerate(ins) if w == "FROM"]
         if len(froms) < 2:
             fail(rel, "must be a multi-stage build (a build stage and a runtime stage)")
-            continue
-        final = ins[froms[-1] :]
-        words = [w for w, _ in final]
-        if "rust:" in final[0][1]:
-            fail(rel, "the runtime stage must not be the rust image")
-        if not any(w == "FROM" and "rust:1.95" in rest for w, rest in ins):
-            # The ARG default carries the version.
+        else:
+            final = ins[froms[-1] :]
+            words = [w for w, _ in final]
+            if "rust:" in final[0][1]:
+                fail(rel, "the runtime stage must not be the rust image")
             if "RUST_VERSION=1.95" not in text:
                 fail(rel, "the build stage must use the rust image pinned to 1.95")
-        user = next((rest for w, rest in reversed(final) if w == "USER"), "")
-        if not user or user.split(":")[0] in ("0", "root"):
-            fail(rel, "the runtime stage must switch to a non-root USER")
-        if f"EXPOSE {port}" not in [f"{w} {r}" for w, r in final]:
-            fail(rel, f"must EXPOSE {port}")
-        if ("STOPSIGNAL", "SIGTERM") not in final:
-            fail(rel, "must set STOPSIGNAL SIGTERM")
-        health = next((rest for w, rest in final if w == "HEALTHCHECK"), "")
-        if f"{port}/healthz" not in health:
-            fail(rel, f"needs a HEALTHCHECK on http://127.0.0.1:{port}/healthz")
-        if "cargo chef cook" not in text:
-            fail(rel, "needs the dependency-caching (cargo chef cook) layer")
-        if "ENTRYPOINT" not in words:
-            fail(rel, "needs an ENTRYPOINT")
+            for stage, what in ((ins[froms[-2] :], "build"), (final, "runtime")):
+                if ("ARG", "SERVICE") not in stage:
+                    fail(rel, f"the {what} stage must take ARG SERVICE")
+            if ("ARG", "PORT") not in final:
+                fail(rel, "the runtime stage must take ARG PORT")
+            user = next((rest for w, rest in reversed(final) if w == "USER"), "")
+            if not user or user.split(":")[0] in ("0", "root"):
+                fail(rel, "the runtime stage must switch to a non-root USER")
+            if ("EXPOSE", "${PORT}") not in final:
+                fail(rel, "must EXPOSE ${PORT}")
+            if not any(w == "ENV" and re.search(r"\bPORT=\$\{PORT\}", rest) for w, rest in final):
+                fail(rel, "must set ENV PORT=${PORT}, which the service and the HEALTHCHECK read")
+            if ("STOPSIGNAL", "SIGTERM") not in final:
+                fail(rel, "must set STOPSIGNAL SIGTERM")
+            health = next((rest for w, rest in final if w == "HEALTHCHECK"), "")
+            if "${PORT}/healthz" not in health:
+                fail(rel, "needs a HEALTHCHECK on http://127.0.0.1:${PORT}/healthz")
+            if 'cargo chef cook --release --locked --package "${SERVICE}"' not in text:
+                fail(rel, "needs the dependency-caching (cargo chef cook) layer for the chosen service")
+            if "ENTRYPOINT" not in words:
+                fail(rel, "needs an ENTRYPOINT")
 
     # The services' build context must hold the manifests, every workspace member and every
     # file a crate compiles in (include_str!/include_bytes!), or the image build breaks.
@@ -552,7 +552,7 @@ def check_dockerfiles(root: Path) -> None:
                 fail("frontend/Dockerfile", f"gives no default for the template's ${{{var}}}")
         if "nginx/nginx.conf" not in text or "nginx/templates" not in text:
             fail("frontend/Dockerfile", "must install nginx/nginx.conf and nginx/templates/")
-    finish("the six Dockerfiles follow the rules")
+    finish("the service and gateway Dockerfiles follow the rules")
 
 
 # ---- docker-compose.yml -----------------------------------------------------------------------
@@ -601,6 +601,11 @@ def check_compose(root: Path) -> None:
             if not dockerfile.is_file():
                 fail(what, f"builds {dockerfile.relative_to(root)}, which does not exist")
         if name in SERVICES:
+            args = (build or {}).get("args") if isinstance(build, dict) else None
+            if not isinstance(build, dict) or build.get("dockerfile") != "docker/service.Dockerfile":
+                fail(what, "must build docker/service.Dockerfile")
+            elif not isinstance(args, dict) or args.get("SERVICE") != name or str(args.get("PORT")) != str(SERVICES[name]):
+                fail(what, f"must build with args SERVICE={name} and PORT={SERVICES[name]}")
             env = svc.get("environment") or {}
             db = "gochat_" + name.replace("-", "_")
             if not str(env.get("DATABASE_URL", "")).endswith("/" + db):
