@@ -155,6 +155,10 @@ expect "the notifications socket is routed" 503 '^content-type: application/json
   '"code":"unavailable"' -H 'Connection: Upgrade' -H 'Upgrade: websocket' "$base/ws/notifications"
 expect "an unknown API path is a JSON 404" 404 '^content-type: application/json' \
   '"code":"not_found"' "$base/api/nothing-here"
+expect "TRACE is a JSON 405" 405 '^content-type: application/json' \
+  '"code":"method_not_allowed"' -X TRACE "$base/api/users"
+expect "a write to a static file is a JSON 405" 405 '^content-type: application/json' \
+  '"code":"method_not_allowed"' -X POST "$base/"
 expect "a body over 64k is a JSON 413" 413 '^content-type: application/json' \
   '"code":"payload_too_large"' -X POST -H 'Content-Type: application/json' \
   --data-binary "@$work/big-body" "$base/api/messages/x"
