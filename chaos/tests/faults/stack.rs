@@ -282,47 +282,23 @@ impl Stack {
 
     /// Stops RabbitMQ, in the background (the test's runtime keeps serving the clients).
     pub async fn stop_rabbit(&mut self) {
-        let mut rabbit = self.rabbit.take().expect("RabbitMQ is running");
-        let rabbit = actix_web::rt::task::spawn_blocking(move || {
-            rabbit.stop();
-            rabbit
-        })
-        .await
-        .expect("stopping RabbitMQ");
-        self.rabbit = Some(rabbit);
+        let server = self.rabbit.take().expect("RabbitMQ is running");
+        self.rabbit = Some(off_runtime(server, RabbitMq::stop).await);
     }
 
     pub async fn start_rabbit(&mut self) {
-        let mut rabbit = self.rabbit.take().expect("RabbitMQ is stopped");
-        let rabbit = actix_web::rt::task::spawn_blocking(move || {
-            rabbit.start_again();
-            rabbit
-        })
-        .await
-        .expect("starting RabbitMQ");
-        self.rabbit = Some(rabbit);
+        let server = self.rabbit.take().expect("RabbitMQ is stopped");
+        self.rabbit = Some(off_runtime(server, RabbitMq::start_again).await);
     }
 
     pub async fn stop_postgres(&mut self) {
-        let mut postgres = self.postgres.take().expect("Postgres is running");
-        let postgres = actix_web::rt::task::spawn_blocking(move || {
-            postgres.stop_immediate();
-            postgres
-        })
-        .await
-        .expect("stopping Postgres");
-        self.postgres = Some(postgres);
+        let server = self.postgres.take().expect("Postgres is running");
+        self.postgres = Some(off_runtime(server, Postgres::stop_immediate).await);
     }
 
     pub async fn start_postgres(&mut self) {
-        let mut postgres = self.postgres.take().expect("Postgres is stopped");
-        let postgres = actix_web::rt::task::spawn_blocking(move || {
-            postgres.start_again();
-            postgres
-        })
-        .await
-        .expect("starting Postgres");
-        self.postgres = Some(postgres);
+        let server = self.postgres.take().expect("Postgres is stopped");
+        self.postgres = Some(off_runtime(server, Postgres::start_again).await);
     }
 
     pub async fn kill_redis(&mut self) {
@@ -332,14 +308,8 @@ impl Stack {
     }
 
     pub async fn start_redis(&mut self) {
-        let mut redis = self.redis.take().expect("Redis is stopped");
-        let redis = actix_web::rt::task::spawn_blocking(move || {
-            redis.start_again();
-            redis
-        })
-        .await
-        .expect("starting Redis");
-        self.redis = Some(redis);
+        let server = self.redis.take().expect("Redis is stopped");
+        self.redis = Some(off_runtime(server, Redis::start_again).await);
     }
 
     /// A Redis connection to the private instance.
@@ -489,4 +459,15 @@ pub struct Account {
     pub username: String,
     /// The `Cookie` header value with the `auth` token.
     pub cookie: String,
+}
+
+/// Runs a blocking stop or start of a private server off the runtime's threads, so that the
+/// test's clients keep being served meanwhile.
+async fn off_runtime<S: Send + 'static>(mut server: S, change: fn(&mut S)) -> S {
+    actix_web::rt::task::spawn_blocking(move || {
+        change(&mut server);
+        server
+    })
+    .await
+    .expect("the server's stop or start ran to the end")
 }

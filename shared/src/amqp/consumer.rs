@@ -213,12 +213,7 @@ async fn process_batch<T, D, F, Fut>(
             }
             Err(e) => {
                 tracing::error!(queue, error = %e, "undecodable message, dead-lettering");
-                settle(
-                    delivery
-                        .acker
-                        .reject(BasicRejectOptions { requeue: false })
-                        .await,
-                );
+                dead_letter(&delivery).await;
             }
         }
     }
@@ -261,12 +256,7 @@ async fn process_batch<T, D, F, Fut>(
             Ok(()) => last_success = Some(delivery),
             Err(HandleError::Permanent(e)) => {
                 tracing::error!(queue, error = %format!("{e:#}"), "message cannot be handled, dead-lettering");
-                settle(
-                    delivery
-                        .acker
-                        .reject(BasicRejectOptions { requeue: false })
-                        .await,
-                );
+                dead_letter(&delivery).await;
             }
             Err(HandleError::Transient(e)) => {
                 let attempt = delivery_count(&delivery) + 1;
@@ -279,15 +269,7 @@ async fn process_batch<T, D, F, Fut>(
         let pause = spec.retry_backoff * 2u32.pow(max_attempt.min(5) - 1);
         tokio::time::sleep(pause).await;
         for (_, delivery) in retry {
-            settle(
-                delivery
-                    .acker
-                    .nack(BasicNackOptions {
-                        multiple: false,
-                        requeue: true,
-                    })
-                    .await,
-            );
+            requeue(&delivery).await;
         }
     }
     if let Some(delivery) = last_success {
@@ -352,12 +334,7 @@ where
         Ok(item) => item,
         Err(e) => {
             tracing::error!(queue, error = %e, "undecodable message, dead-lettering");
-            settle(
-                delivery
-                    .acker
-                    .reject(BasicRejectOptions { requeue: false })
-                    .await,
-            );
+            dead_letter(&delivery).await;
             return;
         }
     };
@@ -369,12 +346,7 @@ where
         Ok(()) => settle(delivery.acker.ack(BasicAckOptions::default()).await),
         Err(HandleError::Permanent(e)) => {
             tracing::error!(queue, attempt, error = %format!("{e:#}"), "message cannot be handled, dead-lettering");
-            settle(
-                delivery
-                    .acker
-                    .reject(BasicRejectOptions { requeue: false })
-                    .await,
-            );
+            dead_letter(&delivery).await;
         }
         Err(HandleError::Transient(e)) => {
             // Back off before handing it back so a failing dependency is not hammered; the broker
@@ -382,15 +354,7 @@ where
             let pause = spec.retry_backoff * 2u32.pow(attempt.min(5) - 1);
             tracing::warn!(queue, attempt, error = %format!("{e:#}"), retry_in = ?pause, "handling failed");
             tokio::time::sleep(pause).await;
-            settle(
-                delivery
-                    .acker
-                    .nack(BasicNackOptions {
-                        multiple: false,
-                        requeue: true,
-                    })
-                    .await,
-            );
+            requeue(&delivery).await;
         }
     }
 }
@@ -410,6 +374,29 @@ fn delivery_count(delivery: &Delivery) -> u32 {
             _ => None,
         })
         .unwrap_or(0)
+}
+
+/// Sends `delivery` to the queue's dead-letter queue.
+async fn dead_letter(delivery: &Delivery) {
+    settle(
+        delivery
+            .acker
+            .reject(BasicRejectOptions { requeue: false })
+            .await,
+    );
+}
+
+/// Hands `delivery` back to the queue, which counts the attempt.
+async fn requeue(delivery: &Delivery) {
+    settle(
+        delivery
+            .acker
+            .nack(BasicNackOptions {
+                multiple: false,
+                requeue: true,
+            })
+            .await,
+    );
 }
 
 /// An ack that fails means the channel is gone; the broker will redeliver, and the handler is
