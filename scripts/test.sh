@@ -97,7 +97,9 @@ npm_run() { (cd "$FRONTEND_DIR" && npm run "$@"); }
 start_stack() {
   # The test stack runs on fresh databases and its own broker and Redis names, so that neither a
   # developer's `make up` data nor a previous run can change what the end-to-end tests see.
-  export GOCHAT_DB_PREFIX=gochat_e2e_ GOCHAT_AMQP_NAMESPACE=e2e. GOCHAT_REDIS_PREFIX=gochat-e2e:
+  # GOCHAT_E2E_ID lets two checkouts on one machine run this at once without sharing anything.
+  local id="${GOCHAT_E2E_ID:-e2e}"
+  export GOCHAT_DB_PREFIX="gochat_${id}_" GOCHAT_AMQP_NAMESPACE="$id." GOCHAT_REDIS_PREFIX="gochat-$id:"
   "$scripts/infra.sh" reset-databases
   GATEWAY_PORT="${GATEWAY_PORT:-8080}"
   if port_open 127.0.0.1 "$GATEWAY_PORT"; then
