@@ -4,6 +4,7 @@ use std::net::IpAddr;
 use std::time::Duration;
 
 use shared::config::{self, CommonConfig, ConfigError};
+use shared::service::ServiceConfig;
 
 /// The port auth listens on unless `PORT` says otherwise.
 pub const DEFAULT_PORT: u16 = 8081;
@@ -81,9 +82,8 @@ impl std::str::FromStr for TrustedProxies {
     }
 }
 
-impl Config {
-    /// From the environment, with local-development defaults.
-    pub fn from_env() -> Result<Self, ConfigError> {
+impl ServiceConfig for Config {
+    fn from_env() -> Result<Self, ConfigError> {
         Ok(Self {
             common: CommonConfig::from_env("auth", DEFAULT_PORT)?,
             jwt_private_key_pem: config::pem("JWT_PRIVATE_KEY", DEV_PRIVATE_KEY)?,
@@ -105,5 +105,9 @@ impl Config {
             )?,
             revocation_relist: Duration::from_secs(config::var("REVOCATION_RELIST_SECS", 10)?),
         })
+    }
+
+    fn common_mut(&mut self) -> &mut CommonConfig {
+        &mut self.common
     }
 }

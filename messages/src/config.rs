@@ -1,6 +1,7 @@
 //! messages' settings: the common ones (see `shared::config`).
 
 use shared::config::{CommonConfig, ConfigError};
+use shared::service::ServiceConfig;
 
 /// The port messages listens on unless `PORT` says otherwise.
 pub const DEFAULT_PORT: u16 = 8084;
@@ -12,11 +13,14 @@ pub struct Config {
     pub common: CommonConfig,
 }
 
-impl Config {
-    /// From the environment, with local-development defaults.
-    pub fn from_env() -> Result<Self, ConfigError> {
+impl ServiceConfig for Config {
+    fn from_env() -> Result<Self, ConfigError> {
         Ok(Self {
             common: CommonConfig::from_env("messages", DEFAULT_PORT)?,
         })
+    }
+
+    fn common_mut(&mut self) -> &mut CommonConfig {
+        &mut self.common
     }
 }

@@ -1,6 +1,7 @@
 //! notifications' settings: the common ones (see `shared::config`) and its own.
 
 use shared::config::{CommonConfig, ConfigError};
+use shared::service::ServiceConfig;
 use shared::socket::{PresenceTiming, SocketLimits};
 
 /// The port notifications listens on unless `PORT` says otherwise.
@@ -17,13 +18,16 @@ pub struct Config {
     pub presence: PresenceTiming,
 }
 
-impl Config {
-    /// From the environment, with local-development defaults.
-    pub fn from_env() -> Result<Self, ConfigError> {
+impl ServiceConfig for Config {
+    fn from_env() -> Result<Self, ConfigError> {
         Ok(Self {
             common: CommonConfig::from_env("notifications", DEFAULT_PORT)?,
             socket_limits: SocketLimits::default(),
             presence: PresenceTiming::default(),
         })
+    }
+
+    fn common_mut(&mut self) -> &mut CommonConfig {
+        &mut self.common
     }
 }

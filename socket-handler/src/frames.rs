@@ -2,6 +2,7 @@
 //! the server sends.
 
 use serde::{Deserialize, Serialize};
+use shared::chat::{ChatCommand, Content, ReadCommand, SendCommand};
 use shared::events::{ChatMessage, Vote};
 use shared::http::ErrorCode;
 use shared::ids::{ConversationId, MessageId, UserId};
@@ -10,36 +11,10 @@ use shared::ids::{ConversationId, MessageId, UserId};
 const MAX_CLIENT_MSG_ID: usize = 100;
 
 /// A client frame that passed every check of its shape.
-#[derive(Debug, PartialEq)]
+#[derive(Debug)]
 pub enum ClientFrame {
-    /// `message.send`.
-    Send {
-        /// The client's id for it.
-        client_msg_id: String,
-        /// The other participant.
-        to: UserId,
-        /// The text, as sent (trimmed and measured by messages, which decides).
-        content: String,
-    },
-    /// `message.read`.
-    Read {
-        /// Which conversation.
-        conversation_id: ConversationId,
-        /// Read up to here.
-        seq: i64,
-    },
-    /// `typing`.
-    Typing {
-        /// Which conversation.
-        conversation_id: ConversationId,
-    },
-    /// `message.vote`.
-    Vote {
-        /// Which message.
-        message_id: MessageId,
-        /// Which way.
-        vote: Vote,
-    },
+    /// A command for messages.
+    Command(ChatCommand),
     /// `ping`.
     Ping,
 }
@@ -65,32 +40,14 @@ impl FrameError {
     }
 }
 
+/// `message.send` as sent: the content is checked by [`Content::parse`], whose error decides
+/// the code.
 #[derive(Deserialize)]
 #[serde(rename_all = "camelCase")]
 struct SendFields {
     client_msg_id: String,
     to: UserId,
     content: String,
-}
-
-#[derive(Deserialize)]
-#[serde(rename_all = "camelCase")]
-struct ReadFields {
-    conversation_id: ConversationId,
-    seq: i64,
-}
-
-#[derive(Deserialize)]
-#[serde(rename_all = "camelCase")]
-struct TypingFields {
-    conversation_id: ConversationId,
-}
-
-#[derive(Deserialize)]
-#[serde(rename_all = "camelCase")]
-struct VoteFields {
-    message_id: MessageId,
-    vote: Vote,
 }
 
 impl ClientFrame {
@@ -123,7 +80,7 @@ impl ClientFrame {
                 client_msg_id.clone(),
             )
         };
-        match kind {
+        let command = match kind {
             "message.send" => {
                 let fields: SendFields = serde_json::from_value(value.clone()).map_err(invalid)?;
                 let id_ok = !fields.client_msg_id.trim().is_empty()
@@ -136,72 +93,44 @@ impl ClientFrame {
                         None,
                     ));
                 }
-                if fields.content.contains('\0') {
-                    return Err(FrameError::new(
-                        ErrorCode::InvalidField,
-                        "Messages cannot contain NUL characters.",
-                        client_msg_id,
-                    ));
-                }
-                let length = fields.content.trim().chars().count();
-                if length == 0 {
-                    return Err(FrameError::new(
-                        ErrorCode::InvalidField,
-                        "A message needs some text.",
-                        client_msg_id,
-                    ));
-                }
-                if length > 4000 {
-                    return Err(FrameError::new(
-                        ErrorCode::ContentTooLong,
-                        "Messages are at most 4,000 characters.",
-                        client_msg_id,
-                    ));
-                }
-                Ok(Self::Send {
+                let content = Content::parse(&fields.content)
+                    .map_err(|e| FrameError::new(e.code(), e.to_string(), client_msg_id.clone()))?;
+                ChatCommand::Send(SendCommand {
                     client_msg_id: fields.client_msg_id,
                     to: fields.to,
-                    content: fields.content,
+                    content,
                 })
             }
             "message.read" => {
-                let fields: ReadFields = serde_json::from_value(value.clone()).map_err(invalid)?;
-                if fields.seq < 0 {
+                let command: ReadCommand =
+                    serde_json::from_value(value.clone()).map_err(invalid)?;
+                if command.seq < 0 {
                     return Err(FrameError::new(
                         ErrorCode::InvalidField,
                         "seq must be 0 or more.",
                         None,
                     ));
                 }
-                Ok(Self::Read {
-                    conversation_id: fields.conversation_id,
-                    seq: fields.seq,
-                })
+                ChatCommand::Read(command)
             }
             "typing" => {
-                let fields: TypingFields =
-                    serde_json::from_value(value.clone()).map_err(invalid)?;
-                Ok(Self::Typing {
-                    conversation_id: fields.conversation_id,
-                })
+                ChatCommand::Typing(serde_json::from_value(value.clone()).map_err(invalid)?)
             }
             "message.vote" => {
-                let fields: VoteFields = serde_json::from_value(value.clone()).map_err(invalid)?;
-                Ok(Self::Vote {
-                    message_id: fields.message_id,
-                    vote: fields.vote,
-                })
+                ChatCommand::Vote(serde_json::from_value(value.clone()).map_err(invalid)?)
             }
-            "ping" => Ok(Self::Ping),
-            _ => Err(FrameError::new(
-                ErrorCode::UnknownType,
-                "Unknown frame type.",
-                client_msg_id,
-            )),
-        }
+            "ping" => return Ok(Self::Ping),
+            _ => {
+                return Err(FrameError::new(
+                    ErrorCode::UnknownType,
+                    "Unknown frame type.",
+                    client_msg_id,
+                ));
+            }
+        };
+        Ok(Self::Command(command))
     }
 }
-
 /// Server → client frames.
 #[derive(Debug, Serialize)]
 #[serde(tag = "type")]
@@ -299,24 +228,24 @@ mod tests {
             r#"{{"type":"message.send","clientMsgId":"c1","to":"{to}","content":"hi","extra":1}}"#
         ))
         .unwrap();
-        assert_eq!(
-            frame,
-            ClientFrame::Send {
-                client_msg_id: "c1".into(),
-                to,
-                content: "hi".into()
-            }
-        );
-        assert_eq!(
+        let ClientFrame::Command(ChatCommand::Send(send)) = frame else {
+            panic!("a send: {frame:?}");
+        };
+        assert_eq!((send.client_msg_id.as_str(), send.to), ("c1", to));
+        assert_eq!(send.content.as_str(), "hi");
+        assert!(matches!(
             ClientFrame::parse(r#"{"type":"ping"}"#).unwrap(),
             ClientFrame::Ping
-        );
+        ));
         let conversation = ConversationId::new();
         assert!(matches!(
             ClientFrame::parse(&format!(
                 r#"{{"type":"message.read","conversationId":"{conversation}","seq":3}}"#
             )),
-            Ok(ClientFrame::Read { seq: 3, .. })
+            Ok(ClientFrame::Command(ChatCommand::Read(ReadCommand {
+                seq: 3,
+                ..
+            })))
         ));
     }
 

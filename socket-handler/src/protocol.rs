@@ -49,12 +49,7 @@ impl ChatProtocol {
         }
     }
 
-    async fn forward(
-        &self,
-        ctx: &ConnectionContext,
-        command: ChatCommand,
-        client_msg_id: Option<&str>,
-    ) {
+    async fn forward(&self, ctx: &ConnectionContext, command: ChatCommand) {
         let envelope = CommandEnvelope {
             id: uuid::Uuid::now_v7(),
             user_id: ctx.user.id,
@@ -92,7 +87,7 @@ impl ChatProtocol {
             ctx.reply_error(
                 ErrorCode::Unavailable,
                 "Chat is briefly unavailable. Send again.",
-                client_msg_id,
+                envelope.command.client_msg_id(),
             );
         }
     }
@@ -109,45 +104,23 @@ impl FrameHandler for ChatProtocol {
                 return;
             }
         };
-        match frame {
+        let command = match frame {
             ClientFrame::Ping => {
                 ctx.reply(ServerFrame::Pong.to_text());
+                return;
             }
-            ClientFrame::Send {
-                client_msg_id,
-                to,
-                content,
-            } => {
-                if !self.services.limiter.allow(ctx.user.id) {
-                    ctx.reply_error(
-                        ErrorCode::RateLimited,
-                        "You are sending too fast. Slow down.",
-                        Some(&client_msg_id),
-                    );
-                    return;
-                }
-                let command = ChatCommand::Send {
-                    client_msg_id: client_msg_id.clone(),
-                    to,
-                    content,
-                };
-                self.forward(ctx, command, Some(&client_msg_id)).await;
+            ClientFrame::Command(command) => command,
+        };
+        match &command {
+            ChatCommand::Send(send) if !self.services.limiter.allow(ctx.user.id) => {
+                ctx.reply_error(
+                    ErrorCode::RateLimited,
+                    "You are sending too fast. Slow down.",
+                    Some(&send.client_msg_id),
+                );
+                return;
             }
-            ClientFrame::Read {
-                conversation_id,
-                seq,
-            } => {
-                self.forward(
-                    ctx,
-                    ChatCommand::Read {
-                        conversation_id,
-                        seq,
-                    },
-                    None,
-                )
-                .await;
-            }
-            ClientFrame::Typing { conversation_id } => {
+            ChatCommand::Typing(_) => {
                 let now = Instant::now();
                 if self
                     .last_typing
@@ -157,14 +130,10 @@ impl FrameHandler for ChatProtocol {
                     return;
                 }
                 self.last_typing.set(Some(now));
-                self.forward(ctx, ChatCommand::Typing { conversation_id }, None)
-                    .await;
             }
-            ClientFrame::Vote { message_id, vote } => {
-                self.forward(ctx, ChatCommand::Vote { message_id, vote }, None)
-                    .await;
-            }
+            _ => {}
         }
+        self.forward(ctx, command).await;
     }
 
     async fn on_close(&self, ctx: &ConnectionContext, _last_on_node: bool) {

@@ -22,20 +22,43 @@ mod vote;
 use std::collections::HashSet;
 use std::time::Duration;
 
+use std::sync::Arc;
+
 use deadpool_postgres::{Pool, Transaction};
 use serde::Serialize;
-use shared::amqp::{HandleError, Outgoing, Publisher};
-use shared::chat::{ChatCommand, CommandEnvelope, ErrorDelivery, Origin, kind, node_key};
+use shared::amqp::CHAT_DELIVERY_EXCHANGE;
+use shared::amqp::{ConsumerSpec, HandleError, Outgoing, Publisher, consume_batched};
+use shared::chat::{
+    ChatCommand, CommandEnvelope, ErrorDelivery, Origin, kind, node_key, participants_key,
+};
 use shared::http::ErrorCode;
-use shared::ids::{MessageId, UserId};
+use shared::ids::{ConversationId, MessageId, UserId};
+use shared::outbox::{self, InternalMessage};
+use shared::service::ServiceInfra;
 use tracing::Instrument;
 
-use crate::repository::{processed, votes::Tally};
+use crate::repository::{conversations, processed, votes::Tally};
 use crate::vote_cache::VoteCache;
 
 /// How long the direct replies of a batch (errors, repeated acks, typing) may take to be
 /// confirmed.
 const REPLY_DEADLINE: Duration = Duration::from_secs(5);
+
+/// Consumes the chat commands queue in batches until the service stops. The queue has one
+/// active consumer across replicas (single active consumer), which keeps commands in order.
+pub fn start(infra: &ServiceInfra, processor: Arc<CommandProcessor>) {
+    let queue = infra.amqp.topology().chat_commands_queue();
+    infra.tasks.spawn(consume_batched(
+        infra.amqp.clone(),
+        ConsumerSpec::new(queue, infra.config.amqp_prefetch),
+        |payload| serde_json::from_slice::<CommandEnvelope>(payload).map_err(|e| e.to_string()),
+        move |batch| {
+            let processor = processor.clone();
+            async move { processor.apply_batch(batch).await }
+        },
+        infra.shutdown.clone(),
+    ));
+}
 
 /// Applies commands.
 pub struct CommandProcessor {
@@ -92,16 +115,12 @@ impl CommandProcessor {
             // Retrying cannot help: tell the sender rather than leave them waiting, then let
             // the command go to the dead-letter queue for a human to look at.
             Err(HandleError::Permanent(e)) => {
-                let client_msg_id = match &envelope.command {
-                    ChatCommand::Send { client_msg_id, .. } => Some(client_msg_id.as_str()),
-                    _ => None,
-                };
                 let reply = self.error_reply(
                     envelope.user_id,
                     &envelope.origin,
                     ErrorCode::InvalidField,
                     "This could not be stored.",
-                    client_msg_id,
+                    envelope.command.client_msg_id(),
                 )?;
                 self.publish(std::slice::from_ref(&reply)).await?;
                 Err(HandleError::Permanent(e))
@@ -111,44 +130,41 @@ impl CommandProcessor {
     }
 
     async fn apply_together(&self, batch: &[CommandEnvelope]) -> Result<(), HandleError> {
-        let mut client = self.db.get().await.map_err(transient)?;
-        let transaction = client.transaction().await.map_err(transient)?;
+        let mut client = self.db.get().await?;
+        let transaction = client.transaction().await?;
         let stored: Vec<uuid::Uuid> = batch
             .iter()
-            .filter(|envelope| !matches!(envelope.command, ChatCommand::Typing { .. }))
+            .filter(|envelope| envelope.command.is_stored())
             .map(|envelope| envelope.id)
             .collect();
-        let repeated = processed::record(&transaction, &stored)
-            .await
-            .map_err(transient)?;
+        let repeated = processed::record(&transaction, &stored).await?;
         let mut after = AfterCommit::default();
         for envelope in batch {
             if repeated.contains(&envelope.id) {
                 tracing::debug!(id = %envelope.id, "command applied before; skipping the redelivery");
                 continue;
             }
-            self.dispatch(&transaction, envelope, &mut after).await?;
+            let mut ctx = Context {
+                processor: self,
+                transaction: &transaction,
+                user: envelope.user_id,
+                username: &envelope.username,
+                origin: &envelope.origin,
+                after: &mut after,
+            };
+            match &envelope.command {
+                ChatCommand::Send(command) => send::apply(&mut ctx, command).await?,
+                ChatCommand::Read(command) => read::apply(&mut ctx, command).await?,
+                ChatCommand::Typing(command) => typing::apply(&mut ctx, command).await?,
+                ChatCommand::Vote(command) => vote::apply(&mut ctx, command).await?,
+            }
         }
-        transaction.commit().await.map_err(transient)?;
+        transaction.commit().await?;
 
         self.votes.store(&after.tallies).await;
         // A failure here is retried by redelivery: the commands are recorded, so only a
         // repeated send's ack is asked for again (its dedupe answers it), nothing is re-applied.
         self.publish(&after.replies).await
-    }
-
-    async fn dispatch(
-        &self,
-        transaction: &Transaction<'_>,
-        envelope: &CommandEnvelope,
-        after: &mut AfterCommit,
-    ) -> Result<(), HandleError> {
-        match &envelope.command {
-            ChatCommand::Send { .. } => send::apply(self, transaction, envelope, after).await,
-            ChatCommand::Read { .. } => read::apply(self, transaction, envelope, after).await,
-            ChatCommand::Typing { .. } => typing::apply(self, transaction, envelope, after).await,
-            ChatCommand::Vote { .. } => vote::apply(self, transaction, envelope, after).await,
-        }
     }
 
     async fn publish(&self, replies: &[Outgoing]) -> Result<(), HandleError> {
@@ -197,24 +213,90 @@ impl CommandProcessor {
     }
 }
 
-impl AfterCommit {
-    fn reply(&mut self, reply: Result<Outgoing, HandleError>) -> Result<(), HandleError> {
-        self.replies.push(reply?);
+/// What a command's handler works with: the batch's transaction, who issued the command and
+/// where from, and what is left for after the commit.
+pub(crate) struct Context<'a, 't> {
+    processor: &'a CommandProcessor,
+    transaction: &'a Transaction<'t>,
+    /// The verified user of the connection the command came from.
+    user: UserId,
+    /// Their username, as their token says.
+    username: &'a str,
+    /// That connection.
+    origin: &'a Origin,
+    after: &'a mut AfterCommit,
+}
+
+impl Context<'_, '_> {
+    /// Refuses the command: an `error` frame to the connection that sent it, after commit.
+    fn refuse(
+        &mut self,
+        code: ErrorCode,
+        message: &str,
+        client_msg_id: Option<&str>,
+    ) -> Result<(), HandleError> {
+        let reply =
+            self.processor
+                .error_reply(self.user, self.origin, code, message, client_msg_id)?;
+        self.after.replies.push(reply);
+        Ok(())
+    }
+
+    /// The members of `conversation` if the caller is one of them; otherwise refuses with
+    /// `not_found`, exactly as for a conversation that does not exist, and returns `None`.
+    async fn members_or_refuse(
+        &mut self,
+        conversation: ConversationId,
+        not_found: &str,
+    ) -> Result<Option<Vec<UserId>>, HandleError> {
+        let members = conversations::members(self.transaction, conversation).await?;
+        if members.contains(&self.user) {
+            return Ok(Some(members));
+        }
+        self.refuse(ErrorCode::NotFound, not_found, None)?;
+        Ok(None)
+    }
+
+    /// A stored fact for every socket of `members`, written to the outbox so that it is
+    /// delivered after commit, in commit order, exactly when the change is stored.
+    async fn deliver_stored<T: Serialize>(
+        &self,
+        members: &[UserId],
+        delivery_kind: &str,
+        payload: &T,
+    ) -> Result<(), HandleError> {
+        let payload =
+            serde_json::to_string(payload).map_err(|e| HandleError::Permanent(e.into()))?;
+        outbox::enqueue_internal(
+            self.transaction,
+            &InternalMessage {
+                exchange: CHAT_DELIVERY_EXCHANGE,
+                routing_key: &members_key(self.user, members),
+                kind: delivery_kind,
+                payload: &payload,
+            },
+        )
+        .await?;
+        Ok(())
+    }
+
+    /// Something ephemeral for every socket of `members`, published straight after commit.
+    fn deliver_now<T: Serialize>(
+        &mut self,
+        members: &[UserId],
+        delivery_kind: &str,
+        payload: &T,
+    ) -> Result<(), HandleError> {
+        let reply =
+            self.processor
+                .delivery(members_key(self.user, members), delivery_kind, payload)?;
+        self.after.replies.push(reply);
         Ok(())
     }
 }
 
-/// A database error that will not go away by retrying (bad data, a broken constraint) is
-/// permanent; anything else (an outage) is worth retrying.
-fn transient(e: impl Into<anyhow::Error>) -> HandleError {
-    let error: anyhow::Error = e.into();
-    let permanent = error
-        .downcast_ref::<tokio_postgres::Error>()
-        .and_then(tokio_postgres::Error::code)
-        .is_some_and(|code| code.code().starts_with("22") || code.code().starts_with("23"));
-    if permanent {
-        HandleError::Permanent(error)
-    } else {
-        HandleError::Transient(error)
-    }
+/// The routing key that reaches every node holding a socket of `user` or of the other member.
+fn members_key(user: UserId, members: &[UserId]) -> String {
+    let other = members.iter().copied().find(|m| *m != user).unwrap_or(user);
+    participants_key(user, other)
 }

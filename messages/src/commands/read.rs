@@ -1,90 +1,50 @@
 //! `read`: move the reader's watermark forward.
 
-use shared::amqp::{CHAT_DELIVERY_EXCHANGE, HandleError};
-use shared::chat::{ChatCommand, CommandEnvelope, ReadDelivery, kind, participants_key};
+use shared::amqp::HandleError;
+use shared::chat::{ReadCommand, ReadDelivery, kind};
 use shared::events::{Envelope, MessageRead};
-use shared::http::ErrorCode;
-use shared::outbox::{self, InternalMessage};
+use shared::outbox;
 
-use deadpool_postgres::Transaction;
-
-use super::{AfterCommit, CommandProcessor, transient};
+use super::Context;
 use crate::repository::{conversations, read_state};
 
 pub(super) async fn apply(
-    processor: &CommandProcessor,
-    transaction: &Transaction<'_>,
-    envelope: &CommandEnvelope,
-    after: &mut AfterCommit,
+    ctx: &mut Context<'_, '_>,
+    command: &ReadCommand,
 ) -> Result<(), HandleError> {
-    let ChatCommand::Read {
-        conversation_id,
-        seq,
-    } = &envelope.command
+    let conversation = command.conversation_id;
+    let Some(members) = ctx
+        .members_or_refuse(conversation, "There is no such conversation.")
+        .await?
     else {
         return Ok(());
     };
-    let reader = envelope.user_id;
-    let members = conversations::members(transaction, *conversation_id)
-        .await
-        .map_err(transient)?;
-    if !members.contains(&reader) {
-        return after.reply(processor.error_reply(
-            envelope.user_id,
-            &envelope.origin,
-            ErrorCode::NotFound,
-            "There is no such conversation.",
-            None,
-        ));
-    }
-    let Some(last_seq) = conversations::lock(transaction, *conversation_id)
-        .await
-        .map_err(transient)?
-    else {
+    let Some(last_seq) = conversations::lock(ctx.transaction, conversation).await? else {
         return Ok(());
     };
     // Reading past the end means reading everything there is.
-    let target = (*seq).min(last_seq);
-    let Some(moved_to) = read_state::advance(transaction, *conversation_id, reader, target)
-        .await
-        .map_err(transient)?
+    let target = command.seq.min(last_seq);
+    let Some(moved_to) =
+        read_state::advance(ctx.transaction, conversation, ctx.user, target).await?
     else {
         // Only forward: an older or equal watermark changes nothing and announces nothing.
         return Ok(());
     };
 
     outbox::enqueue(
-        transaction,
+        ctx.transaction,
         &Envelope::new(MessageRead {
-            conversation_id: *conversation_id,
-            reader_id: reader,
+            conversation_id: conversation,
+            reader_id: ctx.user,
             seq: moved_to,
         }),
     )
-    .await
-    .map_err(transient)?;
-    let peer = members
-        .iter()
-        .copied()
-        .find(|m| *m != reader)
-        .unwrap_or(reader);
+    .await?;
     let delivery = ReadDelivery {
-        conversation_id: *conversation_id,
-        reader_id: reader,
+        conversation_id: conversation,
+        reader_id: ctx.user,
         seq: moved_to,
-        participants: members,
+        participants: members.clone(),
     };
-    let payload = serde_json::to_string(&delivery).map_err(|e| HandleError::Permanent(e.into()))?;
-    outbox::enqueue_internal(
-        transaction,
-        &InternalMessage {
-            exchange: CHAT_DELIVERY_EXCHANGE,
-            routing_key: &participants_key(reader, peer),
-            kind: kind::READ,
-            payload: &payload,
-        },
-    )
-    .await
-    .map_err(transient)?;
-    Ok(())
+    ctx.deliver_stored(&members, kind::READ, &delivery).await
 }

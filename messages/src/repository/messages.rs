@@ -4,7 +4,9 @@ use shared::ids::{ConversationId, MessageId, UserId};
 use tokio_postgres::Row;
 use uuid::Uuid;
 
-use crate::domain::{Content, HistoryWindow};
+use shared::chat::Content;
+
+use crate::domain::HistoryWindow;
 
 /// The columns [`message_from_row_at`] reads; queries alias `messages` as `m` and the viewer's
 /// vote row as `mv`.

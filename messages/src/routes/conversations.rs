@@ -6,6 +6,7 @@ use deadpool_postgres::Pool;
 use serde::{Deserialize, Serialize};
 use shared::auth::CurrentUser;
 use shared::events::ChatMessage;
+use shared::http::cursor;
 use shared::ids::{ConversationId, UserId};
 
 use crate::domain::{PageCursor, PageSize};
@@ -56,24 +57,17 @@ pub async fn list(
         Some(n) => PageSize::from_number(n)
             .ok_or_else(|| MessagesError::field("limit", "Use a limit from 1 to 100."))?,
     };
-    // An empty `cursor=` is no cursor, as in every other listing: the first page.
-    let cursor = query
-        .cursor
-        .as_deref()
-        .filter(|c| !c.is_empty())
-        .map(PageCursor::decode)
-        .transpose()
+    let cursor = cursor::parse_param::<PageCursor>(query.cursor.as_deref())
         .map_err(|e| MessagesError::field("cursor", e))?;
     let client = db.get().await?;
     let mut rows = conversations::list_for(&client, user.id, cursor, limit).await?;
     let next_cursor = if rows.len() as i64 > limit.as_i64() {
         rows.truncate(usize::from(limit.get()));
         rows.last().map(|last| {
-            PageCursor {
+            cursor::encode(&PageCursor {
                 updated_at: last.updated_at,
                 id: last.id.as_uuid(),
-            }
-            .encode()
+            })
         })
     } else {
         None

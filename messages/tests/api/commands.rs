@@ -2,7 +2,7 @@
 //! delivers it again.
 
 use shared::amqp::Outgoing;
-use shared::chat::{ChatCommand, CommandEnvelope, Origin};
+use shared::chat::{ChatCommand, CommandEnvelope, Origin, VoteCommand};
 use shared::events::Vote;
 use shared::ids::MessageId;
 use shared::testing::{TestUser, eventually};
@@ -80,28 +80,28 @@ async fn a_command_delivered_twice_is_applied_once() {
             &app,
             upvote,
             &ann,
-            ChatCommand::Vote {
+            ChatCommand::Vote(VoteCommand {
                 message_id,
                 vote: Vote::Up,
-            },
+            }),
         ),
         command(
             &app,
             upvote,
             &ann,
-            ChatCommand::Vote {
+            ChatCommand::Vote(VoteCommand {
                 message_id,
                 vote: Vote::Up,
-            },
+            }),
         ),
         command(
             &app,
             uuid::Uuid::now_v7(),
             &bob,
-            ChatCommand::Vote {
+            ChatCommand::Vote(VoteCommand {
                 message_id,
                 vote: Vote::Down,
-            },
+            }),
         ),
     ];
     for outgoing in &commands {

@@ -3,41 +3,27 @@
 
 use std::time::Duration;
 
-use messages::config::Config;
-use messages::startup::Application;
+use messages::startup::Messages;
 use serde_json::Value;
 use shared::amqp::{Outgoing, Publisher};
-use shared::chat::{ChatCommand, CommandEnvelope, Origin};
+use shared::chat::{ChatCommand, CommandEnvelope, Content, Origin, SendCommand};
 use shared::events::{Envelope, UserRegistered};
-use shared::testing::{TestInfra, TestUser, eventually};
+use shared::testing::{TestInfra, TestService, TestUser, eventually, spawn_service};
 
 pub const WAIT: Duration = Duration::from_secs(30);
 
 pub struct TestApp {
-    pub address: String,
+    pub service: TestService,
     pub publisher: Publisher,
-    shutdown: shared::shutdown::ShutdownToken,
+    // Dropped last, after the service has been told to stop.
     pub infra: TestInfra,
-}
-
-impl Drop for TestApp {
-    fn drop(&mut self) {
-        self.shutdown.cancel();
-    }
 }
 
 pub async fn spawn_app() -> TestApp {
     let infra = TestInfra::new("messages").await;
-    let mut config = Config::from_env().expect("default configuration");
-    infra.configure(&mut config.common);
-    let application = Application::build(config).await.expect("messages starts");
-    let address = format!("http://127.0.0.1:{}", application.port());
-    let shutdown = application.infra().shutdown.clone();
-    actix_web::rt::spawn(application.run_until_stopped());
     TestApp {
-        address,
+        service: spawn_service::<Messages>(&infra, |_| {}).await,
         publisher: Publisher::new(infra.amqp()),
-        shutdown,
         infra,
     }
 }
@@ -81,11 +67,11 @@ impl TestApp {
                         node: "test".into(),
                         connection: 1,
                     },
-                    command: ChatCommand::Send {
+                    command: ChatCommand::Send(SendCommand {
                         client_msg_id: uuid::Uuid::new_v4().to_string(),
                         to: to.id,
-                        content: format!("{} #{i}", from.username),
-                    },
+                        content: Content::parse(&format!("{} #{i}", from.username)).unwrap(),
+                    }),
                 };
                 Outgoing {
                     exchange: String::new(),
@@ -111,17 +97,9 @@ impl TestApp {
 
     /// GET as `user` (or anonymously): (status, body).
     pub async fn get(&self, user: Option<&TestUser>, path: &str) -> (u16, Value) {
-        let mut request = awc::Client::default().get(format!("{}{path}", self.address));
-        if let Some(user) = user {
-            request = request.insert_header(("Cookie", user.cookie()));
-        }
-        let mut response = request.send().await.expect("messages answers");
-        let body = response
-            .json::<Value>()
-            .limit(1 << 24)
-            .await
-            .unwrap_or(Value::Null);
-        (response.status().as_u16(), body)
+        let cookie = user.map(TestUser::cookie);
+        let answer = self.service.get(path, cookie.as_deref()).await;
+        (answer.status.as_u16(), answer.body)
     }
 }
 

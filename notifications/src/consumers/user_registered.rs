@@ -11,9 +11,9 @@ use crate::frames::{NewUser, ServerFrame, Status};
 use crate::repository::users;
 
 /// Records the new user's username, which labels the notifications of their messages.
-pub struct UsernameRecorder(pub ConsumerContext);
+pub struct UserRegisteredHandler(pub ConsumerContext);
 
-impl Handler<UserRegistered> for UsernameRecorder {
+impl Handler<UserRegistered> for UserRegisteredHandler {
     #[tracing::instrument(
         name = "user_registered",
         skip_all,

@@ -2,6 +2,7 @@
 
 use serde::Deserialize;
 use shared::http::FieldErrors;
+use shared::http::cursor;
 
 use super::{Cursor, Direction, PageSize, SortKey, UsernamePrefix};
 
@@ -73,25 +74,19 @@ impl ListQuery {
                 None
             }
         };
-        let cursor = match given(&params.cursor) {
-            None => None,
-            Some(value) => match Cursor::decode(&value) {
-                None => {
-                    errors.insert(
-                        "cursor".into(),
-                        "This is not a cursor from a previous page.".into(),
-                    );
-                    None
-                }
-                Some(cursor) if (cursor.sort, cursor.direction) != (sort, direction) => {
-                    errors.insert(
-                        "cursor".into(),
-                        "This cursor belongs to another order; start again without it.".into(),
-                    );
-                    None
-                }
-                Some(cursor) => Some(cursor),
-            },
+        let cursor = match cursor::parse_param::<Cursor>(params.cursor.as_deref()) {
+            Err(e) => {
+                errors.insert("cursor".into(), e.into());
+                None
+            }
+            Ok(Some(cursor)) if (cursor.sort, cursor.direction) != (sort, direction) => {
+                errors.insert(
+                    "cursor".into(),
+                    "This cursor belongs to another order; start again without it.".into(),
+                );
+                None
+            }
+            Ok(cursor) => cursor,
         };
 
         if errors.is_empty() {
@@ -174,7 +169,7 @@ mod tests {
             ("direction", "desc"),
             ("q", "Ca"),
             ("limit", "2"),
-            ("cursor", &next.encode()),
+            ("cursor", &cursor::encode(&next)),
         ]))
         .unwrap();
         assert_eq!(query.sort, SortKey::Username);
@@ -206,7 +201,7 @@ mod tests {
 
     #[test]
     fn a_cursor_made_for_another_order_is_refused() {
-        let status_cursor = cursor(SortKey::Status, Direction::Asc).encode();
+        let status_cursor = cursor::encode(&cursor(SortKey::Status, Direction::Asc));
         let errors = ListQuery::parse(&params(&[("sort", "username"), ("cursor", &status_cursor)]))
             .unwrap_err();
         assert!(errors.contains_key("cursor"));

@@ -12,8 +12,12 @@
 //! commit and in commit order, so a socket never sees what was not stored and sees a
 //! conversation's messages in `seq` order.
 
+mod content;
+
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
+
+pub use content::{Content, ContentError, MAX_CONTENT_CHARS};
 
 use crate::events::{ChatMessage, Vote};
 use crate::http::ErrorCode;
@@ -44,42 +48,77 @@ pub struct CommandEnvelope {
     pub command: ChatCommand,
 }
 
-/// What a client asked for.
+/// What a client asked for. Each kind is its own type, handed as it is to its handler.
 #[derive(Clone, Debug, Serialize, Deserialize)]
 #[serde(tag = "type", rename_all = "camelCase")]
 pub enum ChatCommand {
     /// Store and deliver a message.
-    #[serde(rename = "send", rename_all = "camelCase")]
-    Send {
-        /// The client's id for it; a repeat with the same id is the same message.
-        client_msg_id: String,
-        /// The other participant.
-        to: UserId,
-        /// Trimmed, 1 to 4,000 characters.
-        content: String,
-    },
+    #[serde(rename = "send")]
+    Send(SendCommand),
     /// Move the caller's read watermark forward.
-    #[serde(rename = "read", rename_all = "camelCase")]
-    Read {
-        /// Which conversation.
-        conversation_id: ConversationId,
-        /// Read up to here.
-        seq: i64,
-    },
-    /// Tell the other participant the caller is typing.
-    #[serde(rename = "typing", rename_all = "camelCase")]
-    Typing {
-        /// Which conversation.
-        conversation_id: ConversationId,
-    },
+    #[serde(rename = "read")]
+    Read(ReadCommand),
+    /// Tell the other participants the caller is typing.
+    #[serde(rename = "typing")]
+    Typing(TypingCommand),
     /// Cast, switch or withdraw a vote.
-    #[serde(rename = "vote", rename_all = "camelCase")]
-    Vote {
-        /// Which message.
-        message_id: MessageId,
-        /// The vote sent.
-        vote: Vote,
-    },
+    #[serde(rename = "vote")]
+    Vote(VoteCommand),
+}
+
+impl ChatCommand {
+    /// The send's client id, when the command is a send (its refusal names it).
+    pub fn client_msg_id(&self) -> Option<&str> {
+        match self {
+            Self::Send(send) => Some(&send.client_msg_id),
+            _ => None,
+        }
+    }
+
+    /// Whether applying it changes stored state (and so must be applied only once).
+    pub fn is_stored(&self) -> bool {
+        !matches!(self, Self::Typing(_))
+    }
+}
+
+/// `message.send`.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct SendCommand {
+    /// The client's id for it; a repeat with the same id is the same message.
+    pub client_msg_id: String,
+    /// The other participant.
+    pub to: UserId,
+    /// The text.
+    pub content: Content,
+}
+
+/// `message.read`.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ReadCommand {
+    /// Which conversation.
+    pub conversation_id: ConversationId,
+    /// Read up to here.
+    pub seq: i64,
+}
+
+/// `typing`.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct TypingCommand {
+    /// Which conversation.
+    pub conversation_id: ConversationId,
+}
+
+/// `message.vote`.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct VoteCommand {
+    /// Which message.
+    pub message_id: MessageId,
+    /// The vote sent.
+    pub vote: Vote,
 }
 
 /// AMQP types of deliveries.
@@ -201,16 +240,17 @@ mod tests {
 
     #[test]
     fn commands_have_a_stable_shape() {
-        let command = ChatCommand::Send {
+        let command = ChatCommand::Send(SendCommand {
             client_msg_id: "c1".into(),
             to: UserId::from(Uuid::from_u128(2)),
-            content: "hi".into(),
-        };
+            content: Content::parse("hi").unwrap(),
+        });
         let json = serde_json::to_value(&command).unwrap();
         assert_eq!(json["type"], "send");
         assert_eq!(json["clientMsgId"], "c1");
+        assert_eq!(json["content"], "hi");
         let back: ChatCommand = serde_json::from_value(json).unwrap();
-        assert!(matches!(back, ChatCommand::Send { .. }));
+        assert!(matches!(back, ChatCommand::Send(_)));
     }
 
     #[test]
