@@ -2,15 +2,13 @@
 //! prefix of its own, all removed when the test ends; and a small client that keeps cookies.
 
 use std::collections::HashMap;
-use std::time::Duration;
 
 use actix_web::http::header;
 use auth::config::Config;
 use auth::startup::Auth;
 use serde_json::{Value, json};
+pub use shared::testing::WAIT;
 use shared::testing::{TEST_ORIGIN, TestInfra, TestService, spawn_service};
-
-pub const WAIT: Duration = Duration::from_secs(30);
 
 pub struct TestApp {
     pub service: TestService,

@@ -15,7 +15,7 @@ use crate::repository::conversations;
 
 #[derive(Deserialize)]
 pub struct Query {
-    limit: Option<i64>,
+    limit: Option<String>,
     cursor: Option<String>,
 }
 
@@ -52,11 +52,8 @@ pub async fn list(
     db: web::Data<Pool>,
 ) -> Result<HttpResponse, MessagesError> {
     let query = query.into_inner();
-    let limit = match query.limit {
-        None => PageSize::default(),
-        Some(n) => PageSize::from_number(n)
-            .ok_or_else(|| MessagesError::field("limit", "Use a limit from 1 to 100."))?,
-    };
+    let limit = PageSize::parse_param(query.limit.as_deref())
+        .map_err(|e| MessagesError::field("limit", e))?;
     let cursor = cursor::parse_param::<PageCursor>(query.cursor.as_deref())
         .map_err(|e| MessagesError::field("cursor", e))?;
     let client = db.get().await?;

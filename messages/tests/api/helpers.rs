@@ -1,16 +1,14 @@
 //! `spawn_app`: the real messages service on a free port, with a database, broker namespace and
 //! Redis prefix of its own, all removed when the test ends.
 
-use std::time::Duration;
-
 use messages::startup::Messages;
 use serde_json::Value;
 use shared::amqp::{Outgoing, Publisher};
 use shared::chat::{ChatCommand, CommandEnvelope, Content, Origin, SendCommand};
-use shared::events::{Envelope, UserRegistered};
-use shared::testing::{TestInfra, TestService, TestUser, eventually, spawn_service};
-
-pub const WAIT: Duration = Duration::from_secs(30);
+pub use shared::testing::WAIT;
+use shared::testing::{
+    TestInfra, TestService, TestUser, announce_sign_up, eventually, spawn_service, wait_for_row,
+};
 
 pub struct TestApp {
     pub service: TestService,
@@ -31,19 +29,14 @@ pub async fn spawn_app() -> TestApp {
 impl TestApp {
     /// A user messages knows about.
     pub async fn user(&self, name: &str) -> TestUser {
-        let user = TestUser::new(name);
-        let event = Envelope::new(UserRegistered {
-            user_id: user.id,
-            username: name.to_owned(),
-        });
-        self.publisher.publish(&event, WAIT).await.unwrap();
-        let db = self.infra.db().await;
-        eventually("the user to be known", WAIT, || async {
-            db.query_opt("SELECT 1 FROM users WHERE id = $1", &[&user.id.as_uuid()])
-                .await
-                .ok()
-                .flatten()
-        })
+        let user = announce_sign_up(&self.publisher, name).await;
+        let known = "SELECT 1 FROM users WHERE id = $1";
+        wait_for_row(
+            &self.infra.database_url,
+            "messages to know the user",
+            known,
+            user.id.as_uuid(),
+        )
         .await;
         user
     }

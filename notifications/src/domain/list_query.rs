@@ -43,16 +43,10 @@ impl ListQuery {
                 false
             }
         };
-        let limit = match given(&params.limit) {
-            None => PageSize::default(),
-            Some(value) => PageSize::parse(&value).unwrap_or_else(|| {
-                errors.insert(
-                    "limit".into(),
-                    format!("Use a whole number from 1 to {}.", PageSize::MAX),
-                );
-                PageSize::default()
-            }),
-        };
+        let limit = PageSize::parse_param(params.limit.as_deref()).unwrap_or_else(|e| {
+            errors.insert("limit".into(), e.into());
+            PageSize::DEFAULT
+        });
         let cursor = cursor::parse_param::<Cursor>(params.cursor.as_deref()).unwrap_or_else(|e| {
             errors.insert("cursor".into(), e.into());
             None

@@ -2,8 +2,6 @@
 //! and Redis prefix of its own, all removed when the test ends; and helpers per endpoint and
 //! event.
 
-use std::time::Duration;
-
 use chrono::{DateTime, Utc};
 use notifications::config::Config;
 use notifications::startup::Notifications;
@@ -13,12 +11,10 @@ use shared::events::{
     ChatMessage, Envelope, Event, MessageRead, MessageSent, UserRegistered, VoteCounts,
 };
 use shared::ids::{ConversationId, MessageId};
-pub use shared::testing::{Answer, assert_error};
+pub use shared::testing::{Answer, WAIT, assert_error};
 use shared::testing::{
     TEST_ORIGIN, TestInfra, TestService, TestUser, WsClient, eventually, spawn_service,
 };
-
-pub const WAIT: Duration = Duration::from_secs(30);
 
 pub struct TestApp {
     pub service: TestService,
@@ -34,16 +30,16 @@ pub async fn spawn_app() -> TestApp {
 pub async fn spawn_app_with(adjust: impl FnOnce(&mut Config)) -> TestApp {
     let infra = TestInfra::new("notifications").await;
     let service = spawn_service::<Notifications>(&infra, adjust).await;
-    // Events published before a durable queue is bound would be dropped by the exchange.
-    let topology = infra.topology();
-    for (exchange, key) in [
-        (MessageSent::EXCHANGE, MessageSent::ROUTING_KEY),
-        (MessageRead::EXCHANGE, MessageRead::ROUTING_KEY),
-        (UserRegistered::EXCHANGE, UserRegistered::ROUTING_KEY),
-    ] {
-        let queue = topology.event_queue("notifications", exchange, key);
-        infra.wait_for_consumer(&queue.name, WAIT).await;
-    }
+    infra
+        .wait_for_event_consumers(
+            "notifications",
+            &[
+                (MessageSent::EXCHANGE, MessageSent::ROUTING_KEY),
+                (MessageRead::EXCHANGE, MessageRead::ROUTING_KEY),
+                (UserRegistered::EXCHANGE, UserRegistered::ROUTING_KEY),
+            ],
+        )
+        .await;
     TestApp {
         service,
         publisher: Publisher::new(infra.amqp()),

@@ -27,7 +27,7 @@ pub use node::SocketNode;
 pub use node_inbox::{NodeInbox, NodeInboxBuilder};
 pub use presence::{Presence, PresenceChange, PresenceTiming};
 pub use session_closer::SessionCloser;
-pub use upgrade::upgrade;
+pub use upgrade::{accept, frame_text, upgrade};
 
 /// Close codes of the contract and RFC 6455.
 pub mod close_code {

@@ -150,6 +150,20 @@ impl TestInfra {
         (connection, channel)
     }
 
+    /// Waits until `service` consumes each of `events` (exchange, routing key) from its durable
+    /// queue: events published before a queue is bound would be dropped by the exchange.
+    pub async fn wait_for_event_consumers(
+        &self,
+        service: &'static str,
+        events: &[(crate::events::Exchange, &'static str)],
+    ) {
+        let topology = self.topology();
+        for (exchange, key) in events {
+            let queue = topology.event_queue(service, *exchange, key);
+            self.wait_for_consumer(&queue.name, super::WAIT).await;
+        }
+    }
+
     /// Waits until the durable queue `name` exists and has a consumer, so that what is published
     /// to it from now on is consumed (and not dropped because the queue is not declared yet).
     pub async fn wait_for_consumer(&self, name: &str, timeout: Duration) {

@@ -6,12 +6,15 @@ use awc::http::StatusCode;
 use awc::http::header::HeaderMap;
 use serde_json::Value;
 
-use super::{TEST_ORIGIN, TestInfra, eventually};
+use super::{TEST_ORIGIN, TestInfra, TestUser, eventually};
+use crate::amqp::Publisher;
+use crate::events::{Envelope, UserRegistered};
 use crate::service::{Service, ServiceConfig};
 use crate::shutdown::ShutdownToken;
 
-/// How long starting a service, or any request to it, may take in a test.
-const WAIT: Duration = Duration::from_secs(30);
+/// How long any wait in an integration test may take: starting a service, a request, an
+/// event or frame to arrive.
+pub const WAIT: Duration = Duration::from_secs(30);
 
 /// A service running inside the test process on a free port, stopped when this is dropped
 /// (declare it before the [`TestInfra`] it uses, so that it stops before its database goes).
@@ -210,4 +213,31 @@ pub async fn assert_ready_and_named(address: &str, version_path: Option<&str>, s
         let body: serde_json::Value = response.json().await.expect("version is JSON");
         assert_eq!(body["service"], service);
     }
+}
+
+/// A new signed-in user named `name` whose `user.registered` has been published, as auth does
+/// after a sign-up (not yet applied by anyone).
+pub async fn announce_sign_up(publisher: &Publisher, name: &str) -> TestUser {
+    let user = TestUser::new(name);
+    let event = Envelope::new(UserRegistered {
+        user_id: user.id,
+        username: name.to_owned(),
+    });
+    publisher
+        .publish(&event, WAIT)
+        .await
+        .expect("the broker confirms user.registered");
+    user
+}
+
+/// Waits until `sql`, with `$1` bound to `id`, finds a row in the database at `database_url`.
+pub async fn wait_for_row(database_url: &str, what: &str, sql: &str, id: uuid::Uuid) {
+    let (db, connection) = tokio_postgres::connect(database_url, tokio_postgres::NoTls)
+        .await
+        .expect("the test database");
+    tokio::spawn(connection);
+    eventually(what, WAIT, || async {
+        db.query_opt(sql, &[&id]).await.ok().flatten().map(drop)
+    })
+    .await;
 }

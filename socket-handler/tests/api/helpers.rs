@@ -2,16 +2,14 @@
 //! namespace and Redis prefix, each service with its own database; all removed when the test
 //! ends.
 
-use std::time::Duration;
-
 use messages::startup::Messages;
 use serde_json::{Value, json};
 use shared::amqp::Publisher;
-use shared::events::{Envelope, UserRegistered};
-use shared::testing::{TestInfra, TestService, TestUser, WsClient, eventually, spawn_service};
+pub use shared::testing::WAIT;
+use shared::testing::{
+    TestInfra, TestService, TestUser, WsClient, announce_sign_up, spawn_service, wait_for_row,
+};
 use socket_handler::startup::SocketHandler;
-
-pub const WAIT: Duration = Duration::from_secs(30);
 
 pub struct Stack {
     pub nodes: Vec<TestService>,
@@ -71,22 +69,14 @@ pub async fn spawn_stack_with(
 impl Stack {
     /// A user whom messages knows (as after sign-up).
     pub async fn user(&self, name: &str) -> TestUser {
-        let user = TestUser::new(name);
-        let event = Envelope::new(UserRegistered {
-            user_id: user.id,
-            username: name.to_owned(),
-        });
-        self.publisher
-            .publish(&event, WAIT)
-            .await
-            .expect("published");
-        let db = self.messages_db().await;
-        eventually("messages to know the user", WAIT, || async {
-            db.query_opt("SELECT 1 FROM users WHERE id = $1", &[&user.id.as_uuid()])
-                .await
-                .ok()
-                .flatten()
-        })
+        let user = announce_sign_up(&self.publisher, name).await;
+        let known = "SELECT 1 FROM users WHERE id = $1";
+        wait_for_row(
+            &self.messages_database,
+            "messages to know the user",
+            known,
+            user.id.as_uuid(),
+        )
         .await;
         user
     }

@@ -57,16 +57,10 @@ impl ListQuery {
                 Direction::default()
             }),
         };
-        let limit = match given(&params.limit) {
-            None => PageSize::default(),
-            Some(value) => PageSize::parse(&value).unwrap_or_else(|| {
-                errors.insert(
-                    "limit".into(),
-                    format!("Use a whole number from 1 to {}.", PageSize::MAX),
-                );
-                PageSize::default()
-            }),
-        };
+        let limit = PageSize::parse_param(params.limit.as_deref()).unwrap_or_else(|e| {
+            errors.insert("limit".into(), e.into());
+            PageSize::DEFAULT
+        });
         let prefix = match UsernamePrefix::parse(params.q.as_deref().unwrap_or_default()) {
             Ok(prefix) => prefix,
             Err(message) => {

@@ -8,13 +8,10 @@ use serde_json::Value;
 use shared::amqp::Publisher;
 use shared::events::{Envelope, Event, UserOffline, UserOnline, UserRegistered};
 use shared::ids::UserId;
-pub use shared::testing::{Answer, assert_error};
+pub use shared::testing::{Answer, WAIT, assert_error};
 use shared::testing::{TestInfra, TestService, TestUser, eventually, spawn_service};
 use users::config::Config;
 use users::startup::Users;
-
-/// How long any wait in these tests may take.
-pub const WAIT: Duration = Duration::from_secs(30);
 
 pub struct TestApp {
     pub service: TestService,
@@ -35,16 +32,16 @@ pub async fn spawn_app() -> TestApp {
 pub async fn spawn_app_with(adjust: impl FnOnce(&mut Config)) -> TestApp {
     let infra = TestInfra::new("users").await;
     let service = spawn_service::<Users>(&infra, adjust).await;
-    // Events published before a consumer's queue is bound would be dropped by the exchange.
-    let topology = infra.topology();
-    for (exchange, key) in [
-        (UserRegistered::EXCHANGE, UserRegistered::ROUTING_KEY),
-        (UserOnline::EXCHANGE, UserOnline::ROUTING_KEY),
-        (UserOffline::EXCHANGE, UserOffline::ROUTING_KEY),
-    ] {
-        let queue = topology.event_queue("users", exchange, key);
-        infra.wait_for_consumer(&queue.name, WAIT).await;
-    }
+    infra
+        .wait_for_event_consumers(
+            "users",
+            &[
+                (UserRegistered::EXCHANGE, UserRegistered::ROUTING_KEY),
+                (UserOnline::EXCHANGE, UserOnline::ROUTING_KEY),
+                (UserOffline::EXCHANGE, UserOffline::ROUTING_KEY),
+            ],
+        )
+        .await;
     TestApp {
         service,
         publisher: Publisher::new(infra.amqp()),
