@@ -1,3 +1,5 @@
+//! `?before=|after=&limit=` of the history routes: which slice of a conversation to read.
+
 use serde::Deserialize;
 use shared::http::FieldErrors;
 

@@ -1,3 +1,6 @@
+//! SQL of conversations and their members: finding, creating and locking them, membership,
+//! and a user's conversation list.
+
 use chrono::{DateTime, Utc};
 use deadpool_postgres::GenericClient;
 use shared::events::ChatMessage;

@@ -1,3 +1,5 @@
+//! SQL of messages: storing one with the next `seq`, finding a repeated send, pages of history.
+
 use deadpool_postgres::GenericClient;
 use shared::events::{ChatMessage, Vote, VoteCounts};
 use shared::ids::{ConversationId, MessageId, UserId};

@@ -1,3 +1,5 @@
+//! SQL of read watermarks and the exact unread counts that follow them.
+
 use deadpool_postgres::GenericClient;
 use shared::ids::{ConversationId, UserId};
 

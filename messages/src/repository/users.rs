@@ -1,3 +1,5 @@
+//! SQL of the accounts messages knows: who can receive messages, and peers' usernames.
+
 use deadpool_postgres::GenericClient;
 use shared::ids::UserId;
 

@@ -1,3 +1,5 @@
+//! SQL of votes: one per user per message, counted on the message row under its lock.
+
 use deadpool_postgres::GenericClient;
 use shared::events::Vote;
 use shared::ids::{ConversationId, MessageId, UserId};
