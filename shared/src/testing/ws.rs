@@ -79,6 +79,26 @@ impl WsClient {
         self.framed.send(message).await.expect("sending a frame");
     }
 
+    /// Sends `text` as one fragmented text message cut at the byte offsets `cuts` (which need
+    /// not fall between characters: only the joined message must be UTF-8).
+    pub async fn send_in_fragments(&mut self, text: &[u8], cuts: &[usize]) {
+        use actix_ws::Item;
+        use awc::ws::Message;
+        let mut bounds = vec![0];
+        bounds.extend_from_slice(cuts);
+        bounds.push(text.len());
+        let last = bounds.len() - 2;
+        for (i, window) in bounds.windows(2).enumerate() {
+            let piece = actix_web::web::Bytes::copy_from_slice(&text[window[0]..window[1]]);
+            let item = match i {
+                0 => Item::FirstText(piece),
+                i if i == last => Item::Last(piece),
+                _ => Item::Continue(piece),
+            };
+            self.send_message(Message::Continuation(item)).await;
+        }
+    }
+
     /// The next JSON frame, answering pings on the way; panics after `timeout` or on close.
     pub async fn next_json(&mut self, timeout: Duration) -> serde_json::Value {
         match self.next_event(timeout).await {

@@ -2,36 +2,12 @@
 //! is on the joined message, and going over it closes the socket with 1009 exactly as one
 //! oversized frame does, while a fragmented message within the limit is handled like one frame.
 
-use actix_web::web::Bytes;
-use actix_ws::Item;
-use awc::ws::Message;
 use serde_json::json;
-use shared::testing::{WsClient, WsEnd};
+use shared::testing::WsEnd;
 
 use crate::helpers::{WAIT, send_frame, spawn_stack};
 
 const LIMIT: usize = 64 * 1024;
-
-/// Sends `text` as one fragmented text message cut at the byte offsets `cuts` (which need not
-/// fall between characters: only the joined message must be UTF-8).
-async fn send_in_fragments(socket: &mut WsClient, text: &[u8], cuts: &[usize]) {
-    let mut bounds = vec![0];
-    bounds.extend_from_slice(cuts);
-    bounds.push(text.len());
-    let pieces: Vec<Bytes> = bounds
-        .windows(2)
-        .map(|w| Bytes::copy_from_slice(&text[w[0]..w[1]]))
-        .collect();
-    let last = pieces.len() - 1;
-    for (i, piece) in pieces.into_iter().enumerate() {
-        let item = match i {
-            0 => Item::FirstText(piece),
-            i if i == last => Item::Last(piece),
-            _ => Item::Continue(piece),
-        };
-        socket.send_message(Message::Continuation(item)).await;
-    }
-}
 
 #[actix_web::test]
 async fn a_message_over_64_kib_sent_in_fragments_closes_the_socket_with_1009() {
@@ -42,7 +18,8 @@ async fn a_message_over_64_kib_sent_in_fragments_closes_the_socket_with_1009() {
     let mut bobs = stack.connect(&bob, 0).await;
     // Every fragment is small; together they are one byte over.
     let text = vec![b' '; LIMIT + 1];
-    send_in_fragments(&mut anns, &text, &[16 * 1024, 32 * 1024, 48 * 1024]).await;
+    anns.send_in_fragments(&text, &[16 * 1024, 32 * 1024, 48 * 1024])
+        .await;
     assert_eq!(anns.closed(WAIT).await, WsEnd::Closed(1009));
 
     // Only that socket: bob chats on.
@@ -74,7 +51,8 @@ async fn a_fragmented_message_of_up_to_64_kib_is_handled_like_one_frame() {
         .into_bytes();
     text.resize(LIMIT, b' ');
     let inside_a_character = text.iter().position(|&b| b == 0xc3).unwrap() + 1;
-    send_in_fragments(&mut anns, &text, &[inside_a_character, 40 * 1024]).await;
+    anns.send_in_fragments(&text, &[inside_a_character, 40 * 1024])
+        .await;
     assert_eq!(
         anns.next_of_type("message.ack", WAIT).await["clientMsgId"],
         "fragmented"
@@ -84,11 +62,7 @@ async fn a_fragmented_message_of_up_to_64_kib_is_handled_like_one_frame() {
         content.as_str()
     );
     // And the socket goes on as usual.
-    send_in_fragments(
-        &mut anns,
-        json!({"type": "ping"}).to_string().as_bytes(),
-        &[3],
-    )
-    .await;
+    anns.send_in_fragments(json!({"type": "ping"}).to_string().as_bytes(), &[3])
+        .await;
     assert_eq!(anns.next_of_type("pong", WAIT).await["type"], "pong");
 }
