@@ -11,12 +11,15 @@ pub const DEFAULT_PORT: u16 = 8084;
 pub struct Config {
     /// Database, broker, Redis, listening address, origins, keys.
     pub common: CommonConfig,
+    /// The most members a group may have (`GROUP_MAX_MEMBERS`).
+    pub group_max_members: usize,
 }
 
 impl ServiceConfig for Config {
     fn from_env() -> Result<Self, ConfigError> {
         Ok(Self {
             common: CommonConfig::from_env("messages", DEFAULT_PORT)?,
+            group_max_members: shared::config::var("GROUP_MAX_MEMBERS", 256)?,
         })
     }
 

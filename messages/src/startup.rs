@@ -11,6 +11,7 @@ use tokio_util::sync::CancellationToken;
 
 use crate::commands::{self, CommandProcessor};
 use crate::config::Config;
+use crate::limits::Limits;
 use crate::repository::processed;
 use crate::vote_cache::VoteCache;
 use crate::{consumers, migrations, routes};
@@ -23,6 +24,7 @@ impl Service for Messages {
     type Config = Config;
 
     async fn build(config: Config) -> anyhow::Result<Application> {
+        let limits = web::Data::new(Limits::from_config(&config));
         let infra = ServiceInfra::start(config.common, migrations::ALL).await?;
         infra.relay_outbox();
 
@@ -44,7 +46,9 @@ impl Service for Messages {
         let db = web::Data::new(infra.db.clone());
         let votes = web::Data::new(votes);
         Application::serve(infra, move |cfg| {
-            cfg.app_data(db.clone()).app_data(votes.clone());
+            cfg.app_data(db.clone())
+                .app_data(votes.clone())
+                .app_data(limits.clone());
             routes::configure(cfg);
         })
     }

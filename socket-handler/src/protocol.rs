@@ -9,10 +9,10 @@ use bytestring::ByteString;
 use shared::amqp::{Outgoing, Publisher};
 use shared::chat::{ChatCommand, CommandEnvelope, Origin};
 use shared::http::ErrorCode;
-use shared::socket::{ConnectionContext, FrameHandler};
+use shared::socket::{ConnectionContext, Echo, FrameHandler};
 
 use crate::bindings::DeliveryBindings;
-use crate::frames::{ClientFrame, ServerFrame};
+use crate::frames::{ClientFrame, FrameBody, ServerFrame};
 use crate::rate_limit::SendRateLimiter;
 
 /// A typing frame more often than this is dropped: the peer's indicator lasts longer anyway.
@@ -49,7 +49,12 @@ impl ChatProtocol {
         }
     }
 
-    async fn forward(&self, ctx: &ConnectionContext, command: ChatCommand) {
+    async fn forward(
+        &self,
+        ctx: &ConnectionContext,
+        command: ChatCommand,
+        request_id: Option<String>,
+    ) {
         let envelope = CommandEnvelope {
             id: uuid::Uuid::now_v7(),
             user_id: ctx.user.id,
@@ -58,6 +63,7 @@ impl ChatProtocol {
                 node: self.services.node_id.clone(),
                 connection: ctx.id,
             },
+            request_id,
             command,
         };
         let payload = match serde_json::to_vec(&envelope) {
@@ -70,6 +76,7 @@ impl ChatProtocol {
         let message = Outgoing {
             exchange: String::new(),
             routing_key: self.services.commands_queue.clone(),
+            bcc: Vec::new(),
             kind: "chat.command".to_owned(),
             message_id: envelope.id.to_string(),
             payload,
@@ -87,7 +94,10 @@ impl ChatProtocol {
             ctx.reply_error(
                 ErrorCode::Unavailable,
                 "Chat is briefly unavailable. Send again.",
-                envelope.command.client_msg_id(),
+                Echo {
+                    client_msg_id: envelope.command.client_msg_id(),
+                    request_id: envelope.request_id.as_deref(),
+                },
             );
         }
     }
@@ -100,23 +110,26 @@ impl FrameHandler for ChatProtocol {
         let frame = match ClientFrame::parse(&text) {
             Ok(frame) => frame,
             Err(error) => {
-                ctx.reply_error(error.code, &error.message, error.client_msg_id.as_deref());
+                ctx.reply_error(error.code, &error.message, error.echo());
                 return;
             }
         };
-        let command = match frame {
-            ClientFrame::Ping => {
+        let command = match frame.body {
+            FrameBody::Ping => {
                 ctx.reply(ServerFrame::Pong.to_text());
                 return;
             }
-            ClientFrame::Command(command) => command,
+            FrameBody::Command(command) => command,
         };
         match &command {
             ChatCommand::Send(send) if !self.services.limiter.allow(ctx.user.id) => {
                 ctx.reply_error(
                     ErrorCode::RateLimited,
                     "You are sending too fast. Slow down.",
-                    Some(&send.client_msg_id),
+                    Echo {
+                        client_msg_id: Some(&send.client_msg_id),
+                        request_id: frame.request_id.as_deref(),
+                    },
                 );
                 return;
             }
@@ -133,7 +146,7 @@ impl FrameHandler for ChatProtocol {
             }
             _ => {}
         }
-        self.forward(ctx, command).await;
+        self.forward(ctx, command, frame.request_id).await;
     }
 
     async fn on_close(&self, ctx: &ConnectionContext, _last_on_node: bool) {

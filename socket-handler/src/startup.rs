@@ -35,9 +35,14 @@ impl Service for SocketHandler {
             .bind(&exchange, &node_key(&node_id))
             .on_raw(kind::MESSAGE, route(&router, DeliveryRouter::message))
             .on_raw(kind::ACK, route(&router, DeliveryRouter::ack))
-            .on_raw(kind::READ, route(&router, DeliveryRouter::read))
+            .on_raw(kind::WATERMARK, route(&router, DeliveryRouter::watermark))
             .on_raw(kind::TYPING, route(&router, DeliveryRouter::typing))
             .on_raw(kind::VOTES, route(&router, DeliveryRouter::votes))
+            .on_raw(
+                kind::CONVERSATION,
+                route(&router, DeliveryRouter::conversation),
+            )
+            .on_raw(kind::REMOVED, route(&router, DeliveryRouter::removed))
             .on_raw(kind::ERROR, route(&router, DeliveryRouter::error))
             .build();
         let ready = node.start(&infra, inbox.clone());

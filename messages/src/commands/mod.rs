@@ -14,10 +14,12 @@
 //! transaction as its effects, so a redelivery after a crash between commit and ack is skipped
 //! (a vote applied twice would withdraw itself).
 
+mod delivered;
 mod read;
 mod send;
 mod typing;
 mod vote;
+mod watermarks;
 
 use std::collections::HashSet;
 use std::time::Duration;
@@ -26,14 +28,13 @@ use std::sync::Arc;
 
 use deadpool_postgres::{Pool, Transaction};
 use serde::Serialize;
-use shared::amqp::CHAT_DELIVERY_EXCHANGE;
 use shared::amqp::{ConsumerSpec, HandleError, Outgoing, Publisher, consume_batched};
 use shared::chat::{
-    ChatCommand, CommandEnvelope, ErrorDelivery, Origin, kind, node_key, participants_key,
+    ChatCommand, CommandEnvelope, ErrorDelivery, Origin, Route, deliver_after_commit, delivery,
+    kind, node_key,
 };
 use shared::http::ErrorCode;
 use shared::ids::{ConversationId, MessageId, UserId};
-use shared::outbox::{self, InternalMessage};
 use shared::service::ServiceInfra;
 use tracing::Instrument;
 
@@ -116,12 +117,11 @@ impl CommandProcessor {
             // the command go to the dead-letter queue for a human to look at.
             Err(HandleError::Permanent(e)) => {
                 let reply = self.error_reply(
-                    envelope.user_id,
-                    &envelope.origin,
+                    &envelope,
                     ErrorCode::InvalidField,
                     "This could not be stored.",
                     envelope.command.client_msg_id(),
-                )?;
+                );
                 self.publish(std::slice::from_ref(&reply)).await?;
                 Err(HandleError::Permanent(e))
             }
@@ -147,14 +147,14 @@ impl CommandProcessor {
             let mut ctx = Context {
                 processor: self,
                 transaction: &transaction,
+                envelope,
                 user: envelope.user_id,
-                username: &envelope.username,
-                origin: &envelope.origin,
                 after: &mut after,
             };
             match &envelope.command {
                 ChatCommand::Send(command) => send::apply(&mut ctx, command).await?,
                 ChatCommand::Read(command) => read::apply(&mut ctx, command).await?,
+                ChatCommand::Delivered(command) => delivered::apply(&mut ctx, command).await?,
                 ChatCommand::Typing(command) => typing::apply(&mut ctx, command).await?,
                 ChatCommand::Vote(command) => vote::apply(&mut ctx, command).await?,
             }
@@ -177,53 +177,53 @@ impl CommandProcessor {
             .map_err(|e| HandleError::Transient(e.into()))
     }
 
-    /// A delivery for the chat delivery exchange.
-    fn delivery<T: Serialize>(
+    /// A reply to the one node that holds `origin`'s connection.
+    fn reply_to_node<T: Serialize>(
         &self,
-        routing_key: String,
+        origin: &Origin,
         delivery_kind: &str,
         payload: &T,
-    ) -> Result<Outgoing, HandleError> {
-        Ok(Outgoing {
-            exchange: self.publisher.client().topology().chat_delivery_exchange(),
-            routing_key,
-            kind: delivery_kind.to_owned(),
-            message_id: uuid::Uuid::now_v7().to_string(),
-            payload: serde_json::to_vec(payload).map_err(|e| HandleError::Permanent(e.into()))?,
-        })
+    ) -> Outgoing {
+        let route = Route {
+            routing_key: node_key(&origin.node),
+            bcc: Vec::new(),
+        };
+        delivery(
+            self.publisher.client().topology(),
+            route,
+            delivery_kind,
+            payload,
+        )
     }
 
-    /// Tells the connection that sent a command why it was refused.
+    /// Tells the connection that sent `envelope` why it was refused.
     fn error_reply(
         &self,
-        user: UserId,
-        origin: &Origin,
+        envelope: &CommandEnvelope,
         code: ErrorCode,
         message: &str,
         client_msg_id: Option<&str>,
-    ) -> Result<Outgoing, HandleError> {
-        let delivery = ErrorDelivery {
-            origin: origin.clone(),
-            user_id: user,
+    ) -> Outgoing {
+        let error = ErrorDelivery {
+            origin: envelope.origin.clone(),
+            user_id: envelope.user_id,
             code,
             message: message.to_owned(),
             client_msg_id: client_msg_id.map(str::to_owned),
+            request_id: envelope.request_id.clone(),
         };
-        self.delivery(node_key(&origin.node), kind::ERROR, &delivery)
+        self.reply_to_node(&envelope.origin, kind::ERROR, &error)
     }
 }
 
-/// What a command's handler works with: the batch's transaction, who issued the command and
-/// where from, and what is left for after the commit.
+/// What a command's handler works with: the batch's transaction, the command's envelope (who
+/// issued it and from where) and what is left for after the commit.
 pub(crate) struct Context<'a, 't> {
     processor: &'a CommandProcessor,
     transaction: &'a Transaction<'t>,
+    envelope: &'a CommandEnvelope,
     /// The verified user of the connection the command came from.
     user: UserId,
-    /// Their username, as their token says.
-    username: &'a str,
-    /// That connection.
-    origin: &'a Origin,
     after: &'a mut AfterCommit,
 }
 
@@ -235,9 +235,9 @@ impl Context<'_, '_> {
         message: &str,
         client_msg_id: Option<&str>,
     ) -> Result<(), HandleError> {
-        let reply =
-            self.processor
-                .error_reply(self.user, self.origin, code, message, client_msg_id)?;
+        let reply = self
+            .processor
+            .error_reply(self.envelope, code, message, client_msg_id);
         self.after.replies.push(reply);
         Ok(())
     }
@@ -257,46 +257,31 @@ impl Context<'_, '_> {
         Ok(None)
     }
 
-    /// A stored fact for every socket of `members`, written to the outbox so that it is
-    /// delivered after commit, in commit order, exactly when the change is stored.
+    /// A stored fact for every socket of `members`, delivered after commit in commit order.
     async fn deliver_stored<T: Serialize>(
         &self,
         members: &[UserId],
         delivery_kind: &str,
         payload: &T,
     ) -> Result<(), HandleError> {
-        let payload =
-            serde_json::to_string(payload).map_err(|e| HandleError::Permanent(e.into()))?;
-        outbox::enqueue_internal(
-            self.transaction,
-            &InternalMessage {
-                exchange: CHAT_DELIVERY_EXCHANGE,
-                routing_key: &members_key(self.user, members),
-                kind: delivery_kind,
-                payload: &payload,
-            },
-        )
-        .await?;
-        Ok(())
+        Ok(deliver_after_commit(self.transaction, members, delivery_kind, payload).await?)
     }
 
     /// Something ephemeral for every socket of `members`, published straight after commit.
-    fn deliver_now<T: Serialize>(
-        &mut self,
-        members: &[UserId],
-        delivery_kind: &str,
-        payload: &T,
-    ) -> Result<(), HandleError> {
-        let reply =
-            self.processor
-                .delivery(members_key(self.user, members), delivery_kind, payload)?;
-        self.after.replies.push(reply);
-        Ok(())
+    fn deliver_now<T: Serialize>(&mut self, members: &[UserId], delivery_kind: &str, payload: &T) {
+        if let Some(route) = Route::to(members) {
+            let topology = self.processor.publisher.client().topology();
+            self.after
+                .replies
+                .push(delivery(topology, route, delivery_kind, payload));
+        }
     }
-}
 
-/// The routing key that reaches every node holding a socket of `user` or of the other member.
-fn members_key(user: UserId, members: &[UserId]) -> String {
-    let other = members.iter().copied().find(|m| *m != user).unwrap_or(user);
-    participants_key(user, other)
+    /// An answer to the connection that sent the command.
+    fn reply<T: Serialize>(&mut self, delivery_kind: &str, payload: &T) {
+        let reply = self
+            .processor
+            .reply_to_node(&self.envelope.origin, delivery_kind, payload);
+        self.after.replies.push(reply);
+    }
 }

@@ -3,61 +3,111 @@
 
 use deadpool_postgres::Transaction;
 use shared::amqp::HandleError;
-use shared::chat::{AckDelivery, MessageDelivery, SendCommand, kind, node_key};
-use shared::events::{ChatMessage, Envelope, MessageSent};
+use shared::chat::{AckDelivery, SendCommand, SendTarget, kind};
+use shared::events::{ChatMessage, ConversationKind, MessageKind};
 use shared::http::ErrorCode;
 use shared::ids::{ConversationId, UserId};
-use shared::outbox;
 
 use super::Context;
 use crate::repository::messages::NewMessage;
 use crate::repository::{conversations, messages, users};
+use crate::timeline;
 
 pub(super) async fn apply(
     ctx: &mut Context<'_, '_>,
     command: &SendCommand,
 ) -> Result<(), HandleError> {
     record_sender(ctx).await?;
-    if !receiver_exists(ctx, command.to).await? {
-        return ctx.refuse(
-            ErrorCode::NotFound,
-            "There is no such user.",
-            Some(&command.client_msg_id),
-        );
-    }
-    let conversation = lock_pair(ctx.transaction, ctx.user, command.to).await?;
-    if let Some(stored) = messages::find_by_client_id(
-        ctx.transaction,
-        conversation,
-        ctx.user,
-        &command.client_msg_id,
-    )
-    .await?
+    // A repeat is answered with the first send's ack before any other check: the sender may
+    // have left the group since.
+    if let Some(stored) =
+        messages::find_by_client_id(ctx.transaction, ctx.user, &command.client_msg_id).await?
     {
-        return acknowledge_again(ctx, stored, command);
+        acknowledge_again(ctx, stored, command);
+        return Ok(());
     }
-    let message = messages::insert_next(
+    let Some(Opened {
+        conversation,
+        receiver,
+        members,
+    }) = open(ctx, command).await?
+    else {
+        return Ok(());
+    };
+    timeline::append(
         ctx.transaction,
         &NewMessage {
             conversation,
             sender: ctx.user,
-            receiver: command.to,
+            receiver,
+            kind: MessageKind::User,
+            system: None,
             client_msg_id: &command.client_msg_id,
-            content: &command.content,
+            content: command.content.as_str(),
         },
+        &members,
+        Some(&ctx.envelope.origin),
     )
     .await?;
-    announce(ctx, message, command).await
+    Ok(())
+}
+
+/// The conversation a message goes to, locked.
+struct Opened {
+    conversation: ConversationId,
+    /// The other participant, when it is a direct conversation.
+    receiver: Option<UserId>,
+    /// Everyone in it.
+    members: Vec<UserId>,
+}
+
+/// Opens the conversation the message goes to, or refuses (no such user, not a member).
+async fn open(
+    ctx: &mut Context<'_, '_>,
+    command: &SendCommand,
+) -> Result<Option<Opened>, HandleError> {
+    let refuse = |ctx: &mut Context<'_, '_>, message: &str| {
+        ctx.refuse(ErrorCode::NotFound, message, Some(&command.client_msg_id))
+    };
+    match command.target {
+        SendTarget::To { to } => {
+            if !receiver_exists(ctx, to).await? {
+                refuse(ctx, "There is no such user.")?;
+                return Ok(None);
+            }
+            Ok(Some(Opened {
+                conversation: lock_pair(ctx.transaction, ctx.user, to).await?,
+                receiver: Some(to),
+                members: vec![ctx.user, to],
+            }))
+        }
+        SendTarget::Conversation { conversation_id } => {
+            let Some(locked) =
+                conversations::lock_as_member(ctx.transaction, conversation_id, ctx.user).await?
+            else {
+                refuse(ctx, "There is no such conversation.")?;
+                return Ok(None);
+            };
+            // A direct conversation named by id keeps its receiver, as if sent `to` the peer.
+            let members = conversations::members(ctx.transaction, locked.id).await?;
+            let receiver = match locked.kind {
+                ConversationKind::Direct => members.iter().copied().find(|m| *m != ctx.user),
+                ConversationKind::Group => None,
+            };
+            Ok(Some(Opened {
+                conversation: locked.id,
+                receiver,
+                members,
+            }))
+        }
+    }
 }
 
 /// The sender exists (their token says so) under this name; recorded once per batch.
 async fn record_sender(ctx: &mut Context<'_, '_>) -> Result<(), HandleError> {
-    if ctx
-        .after
-        .recorded
-        .insert((ctx.user, ctx.username.to_owned()))
-    {
-        users::upsert(ctx.transaction, ctx.user, ctx.username).await?;
+    let username = &ctx.envelope.username;
+    if ctx.after.recorded.insert((ctx.user, username.clone())) {
+        users::upsert(ctx.transaction, ctx.user, username).await?;
         ctx.after.known.insert(ctx.user);
     }
     Ok(())
@@ -78,9 +128,8 @@ async fn receiver_exists(ctx: &mut Context<'_, '_>, to: UserId) -> Result<bool, 
     Ok(exists)
 }
 
-/// Locks the two-party conversation of `a` and `b`, creating it on their first message. Locking
-/// it (which serialises its writers) before looking for a repeat means two copies of one send
-/// cannot both miss each other.
+/// Locks the two-party conversation of `a` and `b`, creating it on their first message (which
+/// serialises its writers).
 async fn lock_pair(
     transaction: &Transaction<'_>,
     a: UserId,
@@ -98,50 +147,12 @@ async fn lock_pair(
 }
 
 /// A repeated send: the message stored the first time, acknowledged again to this connection.
-fn acknowledge_again(
-    ctx: &mut Context<'_, '_>,
-    stored: ChatMessage,
-    command: &SendCommand,
-) -> Result<(), HandleError> {
+fn acknowledge_again(ctx: &mut Context<'_, '_>, stored: ChatMessage, command: &SendCommand) {
     tracing::debug!(message = %stored.id, "repeated send; acknowledging the stored message again");
     let ack = AckDelivery {
         message: stored,
         client_msg_id: command.client_msg_id.clone(),
-        origin: ctx.origin.clone(),
+        origin: ctx.envelope.origin.clone(),
     };
-    let reply = ctx
-        .processor
-        .delivery(node_key(&ctx.origin.node), kind::ACK, &ack)?;
-    ctx.after.replies.push(reply);
-    Ok(())
-}
-
-/// `message.sent` on the bus and the message to every socket of both participants, through
-/// the outbox, so both happen exactly when the message is committed.
-async fn announce(
-    ctx: &mut Context<'_, '_>,
-    message: ChatMessage,
-    command: &SendCommand,
-) -> Result<(), HandleError> {
-    let event = Envelope::new(MessageSent {
-        message: message.clone(),
-    });
-    let members = [message.sender_id, message.receiver_id];
-    let delivery = MessageDelivery {
-        message,
-        client_msg_id: command.client_msg_id.clone(),
-        origin: ctx.origin.clone(),
-    };
-    // Both rows in one round trip (the client pipelines the two statements). Which of the two
-    // comes first does not matter: they go to different exchanges, and both are in the outbox
-    // before the next message's rows.
-    tokio::try_join!(
-        async {
-            outbox::enqueue(ctx.transaction, &event)
-                .await
-                .map_err(HandleError::from)
-        },
-        ctx.deliver_stored(&members, kind::MESSAGE, &delivery),
-    )?;
-    Ok(())
+    ctx.reply(kind::ACK, &ack);
 }

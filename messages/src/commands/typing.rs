@@ -18,7 +18,8 @@ pub(super) async fn apply(
     let delivery = TypingDelivery {
         conversation_id: command.conversation_id,
         user_id: ctx.user,
-        participants: members.clone(),
+        recipients: members.clone(),
     };
-    ctx.deliver_now(&members, kind::TYPING, &delivery)
+    ctx.deliver_now(&members, kind::TYPING, &delivery);
+    Ok(())
 }

@@ -7,7 +7,7 @@ use shared::http::ErrorCode;
 use shared::outbox;
 
 use super::Context;
-use crate::repository::votes;
+use crate::repository::{messages, votes};
 
 /// Someone else's message gets the same answer as one that does not exist.
 const NOT_FOUND: &str = "There is no such message.";
@@ -26,7 +26,15 @@ pub(super) async fn apply(
     else {
         return Ok(());
     };
+    if locked.system {
+        return ctx.refuse(
+            ErrorCode::Forbidden,
+            "System messages cannot be voted on.",
+            None,
+        );
+    }
     let (now, tally) = votes::apply(ctx.transaction, message, ctx.user, command.vote).await?;
+    let rev = messages::touch(ctx.transaction, message).await?;
     let each = votes::of_members(ctx.transaction, message, &members).await?;
 
     outbox::enqueue(
@@ -46,6 +54,7 @@ pub(super) async fn apply(
         message_id: message,
         up: tally.up,
         down: tally.down,
+        rev,
         votes: each,
     };
     ctx.deliver_stored(&members, kind::VOTES, &delivery).await?;

@@ -1,8 +1,10 @@
 //! Parsed values and rules, pure and unit-tested.
 
+pub mod group;
 mod history;
 mod page;
+pub mod role;
 
 pub use history::{HistoryQuery, HistoryWindow};
-pub use page::PageCursor;
+pub use page::{MemberCursor, PageCursor};
 pub use shared::http::PageSize;

@@ -1,6 +1,6 @@
-//! The opaque `cursor` of the conversation list: where the previous page ended, as the last
-//! row's `(updatedAt, id)` (most recently active first). Encoded and checked by the one codec
-//! every list uses, [`shared::http::cursor`].
+//! The opaque cursors of messages' lists: the conversation list (by `(updatedAt, id)`, most
+//! recently active first) and a group's member list (owner, admins, members, each by
+//! username). Encoded and checked by the one codec every list uses, [`shared::http::cursor`].
 
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
@@ -19,4 +19,22 @@ pub struct PageCursor {
 
 impl CursorPosition for PageCursor {
     const LIST: &'static str = "conversations";
+}
+
+/// Where the next page of a group's members starts: after this (role rank, lower-cased
+/// username, id).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MemberCursor {
+    /// 0 owner, 1 admin, 2 member.
+    #[serde(rename = "r")]
+    pub rank: i32,
+    /// As the database lower-cased it.
+    #[serde(rename = "u", with = "cursor::text")]
+    pub username_lower: String,
+    /// The last row's user.
+    pub id: shared::ids::UserId,
+}
+
+impl CursorPosition for MemberCursor {
+    const LIST: &'static str = "members";
 }

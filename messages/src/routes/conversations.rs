@@ -1,13 +1,10 @@
-//! `GET /api/messages/conversations`.
+//! `GET /api/messages/conversations`: the caller's conversations of both kinds.
 
 use actix_web::{HttpResponse, web};
-use chrono::{DateTime, Utc};
 use deadpool_postgres::Pool;
-use serde::{Deserialize, Serialize};
+use serde::Deserialize;
 use shared::auth::CurrentUser;
-use shared::events::ChatMessage;
 use shared::http::cursor;
-use shared::ids::{ConversationId, UserId};
 
 use crate::domain::{PageCursor, PageSize};
 use crate::error::MessagesError;
@@ -17,31 +14,6 @@ use crate::repository::conversations;
 pub struct Query {
     limit: Option<String>,
     cursor: Option<String>,
-}
-
-#[derive(Serialize)]
-#[serde(rename_all = "camelCase")]
-struct Body {
-    conversations: Vec<Item>,
-    next_cursor: Option<String>,
-}
-
-#[derive(Serialize)]
-#[serde(rename_all = "camelCase")]
-struct Item {
-    id: ConversationId,
-    peer: Peer,
-    last_message: Option<ChatMessage>,
-    unread_count: i64,
-    last_read_seq: i64,
-    peer_last_read_seq: i64,
-    updated_at: DateTime<Utc>,
-}
-
-#[derive(Serialize)]
-struct Peer {
-    id: UserId,
-    username: String,
 }
 
 /// The caller's conversations, most recently active first.
@@ -57,10 +29,10 @@ pub async fn list(
     let cursor = cursor::parse_param::<PageCursor>(query.cursor.as_deref())
         .map_err(|e| MessagesError::field("cursor", e))?;
     let client = db.get().await?;
-    let mut rows = conversations::list_for(&client, user.id, cursor, limit).await?;
-    let next_cursor = if rows.len() as i64 > limit.as_i64() {
-        rows.truncate(usize::from(limit.get()));
-        rows.last().map(|last| {
+    let mut conversations = conversations::list_for(&client, user.id, cursor, limit).await?;
+    let next_cursor = if conversations.len() as i64 > limit.as_i64() {
+        conversations.truncate(usize::from(limit.get()));
+        conversations.last().map(|last| {
             cursor::encode(&PageCursor {
                 updated_at: last.updated_at,
                 id: last.id.as_uuid(),
@@ -69,23 +41,8 @@ pub async fn list(
     } else {
         None
     };
-    let conversations = rows
-        .into_iter()
-        .map(|row| Item {
-            id: row.id,
-            peer: Peer {
-                id: row.peer_id,
-                username: row.peer_username,
-            },
-            last_message: row.last_message,
-            unread_count: row.unread_count,
-            last_read_seq: row.last_read_seq,
-            peer_last_read_seq: row.peer_last_read_seq,
-            updated_at: row.updated_at,
-        })
-        .collect();
-    Ok(HttpResponse::Ok().json(Body {
-        conversations,
-        next_cursor,
-    }))
+    Ok(HttpResponse::Ok().json(serde_json::json!({
+        "conversations": conversations,
+        "nextCursor": next_cursor,
+    })))
 }

@@ -4,7 +4,7 @@
 use messages::startup::Messages;
 use serde_json::Value;
 use shared::amqp::{Outgoing, Publisher};
-use shared::chat::{ChatCommand, CommandEnvelope, Content, Origin, SendCommand};
+use shared::chat::{ChatCommand, CommandEnvelope, Content, Origin, SendCommand, SendTarget};
 pub use shared::testing::WAIT;
 use shared::testing::{
     TestInfra, TestService, TestUser, announce_sign_up, eventually, spawn_service, wait_for_row,
@@ -41,6 +41,29 @@ impl TestApp {
         user
     }
 
+    /// `command` from `user`, as socket-handler publishes it to the commands queue.
+    pub fn command(&self, id: uuid::Uuid, user: &TestUser, command: ChatCommand) -> Outgoing {
+        let envelope = CommandEnvelope {
+            id,
+            user_id: user.id,
+            username: user.username.clone(),
+            origin: Origin {
+                node: "test".into(),
+                connection: 1,
+            },
+            request_id: None,
+            command,
+        };
+        Outgoing {
+            exchange: String::new(),
+            routing_key: self.infra.topology().chat_commands_queue().name,
+            bcc: Vec::new(),
+            kind: "chat.command".into(),
+            message_id: id.to_string(),
+            payload: serde_json::to_vec(&envelope).unwrap(),
+        }
+    }
+
     /// Sends `count` messages from `from` to `to` as commands and waits until all are stored.
     pub async fn send(&self, from: &TestUser, to: &TestUser, count: usize) {
         let db = self.infra.db().await;
@@ -49,30 +72,14 @@ impl TestApp {
             .await
             .unwrap()
             .get(0);
-        let queue = self.infra.topology().chat_commands_queue().name;
         let commands: Vec<Outgoing> = (0..count)
             .map(|i| {
-                let envelope = CommandEnvelope {
-                    id: uuid::Uuid::now_v7(),
-                    user_id: from.id,
-                    username: from.username.clone(),
-                    origin: Origin {
-                        node: "test".into(),
-                        connection: 1,
-                    },
-                    command: ChatCommand::Send(SendCommand {
-                        client_msg_id: uuid::Uuid::new_v4().to_string(),
-                        to: to.id,
-                        content: Content::parse(&format!("{} #{i}", from.username)).unwrap(),
-                    }),
-                };
-                Outgoing {
-                    exchange: String::new(),
-                    routing_key: queue.clone(),
-                    kind: "chat.command".into(),
-                    message_id: envelope.id.to_string(),
-                    payload: serde_json::to_vec(&envelope).unwrap(),
-                }
+                let send = ChatCommand::Send(SendCommand {
+                    client_msg_id: uuid::Uuid::new_v4().to_string(),
+                    target: SendTarget::To { to: to.id },
+                    content: Content::parse(&format!("{} #{i}", from.username)).unwrap(),
+                });
+                self.command(uuid::Uuid::now_v7(), from, send)
             })
             .collect();
         self.publisher.publish_all(&commands, WAIT).await.unwrap();

@@ -7,9 +7,7 @@ use notifications::config::Config;
 use notifications::startup::Notifications;
 use serde_json::Value;
 use shared::amqp::Publisher;
-use shared::events::{
-    ChatMessage, Envelope, Event, MessageRead, MessageSent, UserRegistered, VoteCounts,
-};
+use shared::events::{ChatMessage, Envelope, Event, MessageRead, MessageSent, UserRegistered};
 use shared::ids::{ConversationId, MessageId};
 pub use shared::testing::{Answer, WAIT, assert_error};
 use shared::testing::{
@@ -218,16 +216,15 @@ pub fn message_at(
     content: &str,
     at: DateTime<Utc>,
 ) -> ChatMessage {
-    ChatMessage {
-        id: MessageId::new(),
-        conversation_id: conversation,
+    ChatMessage::new_user(
+        MessageId::new(),
+        conversation,
         seq,
-        sender_id: from.id,
-        receiver_id: to.id,
-        content: content.to_owned(),
-        created_at: at,
-        votes: VoteCounts::default(),
-    }
+        from.id,
+        Some(to.id),
+        content.to_owned(),
+        at,
+    )
 }
 
 /// Now, at the microsecond precision Postgres keeps.

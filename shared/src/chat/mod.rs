@@ -2,22 +2,30 @@
 //! two services, which are released together.
 //!
 //! socket-handler turns client frames into [`ChatCommand`]s on a durable queue. messages applies
-//! them (the only place that decides membership, `seq` and read state) and answers with
+//! them (the only place that decides membership, roles, `seq` and read state) and answers with
 //! deliveries on the chat delivery exchange, routed by topic:
-//! - [`participants_key`] `<a>.<b>`: to whichever nodes hold sockets of either participant
-//!   (nodes bind `<user>.*` and `*.<user>` for each user connected to them);
+//! - to recipients ([`Route::to`]): each node binds [`user_key`] `u.<user>` for every user
+//!   connected to it, and a delivery is published once with the first recipient's key and the
+//!   others' in RabbitMQ's `BCC` header (sender-selected distribution), so every node holding a
+//!   socket of any recipient gets exactly one copy and no other node gets any. The payload
+//!   names the recipients; a node hands it to its own sockets of those users only, so someone
+//!   removed from a group gets nothing stored after the removal even while still connected;
 //! - [`node_key`] `node.<id>`: to the one node that holds the connection a reply is for.
 //!
-//! Stored facts (a new message, a read watermark) are delivered through messages' outbox, after
-//! commit and in commit order, so a socket never sees what was not stored and sees a
-//! conversation's messages in `seq` order.
+//! Stored facts (a new message, a watermark, a membership change) are delivered through
+//! messages' outbox, after commit and in commit order, so a socket never sees what was not
+//! stored and sees a conversation's messages in `seq` order.
 
 mod content;
+mod conversation;
+mod route;
 
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
 pub use content::{Content, ContentError, MAX_CONTENT_CHARS};
+pub use conversation::{Conversation, MemberView, Peer};
+pub use route::{Route, deliver_after_commit, delivery, node_key, user_key};
 
 use crate::events::{ChatMessage, Vote};
 use crate::http::ErrorCode;
@@ -44,6 +52,9 @@ pub struct CommandEnvelope {
     pub username: String,
     /// Where the answer goes.
     pub origin: Origin,
+    /// The client's id for the frame, echoed by an `error` that answers it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub request_id: Option<String>,
     /// What to do.
     pub command: ChatCommand,
 }
@@ -55,10 +66,13 @@ pub enum ChatCommand {
     /// Store and deliver a message.
     #[serde(rename = "send")]
     Send(SendCommand),
-    /// Move the caller's read watermark forward.
+    /// Move the caller's read watermark forward (and so their delivered one).
     #[serde(rename = "read")]
-    Read(ReadCommand),
-    /// Tell the other participants the caller is typing.
+    Read(WatermarkCommand),
+    /// Move the caller's delivered watermark forward.
+    #[serde(rename = "delivered")]
+    Delivered(WatermarkCommand),
+    /// Tell the other members the caller is typing.
     #[serde(rename = "typing")]
     Typing(TypingCommand),
     /// Cast, switch or withdraw a vote.
@@ -81,25 +95,43 @@ impl ChatCommand {
     }
 }
 
+/// Where a message goes: `to` a user (their direct conversation) or into `conversationId`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(untagged, rename_all = "camelCase")]
+pub enum SendTarget {
+    /// The direct conversation with this user.
+    To {
+        /// The other participant.
+        to: UserId,
+    },
+    /// A conversation the sender is a member of.
+    Conversation {
+        /// Which.
+        #[serde(rename = "conversationId")]
+        conversation_id: ConversationId,
+    },
+}
+
 /// `message.send`.
 #[derive(Clone, Debug, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct SendCommand {
     /// The client's id for it; a repeat with the same id is the same message.
     pub client_msg_id: String,
-    /// The other participant.
-    pub to: UserId,
+    /// Where it goes.
+    #[serde(flatten)]
+    pub target: SendTarget,
     /// The text.
     pub content: Content,
 }
 
-/// `message.read`.
+/// `message.read` and `message.delivered`: a watermark, only forward.
 #[derive(Clone, Debug, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
-pub struct ReadCommand {
+pub struct WatermarkCommand {
     /// Which conversation.
     pub conversation_id: ConversationId,
-    /// Read up to here.
+    /// Up to here.
     pub seq: i64,
 }
 
@@ -123,16 +155,20 @@ pub struct VoteCommand {
 
 /// AMQP types of deliveries.
 pub mod kind {
-    /// [`super::MessageDelivery`], to the participants.
+    /// [`super::MessageDelivery`], to the members.
     pub const MESSAGE: &str = "chat.message";
     /// [`super::AckDelivery`], to the origin node (a repeated send).
     pub const ACK: &str = "chat.ack";
-    /// [`super::ReadDelivery`], to the participants.
-    pub const READ: &str = "chat.read";
-    /// [`super::TypingDelivery`], to the participants.
+    /// [`super::WatermarkDelivery`], to the members.
+    pub const WATERMARK: &str = "chat.watermark";
+    /// [`super::TypingDelivery`], to the members.
     pub const TYPING: &str = "chat.typing";
-    /// [`super::VotesDelivery`], to the participants.
+    /// [`super::VotesDelivery`], to the members.
     pub const VOTES: &str = "chat.votes";
+    /// [`super::ConversationDelivery`], to the members.
+    pub const CONVERSATION: &str = "chat.conversation";
+    /// [`super::RemovedDelivery`], to those no longer members.
+    pub const REMOVED: &str = "chat.removed";
     /// [`super::ErrorDelivery`], to the origin node.
     pub const ERROR: &str = "chat.error";
 }
@@ -143,10 +179,12 @@ pub mod kind {
 pub struct MessageDelivery {
     /// The stored message.
     pub message: ChatMessage,
-    /// The sender's id for it.
+    /// The sender's id for it (empty for a system message).
     pub client_msg_id: String,
     /// The connection that sent it, which gets `message.ack` instead of `message.new`.
-    pub origin: Origin,
+    pub origin: Option<Origin>,
+    /// Every member when it was stored.
+    pub recipients: Vec<UserId>,
 }
 
 /// A repeated send: the stored message, acknowledged again to the connection that repeated it.
@@ -161,18 +199,20 @@ pub struct AckDelivery {
     pub origin: Origin,
 }
 
-/// A read watermark moved forward.
+/// A member's read and/or delivered watermark moved forward.
 #[derive(Clone, Debug, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
-pub struct ReadDelivery {
+pub struct WatermarkDelivery {
     /// Which conversation.
     pub conversation_id: ConversationId,
-    /// Who read.
-    pub reader_id: UserId,
-    /// Up to here.
-    pub seq: i64,
-    /// Every participant.
-    pub participants: Vec<UserId>,
+    /// Whose watermarks.
+    pub user_id: UserId,
+    /// Read up to here, if that moved.
+    pub read: Option<i64>,
+    /// Delivered up to here, if that moved.
+    pub delivered: Option<i64>,
+    /// Every member.
+    pub recipients: Vec<UserId>,
 }
 
 /// Someone is typing.
@@ -183,8 +223,8 @@ pub struct TypingDelivery {
     pub conversation_id: ConversationId,
     /// Who is typing.
     pub user_id: UserId,
-    /// Every participant.
-    pub participants: Vec<UserId>,
+    /// Every member (the typist's own sockets are skipped).
+    pub recipients: Vec<UserId>,
 }
 
 /// A message's votes changed.
@@ -199,8 +239,30 @@ pub struct VotesDelivery {
     pub up: i64,
     /// Down-votes now.
     pub down: i64,
-    /// Each participant's own vote now, for their `mine`.
+    /// The message's `rev` after the change.
+    pub rev: i64,
+    /// Each member's own vote now, for their `mine`.
     pub votes: Vec<(UserId, Option<Vote>)>,
+}
+
+/// A group was created or changed: each member gets it as they see it.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ConversationDelivery {
+    /// The conversation, common to all.
+    pub conversation: Conversation,
+    /// Each member's own view.
+    pub views: Vec<MemberView>,
+}
+
+/// Users who are no longer members of a conversation.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct RemovedDelivery {
+    /// Which conversation.
+    pub conversation_id: ConversationId,
+    /// Who left or was removed.
+    pub user_ids: Vec<UserId>,
 }
 
 /// A command was refused.
@@ -217,21 +279,9 @@ pub struct ErrorDelivery {
     pub message: String,
     /// The send it answers, if it was one.
     pub client_msg_id: Option<String>,
-}
-
-/// The routing key that reaches every node holding a socket of `a` or `b`.
-pub fn participants_key(a: UserId, b: UserId) -> String {
-    format!("{a}.{b}")
-}
-
-/// The two binding patterns a node needs to receive deliveries for `user`.
-pub fn user_bindings(user: UserId) -> [String; 2] {
-    [format!("{user}.*"), format!("*.{user}")]
-}
-
-/// The routing key of one node. Dots would split it into topic words, so they become dashes.
-pub fn node_key(node: &str) -> String {
-    format!("node.{}", node.replace('.', "-"))
+    /// The frame's `requestId`, if it had one.
+    #[serde(default)]
+    pub request_id: Option<String>,
 }
 
 #[cfg(test)]
@@ -240,24 +290,38 @@ mod tests {
 
     #[test]
     fn commands_have_a_stable_shape() {
+        let to = UserId::from(Uuid::from_u128(2));
         let command = ChatCommand::Send(SendCommand {
             client_msg_id: "c1".into(),
-            to: UserId::from(Uuid::from_u128(2)),
+            target: SendTarget::To { to },
             content: Content::parse("hi").unwrap(),
         });
         let json = serde_json::to_value(&command).unwrap();
         assert_eq!(json["type"], "send");
         assert_eq!(json["clientMsgId"], "c1");
+        assert_eq!(json["to"], to.to_string());
         assert_eq!(json["content"], "hi");
         let back: ChatCommand = serde_json::from_value(json).unwrap();
-        assert!(matches!(back, ChatCommand::Send(_)));
-    }
+        let ChatCommand::Send(send) = back else {
+            panic!("a send");
+        };
+        assert_eq!(send.target, SendTarget::To { to });
 
-    #[test]
-    fn a_node_key_is_two_topic_words() {
-        assert_eq!(
-            node_key("socket-handler-a.b.c-1"),
-            "node.socket-handler-a-b-c-1"
-        );
+        let conversation_id = ConversationId::from(Uuid::from_u128(3));
+        let json = serde_json::to_value(ChatCommand::Send(SendCommand {
+            client_msg_id: "c2".into(),
+            target: SendTarget::Conversation { conversation_id },
+            content: Content::parse("hi").unwrap(),
+        }))
+        .unwrap();
+        assert_eq!(json["conversationId"], conversation_id.to_string());
+        let back: ChatCommand = serde_json::from_value(json).unwrap();
+        assert!(matches!(
+            back,
+            ChatCommand::Send(SendCommand {
+                target: SendTarget::Conversation { .. },
+                ..
+            })
+        ));
     }
 }

@@ -21,13 +21,15 @@ mod presence;
 mod session_closer;
 mod upgrade;
 
-pub use connection::{ConnectionContext, FrameHandler, SocketLimits, SocketServices, serve};
+pub use connection::{
+    ConnectionContext, Echo, ErrorFrame, FrameHandler, SocketLimits, SocketServices, serve,
+};
 pub use hub::{ConnectionHub, ConnectionId, LatestFrames, Outbound, Registration};
 pub use node::SocketNode;
 pub use node_inbox::{NodeInbox, NodeInboxBuilder};
 pub use presence::{Presence, PresenceChange, PresenceTiming};
 pub use session_closer::SessionCloser;
-pub use upgrade::{accept, frame_text, upgrade};
+pub use upgrade::{MAX_REQUEST_ID_CHARS, accept, frame_text, request_id, upgrade};
 
 /// Close codes of the contract and RFC 6455.
 pub mod close_code {

@@ -67,3 +67,15 @@ pub fn frame_text<T: Serialize>(frame: &T) -> ByteString {
         })
         .into()
 }
+
+/// The longest `requestId` a client frame may carry.
+pub const MAX_REQUEST_ID_CHARS: usize = 64;
+
+/// A client frame's `requestId`, which an `error` answering it echoes: a string of at most 64
+/// characters (anything else is not echoed).
+pub fn request_id(frame: &serde_json::Value) -> Option<&str> {
+    frame
+        .get("requestId")
+        .and_then(serde_json::Value::as_str)
+        .filter(|id| id.chars().count() <= MAX_REQUEST_ID_CHARS)
+}
