@@ -7,7 +7,8 @@ use shared::amqp::{Outgoing, Publisher};
 use shared::chat::{ChatCommand, CommandEnvelope, Content, Origin, SendCommand, SendTarget};
 pub use shared::testing::WAIT;
 use shared::testing::{
-    TestInfra, TestService, TestUser, announce_sign_up, eventually, spawn_service, wait_for_row,
+    Answer, TestInfra, TestService, TestUser, announce_sign_up, eventually, spawn_service,
+    wait_for_row,
 };
 
 pub struct TestApp {
@@ -18,9 +19,14 @@ pub struct TestApp {
 }
 
 pub async fn spawn_app() -> TestApp {
+    spawn_app_with(|_| {}).await
+}
+
+/// With a last say over the configuration (a smaller group limit, say).
+pub async fn spawn_app_with(adjust: impl FnOnce(&mut messages::config::Config)) -> TestApp {
     let infra = TestInfra::new("messages").await;
     TestApp {
-        service: spawn_service::<Messages>(&infra, |_| {}).await,
+        service: spawn_service::<Messages>(&infra, adjust).await,
         publisher: Publisher::new(infra.amqp()),
         infra,
     }
@@ -100,6 +106,59 @@ impl TestApp {
         let cookie = user.map(TestUser::cookie);
         let answer = self.service.get(path, cookie.as_deref()).await;
         (answer.status.as_u16(), answer.body)
+    }
+}
+
+impl TestApp {
+    /// Any request as `user`, with a JSON body if given.
+    pub async fn call(
+        &self,
+        user: &TestUser,
+        method: &str,
+        path: &str,
+        body: Option<Value>,
+    ) -> Answer {
+        self.service
+            .request(method, path, Some(&user.cookie()), body.as_ref())
+            .await
+    }
+
+    /// A group `name` of `owner` with `members`, asserting it was created.
+    pub async fn group(&self, owner: &TestUser, name: &str, members: &[&TestUser]) -> Value {
+        let ids: Vec<String> = members.iter().map(|m| m.id.to_string()).collect();
+        let answer = self
+            .call(
+                owner,
+                "POST",
+                "/api/messages/conversations",
+                Some(serde_json::json!({"name": name, "memberIds": ids})),
+            )
+            .await;
+        assert_eq!(answer.status, 201, "{}", answer.body);
+        answer.body["conversation"].clone()
+    }
+
+    /// Sends `content` into conversation `conversation` as `from` and waits until it is stored.
+    pub async fn send_into(&self, from: &TestUser, conversation: &str, content: &str) {
+        let send = ChatCommand::Send(SendCommand {
+            client_msg_id: uuid::Uuid::new_v4().to_string(),
+            target: SendTarget::Conversation {
+                conversation_id: conversation.parse().unwrap(),
+            },
+            content: Content::parse(content).unwrap(),
+        });
+        self.publisher
+            .publish_all(&[self.command(uuid::Uuid::now_v7(), from, send)], WAIT)
+            .await
+            .unwrap();
+        let db = self.infra.db().await;
+        eventually("the message to be stored", WAIT, || async {
+            db.query_opt("SELECT 1 FROM messages WHERE content = $1", &[&content])
+                .await
+                .ok()
+                .flatten()
+        })
+        .await;
     }
 }
 
