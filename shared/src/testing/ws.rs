@@ -108,6 +108,15 @@ impl WsClient {
         }
     }
 
+    /// The next JSON frame, or `None` if none comes within `timeout`; panics if the socket ends.
+    pub async fn try_next_json(&mut self, timeout: Duration) -> Option<serde_json::Value> {
+        match self.next_event(timeout).await {
+            Some(Ok(value)) => Some(value),
+            Some(Err(end)) => panic!("socket ended ({end:?}) while frames were expected"),
+            None => None,
+        }
+    }
+
     /// The next JSON frame whose `type` is `kind`, skipping others.
     pub async fn next_of_type(&mut self, kind: &str, timeout: Duration) -> serde_json::Value {
         let deadline = tokio::time::Instant::now() + timeout;

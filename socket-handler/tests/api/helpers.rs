@@ -7,7 +7,8 @@ use serde_json::{Value, json};
 use shared::amqp::Publisher;
 pub use shared::testing::WAIT;
 use shared::testing::{
-    TestInfra, TestService, TestUser, WsClient, announce_sign_up, spawn_service, wait_for_row,
+    Answer, TestInfra, TestService, TestUser, WsClient, announce_sign_up, spawn_service,
+    wait_for_row,
 };
 use socket_handler::startup::SocketHandler;
 
@@ -100,11 +101,66 @@ impl Stack {
             .expect("the chat socket opens")
     }
 
+    /// Any request to messages as `user`, with a JSON body if given.
+    pub async fn call(
+        &self,
+        user: &TestUser,
+        method: &str,
+        path: &str,
+        body: Option<Value>,
+    ) -> Answer {
+        self.messages
+            .request(method, path, Some(&user.cookie()), body.as_ref())
+            .await
+    }
+
+    /// A group `name` of `owner` with `members`; its id.
+    pub async fn group(&self, owner: &TestUser, name: &str, members: &[&TestUser]) -> String {
+        let ids: Vec<String> = members.iter().map(|m| m.id.to_string()).collect();
+        let answer = self
+            .call(
+                owner,
+                "POST",
+                "/api/messages/conversations",
+                Some(json!({"name": name, "memberIds": ids})),
+            )
+            .await;
+        assert_eq!(answer.status, 201, "{}", answer.body);
+        answer.body["conversation"]["id"]
+            .as_str()
+            .unwrap()
+            .to_owned()
+    }
+
+    /// Every message of `conversation` as `user` sees it, oldest first.
+    pub async fn history(&self, user: &TestUser, conversation: &str) -> Vec<Value> {
+        let mut all = Vec::new();
+        let mut after = 0;
+        loop {
+            let path = format!(
+                "/api/messages/conversations/{conversation}/messages?after={after}&limit=100"
+            );
+            let (status, page) = self.get(user, &path).await;
+            assert_eq!(status, 200, "{page}");
+            let messages = page["messages"].as_array().unwrap().clone();
+            let Some(last) = messages.last() else {
+                return all;
+            };
+            after = last["seq"].as_i64().unwrap();
+            all.extend(messages);
+        }
+    }
+
     /// GET on messages as `user`: (status, body).
     pub async fn get(&self, user: &TestUser, path: &str) -> (u16, Value) {
         let answer = self.messages.get(path, Some(&user.cookie())).await;
         (answer.status.as_u16(), answer.body)
     }
+}
+
+/// A `message.send` into `conversation`.
+pub fn group_frame(client_msg_id: &str, conversation: &str, content: &str) -> Value {
+    json!({"type": "message.send", "clientMsgId": client_msg_id, "conversationId": conversation, "content": content})
 }
 
 pub fn send_frame(client_msg_id: &str, to: &TestUser, content: &str) -> Value {

@@ -14,6 +14,7 @@ mod closing;
 mod delivery;
 mod fragments;
 mod fuzz;
+mod groups;
 mod guarantees;
 mod health;
 mod helpers;
