@@ -366,3 +366,83 @@ async fn a_leftover_queue_with_other_arguments_does_not_keep_a_service_off_the_b
         .await;
     stop.cancel();
 }
+
+/// A delivery to many users is one publish: every queue bound to any of their keys gets exactly
+/// one copy (even when bound to several of them), and no other queue gets any.
+#[tokio::test]
+async fn a_delivery_routed_by_bcc_reaches_each_bound_queue_once_and_no_other() {
+    use shared::chat::{Route, delivery, user_key};
+    use shared::ids::UserId;
+
+    let infra = TestInfra::new("amqp").await;
+    let stop = CancellationToken::new();
+    let client = AmqpClient::start(&infra.amqp_url, "bcc", infra.topology(), stop.clone());
+    let publisher = Publisher::new(client.clone());
+    let users: Vec<UserId> = (0..4).map(|_| UserId::new()).collect();
+    let exchange = infra.topology().chat_delivery_exchange();
+    let connection =
+        lapin::Connection::connect(&infra.amqp_url, lapin::ConnectionProperties::default())
+            .await
+            .unwrap();
+    let channel = connection.create_channel().await.unwrap();
+    // The client declares (and the harness later removes) the delivery exchange.
+    eventually("the publisher to connect", WAIT, || async {
+        client.is_connected().then_some(())
+    })
+    .await;
+    // Node A holds users 0 and 1, node B user 2, node C user 3.
+    let mut queues = Vec::new();
+    for bound in [&users[0..2], &users[2..3], &users[3..4]] {
+        let queue = channel
+            .queue_declare(
+                "".into(),
+                QueueDeclareOptions {
+                    exclusive: true,
+                    ..Default::default()
+                },
+                FieldTable::default(),
+            )
+            .await
+            .unwrap();
+        for user in bound {
+            channel
+                .queue_bind(
+                    queue.name().clone(),
+                    exchange.clone().into(),
+                    user_key(*user).into(),
+                    lapin::options::QueueBindOptions::default(),
+                    FieldTable::default(),
+                )
+                .await
+                .unwrap();
+        }
+        queues.push(queue.name().to_string());
+    }
+    let route = Route::to(&users[0..3]).unwrap();
+    let message = delivery(&infra.topology(), route, "chat.message", &"hello");
+    publisher.publish_all(&[message], WAIT).await.unwrap();
+
+    let mut counts = Vec::new();
+    for queue in &queues {
+        let mut count = 0;
+        // The publish was confirmed, so routing is done: whatever a queue holds is there now.
+        while let Ok(Some(got)) = channel
+            .basic_get(queue.as_str().into(), BasicGetOptions { no_ack: true })
+            .await
+        {
+            assert!(
+                got.delivery
+                    .properties
+                    .headers()
+                    .as_ref()
+                    .is_none_or(|h| !h.inner().contains_key("BCC")),
+                "the broker strips BCC"
+            );
+            count += 1;
+        }
+        counts.push(count);
+    }
+    assert_eq!(counts, [1, 1, 0]);
+    let _ = connection.close(200, "done".into()).await;
+    stop.cancel();
+}
