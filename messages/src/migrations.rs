@@ -22,4 +22,9 @@ pub const ALL: &[Migration] = &[
     ),
     Migration::new(5, "outbox bcc", shared::outbox::BCC_SQL),
     Migration::new(6, "groups", include_str!("../migrations/V6__groups.sql")),
+    Migration::new(
+        7,
+        "lifecycle",
+        include_str!("../migrations/V7__lifecycle.sql"),
+    ),
 ];

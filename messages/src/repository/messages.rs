@@ -12,8 +12,8 @@ use crate::domain::HistoryWindow;
 /// The columns [`message_from_row_at`] reads; queries alias `messages` as `m` and the viewer's
 /// vote row as `mv`.
 pub const MESSAGE_COLUMNS: &str = "m.id, m.conversation_id, m.seq, m.sender_id, m.receiver_id, \
-     m.kind, m.system, m.content, m.created_at, m.up_votes, m.down_votes, m.rev, \
-     mv.vote AS my_vote";
+     m.kind, m.system, m.content, m.created_at, m.edited_at, m.deleted_at, m.up_votes, \
+     m.down_votes, m.rev, mv.vote AS my_vote";
 
 /// A message from a row selected with [`MESSAGE_COLUMNS`].
 pub fn message_from_row_at(row: &Row) -> ChatMessage {
@@ -30,8 +30,8 @@ pub fn message_from_row_at(row: &Row) -> ChatMessage {
         content: row.get("content"),
         reply_to: None,
         created_at: row.get("created_at"),
-        edited_at: None,
-        deleted_at: None,
+        edited_at: row.get("edited_at"),
+        deleted_at: row.get("deleted_at"),
         votes: VoteCounts {
             up: row.get("up_votes"),
             down: row.get("down_votes"),
