@@ -16,6 +16,7 @@ mod helpers;
 mod outbox;
 mod refresh;
 mod revocations;
+mod session;
 mod signin;
 mod signout;
 mod signup;
