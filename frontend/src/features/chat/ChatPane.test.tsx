@@ -8,7 +8,7 @@ import { renderWithProviders } from '../../test/render';
 import { voteIntentsDropped } from '../messages/messagesSlice';
 import { offlineChatGateway, type ChatGateway } from '../realtime/chatGateway';
 import { socketStatusChanged } from '../realtime/connectionSlice';
-import { messageAcked, typingReceived, votesChanged } from './chatEvents';
+import { messageAcked, typingReceived, votesChanged } from '../../events/chatEvents';
 
 const bob = { id: BOB, username: 'bob', status: 'online', lastSeenAt: null };
 

@@ -1,6 +1,6 @@
 import type { ConversationSummary, DirectoryUser } from '../../api/types';
 import { Listbox } from '../../components/Listbox';
-import { formatShortTime } from '../chat/formatTime';
+import { formatShortTime } from '../../time/formatTime';
 
 export interface ConversationListProps {
   conversations: readonly ConversationSummary[];

@@ -27,7 +27,7 @@ import {
   sendFailed,
   typingReceived,
   votesChanged,
-} from '../chat/chatEvents';
+} from '../../events/chatEvents';
 import { fetchConversations } from '../conversations/conversationsSlice';
 import {
   catchUp,
