@@ -1,9 +1,11 @@
-import { useCallback, useEffect, useState } from 'react';
+import { useCallback, useEffect, useMemo, useState } from 'react';
 import { useMatch, useNavigate } from 'react-router';
+import type { ConversationSummary, DirectoryUser } from '../api/types';
 import { Alert } from '../components/Alert';
+import { ListSkeleton } from '../components/ListSkeleton';
 import { selectAuthError, selectCurrentUser } from '../features/auth/authSlice';
 import { ChatPane } from '../features/chat/ChatPane';
-import { ConversationList } from '../features/conversations/ConversationList';
+import { CONVERSATION_ROW_HEIGHT, ConversationList } from '../features/conversations/ConversationList';
 import {
   fetchConversations,
   selectConversations,
@@ -12,7 +14,7 @@ import {
   selectConversationsStatus,
 } from '../features/conversations/conversationsSlice';
 import { ConnectionBanner } from '../features/realtime/ConnectionBanner';
-import { UserList } from '../features/users/UserList';
+import { USER_ROW_HEIGHT, UserList } from '../features/users/UserList';
 import {
   fetchUsers,
   matchesQuery,
@@ -70,9 +72,22 @@ export function HomePage() {
     return () => clearTimeout(timer);
   }, [search, usersQuery, dispatch]);
 
-  const people = search.trim() ? directory.filter((person) => matchesQuery(person.username, search)) : directory;
+  const people = useMemo(
+    () => (search.trim() ? directory.filter((person) => matchesQuery(person.username, search)) : directory),
+    [directory, search],
+  );
   const openChat = useCallback((id: string) => void navigate(`/chat/${id}`), [navigate]);
-  const firstUsersLoad = usersStatus === 'loading' && directory.length === 0;
+  // Stable callbacks, so the memoised lists skip the home's re-renders that do not concern them.
+  const chooseConversation = useCallback(
+    (conversation: ConversationSummary) => openChat(conversation.peer.id),
+    [openChat],
+  );
+  const choosePerson = useCallback((person: DirectoryUser) => openChat(person.id), [openChat]);
+  // Until the first answer, skeletons hold the lists' places ('idle' is the render before the
+  // fetch starts), so the empty-list text never flashes and nothing moves when data arrives.
+  const firstUsersLoad = (usersStatus === 'idle' || usersStatus === 'loading') && directory.length === 0;
+  const firstConversationsLoad =
+    (conversationsStatus === 'idle' || conversationsStatus === 'loading') && conversations.length === 0;
 
   return (
     <>
@@ -88,28 +103,28 @@ export function HomePage() {
             <div className="panel__header">
               <h2 id="chats-heading">Chats</h2>
             </div>
-            {conversationsStatus === 'failed' && conversationsError && (
-              <Alert tone="error">
-                Could not load conversations: {conversationsError.message}{' '}
-                <button type="button" className="link-button" onClick={() => void dispatch(fetchConversations())}>
-                  Try again
-                </button>
-              </Alert>
-            )}
-            {conversationsStatus === 'loading' && conversations.length === 0 ? (
-              <p className="empty" role="status">
-                Loading conversations…
-              </p>
-            ) : (
-              <ConversationList
-                conversations={conversations}
-                selfId={user?.id ?? null}
-                usersById={usersById}
-                selectedPeerId={peerId}
-                onChoose={(conversation) => openChat(conversation.peer.id)}
-                now={now}
-              />
-            )}
+            <div className="sidebar__list">
+              {conversationsStatus === 'failed' && conversationsError && (
+                <Alert tone="error">
+                  Could not load conversations: {conversationsError.message}{' '}
+                  <button type="button" className="link-button" onClick={() => void dispatch(fetchConversations())}>
+                    Try again
+                  </button>
+                </Alert>
+              )}
+              {firstConversationsLoad ? (
+                <ListSkeleton rowHeight={CONVERSATION_ROW_HEIGHT} label="Loading conversations…" />
+              ) : (
+                <ConversationList
+                  conversations={conversations}
+                  selfId={user?.id ?? null}
+                  usersById={usersById}
+                  selectedPeerId={peerId}
+                  onChoose={chooseConversation}
+                  now={now}
+                />
+              )}
+            </div>
             {conversationsNextCursor && conversationsStatus !== 'loading' && (
               <button
                 type="button"
@@ -143,28 +158,26 @@ export function HomePage() {
                 onChange={(event) => setSearch(event.target.value)}
               />
             </div>
-            {firstUsersLoad && (
-              <p className="empty" role="status">
-                Loading people…
-              </p>
-            )}
-            {usersStatus === 'failed' && usersError && (
-              <Alert tone="error">
-                Could not load people: {usersError.message}{' '}
-                <button type="button" className="link-button" onClick={() => void dispatch(fetchUsers())}>
-                  Try again
-                </button>
-              </Alert>
-            )}
-            {!firstUsersLoad && usersStatus !== 'failed' && (
-              <UserList
-                users={people}
-                now={now}
-                selectedId={peerId}
-                onChoose={(person) => openChat(person.id)}
-                emptyText={search.trim() ? `No one whose name starts with “${search.trim()}”.` : undefined}
-              />
-            )}
+            <div className="sidebar__list">
+              {usersStatus === 'failed' && usersError && (
+                <Alert tone="error">
+                  Could not load people: {usersError.message}{' '}
+                  <button type="button" className="link-button" onClick={() => void dispatch(fetchUsers())}>
+                    Try again
+                  </button>
+                </Alert>
+              )}
+              {firstUsersLoad && <ListSkeleton rowHeight={USER_ROW_HEIGHT} label="Loading people…" />}
+              {!firstUsersLoad && usersStatus !== 'failed' && (
+                <UserList
+                  users={people}
+                  now={now}
+                  selectedId={peerId}
+                  onChoose={choosePerson}
+                  emptyText={search.trim() ? `No one whose name starts with “${search.trim()}”.` : undefined}
+                />
+              )}
+            </div>
             {usersNextCursor && usersStatus !== 'loading' && (
               <button
                 type="button"

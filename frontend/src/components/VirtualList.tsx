@@ -1,11 +1,15 @@
 /**
- * A windowed list for long, variable-height content (chat history): only the rows in and near
- * the viewport are in the DOM; the rest is two spacers. Heights are measured after render (and
- * on resize) and remembered by key, so prepending older rows or a late re-wrap never shifts what
- * the reader is looking at:
+ * A windowed list for long content (chat history, the directory, the conversation list): only
+ * the rows in and near the viewport are in the DOM; the rest is two spacers. Heights are
+ * measured after render (and on resize) and remembered by key, so prepending older rows or a
+ * late re-wrap never shifts what the reader is looking at:
  *
- * - stuck to the bottom (the reader is at the end): every change keeps the end in view;
+ * - stuck to the bottom (`followEnd`, and the reader is at the end): every change keeps the end
+ *   in view, as a chat does;
  * - otherwise: the first visible row (the anchor) keeps its distance from the viewport's top.
+ *
+ * The wrappers between the list element and the rows have no role (`role="none"`), so a list
+ * given `role="listbox"` owns the `option`s rendered into it directly.
  *
  * Sizes are applied through React's `style` prop (CSSOM), which a strict `style-src 'self'` CSP
  * allows; nothing injects `<style>` elements.
@@ -37,6 +41,12 @@ export interface VirtualListProps<T> extends Omit<HTMLAttributes<HTMLDivElement>
   onAtBottomChange?: (atBottom: boolean) => void;
   /** Bump to jump to the end and stick there (after the user sends, say). */
   scrollToBottomSignal?: number;
+  /** Start at the end and stay there while the reader is (a chat); false: start at the top. */
+  followEnd?: boolean;
+  /** When this changes to a row's key, scroll just enough to show that row (keyboard focus). */
+  revealKey?: string | null;
+  /** The rows in the DOM, by index (inclusive; overscan included); -1s when there are none. */
+  onRenderedRangeChange?: (first: number, last: number) => void;
 }
 
 /** How close to the end counts as "at the bottom". */
@@ -68,6 +78,9 @@ export function VirtualList<T>({
   onVisibleRangeChange,
   onAtBottomChange,
   scrollToBottomSignal = 0,
+  followEnd = true,
+  revealKey = null,
+  onRenderedRangeChange,
   className,
   ...rest
 }: VirtualListProps<T>) {
@@ -76,7 +89,7 @@ export function VirtualList<T>({
   const heights = useRef(new Map<string, number>());
   const [measured, setMeasured] = useState(0);
   const [viewport, setViewport] = useState({ top: 0, height: 0 });
-  const stuckToBottom = useRef(true);
+  const stuckToBottom = useRef(followEnd);
   const anchor = useRef<{ key: string; delta: number } | null>(null);
   const lastAtBottom = useRef<boolean | null>(null);
 
@@ -127,7 +140,7 @@ export function VirtualList<T>({
     const element = scrollRef.current;
     if (!element) return;
     const atBottom = element.scrollHeight - element.scrollTop - element.clientHeight <= BOTTOM_SLACK_PX;
-    stuckToBottom.current = atBottom;
+    stuckToBottom.current = followEnd && atBottom;
     reportAtBottom(atBottom);
     rememberAnchor(element.scrollTop);
     setViewport({ top: element.scrollTop, height: element.clientHeight });
@@ -171,6 +184,27 @@ export function VirtualList<T>({
     if (element.scrollTop <= nearTopPx && layout.count > 0) onNearTop?.();
   }, [layout, viewport, nearTopPx, onNearTop]);
 
+  // Show the row of `revealKey` when it changes, or when its row first appears (only then: a
+  // mouse user scrolling away from the active option is not pulled back).
+  const revealPresent = revealKey !== null && layout.indexByKey.has(revealKey);
+  useLayoutEffect(() => {
+    const element = scrollRef.current;
+    if (revealKey === null || !element) return;
+    const index = layout.indexByKey.get(revealKey);
+    if (index === undefined) return;
+    const top = layout.offsets[index] ?? 0;
+    const bottom = layout.offsets[index + 1] ?? top;
+    let wanted = element.scrollTop;
+    if (top < element.scrollTop) wanted = top;
+    else if (bottom > element.scrollTop + element.clientHeight) wanted = bottom - element.clientHeight;
+    if (wanted === element.scrollTop) return;
+    element.scrollTop = wanted;
+    stuckToBottom.current = false;
+    rememberAnchor(element.scrollTop);
+    setViewport({ top: element.scrollTop, height: element.clientHeight });
+    // Deliberately not on every layout change: see above.
+  }, [revealKey, revealPresent]);
+
   useLayoutEffect(() => {
     if (scrollToBottomSignal === 0) return;
     const element = scrollRef.current;
@@ -204,6 +238,10 @@ export function VirtualList<T>({
   }, [visibleFirst, visibleLast, onVisibleRangeChange]);
 
   useEffect(() => {
+    onRenderedRangeChange?.(layout.count === 0 ? -1 : first, last);
+  }, [first, last, layout.count, onRenderedRangeChange]);
+
+  useEffect(() => {
     reportAtBottom(stuckToBottom.current);
   }, [reportAtBottom]);
 
@@ -212,7 +250,7 @@ export function VirtualList<T>({
     const item = items[index] as T;
     const key = keys[index] as string;
     rows.push(
-      <div key={key} data-key={key} className="virtual-list__row">
+      <div key={key} data-key={key} className="virtual-list__row" role="none">
         {renderItem(item, index)}
       </div>,
     );
@@ -221,7 +259,9 @@ export function VirtualList<T>({
   return (
     <div ref={scrollRef} className={className ? `virtual-list ${className}` : 'virtual-list'} onScroll={handleScroll} {...rest}>
       <div style={{ height: topSpace }} aria-hidden="true" />
-      <div ref={rowsRef}>{rows}</div>
+      <div ref={rowsRef} role="none">
+        {rows}
+      </div>
       <div style={{ height: bottomSpace }} aria-hidden="true" />
     </div>
   );
