@@ -7,7 +7,8 @@
 #     toolchain pinned in rust-toolchain.toml;
 #   - the frontend's npm packages (`npm ci`, when node_modules is missing or stale);
 #   - the tools of the deployment checks (scripts/check-deploy.sh install-tools): pinned Python
-#     tools in a virtualenv under ~/.cache/gochat/, mermaid-cli in tools/diagrams/node_modules.
+#     tools in a virtualenv under ~/.cache/gochat/, mermaid-cli in tools/diagrams/node_modules;
+#   - Lighthouse in tools/lighthouse/node_modules (scripts/lighthouse.sh install).
 #     kubectl is not a Debian package: where it is missing, that check is skipped with a warning.
 set -euo pipefail
 # shellcheck source=scripts/lib.sh
@@ -130,7 +131,8 @@ if [[ -f "$FRONTEND_DIR/package.json" ]]; then
 else
   warn "frontend/package.json is missing: skipping npm ci"
 fi
-# ---- Tools of the deployment checks ----------------------------------------------------------
+# ---- Tools of the deployment checks, Lighthouse ----------------------------------------------
 "$GOCHAT_ROOT/scripts/check-deploy.sh" install-tools
+"$GOCHAT_ROOT/scripts/lighthouse.sh" install
 
 ok "dependencies are in place"

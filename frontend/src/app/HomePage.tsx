@@ -26,7 +26,11 @@ import {
 } from '../features/users/usersSlice';
 import { AppHeader } from './AppHeader';
 import { useAppDispatch, useAppSelector } from './hooks';
+import { useMediaQuery } from './useMediaQuery';
 import { useNow } from './useNow';
+
+/** One pane at a time below this width (index.css has the same breakpoint). */
+const NARROW_SCREEN = '(max-width: 760px)';
 
 /** Wait after the last keystroke before asking the server (`q`); local filtering is instant. */
 const SEARCH_DEBOUNCE_MS = 250;
@@ -53,6 +57,10 @@ export function HomePage() {
   const conversationsError = useAppSelector(selectConversationsError);
   const conversationsNextCursor = useAppSelector(selectConversationsNextCursor);
   const now = useNow(30_000);
+  // On a narrow screen the pane that does not show is not rendered at all (no work for it).
+  const narrow = useMediaQuery(NARROW_SCREEN);
+  const showSidebar = !narrow || peerId === null;
+  const showChat = !narrow || peerId !== null;
   const [search, setSearch] = useState('');
 
   useEffect(() => {
@@ -98,101 +106,103 @@ export function HomePage() {
         {signOutError && (
           <Alert tone="error">Could not sign out: {signOutError.message}</Alert>
         )}
-        <aside className="sidebar" aria-label="Conversations and people">
-          <section className="sidebar__section" aria-labelledby="chats-heading">
-            <div className="panel__header">
-              <h2 id="chats-heading">Chats</h2>
-            </div>
-            <div className="sidebar__list">
-              {conversationsStatus === 'failed' && conversationsError && (
-                <Alert tone="error">
-                  Could not load conversations: {conversationsError.message}{' '}
-                  <button type="button" className="link-button" onClick={() => void dispatch(fetchConversations())}>
-                    Try again
-                  </button>
-                </Alert>
+        {showSidebar && (
+          <aside className="sidebar" aria-label="Conversations and people">
+            <section className="sidebar__section" aria-labelledby="chats-heading">
+              <div className="panel__header">
+                <h2 id="chats-heading">Chats</h2>
+              </div>
+              <div className="sidebar__list">
+                {conversationsStatus === 'failed' && conversationsError && (
+                  <Alert tone="error">
+                    Could not load conversations: {conversationsError.message}{' '}
+                    <button type="button" className="link-button" onClick={() => void dispatch(fetchConversations())}>
+                      Try again
+                    </button>
+                  </Alert>
+                )}
+                {firstConversationsLoad ? (
+                  <ListSkeleton rowHeight={CONVERSATION_ROW_HEIGHT} label="Loading conversations…" />
+                ) : (
+                  <ConversationList
+                    conversations={conversations}
+                    selfId={user?.id ?? null}
+                    usersById={usersById}
+                    selectedPeerId={peerId}
+                    onChoose={chooseConversation}
+                    now={now}
+                  />
+                )}
+              </div>
+              {conversationsNextCursor && conversationsStatus !== 'loading' && (
+                <button
+                  type="button"
+                  className="button button--block"
+                  onClick={() => void dispatch(fetchConversations({ cursor: conversationsNextCursor }))}
+                >
+                  Show more conversations
+                </button>
               )}
-              {firstConversationsLoad ? (
-                <ListSkeleton rowHeight={CONVERSATION_ROW_HEIGHT} label="Loading conversations…" />
-              ) : (
-                <ConversationList
-                  conversations={conversations}
-                  selfId={user?.id ?? null}
-                  usersById={usersById}
-                  selectedPeerId={peerId}
-                  onChoose={chooseConversation}
-                  now={now}
-                />
-              )}
-            </div>
-            {conversationsNextCursor && conversationsStatus !== 'loading' && (
-              <button
-                type="button"
-                className="button button--block"
-                onClick={() => void dispatch(fetchConversations({ cursor: conversationsNextCursor }))}
-              >
-                Show more conversations
-              </button>
-            )}
-          </section>
+            </section>
 
-          <section className="sidebar__section" aria-labelledby="people-heading">
-            <div className="panel__header">
-              <h2 id="people-heading">People</h2>
-              <span className="pill" aria-live="polite">
-                {onlineCount} online
-              </span>
-            </div>
-            <div className="search">
-              <label htmlFor="people-search" className="visually-hidden">
-                Search people
-              </label>
-              <input
-                id="people-search"
-                type="search"
-                className="field__input search__input"
-                placeholder="Search people"
-                autoComplete="off"
-                spellCheck={false}
-                value={search}
-                onChange={(event) => setSearch(event.target.value)}
-              />
-            </div>
-            <div className="sidebar__list">
-              {usersStatus === 'failed' && usersError && (
-                <Alert tone="error">
-                  Could not load people: {usersError.message}{' '}
-                  <button type="button" className="link-button" onClick={() => void dispatch(fetchUsers())}>
-                    Try again
-                  </button>
-                </Alert>
-              )}
-              {firstUsersLoad && <ListSkeleton rowHeight={USER_ROW_HEIGHT} label="Loading people…" />}
-              {!firstUsersLoad && usersStatus !== 'failed' && (
-                <UserList
-                  users={people}
-                  now={now}
-                  selectedId={peerId}
-                  onChoose={choosePerson}
-                  emptyText={search.trim() ? `No one whose name starts with “${search.trim()}”.` : undefined}
+            <section className="sidebar__section" aria-labelledby="people-heading">
+              <div className="panel__header">
+                <h2 id="people-heading">People</h2>
+                <span className="pill" aria-live="polite">
+                  {onlineCount} online
+                </span>
+              </div>
+              <div className="search">
+                <label htmlFor="people-search" className="visually-hidden">
+                  Search people
+                </label>
+                <input
+                  id="people-search"
+                  type="search"
+                  className="field__input search__input"
+                  placeholder="Search people"
+                  autoComplete="off"
+                  spellCheck={false}
+                  value={search}
+                  onChange={(event) => setSearch(event.target.value)}
                 />
+              </div>
+              <div className="sidebar__list">
+                {usersStatus === 'failed' && usersError && (
+                  <Alert tone="error">
+                    Could not load people: {usersError.message}{' '}
+                    <button type="button" className="link-button" onClick={() => void dispatch(fetchUsers())}>
+                      Try again
+                    </button>
+                  </Alert>
+                )}
+                {firstUsersLoad && <ListSkeleton rowHeight={USER_ROW_HEIGHT} label="Loading people…" />}
+                {!firstUsersLoad && usersStatus !== 'failed' && (
+                  <UserList
+                    users={people}
+                    now={now}
+                    selectedId={peerId}
+                    onChoose={choosePerson}
+                    emptyText={search.trim() ? `No one whose name starts with “${search.trim()}”.` : undefined}
+                  />
+                )}
+              </div>
+              {usersNextCursor && usersStatus !== 'loading' && (
+                <button
+                  type="button"
+                  className="button button--block"
+                  onClick={() =>
+                    void dispatch(fetchUsers({ cursor: usersNextCursor, q: usersQuery || undefined }))
+                  }
+                >
+                  Show more people
+                </button>
               )}
-            </div>
-            {usersNextCursor && usersStatus !== 'loading' && (
-              <button
-                type="button"
-                className="button button--block"
-                onClick={() =>
-                  void dispatch(fetchUsers({ cursor: usersNextCursor, q: usersQuery || undefined }))
-                }
-              >
-                Show more people
-              </button>
-            )}
-          </section>
-        </aside>
+            </section>
+          </aside>
+        )}
 
-        {peerId ? (
+        {!showChat ? null : peerId ? (
           <ChatPane key={peerId} peerId={peerId} />
         ) : (
           <section className="chat chat--empty welcome" aria-labelledby="welcome-heading">
