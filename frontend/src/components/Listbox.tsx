@@ -133,6 +133,7 @@ export function Listbox<T>({
       getKey={getKey}
       renderItem={renderItem}
       estimateHeight={optionHeight}
+      measureRows={false}
       overscanPx={optionHeight * 6}
       followEnd={false}
       revealKey={activeKey}

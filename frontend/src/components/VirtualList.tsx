@@ -29,8 +29,11 @@ export interface VirtualListProps<T> extends Omit<HTMLAttributes<HTMLDivElement>
   items: readonly T[];
   getKey: (item: T) => string;
   renderItem: (item: T, index: number) => ReactNode;
-  /** Height assumed for a row not measured yet. */
+  /** Height assumed for a row not measured yet (the exact height when `measureRows` is false). */
   estimateHeight: number;
+  /** Measure rendered rows (variable heights). False for rows of one fixed height: measuring
+   *  reads layout after every render, which costs a forced layout of the page each time. */
+  measureRows?: boolean;
   /** Extra pixels rendered above and below the viewport. */
   overscanPx?: number;
   /** Called while the reader is within `nearTopPx` of the top (load older rows). */
@@ -72,6 +75,7 @@ export function VirtualList<T>({
   getKey,
   renderItem,
   estimateHeight,
+  measureRows = true,
   overscanPx = 600,
   onNearTop,
   nearTopPx = 300,
@@ -147,15 +151,21 @@ export function VirtualList<T>({
     if (element.scrollTop <= nearTopPx) onNearTop?.();
   };
 
-  // Measure the rendered rows; a changed height re-computes the layout.
+  // Measure the rendered rows; a changed height re-computes the layout. Reading a height forces
+  // a layout, so only rows not measured yet are read, unless the ResizeObserver saw something
+  // change size (a window resize, fonts, a row whose content grew): then every rendered row.
+  const measureAll = useRef(true);
   useLayoutEffect(() => {
     const rows = rowsRef.current;
-    if (!rows) return;
+    if (!rows || !measureRows) return;
+    const all = measureAll.current;
+    measureAll.current = false;
     let changed = false;
     for (const child of Array.from(rows.children)) {
       const key = (child as HTMLElement).dataset.key;
+      if (key === undefined || (!all && heights.current.has(key))) continue;
       const height = (child as HTMLElement).offsetHeight;
-      if (key === undefined || height === 0) continue;
+      if (height === 0) continue;
       if (heights.current.get(key) !== height) {
         heights.current.set(key, height);
         changed = true;
@@ -164,10 +174,12 @@ export function VirtualList<T>({
     if (changed) setMeasured((version) => version + 1);
   });
 
-  // Keep the end in view, or keep the anchor row where it was.
+  // Keep the end in view, or keep the anchor row where it was. With neither (a list at its top
+  // that nobody scrolled yet) there is nothing to do and nothing is read: reading scroll sizes
+  // forces a layout in the middle of the render's task; the ResizeObserver reports the size.
   useLayoutEffect(() => {
     const element = scrollRef.current;
-    if (!element) return;
+    if (!element || (!stuckToBottom.current && !anchor.current)) return;
     if (stuckToBottom.current) {
       const bottom = element.scrollHeight - element.clientHeight;
       if (Math.abs(element.scrollTop - bottom) > 1) element.scrollTop = bottom;
@@ -221,6 +233,7 @@ export function VirtualList<T>({
     const rows = rowsRef.current;
     if (!element || !rows) return;
     const observer = new ResizeObserver(() => {
+      measureAll.current = true;
       setViewport({ top: element.scrollTop, height: element.clientHeight });
       setMeasured((version) => version + 1);
     });
