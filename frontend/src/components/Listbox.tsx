@@ -9,7 +9,7 @@
  * active option scrolls it into view; `aria-activedescendant` names it only while it is in the
  * DOM.
  */
-import { useCallback, useEffect, useState, type KeyboardEvent, type ReactNode } from 'react';
+import { useCallback, useEffect, useRef, useState, type KeyboardEvent, type ReactNode } from 'react';
 import { VirtualList } from './VirtualList';
 
 export interface ListboxProps<T> {
@@ -45,17 +45,27 @@ export function Listbox<T>({
   className,
 }: ListboxProps<T>) {
   const [activeKey, setActiveKey] = useState<string | null>(selectedKey);
-  const [rendered, setRendered] = useState({ first: -1, last: -1 });
+  // The rows in the DOM: kept in a ref, and a re-render asked for only while an option is active
+  // (scrolling a list nobody is using the keyboard on re-renders nothing for it).
+  const rendered = useRef({ first: -1, last: -1 });
+  const [, setRenderedVersion] = useState(0);
   const keys = items.map(getKey);
   const activeIndex = activeKey === null ? -1 : keys.indexOf(activeKey);
   const optionId = (key: string) => `${id}-option-${key}`;
-  const activeInDom = activeIndex >= rendered.first && activeIndex <= rendered.last && activeIndex >= 0;
+  const activeInDom = activeIndex >= 0 && activeIndex >= rendered.current.first && activeIndex <= rendered.current.last;
 
   useEffect(() => {
     if (selectedKey !== null) setActiveKey(selectedKey);
   }, [selectedKey]);
 
-  const onRenderedRangeChange = useCallback((first: number, last: number) => setRendered({ first, last }), []);
+  const hasActive = activeKey !== null;
+  const onRenderedRangeChange = useCallback(
+    (first: number, last: number) => {
+      rendered.current = { first, last };
+      if (hasActive) setRenderedVersion((version) => version + 1);
+    },
+    [hasActive],
+  );
 
   const move = (index: number) => {
     const key = keys[Math.max(0, Math.min(keys.length - 1, index))];

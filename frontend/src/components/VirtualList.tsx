@@ -113,9 +113,12 @@ export function VirtualList<T>({
   }, [keys, estimateHeight, measured]);
 
   const viewportHeight = viewport.height || FALLBACK_VIEWPORT_PX;
-  const first = layout.count === 0 ? 0 : indexAt(layout.offsets, layout.count, viewport.top - overscanPx);
+  // While stuck to the end, the window is the end's even before the scroll position catches up
+  // (a chat's first page would otherwise mount the top rows, then the bottom ones).
+  const windowTop = stuckToBottom.current ? Math.max(0, layout.total - viewportHeight) : viewport.top;
+  const first = layout.count === 0 ? 0 : indexAt(layout.offsets, layout.count, windowTop - overscanPx);
   const last =
-    layout.count === 0 ? -1 : indexAt(layout.offsets, layout.count, viewport.top + viewportHeight + overscanPx);
+    layout.count === 0 ? -1 : indexAt(layout.offsets, layout.count, windowTop + viewportHeight + overscanPx);
   const topSpace = layout.offsets[first] ?? 0;
   const bottomSpace = layout.total - (layout.offsets[last + 1] ?? layout.total);
 
@@ -243,9 +246,9 @@ export function VirtualList<T>({
   }, []);
 
   // The rows actually in view (no overscan), for read marks.
-  const visibleFirst = layout.count === 0 ? -1 : indexAt(layout.offsets, layout.count, viewport.top);
+  const visibleFirst = layout.count === 0 ? -1 : indexAt(layout.offsets, layout.count, windowTop);
   const visibleLast =
-    layout.count === 0 ? -1 : indexAt(layout.offsets, layout.count, viewport.top + viewportHeight - 1);
+    layout.count === 0 ? -1 : indexAt(layout.offsets, layout.count, windowTop + viewportHeight - 1);
   useEffect(() => {
     onVisibleRangeChange?.(visibleFirst, visibleLast);
   }, [visibleFirst, visibleLast, onVisibleRangeChange]);

@@ -41,7 +41,7 @@ import { notificationsReadLocally } from '../notifications/notificationsSlice';
 import type { ChatGateway } from './chatGateway';
 import { socketStatusChanged } from './connectionSlice';
 import { parseChatFrame } from './frames';
-import { lowPriority } from './lowPriority';
+import { lowPriority } from '../../app/lowPriority';
 import { Outbox, TRANSIENT_SEND_ERRORS, type OutgoingMessage } from './Outbox';
 import {
   ReconnectingSocket,

@@ -11,7 +11,7 @@ import { fetchUsers, presenceChanged, userRegistered } from '../users/usersSlice
 import { checkSessionOverHttp, type RealtimeStore, type SocketEnvironment } from './ChatClient';
 import { socketStatusChanged } from './connectionSlice';
 import { parseNotificationsFrame } from './frames';
-import { lowPriority } from './lowPriority';
+import { lowPriority } from '../../app/lowPriority';
 import { ReconnectingSocket, sameOriginSocketUrl } from './ReconnectingSocket';
 
 export class NotificationsClient {

@@ -1,6 +1,6 @@
 import { describe, expect, it, vi } from 'vitest';
-import { makeStore } from '../../app/store';
-import { presenceChanged } from '../users/usersSlice';
+import { makeStore } from './store';
+import { presenceChanged } from '../features/users/usersSlice';
 import { lowPriority } from './lowPriority';
 
 describe('lowPriority', () => {
