@@ -155,7 +155,7 @@ async function audit(chrome, page, seeded) {
     url,
     figures,
     missed,
-    versions: { lighthouse: lhr.lighthouseVersion, chrome: lhr.environment?.hostUserAgent ?? '' },
+    versions: { lighthouse: lhr.lighthouseVersion, chrome: browserVersion },
     warnings: lhr.runWarnings,
   };
 }
@@ -163,7 +163,7 @@ async function audit(chrome, page, seeded) {
 /** BENCHMARKS.md's section for the front end. */
 function markdownSection(results) {
   const versions = results[0]?.versions ?? { lighthouse: '?', chrome: '' };
-  const chrome = versions.chrome.match(/(?:Headless)?Chrome\/([\d.]+)/)?.[1] ?? '?';
+  const chrome = versions.chrome.match(/Chrome\/([\d.]+)/)?.[1] ?? '?';
   const rows = results.map(
     ({ title, figures: f }) =>
       `| ${title} | ${fmtScore(f.performance)} | ${fmtMs(f.tbtMs)} | ${fmtMs(f.lcpMs)} | ${fmtMs(f.fcpMs)} | ` +
@@ -201,6 +201,11 @@ const chrome = await chromeLauncher.launch({
   chromeFlags: CHROME_FLAGS,
   logLevel: 'silent',
 });
+// The full version (the user agent Lighthouse reports is reduced to 156.0.0.0).
+const browserVersion = await fetch(`http://127.0.0.1:${chrome.port}/json/version`)
+  .then((answer) => answer.json())
+  .then((version) => String(version.Browser ?? ''))
+  .catch(() => '');
 const results = [];
 try {
   const needsSeed = pages.some((page) => page.signedIn);
