@@ -200,14 +200,19 @@ export async function seed(baseUrl, log = () => {}) {
   const gateway = gatewayOf(baseUrl);
   const tag = `${Date.now().toString(36)}${Math.random().toString(36).slice(2, 5)}`;
   const prefix = `lh${tag}_`;
-  let started = Date.now();
+  const started = Date.now();
+  const seconds = (since) => `${((Date.now() - since) / 1000).toFixed(1)} s`;
 
+  // The viewer and its peers first; the rest of the directory signs up while they write (auth
+  // and messages are busy at once instead of one after the other).
   const viewer = await signUp(gateway, `lh${tag}`, sourceAddress(0));
-  const users = await pool(SEED.users, SEED.concurrency, (i) => signUp(gateway, `${prefix}${i}`, sourceAddress(i + 1)));
-  log(`signed up ${SEED.users + 1} users in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+  const signUpAt = (i) => signUp(gateway, `${prefix}${i}`, sourceAddress(i + 1));
+  const peers = await pool(SEED.conversations, SEED.concurrency, signUpAt);
+  const rest = pool(SEED.users - SEED.conversations, SEED.concurrency, (i) => signUpAt(SEED.conversations + i)).then(
+    () => log(`signed up ${SEED.users + 1} users in ${seconds(started)}`),
+  );
+  rest.catch(() => {});
 
-  started = Date.now();
-  const peers = users.slice(0, SEED.conversations);
   const [longPeer, ...others] = peers;
   const viewerChat = await openChat(gateway, viewer);
   const longPeerChat = await openChat(gateway, longPeer);
@@ -237,8 +242,9 @@ export async function seed(baseUrl, log = () => {}) {
   }
   log(
     `wrote ${SEED.longMessages} messages to one conversation and started ${others.length} more in ` +
-      `${((Date.now() - started) / 1000).toFixed(1)} s`,
+      `${seconds(started)}`,
   );
+  await rest;
 
   await waitForDirectory(gateway, viewer, prefix, SEED.users);
   return { viewer, longPeer, users: SEED.users, conversations: SEED.conversations, longMessages: SEED.longMessages };
