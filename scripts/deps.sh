@@ -7,9 +7,9 @@
 #     toolchain pinned in rust-toolchain.toml;
 #   - the frontend's npm packages (`npm ci`, when node_modules is missing or stale);
 #   - the tools of the deployment checks (scripts/check-deploy.sh install-tools): pinned Python
-#     tools in a virtualenv under ~/.cache/gochat/, mermaid-cli in tools/diagrams/node_modules;
+#     tools in a virtualenv under ~/.cache/gochat/, mermaid-cli in tools/diagrams/node_modules.
+#     kubectl is not a Debian package: where it is missing, that check is skipped with a warning;
 #   - Lighthouse in tools/lighthouse/node_modules (scripts/lighthouse.sh install).
-#     kubectl is not a Debian package: where it is missing, that check is skipped with a warning.
 set -euo pipefail
 # shellcheck source=scripts/lib.sh
 . "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
