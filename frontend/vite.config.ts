@@ -34,6 +34,11 @@ export default defineConfig({
     assetsDir: 'assets',
   },
   server: {
+    fs: {
+      // Beyond the frontend, only the public documents (docs/): a unit test pins the frontend's
+      // copies of server rules to the OpenAPI document.
+      allow: ['.', '../docs'],
+    },
     proxy: {
       '/api': gatewayProxy(false),
       '/ws': gatewayProxy(true),

@@ -13,7 +13,8 @@
 #      kills every service with SIGKILL and restarts it: both with `scripts/stack.sh start` and
 #      these same settings (stack.sh passes the environment on to the services)
 #   4. BENCHMARKS.md: the table, CPU per message, the machine and its load, the command, where
-#      the time goes, and the raw JSON lines
+#      the time goes, and the raw JSON lines; then the front end's Lighthouse figures
+#      (scripts/lighthouse.sh bench) in a section of their own
 #   5. the stack stopped, the bench databases dropped and its Redis keys deleted
 #      (BENCH_KEEP_DATA=1 keeps them)
 # BENCH_ARGS adds options to the tool (`bench --help`), e.g. "--only W1,W5" while working on it.
@@ -254,6 +255,9 @@ EOF
   printf '```\n\n</details>\n'
 } >"$report"
 ok "wrote ${report#"$GOCHAT_ROOT"/}"
+# The front end, measured with Lighthouse against the same stack, in a section of its own.
+E2E_BASE_URL="$base_url" "$scripts/lighthouse.sh" bench >>"$report" ||
+  warn "Lighthouse failed: BENCHMARKS.md has no front-end section this time"
 
 header "5/5 stop"
 exit "$bench_rc"

@@ -8,7 +8,8 @@
 #   - the frontend's npm packages (`npm ci`, when node_modules is missing or stale);
 #   - the tools of the deployment checks (scripts/check-deploy.sh install-tools): pinned Python
 #     tools in a virtualenv under ~/.cache/gochat/, mermaid-cli in tools/diagrams/node_modules.
-#     kubectl is not a Debian package: where it is missing, that check is skipped with a warning.
+#     kubectl is not a Debian package: where it is missing, that check is skipped with a warning;
+#   - Lighthouse in tools/lighthouse/node_modules (scripts/lighthouse.sh install).
 set -euo pipefail
 # shellcheck source=scripts/lib.sh
 . "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
@@ -130,7 +131,8 @@ if [[ -f "$FRONTEND_DIR/package.json" ]]; then
 else
   warn "frontend/package.json is missing: skipping npm ci"
 fi
-# ---- Tools of the deployment checks ----------------------------------------------------------
+# ---- Tools of the deployment checks, Lighthouse ----------------------------------------------
 "$GOCHAT_ROOT/scripts/check-deploy.sh" install-tools
+"$GOCHAT_ROOT/scripts/lighthouse.sh" install
 
 ok "dependencies are in place"

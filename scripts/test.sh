@@ -4,8 +4,10 @@
 #   overlays, Dockerfiles and compose, diagrams), cargo fmt, clippy, the Rust tests,
 #   the frontend's typecheck, unit tests and build, the service binaries (dev profile, so the
 #   test build is reused), then the whole stack started exactly as `make up` starts it and the
-#   end-to-end tests against its gateway, the benchmark tool's quick W1/W5 (counts only), and
-#   schemathesis against every service's OpenAPI document through the gateway.
+#   end-to-end tests against its gateway, the Lighthouse budgets of the frontend's pages
+#   (accessibility, best practices, layout shift: nothing that depends on the machine's speed),
+#   the benchmark tool's quick W1/W5 (counts only), and schemathesis against every service's
+#   OpenAPI document through the gateway.
 # Whatever this run started (the stack, private infrastructure instances) is stopped at the end,
 # also on failure or Ctrl-C. Exits non-zero on the first failing step.
 set -euo pipefail
@@ -15,7 +17,7 @@ set -euo pipefail
 export PROFILE=dev
 export PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 PUPPETEER_SKIP_DOWNLOAD=1
 scripts="$GOCHAT_ROOT/scripts"
-TOTAL_STEPS=17
+TOTAL_STEPS=18
 step_no=0
 current_step="start"
 summary=()
@@ -100,6 +102,11 @@ start_stack() {
   # GOCHAT_E2E_ID lets two checkouts on one machine run this at once without sharing anything.
   local id="${GOCHAT_E2E_ID:-e2e}"
   export GOCHAT_DB_PREFIX="gochat_${id}_" GOCHAT_AMQP_NAMESPACE="$id." GOCHAT_REDIS_PREFIX="gochat-$id:"
+  # The Lighthouse step seeds 1,000 users and a conversation of 2,000 messages through the public
+  # API in seconds: sign-ups hash at a low bcrypt cost (12 in production), and the per-user send
+  # limit is out of the way (its behaviour is covered by socket-handler's own tests).
+  export BCRYPT_COST="${BCRYPT_COST:-4}" SEND_RATE_PER_SEC="${SEND_RATE_PER_SEC:-100000}" \
+    SEND_BURST="${SEND_BURST:-100000}"
   "$scripts/infra.sh" reset-databases
   GATEWAY_PORT="${GATEWAY_PORT:-8080}"
   if port_open 127.0.0.1 "$GATEWAY_PORT"; then
@@ -113,6 +120,7 @@ start_stack() {
 }
 
 e2e() { (cd "$FRONTEND_DIR" && E2E_BASE_URL="http://localhost:$GATEWAY_PORT" npm run e2e); }
+lighthouse_budgets() { E2E_BASE_URL="http://localhost:$GATEWAY_PORT" "$scripts/lighthouse.sh" check; }
 bench_check() { E2E_BASE_URL="http://localhost:$GATEWAY_PORT" "$scripts/bench-check.sh"; }
 api_fuzzing() { E2E_BASE_URL="http://localhost:$GATEWAY_PORT" "$scripts/schemathesis.sh"; }
 
@@ -138,6 +146,7 @@ run_step "frontend: build" "$scripts/build.sh" frontend
 run_step "service binaries (dev profile)" "$scripts/build.sh" backend
 run_step "start the stack" start_stack
 run_step "end-to-end tests" e2e
+run_step "Lighthouse budgets (a11y, best practices, CLS)" lighthouse_budgets
 run_step "benchmark correctness check (W1, W5 counts)" bench_check
 run_step "API fuzzing (schemathesis, every service)" api_fuzzing
 

@@ -8,6 +8,7 @@ import {
   openChatFromDirectory,
   personInDirectory,
   recordMessageStatuses,
+  searchPeople,
   send,
   signUp,
   statusHistory,
@@ -42,6 +43,7 @@ test('two people chat live, and a reconnect delivers what was missed exactly onc
     await signUp(alicePage, alice);
     await signUp(bobPage, bob);
 
+    await searchPeople(alicePage, bob.username);
     await expect(personInDirectory(alicePage, bob.username)).toHaveAttribute('data-status', 'online', {
       timeout: LIVE_TIMEOUT_MS,
     });

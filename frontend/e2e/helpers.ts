@@ -48,6 +48,15 @@ export async function signUp(page: Page, credentials: Credentials): Promise<void
   await expect(page.getByRole('heading', { name: `Welcome, ${credentials.username}` })).toBeVisible();
 }
 
+/**
+ * Narrows People to names starting with `username`, as a person would in a long directory: the
+ * list is windowed, so only the rows near its view are in the DOM. Typing it before that user
+ * signs up still lets them arrive live (`user.registered`): the list filters locally.
+ */
+export async function searchPeople(page: Page, username: string): Promise<void> {
+  await page.getByRole('searchbox', { name: 'Search people' }).fill(username);
+}
+
 /** A person in the People list (an option of the listbox), by exact username. */
 export function personInDirectory(page: Page, username: string): Locator {
   return page.getByRole('listbox', { name: 'People' }).locator(`[data-testid="user-item"][data-username="${username}"]`);
@@ -58,8 +67,9 @@ export function conversationWith(page: Page, username: string): Locator {
   return page.getByRole('listbox', { name: 'Conversations' }).locator(`[data-testid="conversation-item"][data-peer="${username}"]`);
 }
 
-/** Opens the chat with `username` from the People list. */
+/** Opens the chat with `username` from the People list (searched for first). */
 export async function openChatFromDirectory(page: Page, username: string): Promise<void> {
+  await searchPeople(page, username);
   await personInDirectory(page, username).click();
   await expect(page.getByRole('heading', { level: 2, name: username, exact: true })).toBeVisible();
   await expect(page.getByRole('log', { name: `Messages with ${username}` })).toBeVisible();

@@ -1,5 +1,5 @@
 import { expect, test } from '@playwright/test';
-import { newUserContext, personInDirectory, signUp, uniqueCredentials } from './helpers';
+import { newUserContext, personInDirectory, searchPeople, signUp, uniqueCredentials } from './helpers';
 
 /** Presence travels socket → RabbitMQ → notifications → socket; give it room on a busy machine. */
 const LIVE_TIMEOUT_MS = 20_000;
@@ -12,9 +12,12 @@ test('two people see each other arrive and come online, then go offline, without
   try {
     const alicePage = await aliceContext.newPage();
     await signUp(alicePage, alice);
+    // Before bob exists: the server's search finds no one, so bob can only arrive live.
+    await searchPeople(alicePage, bob.username);
 
     const bobPage = await bobContext.newPage();
     await signUp(bobPage, bob);
+    await searchPeople(bobPage, alice.username);
 
     // Alice never reloads: bob arrives by `user.registered` and comes online by `presence`.
     await expect(personInDirectory(alicePage, bob.username)).toHaveAttribute('data-status', 'online', {

@@ -1,5 +1,14 @@
 import { expect, test, type Page } from '@playwright/test';
-import { bubble, newUserContext, openChatFromDirectory, personInDirectory, send, signUp, uniqueCredentials } from './helpers';
+import {
+  bubble,
+  newUserContext,
+  openChatFromDirectory,
+  personInDirectory,
+  searchPeople,
+  send,
+  signUp,
+  uniqueCredentials,
+} from './helpers';
 
 /** Socket → RabbitMQ → messages → back out to both users: live, on a busy machine. */
 const LIVE_TIMEOUT_MS = 20_000;
@@ -56,6 +65,7 @@ test('both participants vote on a message and see the counts and their own vote,
     const bobPage = await bobContext.newPage();
     await signUp(alicePage, alice);
     await signUp(bobPage, bob);
+    await searchPeople(alicePage, bob.username);
     await expect(personInDirectory(alicePage, bob.username)).toHaveAttribute('data-status', 'online', {
       timeout: LIVE_TIMEOUT_MS,
     });

@@ -4,6 +4,7 @@ use actix_web::web;
 
 mod current_user;
 mod refresh;
+mod session;
 mod signin;
 mod signout;
 mod signout_all;
@@ -24,7 +25,8 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .route(
             "/api/auth/currentuser",
             web::get().to(current_user::current_user),
-        );
+        )
+        .route("/api/auth/session", web::get().to(session::session));
 }
 
 /// `{user}`, the body of every call that answers with the account.

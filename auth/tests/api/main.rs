@@ -18,6 +18,7 @@ mod outbox;
 mod overlong_passwords;
 mod refresh;
 mod revocations;
+mod session;
 mod signin;
 mod signout;
 mod signup;

@@ -105,6 +105,26 @@ describe('silent refresh', () => {
     expect(fetch.paths()).toEqual(['GET /api/users', 'POST /api/auth/refresh', 'GET /api/users']);
   });
 
+  it('reads every answer to the end, the refused call and the refresh too', async () => {
+    // An unread body keeps the request open in the browser (and tools waiting for a quiet
+    // network wait for ever).
+    const answers: Response[] = [];
+    let refreshed = false;
+    mockFetch(({ path }) => {
+      const answer =
+        path === '/api/auth/refresh'
+          ? ((refreshed = true), json(200, { user: {} }))
+          : refreshed
+            ? json(200, { users: [], nextCursor: null })
+            : apiError(401, 'unauthorized', 'No.');
+      answers.push(answer);
+      return answer;
+    });
+    await api.get('/api/users');
+    expect(answers).toHaveLength(3);
+    expect(answers.map((answer) => answer.bodyUsed)).toEqual([true, true, true]);
+  });
+
   it('shares one refresh between calls that fail together', async () => {
     let refreshed = false;
     const fetch = mockFetch(async ({ path }) => {

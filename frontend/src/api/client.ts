@@ -111,6 +111,8 @@ export async function apiRequest<T>(path: string, options: RequestOptions = {}):
 
   const outcome = await refreshSession();
   if (outcome === 'refreshed') {
+    // The 401 is not the answer any more; read it to the end so the browser finishes the request.
+    await discardBody(response);
     const retried = await send(url, options);
     if (retried.status === 401) onSessionExpired?.();
     return readBody<T>(retried);
@@ -149,6 +151,9 @@ async function postRefresh(): Promise<RefreshOutcome> {
       credentials: 'include',
       headers: { Accept: 'application/json' },
     });
+    // The cookies are the answer; the body is read only so the browser can finish the request
+    // (an unread body keeps it open, and tools that wait for the network to go quiet wait).
+    await discardBody(response);
     if (response.ok) return 'refreshed';
     return response.status === 401 || response.status === 403 ? 'ended' : 'failed';
   } catch {
@@ -161,6 +166,15 @@ async function withRefreshLock(task: () => Promise<RefreshOutcome>): Promise<Ref
   if (!locks) return task();
   // The lock is held until `task` settles; the next tab then refreshes with the new cookie.
   return await locks.request(REFRESH_LOCK, task);
+}
+
+/** Reads a body nobody needs; a failure to read it changes nothing. */
+async function discardBody(response: Response): Promise<void> {
+  try {
+    await response.arrayBuffer();
+  } catch {
+    // The answer was already complete enough: status and cookies are what counted.
+  }
 }
 
 function withQuery(path: string, query: RequestOptions['query']): string {

@@ -1,9 +1,11 @@
-import { useCallback, useEffect, useState } from 'react';
+import { useCallback, useEffect, useMemo, useState } from 'react';
 import { useMatch, useNavigate } from 'react-router';
+import type { ConversationSummary, DirectoryUser } from '../api/types';
 import { Alert } from '../components/Alert';
+import { ListSkeleton } from '../components/ListSkeleton';
 import { selectAuthError, selectCurrentUser } from '../features/auth/authSlice';
 import { ChatPane } from '../features/chat/ChatPane';
-import { ConversationList } from '../features/conversations/ConversationList';
+import { CONVERSATION_ROW_HEIGHT, ConversationList } from '../features/conversations/ConversationList';
 import {
   fetchConversations,
   selectConversations,
@@ -12,7 +14,7 @@ import {
   selectConversationsStatus,
 } from '../features/conversations/conversationsSlice';
 import { ConnectionBanner } from '../features/realtime/ConnectionBanner';
-import { UserList } from '../features/users/UserList';
+import { USER_ROW_HEIGHT, UserList } from '../features/users/UserList';
 import {
   fetchUsers,
   matchesQuery,
@@ -24,7 +26,11 @@ import {
 } from '../features/users/usersSlice';
 import { AppHeader } from './AppHeader';
 import { useAppDispatch, useAppSelector } from './hooks';
+import { useMediaQuery } from './useMediaQuery';
 import { useNow } from './useNow';
+
+/** One pane at a time below this width (index.css has the same breakpoint). */
+const NARROW_SCREEN = '(max-width: 760px)';
 
 /** Wait after the last keystroke before asking the server (`q`); local filtering is instant. */
 const SEARCH_DEBOUNCE_MS = 250;
@@ -51,6 +57,10 @@ export function HomePage() {
   const conversationsError = useAppSelector(selectConversationsError);
   const conversationsNextCursor = useAppSelector(selectConversationsNextCursor);
   const now = useNow(30_000);
+  // On a narrow screen the pane that does not show is not rendered at all (no work for it).
+  const narrow = useMediaQuery(NARROW_SCREEN);
+  const showSidebar = !narrow || peerId === null;
+  const showChat = !narrow || peerId !== null;
   const [search, setSearch] = useState('');
 
   useEffect(() => {
@@ -70,9 +80,22 @@ export function HomePage() {
     return () => clearTimeout(timer);
   }, [search, usersQuery, dispatch]);
 
-  const people = search.trim() ? directory.filter((person) => matchesQuery(person.username, search)) : directory;
+  const people = useMemo(
+    () => (search.trim() ? directory.filter((person) => matchesQuery(person.username, search)) : directory),
+    [directory, search],
+  );
   const openChat = useCallback((id: string) => void navigate(`/chat/${id}`), [navigate]);
-  const firstUsersLoad = usersStatus === 'loading' && directory.length === 0;
+  // Stable callbacks, so the memoised lists skip the home's re-renders that do not concern them.
+  const chooseConversation = useCallback(
+    (conversation: ConversationSummary) => openChat(conversation.peer.id),
+    [openChat],
+  );
+  const choosePerson = useCallback((person: DirectoryUser) => openChat(person.id), [openChat]);
+  // Until the first answer, skeletons hold the lists' places ('idle' is the render before the
+  // fetch starts), so the empty-list text never flashes and nothing moves when data arrives.
+  const firstUsersLoad = (usersStatus === 'idle' || usersStatus === 'loading') && directory.length === 0;
+  const firstConversationsLoad =
+    (conversationsStatus === 'idle' || conversationsStatus === 'loading') && conversations.length === 0;
 
   return (
     <>
@@ -83,103 +106,103 @@ export function HomePage() {
         {signOutError && (
           <Alert tone="error">Could not sign out: {signOutError.message}</Alert>
         )}
-        <aside className="sidebar" aria-label="Conversations and people">
-          <section className="sidebar__section" aria-labelledby="chats-heading">
-            <div className="panel__header">
-              <h2 id="chats-heading">Chats</h2>
-            </div>
-            {conversationsStatus === 'failed' && conversationsError && (
-              <Alert tone="error">
-                Could not load conversations: {conversationsError.message}{' '}
-                <button type="button" className="link-button" onClick={() => void dispatch(fetchConversations())}>
-                  Try again
+        {showSidebar && (
+          <aside className="sidebar" aria-label="Conversations and people">
+            <section className="sidebar__section" aria-labelledby="chats-heading">
+              <div className="panel__header">
+                <h2 id="chats-heading">Chats</h2>
+              </div>
+              <div className="sidebar__list">
+                {conversationsStatus === 'failed' && conversationsError && (
+                  <Alert tone="error">
+                    Could not load conversations: {conversationsError.message}{' '}
+                    <button type="button" className="link-button" onClick={() => void dispatch(fetchConversations())}>
+                      Try again
+                    </button>
+                  </Alert>
+                )}
+                {firstConversationsLoad ? (
+                  <ListSkeleton rowHeight={CONVERSATION_ROW_HEIGHT} label="Loading conversations…" />
+                ) : (
+                  <ConversationList
+                    conversations={conversations}
+                    selfId={user?.id ?? null}
+                    usersById={usersById}
+                    selectedPeerId={peerId}
+                    onChoose={chooseConversation}
+                    now={now}
+                  />
+                )}
+              </div>
+              {conversationsNextCursor && conversationsStatus !== 'loading' && (
+                <button
+                  type="button"
+                  className="button button--block"
+                  onClick={() => void dispatch(fetchConversations({ cursor: conversationsNextCursor }))}
+                >
+                  Show more conversations
                 </button>
-              </Alert>
-            )}
-            {conversationsStatus === 'loading' && conversations.length === 0 ? (
-              <p className="empty" role="status">
-                Loading conversations…
-              </p>
-            ) : (
-              <ConversationList
-                conversations={conversations}
-                selfId={user?.id ?? null}
-                usersById={usersById}
-                selectedPeerId={peerId}
-                onChoose={(conversation) => openChat(conversation.peer.id)}
-                now={now}
-              />
-            )}
-            {conversationsNextCursor && conversationsStatus !== 'loading' && (
-              <button
-                type="button"
-                className="button button--block"
-                onClick={() => void dispatch(fetchConversations({ cursor: conversationsNextCursor }))}
-              >
-                Show more conversations
-              </button>
-            )}
-          </section>
+              )}
+            </section>
 
-          <section className="sidebar__section" aria-labelledby="people-heading">
-            <div className="panel__header">
-              <h2 id="people-heading">People</h2>
-              <span className="pill" aria-live="polite">
-                {onlineCount} online
-              </span>
-            </div>
-            <div className="search">
-              <label htmlFor="people-search" className="visually-hidden">
-                Search people
-              </label>
-              <input
-                id="people-search"
-                type="search"
-                className="field__input search__input"
-                placeholder="Search people"
-                autoComplete="off"
-                spellCheck={false}
-                value={search}
-                onChange={(event) => setSearch(event.target.value)}
-              />
-            </div>
-            {firstUsersLoad && (
-              <p className="empty" role="status">
-                Loading people…
-              </p>
-            )}
-            {usersStatus === 'failed' && usersError && (
-              <Alert tone="error">
-                Could not load people: {usersError.message}{' '}
-                <button type="button" className="link-button" onClick={() => void dispatch(fetchUsers())}>
-                  Try again
+            <section className="sidebar__section" aria-labelledby="people-heading">
+              <div className="panel__header">
+                <h2 id="people-heading">People</h2>
+                <span className="pill" aria-live="polite">
+                  {onlineCount} online
+                </span>
+              </div>
+              <div className="search">
+                <label htmlFor="people-search" className="visually-hidden">
+                  Search people
+                </label>
+                <input
+                  id="people-search"
+                  type="search"
+                  className="field__input search__input"
+                  placeholder="Search people"
+                  autoComplete="off"
+                  spellCheck={false}
+                  value={search}
+                  onChange={(event) => setSearch(event.target.value)}
+                />
+              </div>
+              <div className="sidebar__list">
+                {usersStatus === 'failed' && usersError && (
+                  <Alert tone="error">
+                    Could not load people: {usersError.message}{' '}
+                    <button type="button" className="link-button" onClick={() => void dispatch(fetchUsers())}>
+                      Try again
+                    </button>
+                  </Alert>
+                )}
+                {firstUsersLoad && <ListSkeleton rowHeight={USER_ROW_HEIGHT} label="Loading people…" />}
+                {!firstUsersLoad && usersStatus !== 'failed' && (
+                  <UserList
+                    users={people}
+                    now={now}
+                    selectedId={peerId}
+                    onChoose={choosePerson}
+                    emptyText={search.trim() ? `No one whose name starts with “${search.trim()}”.` : undefined}
+                  />
+                )}
+              </div>
+              {usersNextCursor && usersStatus !== 'loading' && (
+                <button
+                  type="button"
+                  className="button button--block"
+                  onClick={() =>
+                    void dispatch(fetchUsers({ cursor: usersNextCursor, q: usersQuery || undefined }))
+                  }
+                >
+                  Show more people
                 </button>
-              </Alert>
-            )}
-            {!firstUsersLoad && usersStatus !== 'failed' && (
-              <UserList
-                users={people}
-                now={now}
-                selectedId={peerId}
-                onChoose={(person) => openChat(person.id)}
-                emptyText={search.trim() ? `No one whose name starts with “${search.trim()}”.` : undefined}
-              />
-            )}
-            {usersNextCursor && usersStatus !== 'loading' && (
-              <button
-                type="button"
-                className="button button--block"
-                onClick={() =>
-                  void dispatch(fetchUsers({ cursor: usersNextCursor, q: usersQuery || undefined }))
-                }
-              >
-                Show more people
-              </button>
-            )}
-          </section>
-        </aside>
+              )}
+            </section>
+          </aside>
+        )}
 
-        {peerId ? (
+        {!showChat ? null : peerId ? (
           <ChatPane key={peerId} peerId={peerId} />
         ) : (
           <section className="chat chat--empty welcome" aria-labelledby="welcome-heading">

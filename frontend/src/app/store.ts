@@ -1,4 +1,4 @@
-import { combineReducers, configureStore } from '@reduxjs/toolkit';
+import { combineReducers, configureStore, isAsyncThunkAction, type Middleware } from '@reduxjs/toolkit';
 import { authReducer } from '../features/auth/authSlice';
 import { conversationsReducer } from '../features/conversations/conversationsSlice';
 import { messagesReducer } from '../features/messages/messagesSlice';
@@ -8,6 +8,7 @@ import { connectionReducer } from '../features/realtime/connectionSlice';
 import { systemReducer } from '../features/system/systemSlice';
 import { typingReducer } from '../features/typing/typingSlice';
 import { usersReducer } from '../features/users/usersSlice';
+import { lowPriority } from './lowPriority';
 
 export const rootReducer = combineReducers({
   auth: authReducer,
@@ -21,6 +22,16 @@ export const rootReducer = combineReducers({
 });
 
 export type RootState = ReturnType<typeof rootReducer>;
+
+/**
+ * A thunk's `pending` is dispatched from the effects of the very render that started it, and its
+ * answer usually lands beside others (three lists load at once): both are marked low priority
+ * (see `lowPriority`), so React renders them together at the next frame instead of in a chain of
+ * renders within one long task. Session changes (`auth/`) are not: routes and sockets follow them
+ * at once.
+ */
+const batchAsyncThunkActions: Middleware = () => (next) => (action) =>
+  next(isAsyncThunkAction(action) && !action.type.startsWith('auth/') ? lowPriority(action) : action);
 
 export interface StoreOptions {
   /** Where message thunks send frames: the chat socket in the app, a fake in tests. */
@@ -40,7 +51,7 @@ export function makeStore(preloadedState?: Partial<RootState>, options: StoreOpt
         // of held messages that makes `npm run dev` sluggish. Slices there are plain data anyway.
         immutableCheck: { ignoredPaths: ['messages'] },
         serializableCheck: { ignoredPaths: ['messages'] },
-      }),
+      }).concat(batchAsyncThunkActions),
   });
 }
 

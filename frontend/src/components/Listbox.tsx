@@ -1,9 +1,16 @@
 /**
  * A single-select listbox (WAI-ARIA pattern with `aria-activedescendant`): Tab reaches the list
- * once, arrows / Home / End move the active option, Enter or Space chooses it, a click chooses
- * too. Used for the conversation list and the people directory, where choosing opens a chat.
+ * once, arrows / Home / End / Page Up / Page Down move the active option, Enter or Space
+ * chooses it, a click chooses too. Used for the conversation list and the people directory,
+ * where choosing opens a chat.
+ *
+ * Long lists stay cheap: the options are rendered windowed (`VirtualList`, rows of a fixed
+ * height), each saying its place in the whole (`aria-posinset` / `aria-setsize`). Moving the
+ * active option scrolls it into view; `aria-activedescendant` names it only while it is in the
+ * DOM.
  */
-import { useEffect, useRef, useState, type KeyboardEvent, type ReactNode } from 'react';
+import { useCallback, useEffect, useRef, useState, type KeyboardEvent, type ReactNode } from 'react';
+import { VirtualList } from './VirtualList';
 
 export interface ListboxProps<T> {
   /** Prefix for option element ids; must be unique on the page. */
@@ -17,8 +24,13 @@ export interface ListboxProps<T> {
   renderOption: (item: T, state: { selected: boolean; active: boolean }) => ReactNode;
   /** Extra attributes per option (test hooks, data-*). */
   optionProps?: (item: T) => Record<string, string>;
+  /** Each option's height in pixels (the stylesheet gives the options this height). */
+  optionHeight: number;
   className?: string;
 }
+
+/** How many options Page Up / Page Down move. */
+const PAGE_OPTIONS = 8;
 
 export function Listbox<T>({
   id,
@@ -29,32 +41,38 @@ export function Listbox<T>({
   onChoose,
   renderOption,
   optionProps,
+  optionHeight,
   className,
 }: ListboxProps<T>) {
-  const listRef = useRef<HTMLUListElement>(null);
   const [activeKey, setActiveKey] = useState<string | null>(selectedKey);
+  // The rows in the DOM: kept in a ref, and a re-render asked for only while an option is active
+  // (scrolling a list nobody is using the keyboard on re-renders nothing for it).
+  const rendered = useRef({ first: -1, last: -1 });
+  const [, setRenderedVersion] = useState(0);
   const keys = items.map(getKey);
   const activeIndex = activeKey === null ? -1 : keys.indexOf(activeKey);
   const optionId = (key: string) => `${id}-option-${key}`;
+  const activeInDom = activeIndex >= 0 && activeIndex >= rendered.current.first && activeIndex <= rendered.current.last;
 
   useEffect(() => {
     if (selectedKey !== null) setActiveKey(selectedKey);
   }, [selectedKey]);
 
-  // Keep the active option in view while moving with the keyboard.
-  useEffect(() => {
-    if (activeKey === null) return;
-    const option = document.getElementById(optionId(activeKey));
-    if (option && typeof option.scrollIntoView === 'function') option.scrollIntoView({ block: 'nearest' });
-    // optionId only depends on `id`, which does not change.
-  }, [activeKey]);
+  const hasActive = activeKey !== null;
+  const onRenderedRangeChange = useCallback(
+    (first: number, last: number) => {
+      rendered.current = { first, last };
+      if (hasActive) setRenderedVersion((version) => version + 1);
+    },
+    [hasActive],
+  );
 
   const move = (index: number) => {
     const key = keys[Math.max(0, Math.min(keys.length - 1, index))];
     if (key !== undefined) setActiveKey(key);
   };
 
-  const onKeyDown = (event: KeyboardEvent<HTMLUListElement>) => {
+  const onKeyDown = (event: KeyboardEvent<HTMLDivElement>) => {
     if (keys.length === 0) return;
     switch (event.key) {
       case 'ArrowDown':
@@ -62,6 +80,12 @@ export function Listbox<T>({
         break;
       case 'ArrowUp':
         move(activeIndex < 0 ? 0 : activeIndex - 1);
+        break;
+      case 'PageDown':
+        move(activeIndex < 0 ? 0 : activeIndex + PAGE_OPTIONS);
+        break;
+      case 'PageUp':
+        move(activeIndex < 0 ? 0 : activeIndex - PAGE_OPTIONS);
         break;
       case 'Home':
         move(0);
@@ -81,40 +105,49 @@ export function Listbox<T>({
     event.preventDefault();
   };
 
+  const renderItem = (item: T, index: number) => {
+    const key = keys[index] ?? getKey(item);
+    const selected = key === selectedKey;
+    const active = key === activeKey;
+    return (
+      <div
+        id={optionId(key)}
+        role="option"
+        aria-selected={selected}
+        aria-posinset={index + 1}
+        aria-setsize={items.length}
+        className={`listbox__option${selected ? ' listbox__option--selected' : ''}${active ? ' listbox__option--active' : ''}`}
+        onClick={() => {
+          setActiveKey(key);
+          onChoose(item);
+        }}
+        {...optionProps?.(item)}
+      >
+        {renderOption(item, { selected, active })}
+      </div>
+    );
+  };
+
   return (
-    <ul
-      ref={listRef}
+    <VirtualList
       role="listbox"
       aria-label={label}
       tabIndex={0}
       className={className ? `listbox ${className}` : 'listbox'}
-      aria-activedescendant={activeIndex >= 0 && activeKey !== null ? optionId(activeKey) : undefined}
+      aria-activedescendant={activeInDom && activeKey !== null ? optionId(activeKey) : undefined}
       onKeyDown={onKeyDown}
       onFocus={() => {
         if (activeIndex < 0) move(Math.max(0, selectedKey === null ? 0 : keys.indexOf(selectedKey)));
       }}
-    >
-      {items.map((item) => {
-        const key = getKey(item);
-        const selected = key === selectedKey;
-        const active = key === activeKey;
-        return (
-          <li
-            key={key}
-            id={optionId(key)}
-            role="option"
-            aria-selected={selected}
-            className={`listbox__option${selected ? ' listbox__option--selected' : ''}${active ? ' listbox__option--active' : ''}`}
-            onClick={() => {
-              setActiveKey(key);
-              onChoose(item);
-            }}
-            {...optionProps?.(item)}
-          >
-            {renderOption(item, { selected, active })}
-          </li>
-        );
-      })}
-    </ul>
+      items={items}
+      getKey={getKey}
+      renderItem={renderItem}
+      estimateHeight={optionHeight}
+      measureRows={false}
+      overscanPx={optionHeight * 6}
+      followEnd={false}
+      revealKey={activeKey}
+      onRenderedRangeChange={onRenderedRangeChange}
+    />
   );
 }

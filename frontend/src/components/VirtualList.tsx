@@ -1,11 +1,15 @@
 /**
- * A windowed list for long, variable-height content (chat history): only the rows in and near
- * the viewport are in the DOM; the rest is two spacers. Heights are measured after render (and
- * on resize) and remembered by key, so prepending older rows or a late re-wrap never shifts what
- * the reader is looking at:
+ * A windowed list for long content (chat history, the directory, the conversation list): only
+ * the rows in and near the viewport are in the DOM; the rest is two spacers. Heights are
+ * measured after render (and on resize) and remembered by key, so prepending older rows or a
+ * late re-wrap never shifts what the reader is looking at:
  *
- * - stuck to the bottom (the reader is at the end): every change keeps the end in view;
+ * - stuck to the bottom (`followEnd`, and the reader is at the end): every change keeps the end
+ *   in view, as a chat does;
  * - otherwise: the first visible row (the anchor) keeps its distance from the viewport's top.
+ *
+ * The wrappers between the list element and the rows have no role (`role="none"`), so a list
+ * given `role="listbox"` owns the `option`s rendered into it directly.
  *
  * Sizes are applied through React's `style` prop (CSSOM), which a strict `style-src 'self'` CSP
  * allows; nothing injects `<style>` elements.
@@ -25,8 +29,11 @@ export interface VirtualListProps<T> extends Omit<HTMLAttributes<HTMLDivElement>
   items: readonly T[];
   getKey: (item: T) => string;
   renderItem: (item: T, index: number) => ReactNode;
-  /** Height assumed for a row not measured yet. */
+  /** Height assumed for a row not measured yet (the exact height when `measureRows` is false). */
   estimateHeight: number;
+  /** Measure rendered rows (variable heights). False for rows of one fixed height: measuring
+   *  reads layout after every render, which costs a forced layout of the page each time. */
+  measureRows?: boolean;
   /** Extra pixels rendered above and below the viewport. */
   overscanPx?: number;
   /** Called while the reader is within `nearTopPx` of the top (load older rows). */
@@ -37,6 +44,12 @@ export interface VirtualListProps<T> extends Omit<HTMLAttributes<HTMLDivElement>
   onAtBottomChange?: (atBottom: boolean) => void;
   /** Bump to jump to the end and stick there (after the user sends, say). */
   scrollToBottomSignal?: number;
+  /** Start at the end and stay there while the reader is (a chat); false: start at the top. */
+  followEnd?: boolean;
+  /** When this changes to a row's key, scroll just enough to show that row (keyboard focus). */
+  revealKey?: string | null;
+  /** The rows in the DOM, by index (inclusive; overscan included); -1s when there are none. */
+  onRenderedRangeChange?: (first: number, last: number) => void;
 }
 
 /** How close to the end counts as "at the bottom". */
@@ -62,12 +75,16 @@ export function VirtualList<T>({
   getKey,
   renderItem,
   estimateHeight,
+  measureRows = true,
   overscanPx = 600,
   onNearTop,
   nearTopPx = 300,
   onVisibleRangeChange,
   onAtBottomChange,
   scrollToBottomSignal = 0,
+  followEnd = true,
+  revealKey = null,
+  onRenderedRangeChange,
   className,
   ...rest
 }: VirtualListProps<T>) {
@@ -76,7 +93,7 @@ export function VirtualList<T>({
   const heights = useRef(new Map<string, number>());
   const [measured, setMeasured] = useState(0);
   const [viewport, setViewport] = useState({ top: 0, height: 0 });
-  const stuckToBottom = useRef(true);
+  const stuckToBottom = useRef(followEnd);
   const anchor = useRef<{ key: string; delta: number } | null>(null);
   const lastAtBottom = useRef<boolean | null>(null);
 
@@ -96,9 +113,12 @@ export function VirtualList<T>({
   }, [keys, estimateHeight, measured]);
 
   const viewportHeight = viewport.height || FALLBACK_VIEWPORT_PX;
-  const first = layout.count === 0 ? 0 : indexAt(layout.offsets, layout.count, viewport.top - overscanPx);
+  // While stuck to the end, the window is the end's even before the scroll position catches up
+  // (a chat's first page would otherwise mount the top rows, then the bottom ones).
+  const windowTop = stuckToBottom.current ? Math.max(0, layout.total - viewportHeight) : viewport.top;
+  const first = layout.count === 0 ? 0 : indexAt(layout.offsets, layout.count, windowTop - overscanPx);
   const last =
-    layout.count === 0 ? -1 : indexAt(layout.offsets, layout.count, viewport.top + viewportHeight + overscanPx);
+    layout.count === 0 ? -1 : indexAt(layout.offsets, layout.count, windowTop + viewportHeight + overscanPx);
   const topSpace = layout.offsets[first] ?? 0;
   const bottomSpace = layout.total - (layout.offsets[last + 1] ?? layout.total);
 
@@ -127,22 +147,28 @@ export function VirtualList<T>({
     const element = scrollRef.current;
     if (!element) return;
     const atBottom = element.scrollHeight - element.scrollTop - element.clientHeight <= BOTTOM_SLACK_PX;
-    stuckToBottom.current = atBottom;
+    stuckToBottom.current = followEnd && atBottom;
     reportAtBottom(atBottom);
     rememberAnchor(element.scrollTop);
     setViewport({ top: element.scrollTop, height: element.clientHeight });
     if (element.scrollTop <= nearTopPx) onNearTop?.();
   };
 
-  // Measure the rendered rows; a changed height re-computes the layout.
+  // Measure the rendered rows; a changed height re-computes the layout. Reading a height forces
+  // a layout, so only rows not measured yet are read, unless the ResizeObserver saw something
+  // change size (a window resize, fonts, a row whose content grew): then every rendered row.
+  const measureAll = useRef(true);
   useLayoutEffect(() => {
     const rows = rowsRef.current;
-    if (!rows) return;
+    if (!rows || !measureRows) return;
+    const all = measureAll.current;
+    measureAll.current = false;
     let changed = false;
     for (const child of Array.from(rows.children)) {
       const key = (child as HTMLElement).dataset.key;
+      if (key === undefined || (!all && heights.current.has(key))) continue;
       const height = (child as HTMLElement).offsetHeight;
-      if (key === undefined || height === 0) continue;
+      if (height === 0) continue;
       if (heights.current.get(key) !== height) {
         heights.current.set(key, height);
         changed = true;
@@ -151,10 +177,12 @@ export function VirtualList<T>({
     if (changed) setMeasured((version) => version + 1);
   });
 
-  // Keep the end in view, or keep the anchor row where it was.
+  // Keep the end in view, or keep the anchor row where it was. With neither (a list at its top
+  // that nobody scrolled yet) there is nothing to do and nothing is read: reading scroll sizes
+  // forces a layout in the middle of the render's task; the ResizeObserver reports the size.
   useLayoutEffect(() => {
     const element = scrollRef.current;
-    if (!element) return;
+    if (!element || (!stuckToBottom.current && !anchor.current)) return;
     if (stuckToBottom.current) {
       const bottom = element.scrollHeight - element.clientHeight;
       if (Math.abs(element.scrollTop - bottom) > 1) element.scrollTop = bottom;
@@ -170,6 +198,27 @@ export function VirtualList<T>({
     }
     if (element.scrollTop <= nearTopPx && layout.count > 0) onNearTop?.();
   }, [layout, viewport, nearTopPx, onNearTop]);
+
+  // Show the row of `revealKey` when it changes, or when its row first appears (only then: a
+  // mouse user scrolling away from the active option is not pulled back).
+  const revealPresent = revealKey !== null && layout.indexByKey.has(revealKey);
+  useLayoutEffect(() => {
+    const element = scrollRef.current;
+    if (revealKey === null || !element) return;
+    const index = layout.indexByKey.get(revealKey);
+    if (index === undefined) return;
+    const top = layout.offsets[index] ?? 0;
+    const bottom = layout.offsets[index + 1] ?? top;
+    let wanted = element.scrollTop;
+    if (top < element.scrollTop) wanted = top;
+    else if (bottom > element.scrollTop + element.clientHeight) wanted = bottom - element.clientHeight;
+    if (wanted === element.scrollTop) return;
+    element.scrollTop = wanted;
+    stuckToBottom.current = false;
+    rememberAnchor(element.scrollTop);
+    setViewport({ top: element.scrollTop, height: element.clientHeight });
+    // Deliberately not on every layout change: see above.
+  }, [revealKey, revealPresent]);
 
   useLayoutEffect(() => {
     if (scrollToBottomSignal === 0) return;
@@ -187,6 +236,7 @@ export function VirtualList<T>({
     const rows = rowsRef.current;
     if (!element || !rows) return;
     const observer = new ResizeObserver(() => {
+      measureAll.current = true;
       setViewport({ top: element.scrollTop, height: element.clientHeight });
       setMeasured((version) => version + 1);
     });
@@ -196,12 +246,16 @@ export function VirtualList<T>({
   }, []);
 
   // The rows actually in view (no overscan), for read marks.
-  const visibleFirst = layout.count === 0 ? -1 : indexAt(layout.offsets, layout.count, viewport.top);
+  const visibleFirst = layout.count === 0 ? -1 : indexAt(layout.offsets, layout.count, windowTop);
   const visibleLast =
-    layout.count === 0 ? -1 : indexAt(layout.offsets, layout.count, viewport.top + viewportHeight - 1);
+    layout.count === 0 ? -1 : indexAt(layout.offsets, layout.count, windowTop + viewportHeight - 1);
   useEffect(() => {
     onVisibleRangeChange?.(visibleFirst, visibleLast);
   }, [visibleFirst, visibleLast, onVisibleRangeChange]);
+
+  useEffect(() => {
+    onRenderedRangeChange?.(layout.count === 0 ? -1 : first, last);
+  }, [first, last, layout.count, onRenderedRangeChange]);
 
   useEffect(() => {
     reportAtBottom(stuckToBottom.current);
@@ -212,7 +266,7 @@ export function VirtualList<T>({
     const item = items[index] as T;
     const key = keys[index] as string;
     rows.push(
-      <div key={key} data-key={key} className="virtual-list__row">
+      <div key={key} data-key={key} className="virtual-list__row" role="none">
         {renderItem(item, index)}
       </div>,
     );
@@ -221,7 +275,9 @@ export function VirtualList<T>({
   return (
     <div ref={scrollRef} className={className ? `virtual-list ${className}` : 'virtual-list'} onScroll={handleScroll} {...rest}>
       <div style={{ height: topSpace }} aria-hidden="true" />
-      <div ref={rowsRef}>{rows}</div>
+      <div ref={rowsRef} role="none">
+        {rows}
+      </div>
       <div style={{ height: bottomSpace }} aria-hidden="true" />
     </div>
   );

@@ -120,27 +120,53 @@ describe('loadCurrentUser', () => {
     expect(store.getState().auth.user).toEqual(aliceUser);
   });
 
-  it('tries a refresh, then settles on anonymous without a notice', async () => {
-    const fetch = mockFetch(() => apiError(401, 'unauthorized', 'Not signed in.'));
+  it('settles on anonymous without a failing request or a notice when there is no session', async () => {
+    const fetch = mockFetch(() => json(200, { user: null, refreshable: false }));
     const store = makeStore();
     await store.dispatch(loadCurrentUser());
-    expect(fetch.paths()).toEqual(['GET /api/auth/currentuser', 'POST /api/auth/refresh']);
+    expect(fetch.paths()).toEqual(['GET /api/auth/session']);
     expect(store.getState().auth.session).toBe('anonymous');
     expect(store.getState().auth.notice).toBeNull();
   });
 
-  it('recovers the session through the refresh cookie', async () => {
+  it('recovers the session through the refresh cookie when the access cookie lapsed', async () => {
     let refreshed = false;
-    mockFetch(({ path }) => {
+    const fetch = mockFetch(({ path }) => {
       if (path === '/api/auth/refresh') {
         refreshed = true;
         return json(200, { user: aliceUser });
       }
-      return refreshed ? json(200, { user: aliceUser }) : apiError(401, 'unauthorized', 'Expired.');
+      return json(200, refreshed ? { user: aliceUser, refreshable: false } : { user: null, refreshable: true });
     });
     const store = makeStore();
     await store.dispatch(loadCurrentUser());
+    expect(fetch.paths()).toEqual(['GET /api/auth/session', 'POST /api/auth/refresh', 'GET /api/auth/session']);
     expect(store.getState().auth.session).toBe('authenticated');
+    expect(store.getState().auth.user).toEqual(aliceUser);
+  });
+
+  it('settles on anonymous without a notice when the refresh is refused', async () => {
+    mockFetch(({ path }) =>
+      path === '/api/auth/refresh'
+        ? apiError(401, 'unauthenticated', 'Not signed in.')
+        : json(200, { user: null, refreshable: true }),
+    );
+    const store = makeStore();
+    await store.dispatch(loadCurrentUser());
+    expect(store.getState().auth.session).toBe('anonymous');
+    expect(store.getState().auth.notice).toBeNull();
+  });
+
+  it('says so when the refresh could not be attempted', async () => {
+    mockFetch(({ path }) =>
+      path === '/api/auth/refresh'
+        ? apiError(503, 'unavailable', 'Auth is down.')
+        : json(200, { user: null, refreshable: true }),
+    );
+    const store = makeStore();
+    await store.dispatch(loadCurrentUser());
+    expect(store.getState().auth.session).toBe('anonymous');
+    expect(store.getState().auth.notice).toMatch(/could not check your session/i);
   });
 
   it('tells the user when the check itself failed', async () => {

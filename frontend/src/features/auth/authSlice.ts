@@ -3,7 +3,7 @@
  * only way to know is to ask (`loadCurrentUser`); `session` says how far that has got.
  */
 import { createAsyncThunk, createSlice, type PayloadAction } from '@reduxjs/toolkit';
-import { api, toApiErrorPayload, type ApiErrorPayload } from '../../api/client';
+import { api, refreshSession, toApiErrorPayload, type ApiErrorPayload } from '../../api/client';
 import type { User, UserEnvelope } from '../../api/types';
 import { isEmailIdentifier, type SignInInput, type SignUpInput } from './validation';
 
@@ -36,13 +36,43 @@ const createAuthThunk = createAsyncThunk.withTypes<{
   rejectValue: ApiErrorPayload;
 }>();
 
-/** Asks the auth service whose cookies these are. A 401 means "nobody". */
+/** The answer of `GET /api/auth/session` (auth's probe, outside the contract). */
+interface SessionAnswer {
+  user: User | null;
+  /** No valid access cookie, but a refresh cookie came along: a refresh may sign in again. */
+  refreshable: boolean;
+}
+
+/** How "nobody is signed in" is reported: the rejection a 401 from `currentuser` would be. */
+const NO_SESSION: ApiErrorPayload = {
+  status: 401,
+  code: 'unauthenticated',
+  message: 'You are not signed in.',
+  fields: {},
+  retryAfterSeconds: null,
+};
+
+/**
+ * Asks the auth service whose cookies these are; rejects with a 401 payload for "nobody".
+ * It asks `GET /api/auth/session`, which answers 200 either way: `currentuser` answers a
+ * signed-out visitor with a 401, and browsers log every such answer as an error. Only when the
+ * access cookie has lapsed but a refresh cookie is there does it refresh and ask again.
+ */
 export const loadCurrentUser = createAuthThunk(
   'auth/loadCurrentUser',
   async (_: void, { rejectWithValue }) => {
     try {
-      const { user } = await api.get<UserEnvelope>('/api/auth/currentuser');
-      return user;
+      const first = await api.get<SessionAnswer>('/api/auth/session');
+      if (first.user) return first.user;
+      if (!first.refreshable) return rejectWithValue(NO_SESSION);
+      const outcome = await refreshSession();
+      if (outcome === 'ended') return rejectWithValue(NO_SESSION);
+      if (outcome === 'failed') {
+        const message = 'Could not renew the session.';
+        return rejectWithValue({ ...NO_SESSION, status: 0, code: 'unavailable', message });
+      }
+      const second = await api.get<SessionAnswer>('/api/auth/session');
+      return second.user ?? rejectWithValue(NO_SESSION);
     } catch (error) {
       return rejectWithValue(toApiErrorPayload(error));
     }

@@ -8,13 +8,13 @@ import { renderWithProviders } from '../../test/render';
 import { voteIntentsDropped } from '../messages/messagesSlice';
 import { offlineChatGateway, type ChatGateway } from '../realtime/chatGateway';
 import { socketStatusChanged } from '../realtime/connectionSlice';
-import { messageAcked, typingReceived, votesChanged } from './chatEvents';
+import { messageAcked, typingReceived, votesChanged } from '../../events/chatEvents';
 
 const bob = { id: BOB, username: 'bob', status: 'online', lastSeenAt: null };
 
 function serve(history: ChatMessage[], conversations = [conversation({ lastMessage: history.at(-1) ?? null })]) {
   return mockFetch(({ path }) => {
-    if (path === '/api/auth/currentuser') return json(200, { user: aliceUser });
+    if (path === '/api/auth/session') return json(200, { user: aliceUser, refreshable: false });
     if (path === '/api/users') return json(200, { users: [bob], nextCursor: null });
     if (path === `/api/users/${BOB}`) return json(200, bob);
     if (path === '/api/messages/conversations') return json(200, { conversations, nextCursor: null });

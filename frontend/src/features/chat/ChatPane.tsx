@@ -4,7 +4,7 @@
  * to the top, and marks the conversation read while the page is focused and new messages from
  * the peer are on screen.
  */
-import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
+import { memo, useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import { Link } from 'react-router';
 import type { ChatMessage, MessageVotes } from '../../api/types';
 import { useAppDispatch, useAppSelector } from '../../app/hooks';
@@ -70,7 +70,9 @@ function buildRows(thread: Thread | undefined): Row[] {
   return rows;
 }
 
-export function ChatPane({ peerId }: { peerId: string }) {
+/** The open chat. Memoised: the home around it re-renders with every directory or list change,
+ *  which this pane reads through its own selectors. */
+export const ChatPane = memo(function ChatPane({ peerId }: { peerId: string }) {
   const dispatch = useAppDispatch();
   const selfId = useAppSelector((state) => state.auth.user?.id ?? null);
   const thread = useAppSelector((state) => selectThread(state, peerId));
@@ -258,11 +260,10 @@ export function ChatPane({ peerId }: { peerId: string }) {
         </span>
         <div className="chat__title">
           <h2 id="chat-title">{title}</h2>
-          {peer && (
-            <span className="chat__presence" data-testid="chat-presence">
-              {describePresence(peer, new Date())}
-            </span>
-          )}
+          {/* Always there, so the header keeps its height when the peer's presence arrives. */}
+          <span className="chat__presence" data-testid="chat-presence">
+            {peer ? describePresence(peer, new Date()) : '\u00a0'}
+          </span>
         </div>
       </header>
 
@@ -276,7 +277,7 @@ export function ChatPane({ peerId }: { peerId: string }) {
           </Alert>
         )}
         {(!thread || thread.status === 'loading') && rows.length === 0 && (
-          <p className="empty" role="status">
+          <p className="chat__loading" role="status">
             Loading messages…
           </p>
         )}
@@ -322,4 +323,4 @@ export function ChatPane({ peerId }: { peerId: string }) {
       />
     </section>
   );
-}
+});

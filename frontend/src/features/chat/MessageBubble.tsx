@@ -1,7 +1,7 @@
 import { memo } from 'react';
 import type { MessageVotes } from '../../api/types';
 import type { VoteDirection } from '../messages/thread';
-import { formatMessageTime } from './formatTime';
+import { formatMessageTime } from '../../time/formatTime';
 
 /** Where one of our messages is: pending (not stored yet), sent (stored), read (by the peer),
  *  or failed (refused; retry or discard). The peer's messages have no status. */

@@ -1,6 +1,10 @@
+import { memo } from 'react';
 import type { ConversationSummary, DirectoryUser } from '../../api/types';
 import { Listbox } from '../../components/Listbox';
-import { formatShortTime } from '../chat/formatTime';
+import { formatShortTime } from '../../time/formatTime';
+
+/** One conversation's row, in pixels (the stylesheet's `.conversation-list .listbox__option`). */
+export const CONVERSATION_ROW_HEIGHT = 64;
 
 export interface ConversationListProps {
   conversations: readonly ConversationSummary[];
@@ -12,8 +16,8 @@ export interface ConversationListProps {
   now: Date;
 }
 
-/** Chats, most recent first: peer, last-message preview, time and unread badge. */
-export function ConversationList({
+/** Chats, most recent first: peer, last-message preview, time and unread badge; windowed. */
+export const ConversationList = memo(function ConversationList({
   conversations,
   selfId,
   usersById,
@@ -30,6 +34,7 @@ export function ConversationList({
       id="conversations"
       label="Conversations"
       className="conversation-list"
+      optionHeight={CONVERSATION_ROW_HEIGHT}
       items={conversations}
       getKey={(conversation) => conversation.id}
       selectedKey={selected}
@@ -76,4 +81,4 @@ export function ConversationList({
       }}
     />
   );
-}
+});

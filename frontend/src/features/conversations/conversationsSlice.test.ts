@@ -3,7 +3,7 @@ import { makeStore } from '../../app/store';
 import { ALICE, BOB, CAROL, CONV_AB, conversation, message, mine, signedInAsAlice } from '../../test/chatFixtures';
 import { json, mockFetch } from '../../test/fetchMock';
 import { sessionEnded } from '../auth/authSlice';
-import { messageAcked, messageReceived, readReceived } from '../chat/chatEvents';
+import { messageAcked, messageReceived, readReceived } from '../../events/chatEvents';
 import { catchUpPageLoaded } from '../messages/messagesSlice';
 import {
   conversationsReducer,

@@ -16,7 +16,7 @@ import {
 import { api, toApiErrorPayload, type ApiErrorPayload } from '../../api/client';
 import type { ChatMessage, ConversationPage, ConversationSummary } from '../../api/types';
 import { isSessionChange } from '../auth/sessionReset';
-import { messageAcked, messageReceived, peerOf, readReceived } from '../chat/chatEvents';
+import { messageAcked, messageReceived, peerOf, readReceived } from '../../events/chatEvents';
 import { catchUpPageLoaded } from '../messages/messagesSlice';
 
 export const CONVERSATIONS_PAGE_SIZE = 50;

@@ -5,7 +5,7 @@ import { ALICE, BOB, message, mine, signedInAsAlice } from '../../test/chatFixtu
 import { json, mockFetch, noContent } from '../../test/fetchMock';
 import { signOut } from '../auth/authSlice';
 import { initialConversationsState } from '../conversations/conversationsSlice';
-import { messageAcked, messageReceived, sendFailed, votesChanged } from '../chat/chatEvents';
+import { messageAcked, messageReceived, sendFailed, votesChanged } from '../../events/chatEvents';
 import type { ChatGateway } from '../realtime/chatGateway';
 import type { OutgoingMessage } from '../realtime/Outbox';
 import {

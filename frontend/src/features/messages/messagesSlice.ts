@@ -27,7 +27,7 @@ import {
   readReceived,
   sendFailed,
   votesChanged,
-} from '../chat/chatEvents';
+} from '../../events/chatEvents';
 import type { ThunkExtra } from '../realtime/chatGateway';
 import {
   advanceSyncedSeq,

@@ -113,7 +113,10 @@ export function newestSeq(thread: Thread): number {
 export function insertMessage(thread: Thread, message: ChatMessage): boolean {
   const held = thread.byId[message.id];
   if (held) {
-    held.votes = message.votes;
+    // Re-reads (catch-up, the votes refresh after a reconnect) mostly bring the same counts:
+    // leaving them untouched keeps the thread, and so every bubble on screen, unchanged.
+    const { up, down, mine } = message.votes;
+    if (held.votes.up !== up || held.votes.down !== down || held.votes.mine !== mine) held.votes = message.votes;
     return false;
   }
   const sameSeq = thread.idBySeq[message.seq];

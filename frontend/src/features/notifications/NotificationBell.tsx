@@ -6,7 +6,7 @@
 import { useEffect, useId, useRef, useState } from 'react';
 import { useNavigate } from 'react-router';
 import { useAppDispatch, useAppSelector } from '../../app/hooks';
-import { formatShortTime } from '../chat/formatTime';
+import { formatShortTime } from '../../time/formatTime';
 import {
   fetchNotifications,
   markNotificationsRead,

@@ -27,7 +27,7 @@ import {
   sendFailed,
   typingReceived,
   votesChanged,
-} from '../chat/chatEvents';
+} from '../../events/chatEvents';
 import { fetchConversations } from '../conversations/conversationsSlice';
 import {
   catchUp,
@@ -41,6 +41,7 @@ import { notificationsReadLocally } from '../notifications/notificationsSlice';
 import type { ChatGateway } from './chatGateway';
 import { socketStatusChanged } from './connectionSlice';
 import { parseChatFrame } from './frames';
+import { lowPriority } from '../../app/lowPriority';
 import { Outbox, TRANSIENT_SEND_ERRORS, type OutgoingMessage } from './Outbox';
 import {
   ReconnectingSocket,
@@ -258,13 +259,13 @@ export class ChatClient implements ChatGateway {
       case 'message.read': {
         const { conversationId, readerId, seq } = frame;
         if (!store.getState().conversations.entities[conversationId]) this.refreshConversations();
-        store.dispatch(readReceived({ conversationId, readerId, seq, selfId }));
+        store.dispatch(lowPriority(readReceived({ conversationId, readerId, seq, selfId })));
         if (readerId === selfId) {
           const unconfirmed = this.unconfirmedReads.get(conversationId);
           if (unconfirmed && unconfirmed.seq <= seq) this.unconfirmedReads.delete(conversationId);
           const ids = notificationsCoveredByRead(store.getState(), conversationId, seq);
           if (ids.length > 0) {
-            store.dispatch(notificationsReadLocally({ ids, at: new Date().toISOString() }));
+            store.dispatch(lowPriority(notificationsReadLocally({ ids, at: new Date().toISOString() })));
           }
         }
         break;
@@ -272,13 +273,15 @@ export class ChatClient implements ChatGateway {
       case 'typing':
         if (frame.userId !== selfId) {
           store.dispatch(
-            typingReceived({ conversationId: frame.conversationId, userId: frame.userId, receivedAt: Date.now() }),
+            lowPriority(
+              typingReceived({ conversationId: frame.conversationId, userId: frame.userId, receivedAt: Date.now() }),
+            ),
           );
         }
         break;
       case 'message.votes': {
         const { conversationId, messageId, up, down, mine } = frame;
-        store.dispatch(votesChanged({ conversationId, messageId, up, down, mine }));
+        store.dispatch(lowPriority(votesChanged({ conversationId, messageId, up, down, mine })));
         const timer = this.votesAwaitingAnswer.get(messageId);
         if (timer !== undefined && !selectHasVoteIntent(store.getState(), messageId)) {
           clearTimeout(timer);
@@ -304,9 +307,9 @@ export class ChatClient implements ChatGateway {
     const peerUsername = state.users.entities[peerId]?.username;
     const known = !!state.conversations.entities[message.conversationId];
     if (acked && clientMsgId) {
-      store.dispatch(messageAcked({ message, clientMsgId, selfId, peerUsername }));
+      store.dispatch(lowPriority(messageAcked({ message, clientMsgId, selfId, peerUsername })));
     } else {
-      store.dispatch(messageReceived({ message, selfId, clientMsgId, peerUsername }));
+      store.dispatch(lowPriority(messageReceived({ message, selfId, clientMsgId, peerUsername })));
     }
     // A conversation the list did not hold: its real counts (and maybe name) are on the server.
     if (!known) this.refreshConversations();

@@ -11,6 +11,7 @@ import { fetchUsers, presenceChanged, userRegistered } from '../users/usersSlice
 import { checkSessionOverHttp, type RealtimeStore, type SocketEnvironment } from './ChatClient';
 import { socketStatusChanged } from './connectionSlice';
 import { parseNotificationsFrame } from './frames';
+import { lowPriority } from '../../app/lowPriority';
 import { ReconnectingSocket, sameOriginSocketUrl } from './ReconnectingSocket';
 
 export class NotificationsClient {
@@ -64,16 +65,18 @@ export class NotificationsClient {
     switch (frame.type) {
       case 'presence':
         store.dispatch(
-          presenceChanged({
-            userId: frame.userId,
-            username: frame.username,
-            status: frame.status,
-            lastSeenAt: frame.lastSeenAt,
-          }),
+          lowPriority(
+            presenceChanged({
+              userId: frame.userId,
+              username: frame.username,
+              status: frame.status,
+              lastSeenAt: frame.lastSeenAt,
+            }),
+          ),
         );
         break;
       case 'user.registered':
-        store.dispatch(userRegistered(frame.user));
+        store.dispatch(lowPriority(userRegistered(frame.user)));
         break;
       case 'notification': {
         const { notification } = frame;
@@ -82,7 +85,7 @@ export class NotificationsClient {
         const message = state.messages.threads[notification.senderId]?.byId[notification.messageId];
         // We may have read the conversation before this frame (another socket) arrived.
         const alreadyRead = !!conversation && !!message && message.seq <= conversation.lastReadSeq;
-        store.dispatch(notificationReceived({ notification, alreadyRead }));
+        store.dispatch(lowPriority(notificationReceived({ notification, alreadyRead })));
         break;
       }
     }

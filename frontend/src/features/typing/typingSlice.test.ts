@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { ALICE, BOB, CONV_AB, message } from '../../test/chatFixtures';
-import { messageReceived, typingReceived } from '../chat/chatEvents';
+import { messageReceived, typingReceived } from '../../events/chatEvents';
 import {
   TYPING_SHOW_MS,
   initialTypingState,

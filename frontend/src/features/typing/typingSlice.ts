@@ -5,7 +5,7 @@
  */
 import { createSlice, type PayloadAction } from '@reduxjs/toolkit';
 import { isSessionChange } from '../auth/sessionReset';
-import { messageReceived, typingReceived } from '../chat/chatEvents';
+import { messageReceived, typingReceived } from '../../events/chatEvents';
 
 export const TYPING_SHOW_MS = 4_000;
 

@@ -1,6 +1,10 @@
+import { memo } from 'react';
 import type { DirectoryUser } from '../../api/types';
 import { Listbox } from '../../components/Listbox';
 import { describePresence } from './formatLastSeen';
+
+/** One person's row, in pixels (the stylesheet's `.user-list .listbox__option` height). */
+export const USER_ROW_HEIGHT = 56;
 
 export interface UserListProps {
   users: readonly DirectoryUser[];
@@ -13,9 +17,9 @@ export interface UserListProps {
   emptyText?: string;
 }
 
-/** The directory: an avatar with an online dot, the username and a presence line. Choosing a
- *  person opens the chat with them. */
-export function UserList({
+/** The directory: an avatar with an online dot, the username and a presence line, windowed.
+ *  Choosing a person opens the chat with them. */
+export const UserList = memo(function UserList({
   users,
   now,
   selectedId = null,
@@ -30,6 +34,7 @@ export function UserList({
       id="people"
       label="People"
       className="user-list"
+      optionHeight={USER_ROW_HEIGHT}
       items={users}
       getKey={(user) => user.id}
       selectedKey={selectedId}
@@ -53,4 +58,4 @@ export function UserList({
       )}
     />
   );
-}
+});

@@ -5,7 +5,7 @@
  * unread counts and read marks, and a reducer cannot look into another slice.
  */
 import { createAction } from '@reduxjs/toolkit';
-import type { ChatMessage } from '../../api/types';
+import type { ChatMessage } from '../api/types';
 
 /** The other participant of a message, seen from `selfId`. */
 export function peerOf(message: Pick<ChatMessage, 'senderId' | 'receiverId'>, selfId: string): string {

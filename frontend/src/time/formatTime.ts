@@ -1,9 +1,13 @@
+/**
+ * Times as the lists and bubbles show them (conversations, notifications, messages), in the
+ * reader's time zone and in English, like the rest of the interface.
+ */
 const timeOfDay = new Intl.DateTimeFormat('en', { hour: '2-digit', minute: '2-digit' });
 const dayAndMonth = new Intl.DateTimeFormat('en', { month: 'short', day: 'numeric' });
 const fullDate = new Intl.DateTimeFormat('en', { dateStyle: 'medium' });
 const full = new Intl.DateTimeFormat('en', { dateStyle: 'medium', timeStyle: 'short' });
 
-/** "14:05" today, "Mar 3" this year, "Mar 3, 2024" before. */
+/** "02:05 PM" today, "Mar 3" this year, "Mar 3, 2024" before. */
 export function formatShortTime(iso: string, now: Date): string {
   const at = new Date(iso);
   if (Number.isNaN(at.getTime())) return '';
