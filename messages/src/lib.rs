@@ -23,4 +23,5 @@ pub mod repository;
 pub mod routes;
 pub mod startup;
 pub mod timeline;
+pub mod view;
 pub mod vote_cache;

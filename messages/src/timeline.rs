@@ -57,6 +57,7 @@ pub async fn system(
             system: Some(info),
             client_msg_id: &client_msg_id,
             content: "",
+            reply_to: None,
         },
         members,
         None,

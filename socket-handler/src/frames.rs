@@ -2,7 +2,10 @@
 //! the server sends.
 
 use serde::{Deserialize, Serialize};
-use shared::chat::{ChatCommand, Content, Conversation, SendCommand, SendTarget, WatermarkCommand};
+use shared::chat::{
+    ChatCommand, Content, Conversation, EditCommand, Emoji, ReactCommand, SendCommand, SendTarget,
+    WatermarkCommand,
+};
 use shared::events::{ChatMessage, Vote};
 use shared::http::ErrorCode;
 use shared::ids::{ConversationId, MessageId, UserId};
@@ -61,6 +64,23 @@ struct SendFields {
     to: Option<UserId>,
     conversation_id: Option<ConversationId>,
     content: String,
+    reply_to: Option<MessageId>,
+}
+
+/// `message.edit` as sent.
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct EditFields {
+    message_id: MessageId,
+    content: String,
+}
+
+/// `message.react` as sent.
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct ReactFields {
+    message_id: MessageId,
+    emoji: String,
 }
 
 /// What the errors about one frame echo.
@@ -132,6 +152,27 @@ impl ClientFrame {
             "message.vote" => FrameBody::Command(ChatCommand::Vote(
                 serde_json::from_value(value.clone()).map_err(invalid)?,
             )),
+            "message.edit" => {
+                let fields: EditFields = serde_json::from_value(value.clone()).map_err(invalid)?;
+                let content = Content::parse(&fields.content)
+                    .map_err(|e| refusals.refuse(e.code(), e.to_string()))?;
+                FrameBody::Command(ChatCommand::Edit(EditCommand {
+                    message_id: fields.message_id,
+                    content,
+                }))
+            }
+            "message.delete" => FrameBody::Command(ChatCommand::Delete(
+                serde_json::from_value(value.clone()).map_err(invalid)?,
+            )),
+            "message.react" => {
+                let fields: ReactFields = serde_json::from_value(value.clone()).map_err(invalid)?;
+                let emoji = Emoji::parse(&fields.emoji)
+                    .map_err(|e| refusals.refuse(ErrorCode::InvalidField, e))?;
+                FrameBody::Command(ChatCommand::React(ReactCommand {
+                    message_id: fields.message_id,
+                    emoji,
+                }))
+            }
             "ping" => FrameBody::Ping,
             _ => return Err(refusals.refuse(ErrorCode::UnknownType, "Unknown frame type.")),
         };
@@ -177,6 +218,7 @@ fn parse_send(value: &serde_json::Value, refusals: &Refusals) -> Result<SendComm
         client_msg_id: fields.client_msg_id,
         target,
         content,
+        reply_to: fields.reply_to,
     })
 }
 
@@ -211,6 +253,12 @@ pub enum ServerFrame<'a> {
         reader_id: UserId,
         /// Up to here.
         seq: i64,
+    },
+    /// A message was edited, deleted or reacted to; `mine` is the receiving user's own.
+    #[serde(rename = "message.updated", rename_all = "camelCase")]
+    Updated {
+        /// The message as it is now.
+        message: &'a ChatMessage,
     },
     /// A delivered watermark moved.
     #[serde(rename = "message.delivered", rename_all = "camelCase")]

@@ -38,6 +38,7 @@ impl Service for SocketHandler {
             .on_raw(kind::WATERMARK, route(&router, DeliveryRouter::watermark))
             .on_raw(kind::TYPING, route(&router, DeliveryRouter::typing))
             .on_raw(kind::VOTES, route(&router, DeliveryRouter::votes))
+            .on_raw(kind::UPDATED, route(&router, DeliveryRouter::updated))
             .on_raw(
                 kind::CONVERSATION,
                 route(&router, DeliveryRouter::conversation),

@@ -14,7 +14,10 @@
 //! transaction as its effects, so a redelivery after a crash between commit and ack is skipped
 //! (a vote applied twice would withdraw itself).
 
+mod delete;
 mod delivered;
+mod edit;
+mod react;
 mod read;
 mod send;
 mod typing;
@@ -30,15 +33,16 @@ use deadpool_postgres::{Pool, Transaction};
 use serde::Serialize;
 use shared::amqp::{ConsumerSpec, HandleError, Outgoing, Publisher, consume_batched};
 use shared::chat::{
-    ChatCommand, CommandEnvelope, ErrorDelivery, Origin, Route, deliver_after_commit, delivery,
-    kind, node_key,
+    ChatCommand, CommandEnvelope, ErrorDelivery, Origin, Route, UpdatedDelivery,
+    deliver_after_commit, delivery, kind, node_key,
 };
 use shared::http::ErrorCode;
 use shared::ids::{ConversationId, MessageId, UserId};
 use shared::service::ServiceInfra;
 use tracing::Instrument;
 
-use crate::repository::{conversations, processed, votes::Tally};
+use crate::repository::votes::{LockedMessage, Tally};
+use crate::repository::{conversations, messages, processed, reactions, votes};
 use crate::vote_cache::VoteCache;
 
 /// How long the direct replies of a batch (errors, repeated acks, typing) may take to be
@@ -157,6 +161,9 @@ impl CommandProcessor {
                 ChatCommand::Delivered(command) => delivered::apply(&mut ctx, command).await?,
                 ChatCommand::Typing(command) => typing::apply(&mut ctx, command).await?,
                 ChatCommand::Vote(command) => vote::apply(&mut ctx, command).await?,
+                ChatCommand::Edit(command) => edit::apply(&mut ctx, command).await?,
+                ChatCommand::Delete(command) => delete::apply(&mut ctx, command).await?,
+                ChatCommand::React(command) => react::apply(&mut ctx, command).await?,
             }
         }
         transaction.commit().await?;
@@ -255,6 +262,68 @@ impl Context<'_, '_> {
         }
         self.refuse(ErrorCode::NotFound, not_found, None)?;
         Ok(None)
+    }
+
+    /// Locks `message` for a change by the caller: refuses with `not_found` unless they are a
+    /// member of its conversation (as for a message that does not exist), and with `forbidden`
+    /// for a system message, which nobody changes. Returns it with the members.
+    async fn lock_message_or_refuse(
+        &mut self,
+        message: MessageId,
+        what: &str,
+    ) -> Result<Option<(LockedMessage, Vec<UserId>)>, HandleError> {
+        const NOT_FOUND: &str = "There is no such message.";
+        let Some(locked) = votes::lock_message(self.transaction, message).await? else {
+            self.refuse(ErrorCode::NotFound, NOT_FOUND, None)?;
+            return Ok(None);
+        };
+        let Some(members) = self
+            .members_or_refuse(locked.conversation, NOT_FOUND)
+            .await?
+        else {
+            return Ok(None);
+        };
+        if locked.system {
+            let refusal = format!("System messages cannot be {what}.");
+            self.refuse(ErrorCode::Forbidden, &refusal, None)?;
+            return Ok(None);
+        }
+        Ok(Some((locked, members)))
+    }
+
+    /// `message.updated` for every member, each with their own `mine`, after commit: the
+    /// message as it is now (after an edit, a delete or a reaction), with a new `rev`.
+    async fn announce_change(
+        &self,
+        message: MessageId,
+        members: &[UserId],
+    ) -> Result<(), HandleError> {
+        let rev = messages::touch(self.transaction, message).await?;
+        let Some(mut changed) = messages::by_id(self.transaction, message).await? else {
+            return Ok(());
+        };
+        changed.rev = rev;
+        let reactors = reactions::reactors(self.transaction, message).await?;
+        changed.reactions = reactions::tally(&reactors);
+        if let Some(reply) = changed.reply_to.as_mut()
+            && let Some(now) = messages::replied(self.transaction, &[reply.id.as_uuid()])
+                .await?
+                .pop()
+        {
+            *reply = now;
+        }
+        let votes = votes::of_members(self.transaction, message, members)
+            .await?
+            .into_iter()
+            .filter_map(|(user, vote)| vote.map(|vote| (user, vote)))
+            .collect();
+        let delivery = UpdatedDelivery {
+            message: changed,
+            recipients: members.to_vec(),
+            votes,
+            reactors,
+        };
+        self.deliver_stored(members, kind::UPDATED, &delivery).await
     }
 
     /// A stored fact for every socket of `members`, delivered after commit in commit order.

@@ -34,6 +34,15 @@ pub(super) async fn apply(
     else {
         return Ok(());
     };
+    if let Some(replied) = command.reply_to
+        && !messages::belongs_to(ctx.transaction, replied, conversation).await?
+    {
+        return ctx.refuse(
+            ErrorCode::InvalidField,
+            "A reply must be to a message of the same conversation.",
+            Some(&command.client_msg_id),
+        );
+    }
     timeline::append(
         ctx.transaction,
         &NewMessage {
@@ -44,6 +53,7 @@ pub(super) async fn apply(
             system: None,
             client_msg_id: &command.client_msg_id,
             content: command.content.as_str(),
+            reply_to: command.reply_to,
         },
         &members,
         Some(&ctx.envelope.origin),

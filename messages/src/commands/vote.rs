@@ -9,27 +9,18 @@ use shared::outbox;
 use super::Context;
 use crate::repository::{messages, votes};
 
-/// Someone else's message gets the same answer as one that does not exist.
-const NOT_FOUND: &str = "There is no such message.";
-
 pub(super) async fn apply(
     ctx: &mut Context<'_, '_>,
     command: &VoteCommand,
 ) -> Result<(), HandleError> {
     let message = command.message_id;
-    let Some(locked) = votes::lock_message(ctx.transaction, message).await? else {
-        return ctx.refuse(ErrorCode::NotFound, NOT_FOUND, None);
-    };
-    let Some(members) = ctx
-        .members_or_refuse(locked.conversation, NOT_FOUND)
-        .await?
-    else {
+    let Some((locked, members)) = ctx.lock_message_or_refuse(message, "voted on").await? else {
         return Ok(());
     };
-    if locked.system {
+    if locked.deleted {
         return ctx.refuse(
             ErrorCode::Forbidden,
-            "System messages cannot be voted on.",
+            "A deleted message cannot be voted on.",
             None,
         );
     }

@@ -1,19 +1,19 @@
 //! SQL of messages: storing one with the next `seq`, finding a repeated send, pages of history.
 
 use deadpool_postgres::GenericClient;
-use shared::events::{ChatMessage, MessageKind, SystemInfo, Vote, VoteCounts};
+use shared::events::{ChatMessage, MessageKind, ReplyTo, SystemInfo, Vote, VoteCounts};
 use shared::ids::{ConversationId, MessageId, UserId};
 use tokio_postgres::Row;
 use tokio_postgres::types::Json;
 use uuid::Uuid;
 
-use crate::domain::HistoryWindow;
+use crate::domain::{HistoryWindow, PageSize};
 
 /// The columns [`message_from_row_at`] reads; queries alias `messages` as `m` and the viewer's
 /// vote row as `mv`.
 pub const MESSAGE_COLUMNS: &str = "m.id, m.conversation_id, m.seq, m.sender_id, m.receiver_id, \
-     m.kind, m.system, m.content, m.created_at, m.edited_at, m.deleted_at, m.up_votes, \
-     m.down_votes, m.rev, mv.vote AS my_vote";
+     m.kind, m.system, m.content, m.reply_to_id, m.created_at, m.edited_at, m.deleted_at, \
+     m.up_votes, m.down_votes, m.rev, mv.vote AS my_vote";
 
 /// A message from a row selected with [`MESSAGE_COLUMNS`].
 pub fn message_from_row_at(row: &Row) -> ChatMessage {
@@ -28,7 +28,13 @@ pub fn message_from_row_at(row: &Row) -> ChatMessage {
             .get::<_, Option<Json<SystemInfo>>>("system")
             .map(|Json(system)| system),
         content: row.get("content"),
-        reply_to: None,
+        // The replied message as it is now is filled in by `crate::view`.
+        reply_to: row.get::<_, Option<Uuid>>("reply_to_id").map(|id| ReplyTo {
+            id: id.into(),
+            seq: 0,
+            sender_id: Uuid::nil().into(),
+            preview: String::new(),
+        }),
         created_at: row.get("created_at"),
         edited_at: row.get("edited_at"),
         deleted_at: row.get("deleted_at"),
@@ -102,6 +108,8 @@ pub struct NewMessage<'a> {
     pub client_msg_id: &'a str,
     /// The text (empty for a system message).
     pub content: &'a str,
+    /// The message it replies to (checked by the caller to be of the same conversation).
+    pub reply_to: Option<MessageId>,
 }
 
 /// Stores a message with its conversation's next seq and rev, counts a user's message unread
@@ -126,8 +134,8 @@ pub async fn insert_next(
                          WHERE conversation_id = $2 AND user_id <> $3 AND $5 = 'user'
                      )
                      INSERT INTO messages (id, conversation_id, seq, rev, sender_id, receiver_id,
-                                           kind, system, client_msg_id, content)
-                     SELECT $1, $2, next.last_seq, next.rev, $3, $4, $5, $6, $7, $8 FROM next
+                                           kind, system, client_msg_id, content, reply_to_id)
+                     SELECT $1, $2, next.last_seq, next.rev, $3, $4, $5, $6, $7, $8, $9 FROM next
                      RETURNING seq, created_at, rev",
                 )
                 .await?,
@@ -140,6 +148,7 @@ pub async fn insert_next(
                 &new.system.map(Json),
                 &new.client_msg_id,
                 &new.content,
+                &new.reply_to.map(|r| r.as_uuid()),
             ],
         )
         .await?;
@@ -147,6 +156,12 @@ pub async fn insert_next(
         kind: new.kind,
         system: new.system.cloned(),
         rev: row.get(2),
+        reply_to: new.reply_to.map(|id| ReplyTo {
+            id,
+            seq: 0,
+            sender_id: Uuid::nil().into(),
+            preview: String::new(),
+        }),
         ..ChatMessage::new_user(
             id,
             new.conversation,
@@ -157,6 +172,180 @@ pub async fn insert_next(
             row.get(1),
         )
     })
+}
+
+/// `message` as it is now, as nobody in particular sees it (no `mine`; reactions and the
+/// replied message are filled in by the caller).
+pub async fn by_id(
+    client: &impl GenericClient,
+    message: MessageId,
+) -> Result<Option<ChatMessage>, tokio_postgres::Error> {
+    let sql = format!(
+        "SELECT {MESSAGE_COLUMNS} FROM messages m
+         LEFT JOIN message_votes mv ON false
+         WHERE m.id = $1"
+    );
+    Ok(client
+        .query_opt(
+            &client.prepare_cached(sql.as_str()).await?,
+            &[&message.as_uuid()],
+        )
+        .await?
+        .map(|row| message_from_row_at(&row)))
+}
+
+/// The messages replied to, as they are now: a preview of their first 100 characters, empty
+/// once deleted.
+pub async fn replied(
+    client: &impl GenericClient,
+    ids: &[Uuid],
+) -> Result<Vec<ReplyTo>, tokio_postgres::Error> {
+    Ok(client
+        .query(
+            &client
+                .prepare_cached(
+                    "SELECT id, seq, sender_id,
+                            CASE WHEN deleted_at IS NULL THEN left(content, 100) ELSE '' END
+                     FROM messages WHERE id = ANY($1)",
+                )
+                .await?,
+            &[&ids],
+        )
+        .await?
+        .iter()
+        .map(|row| ReplyTo {
+            id: row.get::<_, Uuid>(0).into(),
+            seq: row.get(1),
+            sender_id: row.get::<_, Uuid>(2).into(),
+            preview: row.get(3),
+        })
+        .collect())
+}
+
+/// Whether `message` belongs to `conversation` (what a reply may point to).
+pub async fn belongs_to(
+    client: &impl GenericClient,
+    message: MessageId,
+    conversation: ConversationId,
+) -> Result<bool, tokio_postgres::Error> {
+    Ok(client
+        .query_opt(
+            &client
+                .prepare_cached("SELECT 1 FROM messages WHERE id = $1 AND conversation_id = $2")
+                .await?,
+            &[&message.as_uuid(), &conversation.as_uuid()],
+        )
+        .await?
+        .is_some())
+}
+
+/// The most earlier versions of a message kept.
+const KEPT_REVISIONS: i32 = 100;
+
+/// Replaces `message`'s text with `content`, keeping the text it had (and when that text was
+/// written) as its newest revision, and only the latest 100; returns the edit's time.
+pub async fn edit(
+    client: &impl GenericClient,
+    message: MessageId,
+    content: &str,
+) -> Result<chrono::DateTime<chrono::Utc>, tokio_postgres::Error> {
+    let row = client
+        .query_one(
+            &client
+                .prepare_cached(
+                    "WITH old AS (
+                         SELECT content, edited_at FROM messages WHERE id = $1
+                     ), kept AS (
+                         INSERT INTO message_revisions (message_id, version, content, edited_at)
+                         SELECT $1, coalesce((SELECT max(version) FROM message_revisions
+                                              WHERE message_id = $1), 0) + 1,
+                                old.content, old.edited_at
+                         FROM old
+                         RETURNING version
+                     ), pruned AS (
+                         DELETE FROM message_revisions
+                         WHERE message_id = $1 AND version <= (SELECT version FROM kept) - $3
+                     )
+                     UPDATE messages SET content = $2, edited_at = now()
+                     WHERE id = $1 RETURNING edited_at",
+                )
+                .await?,
+            &[&message.as_uuid(), &content, &KEPT_REVISIONS],
+        )
+        .await?;
+    Ok(row.get(0))
+}
+
+/// A revision of a message: its text then, and when that text was written (null for the
+/// original).
+pub struct Revision {
+    /// The text.
+    pub content: String,
+    /// When it was written by an edit; `None` for the original.
+    pub edited_at: Option<chrono::DateTime<chrono::Utc>>,
+}
+
+/// `message`'s earlier versions, the original first.
+pub async fn revisions(
+    client: &impl GenericClient,
+    message: MessageId,
+) -> Result<Vec<Revision>, tokio_postgres::Error> {
+    Ok(client
+        .query(
+            &client
+                .prepare_cached(
+                    "SELECT content, edited_at FROM message_revisions
+                     WHERE message_id = $1 ORDER BY version",
+                )
+                .await?,
+            &[&message.as_uuid()],
+        )
+        .await?
+        .iter()
+        .map(|row| Revision {
+            content: row.get(0),
+            edited_at: row.get(1),
+        })
+        .collect())
+}
+
+/// Turns `message` into a tombstone: no text, reply, votes, reactions or revisions; it keeps
+/// its id and seq. Members who had not read it stop counting it as unread. Returns `false` if it
+/// already was one.
+pub async fn tombstone(
+    client: &impl GenericClient,
+    message: MessageId,
+) -> Result<bool, tokio_postgres::Error> {
+    let row = client
+        .query_opt(
+            &client
+                .prepare_cached(
+                    "WITH gone AS (
+                         UPDATE messages
+                         SET content = '', reply_to_id = NULL, deleted_at = now(),
+                             up_votes = 0, down_votes = 0, votes_version = votes_version + 1
+                         WHERE id = $1 AND deleted_at IS NULL
+                         RETURNING conversation_id, seq, sender_id, kind
+                     ), unread AS (
+                         UPDATE conversation_members cm
+                         SET unread_count = greatest(cm.unread_count - 1, 0)
+                         FROM gone
+                         WHERE gone.kind = 'user' AND cm.conversation_id = gone.conversation_id
+                           AND cm.user_id <> gone.sender_id AND cm.last_read_seq < gone.seq
+                     ), votes AS (
+                         DELETE FROM message_votes WHERE message_id = $1 AND EXISTS (SELECT 1 FROM gone)
+                     ), reactions AS (
+                         DELETE FROM message_reactions WHERE message_id = $1 AND EXISTS (SELECT 1 FROM gone)
+                     ), revisions AS (
+                         DELETE FROM message_revisions WHERE message_id = $1 AND EXISTS (SELECT 1 FROM gone)
+                     )
+                     SELECT 1 FROM gone",
+                )
+                .await?,
+            &[&message.as_uuid()],
+        )
+        .await?;
+    Ok(row.is_some())
 }
 
 /// Gives `message` its conversation's next `rev` (every change of a message does: a vote, an
@@ -182,6 +371,53 @@ pub async fn touch(
         )
         .await?
         .get(0))
+}
+
+/// The messages of `conversation` changed after `since` (new ones included), in `rev` order, as
+/// `viewer` sees them; one more than `limit` when there are more.
+pub async fn changes(
+    client: &impl GenericClient,
+    conversation: ConversationId,
+    viewer: UserId,
+    since: i64,
+    limit: PageSize,
+) -> Result<Vec<ChatMessage>, tokio_postgres::Error> {
+    let sql = format!(
+        "SELECT {MESSAGE_COLUMNS} FROM messages m
+         LEFT JOIN message_votes mv ON mv.message_id = m.id AND mv.user_id = $2
+         WHERE m.conversation_id = $1 AND m.rev > $3
+         ORDER BY m.rev LIMIT $4"
+    );
+    Ok(client
+        .query(
+            &client.prepare_cached(sql.as_str()).await?,
+            &[
+                &conversation.as_uuid(),
+                &viewer.as_uuid(),
+                &since,
+                &(limit.as_i64() + 1),
+            ],
+        )
+        .await?
+        .iter()
+        .map(message_from_row_at)
+        .collect())
+}
+
+/// The conversation `message` is in, if it exists.
+pub async fn conversation_of(
+    client: &impl GenericClient,
+    message: MessageId,
+) -> Result<Option<ConversationId>, tokio_postgres::Error> {
+    Ok(client
+        .query_opt(
+            &client
+                .prepare_cached("SELECT conversation_id FROM messages WHERE id = $1")
+                .await?,
+            &[&message.as_uuid()],
+        )
+        .await?
+        .map(|row| row.get::<_, Uuid>(0).into()))
 }
 
 /// A page of a conversation in ascending seq, and whether more lie beyond it in the direction

@@ -4,6 +4,7 @@
 pub mod conversations;
 pub mod messages;
 pub mod processed;
+pub mod reactions;
 pub mod read_state;
 pub mod users;
 pub mod votes;

@@ -14,7 +14,7 @@ pub struct Moved {
 
 /// Moves `reader`'s read watermark forward to `seq` (never back), their delivered watermark
 /// with it (reading implies delivered), and recounts their unread messages exactly (others'
-/// user messages after the watermark; system messages never count).
+/// user messages after the watermark that are not deleted; system messages never count).
 pub async fn advance_read(
     client: &impl GenericClient,
     conversation: ConversationId,
@@ -34,7 +34,8 @@ pub async fn advance_read(
                          last_delivered_seq = greatest(me.last_delivered_seq, $3),
                          unread_count = (SELECT count(*) FROM messages m
                                          WHERE m.conversation_id = $1 AND m.seq > $3
-                                           AND m.sender_id <> $2 AND m.kind = 'user')
+                                           AND m.sender_id <> $2 AND m.kind = 'user'
+                                           AND m.deleted_at IS NULL)
                      FROM before
                      WHERE me.conversation_id = $1 AND me.user_id = $2 AND me.last_read_seq < $3
                      RETURNING me.last_read_seq, me.last_delivered_seq, before.last_delivered_seq",

@@ -15,6 +15,8 @@ pub struct LockedMessage {
     pub sender: UserId,
     /// A system message cannot be changed by anyone.
     pub system: bool,
+    /// A tombstone can only stay one.
+    pub deleted: bool,
 }
 
 /// Locks `message` for a change (one change at a time per message, so its counters stay
@@ -27,8 +29,8 @@ pub async fn lock_message(
         .query_opt(
             &client
                 .prepare_cached(
-                    "SELECT conversation_id, sender_id, kind = 'system' FROM messages
-                     WHERE id = $1 FOR UPDATE",
+                    "SELECT conversation_id, sender_id, kind = 'system', deleted_at IS NOT NULL
+                     FROM messages WHERE id = $1 FOR UPDATE",
                 )
                 .await?,
             &[&message.as_uuid()],
@@ -38,6 +40,7 @@ pub async fn lock_message(
             conversation: row.get::<_, Uuid>(0).into(),
             sender: row.get::<_, Uuid>(1).into(),
             system: row.get(2),
+            deleted: row.get(3),
         }))
 }
 

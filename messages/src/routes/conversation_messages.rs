@@ -9,6 +9,7 @@ use super::HistoryBody;
 use crate::domain::HistoryQuery;
 use crate::error::MessagesError;
 use crate::repository::{conversations, messages};
+use crate::view;
 use crate::vote_cache::VoteCache;
 
 /// A page of a conversation the caller belongs to; 404 for anyone else.
@@ -27,6 +28,6 @@ pub async fn history(
         return Err(MessagesError::NotFound);
     }
     let (mut messages, has_more) = messages::page(&client, conversation, user.id, window).await?;
-    votes.fill(&client, &mut messages).await;
+    view::complete(&client, &votes, user.id, &mut messages).await;
     Ok(HttpResponse::Ok().json(HistoryBody { messages, has_more }))
 }

@@ -3,11 +3,13 @@
 use actix_web::web;
 
 mod add_members;
+mod conversation_changes;
 mod conversation_messages;
 mod conversations;
 mod create_group;
 mod get_conversation;
 mod list_members;
+mod message_revisions;
 mod messages_with;
 mod remove_member;
 mod set_role;
@@ -38,6 +40,10 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             web::get().to(conversation_messages::history),
         )
         .route(
+            "/api/messages/conversations/{id}/changes",
+            web::get().to(conversation_changes::changes),
+        )
+        .route(
             "/api/messages/conversations/{id}/members",
             web::get().to(list_members::list),
         )
@@ -52,6 +58,10 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .route(
             "/api/messages/conversations/{id}/members/{user_id}/role",
             web::put().to(set_role::set),
+        )
+        .route(
+            "/api/messages/messages/{id}/revisions",
+            web::get().to(message_revisions::revisions),
         )
         .route(
             "/api/messages/with/{user_id}",

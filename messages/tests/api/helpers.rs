@@ -84,6 +84,7 @@ impl TestApp {
                     client_msg_id: uuid::Uuid::new_v4().to_string(),
                     target: SendTarget::To { to: to.id },
                     content: Content::parse(&format!("{} #{i}", from.username)).unwrap(),
+                    reply_to: None,
                 });
                 self.command(uuid::Uuid::now_v7(), from, send)
             })
@@ -146,6 +147,7 @@ impl TestApp {
                 conversation_id: conversation.parse().unwrap(),
             },
             content: Content::parse(content).unwrap(),
+            reply_to: None,
         });
         self.publisher
             .publish_all(&[self.command(uuid::Uuid::now_v7(), from, send)], WAIT)

@@ -18,6 +18,7 @@
 
 mod content;
 mod conversation;
+mod emoji;
 mod route;
 
 use serde::{Deserialize, Serialize};
@@ -25,6 +26,7 @@ use uuid::Uuid;
 
 pub use content::{Content, ContentError, MAX_CONTENT_CHARS};
 pub use conversation::{Conversation, MemberView, Peer};
+pub use emoji::{Emoji, MAX_EMOJI_BYTES};
 pub use route::{Route, deliver_after_commit, delivery, node_key, user_key};
 
 use crate::events::{ChatMessage, Vote};
@@ -78,6 +80,15 @@ pub enum ChatCommand {
     /// Cast, switch or withdraw a vote.
     #[serde(rename = "vote")]
     Vote(VoteCommand),
+    /// Change one's own message's text.
+    #[serde(rename = "edit")]
+    Edit(EditCommand),
+    /// Delete a message, leaving a tombstone.
+    #[serde(rename = "delete")]
+    Delete(DeleteCommand),
+    /// Toggle one's reaction with an emoji.
+    #[serde(rename = "react")]
+    React(ReactCommand),
 }
 
 impl ChatCommand {
@@ -123,6 +134,37 @@ pub struct SendCommand {
     pub target: SendTarget,
     /// The text.
     pub content: Content,
+    /// The message it replies to, of the same conversation.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reply_to: Option<MessageId>,
+}
+
+/// `message.edit`.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct EditCommand {
+    /// Which message (the caller's own).
+    pub message_id: MessageId,
+    /// Its new text, under the same rule as a send's.
+    pub content: Content,
+}
+
+/// `message.delete`.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct DeleteCommand {
+    /// Which message.
+    pub message_id: MessageId,
+}
+
+/// `message.react`.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ReactCommand {
+    /// Which message.
+    pub message_id: MessageId,
+    /// With what.
+    pub emoji: Emoji,
 }
 
 /// `message.read` and `message.delivered`: a watermark, only forward.
@@ -165,6 +207,8 @@ pub mod kind {
     pub const TYPING: &str = "chat.typing";
     /// [`super::VotesDelivery`], to the members.
     pub const VOTES: &str = "chat.votes";
+    /// [`super::UpdatedDelivery`], to the members.
+    pub const UPDATED: &str = "chat.updated";
     /// [`super::ConversationDelivery`], to the members.
     pub const CONVERSATION: &str = "chat.conversation";
     /// [`super::RemovedDelivery`], to those no longer members.
@@ -245,6 +289,39 @@ pub struct VotesDelivery {
     pub votes: Vec<(UserId, Option<Vote>)>,
 }
 
+/// A message was edited, deleted or reacted to: each member gets it with their own `mine`.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct UpdatedDelivery {
+    /// The message as it is now, as nobody in particular sees it (`mine` unset).
+    pub message: ChatMessage,
+    /// Every member.
+    pub recipients: Vec<UserId>,
+    /// Who has voted, and how.
+    pub votes: Vec<(UserId, Vote)>,
+    /// Who reacted with which emoji.
+    pub reactors: Vec<(UserId, String)>,
+}
+
+impl UpdatedDelivery {
+    /// The message as `user` sees it.
+    pub fn seen_by(&self, user: UserId) -> ChatMessage {
+        let mut message = self.message.clone();
+        message.votes.mine = self
+            .votes
+            .iter()
+            .find(|(voter, _)| *voter == user)
+            .map(|(_, vote)| *vote);
+        for reaction in &mut message.reactions {
+            reaction.mine = self
+                .reactors
+                .iter()
+                .any(|(reactor, emoji)| *reactor == user && *emoji == reaction.emoji);
+        }
+        message
+    }
+}
+
 /// A group was created or changed: each member gets it as they see it.
 #[derive(Clone, Debug, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
@@ -295,6 +372,7 @@ mod tests {
             client_msg_id: "c1".into(),
             target: SendTarget::To { to },
             content: Content::parse("hi").unwrap(),
+            reply_to: None,
         });
         let json = serde_json::to_value(&command).unwrap();
         assert_eq!(json["type"], "send");
@@ -312,6 +390,7 @@ mod tests {
             client_msg_id: "c2".into(),
             target: SendTarget::Conversation { conversation_id },
             content: Content::parse("hi").unwrap(),
+            reply_to: None,
         }))
         .unwrap();
         assert_eq!(json["conversationId"], conversation_id.to_string());

@@ -8,7 +8,7 @@ use std::sync::Mutex;
 use serde::de::DeserializeOwned;
 use shared::chat::{
     AckDelivery, ConversationDelivery, ErrorDelivery, MessageDelivery, RemovedDelivery,
-    TypingDelivery, VotesDelivery, WatermarkDelivery,
+    TypingDelivery, UpdatedDelivery, VotesDelivery, WatermarkDelivery,
 };
 use shared::ids::MessageId;
 use shared::socket::{ConnectionHub, Echo, ErrorFrame, frame_text};
@@ -158,6 +158,21 @@ impl DeliveryRouter {
             for frame in &frames {
                 self.hub.send_to_user(*recipient, frame, None);
             }
+        }
+    }
+
+    /// A message changed: each member hears it with their own `mine`.
+    pub fn updated(&self, payload: &[u8]) {
+        let Some(delivery) = decode::<UpdatedDelivery>(payload, "chat.updated") else {
+            return;
+        };
+        for recipient in &delivery.recipients {
+            if !self.hub.is_connected(*recipient) {
+                continue;
+            }
+            let message = delivery.seen_by(*recipient);
+            let frame = ServerFrame::Updated { message: &message };
+            self.hub.send_to_user(*recipient, &frame.to_text(), None);
         }
     }
 

@@ -36,7 +36,12 @@ async fn bad_frames_get_error_frames_and_the_socket_stays_open() {
     let long = "x".repeat(4001);
     let cases = [
         (json!("just a string"), "invalid_json"),
-        (json!({"type": "message.delete"}), "unknown_type"),
+        (json!({"type": "message.launch"}), "unknown_type"),
+        (json!({"type": "message.delete"}), "invalid_field"),
+        (
+            json!({"type": "message.react", "messageId": bob.id.to_string(), "emoji": "ok"}),
+            "invalid_field",
+        ),
         (
             json!({"type": "message.send", "clientMsgId": "c", "to": "not-a-uuid", "content": "x"}),
             "invalid_field",

@@ -1,0 +1,44 @@
+//! `GET /api/messages/messages/{id}/revisions`: a message's earlier versions, oldest first.
+
+use actix_web::{HttpResponse, web};
+use deadpool_postgres::Pool;
+use serde::Serialize;
+use shared::auth::CurrentUser;
+use shared::ids::MessageId;
+
+use crate::error::MessagesError;
+use crate::repository::{conversations, messages};
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct Revision {
+    content: String,
+    edited_at: Option<chrono::DateTime<chrono::Utc>>,
+}
+
+/// The original first (its `editedAt` null), then each later version until the current one
+/// (the latest 100); for members of the message's conversation, 404 for anyone else.
+#[tracing::instrument(skip_all, fields(user = %user.id))]
+pub async fn revisions(
+    user: CurrentUser,
+    path: web::Path<MessageId>,
+    db: web::Data<Pool>,
+) -> Result<HttpResponse, MessagesError> {
+    let message = path.into_inner();
+    let client = db.get().await?;
+    let conversation = messages::conversation_of(&client, message)
+        .await?
+        .ok_or(MessagesError::NotFound)?;
+    if !conversations::is_member(&client, conversation, user.id).await? {
+        return Err(MessagesError::NotFound);
+    }
+    let revisions: Vec<Revision> = messages::revisions(&client, message)
+        .await?
+        .into_iter()
+        .map(|r| Revision {
+            content: r.content,
+            edited_at: r.edited_at,
+        })
+        .collect();
+    Ok(HttpResponse::Ok().json(serde_json::json!({ "revisions": revisions })))
+}
