@@ -34,15 +34,20 @@ pub(super) async fn apply(
     else {
         return Ok(());
     };
-    if let Some(replied) = command.reply_to
-        && !messages::belongs_to(ctx.transaction, replied, conversation).await?
-    {
-        return ctx.refuse(
-            ErrorCode::InvalidField,
-            "A reply must be to a message of the same conversation.",
-            Some(&command.client_msg_id),
-        );
-    }
+    let reply = match command.reply_to {
+        None => None,
+        Some(replied) => {
+            let target = messages::reply_target(ctx.transaction, replied, conversation).await?;
+            if target.is_none() {
+                return ctx.refuse(
+                    ErrorCode::InvalidField,
+                    "A reply must be to a message of the same conversation.",
+                    Some(&command.client_msg_id),
+                );
+            }
+            target
+        }
+    };
     timeline::append(
         ctx.transaction,
         &NewMessage {
@@ -53,7 +58,7 @@ pub(super) async fn apply(
             system: None,
             client_msg_id: &command.client_msg_id,
             content: command.content.as_str(),
-            reply_to: command.reply_to,
+            reply_to: reply.as_ref(),
         },
         &members,
         Some(&ctx.envelope.origin),

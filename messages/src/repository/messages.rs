@@ -108,8 +108,8 @@ pub struct NewMessage<'a> {
     pub client_msg_id: &'a str,
     /// The text (empty for a system message).
     pub content: &'a str,
-    /// The message it replies to (checked by the caller to be of the same conversation).
-    pub reply_to: Option<MessageId>,
+    /// The message it replies to, as it is now (found by the caller in the same conversation).
+    pub reply_to: Option<&'a ReplyTo>,
 }
 
 /// Stores a message with its conversation's next seq and rev, counts a user's message unread
@@ -148,7 +148,7 @@ pub async fn insert_next(
                 &new.system.map(Json),
                 &new.client_msg_id,
                 &new.content,
-                &new.reply_to.map(|r| r.as_uuid()),
+                &new.reply_to.map(|r| r.id.as_uuid()),
             ],
         )
         .await?;
@@ -156,12 +156,7 @@ pub async fn insert_next(
         kind: new.kind,
         system: new.system.cloned(),
         rev: row.get(2),
-        reply_to: new.reply_to.map(|id| ReplyTo {
-            id,
-            seq: 0,
-            sender_id: Uuid::nil().into(),
-            preview: String::new(),
-        }),
+        reply_to: new.reply_to.cloned(),
         ..ChatMessage::new_user(
             id,
             new.conversation,
@@ -222,21 +217,30 @@ pub async fn replied(
         .collect())
 }
 
-/// Whether `message` belongs to `conversation` (what a reply may point to).
-pub async fn belongs_to(
+/// `message` as a reply would show it, if it is in `conversation` (what a reply may point to).
+pub async fn reply_target(
     client: &impl GenericClient,
     message: MessageId,
     conversation: ConversationId,
-) -> Result<bool, tokio_postgres::Error> {
+) -> Result<Option<ReplyTo>, tokio_postgres::Error> {
     Ok(client
         .query_opt(
             &client
-                .prepare_cached("SELECT 1 FROM messages WHERE id = $1 AND conversation_id = $2")
+                .prepare_cached(
+                    "SELECT seq, sender_id,
+                            CASE WHEN deleted_at IS NULL THEN left(content, 100) ELSE '' END
+                     FROM messages WHERE id = $1 AND conversation_id = $2",
+                )
                 .await?,
             &[&message.as_uuid(), &conversation.as_uuid()],
         )
         .await?
-        .is_some())
+        .map(|row| ReplyTo {
+            id: message,
+            seq: row.get(0),
+            sender_id: row.get::<_, Uuid>(1).into(),
+            preview: row.get(2),
+        }))
 }
 
 /// The most earlier versions of a message kept.

@@ -1,7 +1,7 @@
 //! How commands are applied: in bursts, in order, and each at most once even when the broker
 //! delivers it again.
 
-use shared::chat::{ChatCommand, VoteCommand};
+use shared::chat::{ChatCommand, Emoji, ReactCommand, VoteCommand};
 use shared::events::Vote;
 use shared::ids::MessageId;
 use shared::testing::eventually;
@@ -106,4 +106,53 @@ async fn a_command_delivered_twice_is_applied_once() {
         .unwrap()
         .get(0);
     assert_eq!(votes, 2);
+}
+
+#[actix_web::test]
+async fn a_reaction_delivered_twice_does_not_toggle_itself_back() {
+    let app = spawn_app().await;
+    let ann = app.user("ann").await;
+    let bob = app.user("bob").await;
+    app.send(&ann, &bob, 1).await;
+    let db = app.infra.db().await;
+    let message: uuid::Uuid = db
+        .query_one("SELECT id FROM messages", &[])
+        .await
+        .unwrap()
+        .get(0);
+    let react = |emoji: &str| {
+        ChatCommand::React(ReactCommand {
+            message_id: MessageId::from(message),
+            emoji: Emoji::parse(emoji).unwrap(),
+        })
+    };
+    let twice = uuid::Uuid::now_v7();
+    for outgoing in [
+        app.command(twice, &ann, react("👍")),
+        app.command(twice, &ann, react("👍")),
+        app.command(uuid::Uuid::now_v7(), &bob, react("🎉")),
+    ] {
+        app.publisher
+            .publish_all(std::slice::from_ref(&outgoing), WAIT)
+            .await
+            .unwrap();
+    }
+    let reactions: Vec<(String, String)> = eventually("bob's reaction to be applied", WAIT, || async {
+        let rows = db
+            .query(
+                "SELECT r.emoji, u.username FROM message_reactions r JOIN users u ON u.id = r.user_id
+                 WHERE message_id = $1 ORDER BY r.emoji",
+                &[&message],
+            )
+            .await
+            .ok()?;
+        let reactions: Vec<(String, String)> = rows.iter().map(|r| (r.get(0), r.get(1))).collect();
+        reactions.iter().any(|(_, who)| who == "bob").then_some(reactions)
+    })
+    .await;
+    assert_eq!(
+        reactions,
+        [("🎉".into(), "bob".into()), ("👍".into(), "ann".into())],
+        "ann's reaction stays: the redelivery was recognised and skipped"
+    );
 }

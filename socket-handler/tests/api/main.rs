@@ -19,6 +19,7 @@ mod guarantees;
 mod health;
 mod helpers;
 mod isolation;
+mod lifecycle;
 mod poison;
 mod slow_client;
 mod socket;
