@@ -22,6 +22,9 @@ const P99_AT_LOW_RATE_MS: f64 = 10.0;
 const PEAK_FACTOR: f64 = 2.0;
 /// A ratio this close to 1 reads as "about the same" (noise on a shared machine).
 const SAME: f64 = 0.05;
+/// Above this share of the machine's CPU used by others during a compared run, the section
+/// warns that the machine was busy.
+const BUSY_MACHINE: f64 = 0.25;
 
 /// What one run of W1 or W2 measured: the fields compared.
 #[derive(Clone, Debug, Default)]
@@ -331,6 +334,20 @@ impl Comparison {
                 others(r.reference.as_ref()),
             ));
         }
+        let busiest = self
+            .rows
+            .iter()
+            .flat_map(|r| [r.ours.as_ref(), r.reference.as_ref()])
+            .filter_map(|m| m?.others_share)
+            .fold(0.0, f64::max);
+        if busiest > BUSY_MACHINE {
+            md.push_str(&format!(
+                "\n**The machine was busy**: other processes used up to {:.0}% of its CPU during \
+                 these runs (last column). Both systems met the same load, interleaved, but the \
+                 ratios are rougher than on a quiet machine; run it again when it is quieter.\n",
+                busiest * 100.0
+            ));
+        }
         md.push_str(
             "\nServer CPU per message is the CPU time of the system's processes over the run \
              (from `/proc/<pid>/stat`) divided by the messages delivered: for ours the five \
@@ -556,6 +573,18 @@ mod tests {
         assert!(md.contains("11000 / 5000 (2.20×, better)"), "{md}");
         assert!(md.contains("2000 / 2000 (1.00×, same)"), "{md}");
         assert!(c.missing(true, true).is_empty());
+        assert!(!md.contains("The machine was busy"), "{md}");
+    }
+
+    #[test]
+    fn a_busy_machine_is_called_out() {
+        let mut busy = runs();
+        busy[1].1.results["cpu"]["other_cpu_secs"] = json!(10.0);
+        let md = Comparison::of(&busy, 2).markdown();
+        assert!(
+            md.contains("other processes used up to 50% of its CPU"),
+            "{md}"
+        );
     }
 
     #[test]
