@@ -510,7 +510,7 @@ async fn run(opts: Opts, args: &[String]) -> anyhow::Result<ExitCode> {
     if let Some(c) = &comparison {
         ctx.reporter
             .print_line(&ctx.reporter.line_with(c.json_fields()));
-        let missing = c.missing(ctx.opts.wants("W1"), ctx.opts.wants("W2"));
+        let missing = c.missing();
         if !missing.is_empty() {
             log(&format!(
                 "the comparison with the reference is incomplete: {}",

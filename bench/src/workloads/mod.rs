@@ -157,7 +157,9 @@ pub async fn run_all(ctx: &Ctx, reference: Option<&Ctx>, fd_limit: u64) -> anyho
     if let Some((r, users)) = &reference {
         chat.push((*r, users.as_slice()));
     }
-    chat.push((ctx, &pool[..pairs]));
+    if o.wants("W1") || o.wants("W2") {
+        chat.push((ctx, &pool[..pairs]));
+    }
 
     // W6 and W3 on fresh processes (W6 barely touches socket-handler; W3 restarts the stack
     // between and after its counts). W7 next: its seeding covers the burst of presence changes

@@ -142,17 +142,33 @@ fn on_frame(state: &Mutex<State>, me: usize, text: &str, at: Instant) {
 /// goes on.
 pub async fn run(systems: &[(&Ctx, &[User])]) -> anyhow::Result<()> {
     let mut sessions = Vec::with_capacity(systems.len());
+    let mut error = None;
     for (ctx, users) in systems {
         match Session::open(ctx, users).await {
             Ok(s) => sessions.push(s),
             Err(e) if ctx.system == System::Reference => failed(ctx, "W1", &e),
-            Err(e) => return Err(e),
+            Err(e) => {
+                error = Some(e);
+                break;
+            }
         }
     }
-    let Some(first) = systems.first() else {
+    if error.is_none() {
+        error = step_all(&mut sessions).await.err();
+    }
+    // Whatever happened, every open socket is closed before W1 ends.
+    for session in sessions {
+        session.finish().await;
+    }
+    error.map_or(Ok(()), Err)
+}
+
+/// Steps the sessions rate by rate until each is done; an error of ours ends it.
+async fn step_all(sessions: &mut [Session<'_>]) -> anyhow::Result<()> {
+    let Some(first) = sessions.first() else {
         return Ok(());
     };
-    let o = &first.0.opts;
+    let o = &first.ctx.opts;
     for (step, &rate) in o.w1_rates.iter().enumerate() {
         for session in sessions.iter_mut().filter(|s| !s.done) {
             let ctx = session.ctx;
@@ -175,9 +191,6 @@ pub async fn run(systems: &[(&Ctx, &[User])]) -> anyhow::Result<()> {
         if sessions.iter().all(|s| s.done) {
             break;
         }
-    }
-    for session in sessions {
-        session.finish().await;
     }
     Ok(())
 }
