@@ -130,12 +130,11 @@ find_reference() {
 checkout; set BENCH_REFERENCE_DIR to its folder, or BENCH_REFERENCE=0 to measure without it"
 }
 
-# Installs the reference server into .run/bench/reference (a copy: its source stays read-only and
-# outside the repository), recreates its database and starts it on a free port. Sets
-# reference_url and reference_pid.
+# Installs the reference server from $reference_src into .run/bench/reference (a copy: its source
+# stays read-only and outside the repository), recreates its database and starts it on a free
+# port. Sets reference_url and reference_pid.
 start_reference() {
-  local src port
-  src="$(find_reference)"
+  local src="$reference_src" port
   have node || die "node is missing (scripts/deps.sh installs it)"
   info "reference server from $src into ${reference_dir#"$GOCHAT_ROOT"/} (npm install)"
   mkdir -p "$reference_dir"
@@ -172,6 +171,11 @@ stop_reference() {
       -c "DROP DATABASE IF EXISTS $reference_db WITH (FORCE)" >/dev/null
   fi
 }
+
+# Found before anything is built or started: without it there is nothing to compare with.
+if [[ "${BENCH_REFERENCE:-1}" != 0 ]]; then
+  reference_src="$(find_reference)"
+fi
 
 bench_bin="${CARGO_TARGET_DIR:-$GOCHAT_ROOT/target}/$(cargo_profile_dir "$PROFILE")/bench"
 if [[ -z "${BENCH_BASE_URL:-}" ]]; then
