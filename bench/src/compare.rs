@@ -350,7 +350,9 @@ impl Comparison {
              processes, RabbitMQ and Redis (whole servers); for the reference its Node.js \
              process, the backends of its database and Postgres' own processes. W1's window \
              runs from the first scheduled send until the last message is delivered, W2's over \
-             its measured seconds.\n\n\
+             its measured seconds. *CPU of others* is the machine's CPU time outside the \
+             measured system and the bench, as a share of all cores: during the reference's runs \
+             it includes our idle stack, RabbitMQ and Redis, during ours the idle reference.\n\n\
              ### Issue 18's targets\n\n\
              | target | ours | reference | ours ÷ reference | met |\n|---|---|---|---|---|\n",
         );
