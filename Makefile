@@ -14,7 +14,7 @@ GATEWAY_PORT ?= 8080
 export GATEWAY_PORT
 
 .PHONY: help up down logs status test check-nginx check-deploy diagrams infra build start stop db-reset \
-	clean lint-scripts bench profile schemathesis chaos
+	clean lint-scripts bench bench-hot profile schemathesis chaos
 
 help: ## show the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{ printf "  make %-13s %s\n", $$1, $$2 }'
@@ -36,8 +36,11 @@ status: ## what runs, and whether it is ready
 test: ## everything CI runs (.ci/run): checks, tests, the stack and the end-to-end tests
 	@scripts/test.sh
 
-bench: ## build (release), start the stack with bench settings, run W1-W7 (<10 min), write BENCHMARKS.md
+bench: ## build (release), the stack with bench settings and the reference server; W1-W9 side by side, BENCHMARKS.md
 	@scripts/bench.sh
+
+bench-hot: ## the hot path only: W1 and W2 against ours and the reference server (a few minutes)
+	@BENCH_ONLY=W1,W2 scripts/bench.sh
 
 profile: ## perf-sample the whole machine during bench W2 (release), write .run/profile/report.txt
 	@scripts/profile.sh

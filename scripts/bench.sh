@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# `make bench`: measure GoChat with the benchmark tool (bench/) and write BENCHMARKS.md.
+# `make bench`: measure GoChat with the benchmark tool (bench/) beside the reference server, and
+# write BENCHMARKS.md.
 #   1. dependencies and infrastructure (as `make up`), a release build (BENCH_PROFILE to change)
 #   2. the stack started with bench settings, on databases, broker names and Redis keys of its
 #      own (gochat_bench_*, bench., gochat-bench:), recreated empty for every run:
@@ -8,23 +9,42 @@
 #        BCRYPT_COST 4                          (BENCH_BCRYPT_COST; production's 12 makes every
 #                                                sign-up cost ~0.25 s of CPU: ten thousand users
 #                                                would not fit in the time budget)
-#   3. every workload W1-W7, bounded: the tool stops starting workloads after BENCH_BUDGET_SECS
-#      (560) and is killed at 900 s. W3 restarts the stack between and after its counts, W5
-#      kills every service with SIGKILL and restarts it: both with `scripts/stack.sh start` and
-#      these same settings (stack.sh passes the environment on to the services)
-#   4. BENCHMARKS.md: the table, CPU per message, the machine and its load, the command, where
-#      the time goes, and the raw JSON lines; then the front end's Lighthouse figures
-#      (scripts/lighthouse.sh bench) in a section of their own
-#   5. the stack stopped, the bench databases dropped and its Redis keys deleted
-#      (BENCH_KEEP_DATA=1 keeps them)
-# BENCH_ARGS adds options to the tool (`bench --help`), e.g. "--only W1,W5" while working on it.
+#      and the reference server, the yardstick of issue 18 (the simplest durable design, kept
+#      outside this repository: shared/reference next to the main checkout, or
+#      BENCH_REFERENCE_DIR): copied into .run/bench/reference, `npm install`ed there, started
+#      untuned on a free port on a database of its own (gochat_bench_reference, recreated every
+#      run). Never copy its code into the repository. BENCH_REFERENCE=0 runs without it.
+#   3. the workloads, bounded: the tool stops starting workloads after BENCH_BUDGET_SECS (560)
+#      and is killed at 900 s. W1 and W2 run on the reference server too, in the same process
+#      and interleaved with ours (each W1 rate on the reference, then on ours), with the same
+#      load generator. W3 restarts the stack between and after its counts, W5 kills every
+#      service with SIGKILL and restarts it: both with `scripts/stack.sh start` and these same
+#      settings (stack.sh passes the environment on to the services)
+#   4. the report: the comparison with the reference (ours, reference, ours ÷ reference and
+#      issue 18's targets, met or not), the table, CPU per message, the machine and its load, the
+#      command, where the time goes, and the raw JSON lines. Also printed on the terminal. Then
+#      the front end's Lighthouse figures (scripts/lighthouse.sh bench) in a section of their own
+#   5. the stack and the reference server stopped, the bench databases dropped and its Redis
+#      keys deleted (BENCH_KEEP_DATA=1 keeps them)
+#
+# Only some workloads, e.g. while working on the hot path (a few minutes, reference included):
+#     BENCH_ONLY=W1,W2 make bench
+# A partial run writes .run/bench/BENCHMARKS.partial.md instead of BENCHMARKS.md (which stays
+# the record of the last full run); BENCH_REPORT=FILE writes elsewhere. Every run also appends
+# its comparison line (commit, workloads, ours ÷ reference) to .run/bench/history.jsonl, so
+# attempts can be compared. BENCH_ARGS adds options to the tool (`bench --help`), e.g.
+# BENCH_ARGS="--w1-rates 500,2000" for the two rates the targets name only.
+# BENCH_ID=NAME puts the bench's databases, broker names and Redis keys under a name of its own
+# (gochat_bench_NAME_*, …), for a second checkout measuring on the same machine at the same time
+# (its numbers then share the machine, of course).
 # Refuses to run while the stack of `make up` runs (it would be restarted with other settings).
 #
 # To measure a stack started some other way instead (own ports, own settings), set BENCH_BASE_URL
-# to its gateway: steps 1-2 and 5 then only build the bench binary, and BENCH_RUN_DIR (its pid
-# files, for CPU and memory; .run), BENCH_DB_PREFIX (its databases; gochat_) and
-# BENCH_RESTART_CMD (how to start it again after W5's kill; without it W5 does not kill) describe
-# it. Its settings are read from the processes' environment and reported.
+# to its gateway: steps 1-2 and 5 then only build the bench binary and start (and stop) the
+# reference server, and BENCH_RUN_DIR (its pid files, for CPU and memory; .run),
+# BENCH_DB_PREFIX (its databases; gochat_) and BENCH_RESTART_CMD (how to start it again after
+# W5's kill; without it W5 does not kill) describe it. Its settings are read from the processes'
+# environment and reported.
 set -euo pipefail
 # shellcheck source=scripts/lib.sh
 . "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
@@ -32,19 +52,37 @@ set -euo pipefail
 export PROFILE="${BENCH_PROFILE:-release}"
 scripts="$GOCHAT_ROOT/scripts"
 out_dir="$RUN_DIR/bench"
-report="$GOCHAT_ROOT/BENCHMARKS.md"
 budget="${BENCH_BUDGET_SECS:-560}"
 stack_started=0
+only="${BENCH_ONLY:-}"
+if [[ -n "$only" || " ${BENCH_ARGS:-} " == *" --only "* ]]; then
+  report="${BENCH_REPORT:-$out_dir/BENCHMARKS.partial.md}"
+else
+  report="${BENCH_REPORT:-$GOCHAT_ROOT/BENCHMARKS.md}"
+fi
 
 export SEND_RATE_PER_SEC="${SEND_RATE_PER_SEC:-100000}" SEND_BURST="${SEND_BURST:-100000}"
 export BCRYPT_COST="${BENCH_BCRYPT_COST:-4}"
-export GOCHAT_DB_PREFIX=gochat_bench_ GOCHAT_AMQP_NAMESPACE=bench. GOCHAT_REDIS_PREFIX=gochat-bench:
+bench_id="${BENCH_ID:+${BENCH_ID}_}"
+export GOCHAT_DB_PREFIX="gochat_bench_$bench_id" GOCHAT_AMQP_NAMESPACE="bench.${BENCH_ID:+$BENCH_ID.}"
+export GOCHAT_REDIS_PREFIX="gochat-bench:${BENCH_ID:+$BENCH_ID:}"
+
+# The reference server: where its source is, where it runs from, its database, pid and log.
+reference_src="${BENCH_REFERENCE_DIR:-}"
+reference_dir="$out_dir/reference"
+reference_db="gochat_bench_${bench_id}reference"
+reference_pidfile="$out_dir/reference.pid"
+reference_log="$out_dir/reference.log"
+reference_started=0
 
 # shellcheck disable=SC2329  # invoked by the EXIT trap
 cleanup() {
   local rc=$?
   trap '' INT TERM
   trap - EXIT
+  if ((reference_started == 1)); then
+    stop_reference || warn "stopping the reference server failed"
+  fi
   if ((stack_started == 1)); then
     "$scripts/stack.sh" stop || warn "stopping the stack failed"
     if [[ "${BENCH_KEEP_DATA:-0}" != 1 ]]; then
@@ -73,6 +111,73 @@ drop_bench_databases() {
   fi
 }
 
+# Prints the reference server's source folder: BENCH_REFERENCE_DIR, else shared/reference next to
+# this checkout or next to the main checkout of its repository (for a git worktree).
+find_reference() {
+  local common candidate
+  if [[ -n "$reference_src" ]]; then
+    [[ -f "$reference_src/server.js" ]] || die "BENCH_REFERENCE_DIR=$reference_src has no server.js"
+    echo "$reference_src"
+    return
+  fi
+  common="$(git -C "$GOCHAT_ROOT" rev-parse --path-format=absolute --git-common-dir 2>/dev/null || true)"
+  for candidate in "$GOCHAT_ROOT/../shared/reference" ${common:+"$(dirname "$common")/../shared/reference"}; do
+    if [[ -f "$candidate/server.js" && -f "$candidate/package.json" ]]; then
+      (cd "$candidate" && pwd)
+      return
+    fi
+  done
+  die "the reference server (shared/reference, the benchmark's yardstick) is not next to this \
+checkout; set BENCH_REFERENCE_DIR to its folder, or BENCH_REFERENCE=0 to measure without it"
+}
+
+# Installs the reference server from $reference_src into .run/bench/reference (a copy: its source
+# stays read-only and outside the repository), recreates its database and starts it on a free
+# port. Sets reference_url and reference_pid.
+start_reference() {
+  local src="$reference_src" port
+  have node || die "node is missing (scripts/deps.sh installs it)"
+  info "reference server from $src into ${reference_dir#"$GOCHAT_ROOT"/} (npm install)"
+  mkdir -p "$reference_dir"
+  cp "$src/server.js" "$src/package.json" "$reference_dir/"
+  chmod u+w "$reference_dir/server.js" "$reference_dir/package.json"
+  (cd "$reference_dir" && npm install --no-audit --no-fund --loglevel=error >/dev/null) ||
+    die "npm install of the reference server failed"
+  psql "$PG_URL/postgres" -Xq -v ON_ERROR_STOP=1 \
+    -c "DROP DATABASE IF EXISTS $reference_db WITH (FORCE)" -c "CREATE DATABASE $reference_db" >/dev/null
+  port="$(free_port 18090)"
+  reference_started=1
+  : >"$reference_log"
+  (
+    cd "$reference_dir"
+    exec setsid node server.js --port "$port" --pg "$PG_URL/$reference_db"
+  ) </dev/null >>"$reference_log" 2>&1 &
+  echo $! >"$reference_pidfile"
+  reference_pid="$(cat "$reference_pidfile")"
+  reference_url="http://127.0.0.1:$port"
+  if ! wait_for_port 127.0.0.1 "$port" 30 || ! live_pid "$reference_pidfile" >/dev/null; then
+    tail_log "$reference_log"
+    die "the reference server did not start on port $port"
+  fi
+  ok "reference server on $reference_url (pid $reference_pid, node $(node -v), database $reference_db)"
+}
+
+# Stops the reference server and drops its database (unless BENCH_KEEP_DATA=1).
+# shellcheck disable=SC2329  # invoked by cleanup
+stop_reference() {
+  stop_pidfile "$reference_pidfile"
+  reference_started=0
+  if [[ "${BENCH_KEEP_DATA:-0}" != 1 ]]; then
+    psql "$PG_URL/postgres" -Xq -v ON_ERROR_STOP=1 \
+      -c "DROP DATABASE IF EXISTS $reference_db WITH (FORCE)" >/dev/null
+  fi
+}
+
+# Found before anything is built or started: without it there is nothing to compare with.
+if [[ "${BENCH_REFERENCE:-1}" != 0 ]]; then
+  reference_src="$(find_reference)"
+fi
+
 bench_bin="${CARGO_TARGET_DIR:-$GOCHAT_ROOT/target}/$(cargo_profile_dir "$PROFILE")/bench"
 if [[ -z "${BENCH_BASE_URL:-}" ]]; then
   "$scripts/stack.sh" running &&
@@ -86,7 +191,7 @@ if [[ -z "${BENCH_BASE_URL:-}" ]]; then
   "$scripts/build.sh" all
   [[ -x "$bench_bin" ]] || die "$bench_bin is missing after the build"
 
-  header "2/5 the stack, with bench settings"
+  header "2/5 the stack, with bench settings, and the reference server"
   GATEWAY_PORT="${GATEWAY_PORT:-8080}"
   if port_open 127.0.0.1 "$GATEWAY_PORT"; then
     taken="$GATEWAY_PORT"
@@ -117,11 +222,18 @@ else
   settings_note="As the stack was started: see \`SEND_RATE_PER_SEC\`, \`SEND_BURST\`,
 \`BCRYPT_COST\` and the binary under the machine section (read from the processes)."
   stack_note="a stack started by hand at $base_url (pid files in $bench_run_dir); its settings are in the machine section below"
-  header "2/5 (the stack is already running)"
+  header "2/5 the reference server (the stack is already running)"
+fi
+mkdir -p "$out_dir"
+reference_note="not run (BENCH_REFERENCE=0): the report has no comparison"
+if [[ "${BENCH_REFERENCE:-1}" != 0 ]]; then
+  start_reference
+  reference_note="\`shared/reference/server.js\` as it is (copied to ${reference_dir#"$GOCHAT_ROOT"/} and
+\`npm install\`ed at run time, never committed), untuned (its defaults: a \`pg\` pool of 16), on
+Node.js $(node -v), on database \`$reference_db\` of the same Postgres"
 fi
 
 header "3/5 the workloads (at most ${budget}s)"
-mkdir -p "$out_dir"
 # How busy the machine is with the stack up and idle: two seconds of top.
 load_before="$(cat /proc/loadavg)"
 top_before="$(top -b -n 2 -d 2 -w 200 2>/dev/null | awk '/^top -/ { n++ } n == 2')" || top_before=""
@@ -139,21 +251,31 @@ bench_args=(
   --markdown "$out_dir/report.md"
 )
 [[ -z "$restart_cmd" ]] || bench_args+=(--restart-cmd "$restart_cmd")
-# BENCH_ARGS: more options for the tool (smaller runs while working on it, e.g. "--only W1,W5").
+[[ -z "$only" ]] || bench_args+=(--only "$only")
+if ((reference_started == 1)); then
+  bench_args+=(--reference-url "$reference_url" --reference-pid "$reference_pid" --reference-db "$reference_db")
+fi
+# BENCH_ARGS: more options for the tool (smaller runs while working on it, e.g. "--w1-rates 500,2000").
 read -r -a extra_args <<<"${BENCH_ARGS:-}"
 bench_args+=("${extra_args[@]}")
 timeout 900 "$bench_bin" "${bench_args[@]}" \
   >"$out_dir/results.jsonl" 2> >(tee "$out_dir/bench.log" >&2) || bench_rc=$?
 finished_at="$(date -u +%Y-%m-%dT%H:%M:%SZ)"
 [[ -s "$out_dir/report.md" ]] || die "the bench wrote no report (exit code $bench_rc)"
+commit="$(git -C "$GOCHAT_ROOT" rev-parse --short HEAD 2>/dev/null || echo unknown)"
+dirty="$(git -C "$GOCHAT_ROOT" diff --quiet HEAD 2>/dev/null || echo ' with uncommitted changes')"
+# One line per run to compare attempts by: when, which commit, which workloads, the comparison.
+sed -n "/\"workload\":\"vs-reference\"/ s/^{/{\"at\":\"$finished_at\",\"commit\":\"$commit${dirty:++}\",\"only\":\"${only:-all}\",/p" \
+  "$out_dir/results.jsonl" >>"$out_dir/history.jsonl"
 
-header "4/5 BENCHMARKS.md"
-{
+# The report, one function per part; write_report puts them together.
+# shellcheck disable=SC2329  # invoked by write_report
+report_intro() {
   cat <<EOF
 # Benchmarks
 
 Written by \`make bench\` (scripts/bench.sh) on $finished_at (started $started_at), commit
-\`$(git -C "$GOCHAT_ROOT" rev-parse --short HEAD 2>/dev/null || echo unknown)\`$(git -C "$GOCHAT_ROOT" diff --quiet 2>/dev/null || echo ' with uncommitted changes').
+\`$commit\`$dirty.${only:+ **Partial run**: only $only (\`BENCH_ONLY\`).}
 The tool is \`bench/\`: it drives the running system only through its public contract (sign-up
 over HTTP, \`/ws/chat\` and \`/ws/notifications\` with the \`auth\` cookie, REST history), from
 the same machine, and prints one JSON line per run (below, at the end).
@@ -164,7 +286,7 @@ average \`$load_before\`); processes above 2% then: ${busy_before:-none}. The *o
 the CPU table says how much of the machine work outside the system and the bench took during
 each measured run; when it is far from 0%, the numbers are lower than this machine can do alone.
 
-**The stack measured**: $stack_note.
+**The stack measured**: $stack_note. **The reference server**: $reference_note.
 
 **Settings of this run.** $settings_note Postgres is durable (see its fsync settings below).
 W7's million messages are written with SQL into messages' database in its own schema (a million
@@ -172,7 +294,10 @@ sends through the socket would take longer than the whole run may); everything e
 through the gateway.
 
 EOF
-  cat "$out_dir/report.md"
+}
+
+# shellcheck disable=SC2329  # invoked by write_report
+report_method() {
   cat <<'EOF'
 
 ## How the workloads measure
@@ -181,11 +306,15 @@ EOF
   loop, at stepped total rates; latency from each message's *scheduled* send time to its
   `message.new` at the receiver (a late sender counts as latency: no coordinated omission).
   Counts per step: sent, acked, delivered, lost (missing when the backlog stopped moving),
-  duplicated, out of order (`seq` not above the last the receiver saw). A step whose p99 passes
-  1 s ends the stepping: higher rates would only queue.
+  duplicated, out of order (`seq` not above the last the receiver saw, or a message of its
+  partner older than one already seen: each message carries its sender's counter). A step
+  whose p99 passes 1 s ends the stepping (higher rates would only queue), except below 2,000
+  msg/s, the highest rate a target names. Delivered msg/s runs from the first scheduled send
+  to the last delivery. With the reference server, each rate runs on it and then on ours,
+  each with its own 100 users, and both settle before the next step.
 - **W2 saturation**: the same pairs in a closed loop, 8 unacknowledged messages per sender;
   delivered messages per second over 10 s after a 2 s warm-up, and the CPU time of every server
-  process in that window.
+  process in that window. The reference server runs it right before ours.
 - **W3 idle sockets**: 1,000 and 10,000 signed-in users open `/ws/chat` and stay silent; the
   growth of socket-handler's PSS (`/proc/<pid>/smaps_rollup`) per connection once the stack is
   quiet, and the time to connect them all (200 upgrades in flight). Each count runs on freshly
@@ -250,14 +379,33 @@ pipeline for the vote counts; a page never read before also rebuilds its vote co
 Postgres query and caches them in one Redis pipeline (the first request of each page in W7
 shows it).
 EOF
+}
+
+# shellcheck disable=SC2329  # invoked by write_report
+report_raw() {
   printf '\n## Raw results (one JSON line per run)\n\n<details><summary>results.jsonl</summary>\n\n```json\n'
   cat "$out_dir/results.jsonl"
   printf '```\n\n</details>\n'
-} >"$report"
+}
+
+write_report() {
+  report_intro
+  cat "$out_dir/report.md" # the comparison, the tables, the machine, the command (from bench/)
+  report_method
+  report_raw
+}
+
+header "4/5 the report"
+mkdir -p "$(dirname "$report")"
+write_report >"$report"
 ok "wrote ${report#"$GOCHAT_ROOT"/}"
-# The front end, measured with Lighthouse against the same stack, in a section of its own.
-E2E_BASE_URL="$base_url" "$scripts/lighthouse.sh" bench >>"$report" ||
-  warn "Lighthouse failed: BENCHMARKS.md has no front-end section this time"
+# The front end, measured with Lighthouse against the same stack, in a section of its own (a
+# partial run of some workloads only skips it).
+if [[ -z "${BENCH_ONLY:-}" ]]; then
+  E2E_BASE_URL="$base_url" "$scripts/lighthouse.sh" bench >>"$report" ||
+    warn "Lighthouse failed: BENCHMARKS.md has no front-end section this time"
+fi
 
 header "5/5 stop"
 exit "$bench_rc"
+

@@ -6,10 +6,16 @@
 //! connect storm, W5 backlog and crash, W6 presence fan-out, W7 history. `--quick` is the
 //! correctness check of `make test`: a small W1 and W5 whose counts must be exact.
 //!
-//! Output: one JSON line per run on stdout (workload, parameters, results, machine, command),
-//! progress and a table on stderr, the table also as Markdown with `--markdown FILE`.
-//! `scripts/bench.sh` (`make bench`) starts a stack with bench settings and runs all of it.
+//! With `--reference-url`, W1 and W2 also run against the reference server (the yardstick of
+//! issue 18: the simplest durable design, speaking the subset of the contract they use), in the
+//! same process and interleaved with ours, and the report compares the two (`compare.rs`).
+//!
+//! Output: one JSON line per run on stdout (workload, system, parameters, results, machine,
+//! command), progress and a table on stderr, the table also as Markdown with `--markdown FILE`.
+//! `scripts/bench.sh` (`make bench`) starts a stack with bench settings and the reference server,
+//! and runs all of it.
 
+mod compare;
 mod http;
 mod net;
 mod procs;
@@ -22,16 +28,16 @@ mod ws;
 use std::io::Write;
 use std::path::PathBuf;
 use std::process::ExitCode;
-use std::sync::OnceLock;
 use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, OnceLock};
 use std::time::Duration;
 
 use anyhow::{Context, bail};
 use tokio::time::Instant;
 
 use crate::net::{SourceAddrs, Target};
-use crate::procs::{CpuSnapshot, Machine, Stack};
-use crate::report::Reporter;
+use crate::procs::{CpuSnapshot, Machine, ReferenceServer, Stack};
+use crate::report::{Recorder, Reporter, System};
 
 /// What to run, from the command line.
 #[derive(Clone, Debug)]
@@ -54,6 +60,12 @@ pub struct Opts {
     pub budget_secs: u64,
     /// Also write the table here.
     pub markdown: Option<PathBuf>,
+    /// The reference server to run W1 and W2 against as well (none: ours alone).
+    pub reference_url: Option<String>,
+    /// The reference server's process, for its CPU time.
+    pub reference_pid: Option<u32>,
+    /// The reference server's database, for its Postgres backends' CPU time.
+    pub reference_db: Option<String>,
     /// W1: offered rates, msg/s.
     pub w1_rates: Vec<u32>,
     /// W1: pairs of users.
@@ -99,6 +111,9 @@ impl Opts {
             restart_cmd: None,
             budget_secs: 560,
             markdown: None,
+            reference_url: None,
+            reference_pid: None,
+            reference_db: None,
             w1_rates: vec![20, 50, 100, 200, 500, 1000, 2000, 5000, 10000],
             w1_pairs: 50,
             w1_secs: 5.0,
@@ -143,6 +158,9 @@ impl Opts {
                 "--restart-cmd" => o.restart_cmd = Some(value.clone()),
                 "--budget-secs" => o.budget_secs = num(flag, value)?,
                 "--markdown" => o.markdown = Some(PathBuf::from(value)),
+                "--reference-url" => o.reference_url = Some(value.clone()),
+                "--reference-pid" => o.reference_pid = Some(num(flag, value)?),
+                "--reference-db" => o.reference_db = Some(value.clone()),
                 "--w1-rates" => o.w1_rates = list(flag, value)?,
                 "--w1-pairs" => o.w1_pairs = num(flag, value)?,
                 "--w1-secs" => o.w1_secs = num(flag, value)?,
@@ -175,7 +193,11 @@ impl Opts {
             o.w5_messages = 300;
             o.w5_senders = 3;
             o.restart_cmd = None;
+            o.reference_url = None;
             o.budget_secs = o.budget_secs.min(110);
+        }
+        if o.reference_url.is_some() && (o.reference_pid.is_none() || o.reference_db.is_none()) {
+            bail!("--reference-url needs --reference-pid and --reference-db (for its CPU time)");
         }
         Ok(o)
     }
@@ -200,7 +222,8 @@ fn list<T: std::str::FromStr>(flag: &str, value: &str) -> anyhow::Result<Vec<T>>
 
 const USAGE: &str = "usage: bench [--quick] [--only W1,W2,...] [--base-url URL] [--run-dir DIR]
              [--pg-url URL] [--db-prefix PREFIX] [--restart-cmd CMD] [--budget-secs N]
-             [--markdown FILE] [--w1-rates R,..] [--w1-pairs N] [--w1-secs S] [--w2-secs S]
+             [--markdown FILE] [--reference-url URL --reference-pid PID --reference-db DB]
+             [--w1-rates R,..] [--w1-pairs N] [--w1-secs S] [--w2-secs S]
              [--w2-window N] [--w3-counts N,..] [--w4-rates R,..] [--w4-secs S]
              [--w5-messages N] [--w5-senders N] [--w5-crash-messages N] [--w6-users N]
              [--w6-subjects N] [--w7-messages N] [--w7-requests N]
@@ -209,20 +232,25 @@ Drives a running GoChat stack at --base-url (default $E2E_BASE_URL, else http://
 through its public contract. JSON lines on stdout, progress and a table on stderr.
 --quick: the correctness check (small W1 and W5, counts only); exits 1 on a violation.
 --restart-cmd: how to start the stack again after W5 kills every service (sh -c); without it W5
-does not kill. The stack's processes are found through --run-dir/pids (default .run).";
+does not kill. The stack's processes are found through --run-dir/pids (default .run).
+--reference-url: the reference server (shared/reference, the yardstick), also driven through W1
+and W2 in this run, interleaved with ours; the report then compares the two (ours / reference).
+Its CPU time is that of --reference-pid and of the Postgres backends of --reference-db.";
 
-/// Everything a workload needs.
+/// Everything a workload needs, for one system (ours or the reference server).
 pub struct Ctx {
     /// What was asked for.
     pub opts: Opts,
-    /// The gateway.
+    /// Which system this context drives.
+    pub system: System,
+    /// The gateway (or the reference server).
     pub target: Target,
     /// Client addresses.
     pub sources: SourceAddrs,
     /// The server processes.
     pub stack: Stack,
-    /// Results.
-    pub reporter: Reporter,
+    /// Results, recorded as this system's.
+    pub reporter: Recorder,
     /// No workload starts after this.
     pub deadline: Instant,
     /// Distinguishes this run's usernames from earlier runs' on the same databases.
@@ -235,6 +263,31 @@ pub struct Ctx {
 }
 
 impl Ctx {
+    /// A context for `system` at `target`, recording into `reporter`.
+    fn new(
+        opts: Opts,
+        system: System,
+        target: Target,
+        stack: Stack,
+        reporter: &Arc<Reporter>,
+        deadline: Instant,
+        run_tag: String,
+    ) -> Self {
+        Self {
+            opts,
+            system,
+            target,
+            sources: SourceAddrs::new(1000),
+            stack,
+            reporter: Recorder::new(system, reporter.clone()),
+            deadline,
+            run_tag,
+            ticks: procs::clock_ticks(),
+            next_user: AtomicUsize::new(0),
+            measured_rate: std::sync::Mutex::new(None),
+        }
+    }
+
     /// Reserves `count` user indices, returns the first.
     pub fn next_user_index(&self, count: usize) -> usize {
         self.next_user.fetch_add(count, Ordering::Relaxed)
@@ -370,6 +423,7 @@ async fn run(opts: Opts, args: &[String]) -> anyhow::Result<ExitCode> {
         run_dir: opts.run_dir.clone(),
         pg_url: opts.pg_url.clone(),
         db_prefix: opts.db_prefix.clone(),
+        reference: None,
     };
     let machine = Machine::detect(&stack);
     let command = args
@@ -378,18 +432,40 @@ async fn run(opts: Opts, args: &[String]) -> anyhow::Result<ExitCode> {
         .collect::<Vec<_>>()
         .join(" ");
     let budget = Duration::from_secs(opts.budget_secs);
-    let ctx = Ctx {
-        target,
-        sources: SourceAddrs::new(1000),
-        stack,
-        reporter: Reporter::new(machine, command),
-        deadline: Instant::now() + budget,
-        run_tag: uuid::Uuid::new_v4().simple().to_string()[..8].to_owned(),
-        ticks: procs::clock_ticks(),
-        next_user: AtomicUsize::new(0),
-        measured_rate: std::sync::Mutex::new(None),
-        opts,
+    let deadline = Instant::now() + budget;
+    let run_tag = uuid::Uuid::new_v4().simple().to_string()[..8].to_owned();
+    let reporter = Arc::new(Reporter::new(machine, command));
+    let reference = match (&opts.reference_url, opts.reference_pid, &opts.reference_db) {
+        (Some(url), Some(pid), Some(database)) => {
+            let stack = Stack {
+                reference: Some(ReferenceServer {
+                    pid,
+                    database: database.clone(),
+                }),
+                ..stack.clone()
+            };
+            let target = Target::parse(url)?;
+            Some(Ctx::new(
+                opts.clone(),
+                System::Reference,
+                target,
+                stack,
+                &reporter,
+                deadline,
+                run_tag.clone(),
+            ))
+        }
+        _ => None,
     };
+    let ctx = Ctx::new(
+        opts,
+        System::Ours,
+        target,
+        stack,
+        &reporter,
+        deadline,
+        run_tag,
+    );
     log(&format!(
         "gateway {} from {} client addresses; machine: {}",
         ctx.target.addr,
@@ -397,13 +473,20 @@ async fn run(opts: Opts, args: &[String]) -> anyhow::Result<ExitCode> {
         serde_json::to_string(ctx.reporter.machine()).unwrap_or_default()
     ));
     health_check(&ctx).await?;
+    if let Some(reference) = &reference {
+        log(&format!(
+            "reference server at {} (pid {:?}, database {:?}): W1 and W2 run against it too",
+            reference.target.addr, reference.opts.reference_pid, reference.opts.reference_db
+        ));
+        reference_health_check(reference).await?;
+    }
 
     let outcome = tokio::time::timeout(
         budget + Duration::from_secs(60),
-        workloads::run_all(&ctx, fd_limit),
+        workloads::run_all(&ctx, reference.as_ref(), fd_limit),
     )
     .await;
-    let completed = match outcome {
+    let mut completed = match outcome {
         Ok(Ok(())) => true,
         Ok(Err(e)) => {
             log(&format!("the run failed: {e:#}"));
@@ -416,9 +499,25 @@ async fn run(opts: Opts, args: &[String]) -> anyhow::Result<ExitCode> {
     };
 
     let table = ctx.reporter.table();
+    let comparison = reference.is_some().then(|| ctx.reporter.comparison());
     {
         let mut err = std::io::stderr().lock();
         let _ = writeln!(err, "\n{table}");
+        if let Some(c) = &comparison {
+            let _ = writeln!(err, "{}", c.markdown());
+        }
+    }
+    if let Some(c) = &comparison {
+        ctx.reporter
+            .print_line(&ctx.reporter.line_with(c.json_fields()));
+        let missing = c.missing();
+        if !missing.is_empty() {
+            log(&format!(
+                "the comparison with the reference is incomplete: {}",
+                missing.join("; ")
+            ));
+            completed = false;
+        }
     }
     if let Some(path) = &ctx.opts.markdown {
         std::fs::write(path, ctx.reporter.markdown())
@@ -465,6 +564,30 @@ async fn health_check(ctx: &Ctx) -> anyhow::Result<()> {
              those alone, and W5 will not kill anything",
             ctx.stack.run_dir.display()
         ));
+    }
+    Ok(())
+}
+
+/// The reference server answers: it has no `/healthz`, so `GET /api/auth/currentuser` without a
+/// cookie, which it answers 401.
+async fn reference_health_check(ctx: &Ctx) -> anyhow::Result<()> {
+    let response = http::once(
+        &ctx.target,
+        std::net::Ipv4Addr::LOCALHOST,
+        "GET",
+        "/api/auth/currentuser",
+        None,
+        None,
+    )
+    .await
+    .with_context(|| {
+        format!(
+            "the reference server at {} does not answer",
+            ctx.target.addr
+        )
+    })?;
+    if response.status != 401 {
+        return Err(response.unexpected("reference GET /api/auth/currentuser without a cookie"));
     }
     Ok(())
 }

@@ -6,6 +6,9 @@
 //! Postgres, RabbitMQ and Redis may be shared with other work on the machine: Postgres backends
 //! are counted only when they serve one of the stack's databases (their process title names it),
 //! Postgres' own background processes, RabbitMQ (`beam.smp`) and Redis (`redis-server`) always.
+//! The reference server (the yardstick, `--reference-url`) is counted the same way: its Node.js
+//! process (with its children, if any), the Postgres backends of its database and Postgres' own
+//! background processes.
 
 use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};
@@ -34,11 +37,26 @@ pub struct Stack {
     pub pg_url: Option<String>,
     /// The stack's database prefix (`gochat_`, `gochat_bench_`, …).
     pub db_prefix: String,
+    /// Set when the system is the reference server instead of ours.
+    pub reference: Option<ReferenceServer>,
+}
+
+/// The reference server's processes: one Node.js process and one database.
+#[derive(Clone, Debug)]
+pub struct ReferenceServer {
+    /// The Node.js process.
+    pub pid: u32,
+    /// Its database.
+    pub database: String,
 }
 
 impl Stack {
-    /// The pid recorded for a service (or `nginx`), if that process is alive.
+    /// The pid recorded for a service (or `nginx`), if that process is alive (never for the
+    /// reference server, which has none of them).
     pub fn pid(&self, name: &str) -> Option<u32> {
+        if self.reference.is_some() {
+            return None;
+        }
         let text =
             std::fs::read_to_string(self.run_dir.join("pids").join(format!("{name}.pid"))).ok()?;
         let pid: u32 = text.trim().parse().ok()?;
@@ -74,6 +92,9 @@ impl Stack {
 
     /// Every process of the system under test, with the group it is counted in.
     pub fn processes(&self) -> Vec<(u32, String)> {
+        if let Some(reference) = &self.reference {
+            return reference.processes();
+        }
         let services: HashMap<u32, &str> = SERVICES
             .iter()
             .filter_map(|s| self.pid(s).map(|p| (p, *s)))
@@ -100,6 +121,29 @@ impl Stack {
                 continue;
             };
             found.push((pid, group));
+        }
+        found
+    }
+}
+
+impl ReferenceServer {
+    /// Its processes: `node` (the server and any children), `postgres` (the backends of its
+    /// database and the server's own background processes).
+    fn processes(&self) -> Vec<(u32, String)> {
+        let mut found = Vec::new();
+        for pid in all_pids() {
+            let Some(stat) = read_stat(pid) else { continue };
+            let group = if pid == self.pid || stat.ppid == self.pid {
+                "node"
+            } else if stat.comm == "postgres" {
+                match postgres_database(pid) {
+                    Some(db) if db != self.database => continue,
+                    _ => "postgres",
+                }
+            } else {
+                continue;
+            };
+            found.push((pid, group.to_owned()));
         }
         found
     }

@@ -1,11 +1,32 @@
 //! Results: one JSON line per run on stdout, and a table for people at the end.
 
 use std::io::Write;
-use std::sync::Mutex;
+use std::ops::Deref;
+use std::sync::{Arc, Mutex};
 
 use serde_json::{Value, json};
 
+use crate::compare::Comparison;
 use crate::procs::Machine;
+
+/// Which system a run measured.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum System {
+    /// GoChat, the system under test.
+    Ours,
+    /// The reference server (the yardstick, `--reference-url`).
+    Reference,
+}
+
+impl System {
+    /// Its name in the JSON lines.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Ours => "gochat",
+            Self::Reference => "reference",
+        }
+    }
+}
 
 /// One measured run of a workload.
 #[derive(Clone, Debug)]
@@ -36,7 +57,33 @@ pub struct Run {
 pub struct Reporter {
     machine: Machine,
     command: String,
-    runs: Mutex<Vec<Run>>,
+    runs: Mutex<Vec<(System, Run)>>,
+}
+
+/// The [`Reporter`] as one system's workloads see it: what they record is that system's.
+pub struct Recorder {
+    system: System,
+    shared: Arc<Reporter>,
+}
+
+impl Recorder {
+    /// Records into `shared` as `system`'s.
+    pub fn new(system: System, shared: Arc<Reporter>) -> Self {
+        Self { system, shared }
+    }
+
+    /// Prints the run's JSON line and keeps it, as this system's.
+    pub fn record(&self, run: Run) {
+        self.shared.record_as(self.system, run);
+    }
+}
+
+impl Deref for Recorder {
+    type Target = Reporter;
+
+    fn deref(&self) -> &Reporter {
+        &self.shared
+    }
 }
 
 impl Reporter {
@@ -54,10 +101,18 @@ impl Reporter {
         &self.machine
     }
 
-    /// Prints the run's JSON line on stdout and keeps it for the table.
-    pub fn record(&self, run: Run) {
+    /// Prints the run's JSON line on stdout and keeps it for the table. The reference server's
+    /// runs have no targets, and what would be a violation of ours is only reported for it (it
+    /// is the yardstick, not the system under test).
+    pub fn record_as(&self, system: System, mut run: Run) {
+        if system == System::Reference {
+            run.target = None;
+            run.met = None;
+            run.problems.append(&mut run.violations);
+        }
         let line = json!({
             "workload": run.workload,
+            "system": system.as_str(),
             "name": run.name,
             "parameters": run.parameters,
             "results": run.results,
@@ -71,13 +126,12 @@ impl Reporter {
                 .duration_since(std::time::UNIX_EPOCH)
                 .map_or(0, |d| d.as_secs()),
         });
-        let mut out = std::io::stdout().lock();
-        let _ = writeln!(out, "{line}");
-        let _ = out.flush();
+        self.print_line(&line);
         crate::log(&format!(
-            "{} {}: {}{}{}",
+            "{} {}{}: {}{}{}",
             run.workload,
             run.name,
+            label(system),
             run.summary,
             if run.violations.is_empty() {
                 String::new()
@@ -93,7 +147,39 @@ impl Reporter {
         self.runs
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner)
-            .push(run);
+            .push((system, run));
+    }
+
+    /// Prints one JSON line on stdout (the runs' and the comparison's).
+    pub fn print_line(&self, line: &Value) {
+        let mut out = std::io::stdout().lock();
+        let _ = writeln!(out, "{line}");
+        let _ = out.flush();
+    }
+
+    /// The JSON line of a summary that is no single run (the comparison): `extra`'s fields after
+    /// the machine and the command every line carries.
+    pub fn line_with(&self, mut extra: serde_json::Map<String, Value>) -> Value {
+        extra.insert("machine".to_owned(), json!(self.machine));
+        extra.insert("command".to_owned(), json!(self.command));
+        extra.insert(
+            "finished_at_unix".to_owned(),
+            json!(
+                std::time::SystemTime::now()
+                    .duration_since(std::time::UNIX_EPOCH)
+                    .map_or(0, |d| d.as_secs())
+            ),
+        );
+        Value::Object(extra)
+    }
+
+    /// Ours and the reference server's W1 and W2, side by side.
+    pub fn comparison(&self) -> Comparison {
+        let runs = self
+            .runs
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        Comparison::of(&runs, self.machine.cores)
     }
 
     /// Every violation recorded so far.
@@ -102,10 +188,10 @@ impl Reporter {
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner)
             .iter()
-            .flat_map(|r| {
+            .flat_map(|(system, r)| {
                 r.violations
                     .iter()
-                    .map(move |v| format!("{} {}: {v}", r.workload, r.name))
+                    .map(move |v| format!("{} {}{}: {v}", r.workload, r.name, label(*system)))
             })
             .collect()
     }
@@ -118,7 +204,7 @@ impl Reporter {
             .unwrap_or_else(std::sync::PoisonError::into_inner);
         let mut t =
             String::from("| workload | run | result | target | met |\n|---|---|---|---|---|\n");
-        for r in runs.iter() {
+        for (system, r) in runs.iter() {
             let met = match r.met {
                 Some(true) => "yes",
                 Some(false) => "**no**",
@@ -132,9 +218,10 @@ impl Reporter {
                 summary.push_str(&format!(" **PROBLEMS: {}**", r.problems.join("; ")));
             }
             t.push_str(&format!(
-                "| {} | {} | {} | {} | {} |\n",
+                "| {} | {}{} | {} | {} | {} |\n",
                 r.workload,
                 r.name.replace('|', "/"),
+                label(*system),
                 summary.replace('|', "/"),
                 r.target.as_deref().unwrap_or("").replace('|', "/"),
                 met
@@ -143,10 +230,21 @@ impl Reporter {
         t
     }
 
-    /// The whole Markdown report: the table, where server CPU went in every run that measured
-    /// it, the machine and the command.
+    /// The whole Markdown report: the comparison with the reference server (when it ran), the
+    /// table, where server CPU went in every run that measured it, the machine and the command.
     pub fn markdown(&self) -> String {
-        let mut md = String::from("## Results\n\n");
+        let mut md = String::new();
+        let compared = self
+            .runs
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .iter()
+            .any(|(s, _)| *s == System::Reference);
+        if compared {
+            md.push_str(&self.comparison().markdown());
+            md.push('\n');
+        }
+        md.push_str("## Results\n\n");
         md.push_str(&self.table());
         md.push_str(&self.cpu_table());
         md.push_str("\n## Machine\n\n");
@@ -173,9 +271,9 @@ impl Reporter {
             .runs
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner);
-        let measured: Vec<&Run> = runs
+        let measured: Vec<&(System, Run)> = runs
             .iter()
-            .filter(|r| r.results.get("cpu").is_some())
+            .filter(|(_, r)| r.results.get("cpu").is_some())
             .collect();
         if measured.is_empty() {
             return String::new();
@@ -190,13 +288,16 @@ impl Reporter {
             "postgres",
             "rabbitmq",
             "redis",
+            "node",
         ];
         let mut t = String::from(
             "\n### Server CPU per 1,000 delivered messages (ms)\n\n\
              Summed from `/proc/<pid>/stat` over the run. Postgres counts the backends of the \
              stack's databases and the server's own processes; RabbitMQ and Redis are whole \
-             servers, shared with anything else on the machine. *Others* is CPU used on the \
-             machine by processes outside the system and the bench, as a share of all cores.\n\n\
+             servers, shared with anything else on the machine. The reference server's rows \
+             count its Node.js process (*node*), the backends of its database and Postgres' own \
+             processes the same way. *Others* is CPU used on the machine by processes outside \
+             the system and the bench, as a share of all cores.\n\n\
              | run |",
         );
         for g in groups {
@@ -207,9 +308,9 @@ impl Reporter {
             t.push_str("---|");
         }
         t.push('\n');
-        for r in measured {
+        for (system, r) in measured {
             let cpu = &r.results["cpu"];
-            t.push_str(&format!("| {} {} |", r.workload, r.name));
+            t.push_str(&format!("| {} {}{} |", r.workload, r.name, label(*system)));
             for g in groups {
                 let v = cpu["per_process"][g]["cpu_ms_per_1000_msgs"].as_f64();
                 t.push_str(&format!(
@@ -241,7 +342,8 @@ impl Reporter {
         // What the saturation run's CPU cost per message means for throughput.
         if let Some(total) = runs
             .iter()
-            .filter(|r| r.workload == "W2")
+            .filter(|(s, r)| *s == System::Ours && r.workload == "W2")
+            .map(|(_, r)| r)
             .find_map(|r| r.results["cpu"]["system_cpu_ms_per_1000_msgs"].as_f64())
             .filter(|t| *t > 0.0)
         {
@@ -258,5 +360,13 @@ impl Reporter {
             ));
         }
         t
+    }
+}
+
+/// `" (reference)"` after the reference server's runs, nothing after ours.
+fn label(system: System) -> &'static str {
+    match system {
+        System::Ours => "",
+        System::Reference => " (reference)",
     }
 }

@@ -136,10 +136,14 @@ where
 
 /// Starts the conversation of each pair with one message from the first to the second, retrying
 /// while messages has not yet heard of the receiver (`user.registered` is asynchronous). Returns
-/// each conversation's id. Every later message of the pair gets `seq` 2 and up.
-pub async fn start_conversations(ctx: &Ctx, pairs: &[(User, User)]) -> anyhow::Result<Vec<String>> {
+/// each conversation's id (none from the reference server, which has no conversations). Every
+/// later message of the pair gets `seq` 2 and up.
+pub async fn start_conversations(
+    ctx: &Ctx,
+    pairs: &[(User, User)],
+) -> anyhow::Result<Vec<Option<String>>> {
     let started = std::time::Instant::now();
-    let ids: Vec<String> = stream::iter(pairs.iter())
+    let ids: Vec<Option<String>> = stream::iter(pairs.iter())
         .map(|(a, b)| first_message(ctx, a, b))
         .buffered(32)
         .try_collect()
@@ -152,7 +156,19 @@ pub async fn start_conversations(ctx: &Ctx, pairs: &[(User, User)]) -> anyhow::R
     Ok(ids)
 }
 
-async fn first_message(ctx: &Ctx, from: &User, to: &User) -> anyhow::Result<String> {
+/// [`start_conversations`] on a system whose messages name their conversation (ours).
+pub async fn start_conversations_with_ids(
+    ctx: &Ctx,
+    pairs: &[(User, User)],
+) -> anyhow::Result<Vec<String>> {
+    start_conversations(ctx, pairs)
+        .await?
+        .into_iter()
+        .collect::<Option<Vec<String>>>()
+        .context("an ack named no conversation")
+}
+
+async fn first_message(ctx: &Ctx, from: &User, to: &User) -> anyhow::Result<Option<String>> {
     let (tx, mut rx) = mpsc::unbounded_channel();
     let socket = Socket::start(
         ws::open(&ctx.target, ws::CHAT, &from.cookie, from.source).await?,

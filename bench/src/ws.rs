@@ -87,10 +87,11 @@ async fn open_inner(
 pub struct ChatMessage {
     /// Its id.
     pub id: String,
-    /// Its conversation.
-    pub conversation_id: String,
-    /// Its place in the conversation (dense from 1).
-    pub seq: i64,
+    /// Its conversation (`null` from the reference server, which has none).
+    pub conversation_id: Option<String>,
+    /// Its place in the conversation, dense from 1 (`null` from the reference server, which
+    /// numbers nothing).
+    pub seq: Option<i64>,
     /// Who sent it.
     pub sender_id: String,
     /// The text; the bench encodes what it needs to know about a message in it.
@@ -287,12 +288,26 @@ mod tests {
                 "votes":{"up":0,"down":0,"mine":null}}}"#,
         )
         .expect("an ack parses");
-        assert_eq!(ack.message_ref().map(|m| m.seq), Some(7));
+        assert_eq!(ack.message_ref().and_then(|m| m.seq), Some(7));
 
         let presence = parse(
             r#"{"type":"presence","userId":"u","username":"n","status":"online","lastSeenAt":"t"}"#,
         )
         .expect("presence parses");
         assert_eq!(presence.status.as_deref(), Some("online"));
+    }
+
+    #[test]
+    fn the_reference_servers_messages_parse_without_seq_or_conversation() {
+        let new = parse(
+            r#"{"type":"message.new","message":{"id":"m","conversationId":null,"seq":null,
+                "senderId":"s","receiverId":"r","content":"hi","createdAt":"t",
+                "votes":{"up":0,"down":0,"mine":null}}}"#,
+        )
+        .expect("the reference's message.new parses");
+        let message = new.message().expect("with its message");
+        assert_eq!(message.seq, None);
+        assert_eq!(message.conversation_id, None);
+        assert_eq!(message.sender_id, "s");
     }
 }

@@ -2,7 +2,8 @@
 //!
 //! Users are signed up once and shared: workloads run one after another and each closes its
 //! sockets, so W3's ten thousand users include W6's observers. Memory (W3) is measured on fresh
-//! processes, before other workloads have grown the allocators' caches.
+//! processes, before other workloads have grown the allocators' caches. With the reference
+//! server, W1 and W2 run on it too, on users of its own, right before ours (W1 rate by rate).
 
 mod w1_fixed_rate;
 mod w2_saturation;
@@ -18,7 +19,8 @@ use std::time::Duration;
 use serde_json::json;
 use tokio::time::Instant;
 
-use crate::report::Run;
+use crate::compare::W1_TARGET_RATES;
+use crate::report::{Run, System};
 use crate::users::{self, User};
 use crate::{Ctx, log};
 
@@ -78,12 +80,23 @@ pub fn decode(tag: &str, content: &str) -> Option<(usize, usize, u64, Instant)> 
     Some((a, b, c, instant_of(ns)))
 }
 
-/// A rough upper bound of each workload's duration, to skip what cannot finish in the budget.
-fn estimate(w: &str, ctx: &Ctx) -> Duration {
+/// A rough upper bound of each workload's duration, to skip what cannot finish in the budget
+/// (W1 and W2 count `systems` times: ours, and the reference server when it runs too). W1's
+/// covers its rates up to the highest one a target names: it checks the time before every
+/// further step itself.
+fn estimate(w: &str, ctx: &Ctx, systems: usize) -> Duration {
     let o = &ctx.opts;
+    let systems = systems as f64;
+    let highest_target = W1_TARGET_RATES.iter().copied().max().unwrap_or(0);
+    let w1_steps = o
+        .w1_rates
+        .iter()
+        .filter(|r| **r <= highest_target)
+        .count()
+        .max(1);
     let secs = match w {
-        "W1" => 20.0 + o.w1_rates.len() as f64 * (o.w1_secs + 8.0),
-        "W2" => 20.0 + o.w2_secs,
+        "W1" => systems * (10.0 + w1_steps as f64 * (o.w1_secs + 6.0)),
+        "W2" => systems * (20.0 + o.w2_secs),
         "W3" => 80.0 + o.w3_counts.iter().sum::<usize>() as f64 / 200.0,
         "W4" => 10.0 + o.w4_rates.len() as f64 * (o.w4_secs + 4.0),
         // W5 shrinks its backlog to the time left (see w5_backlog::sized_to_budget).
@@ -96,7 +109,8 @@ fn estimate(w: &str, ctx: &Ctx) -> Duration {
 }
 
 /// Runs every wanted workload in turn; a failing workload is recorded and the rest still run.
-pub async fn run_all(ctx: &Ctx, fd_limit: u64) -> anyhow::Result<()> {
+/// `reference`, when given, is the reference server's context: W1 and W2 run on it too.
+pub async fn run_all(ctx: &Ctx, reference: Option<&Ctx>, fd_limit: u64) -> anyhow::Result<()> {
     let o = &ctx.opts;
     let pairs = 2 * o.w1_pairs;
     let w5_users = 1 + o.w5_senders;
@@ -136,15 +150,40 @@ pub async fn run_all(ctx: &Ctx, fd_limit: u64) -> anyhow::Result<()> {
     // sign-up: a few at a time, or each would wait for all the others.
     let concurrency = if o.quick { 4 } else { 48 };
     let pool = users::sign_up_many(ctx, pool_size, concurrency).await?;
+    // The reference server's own users, for W1 and W2 (its failures are its, recorded as such).
+    let reference = match reference.filter(|_| o.wants("W1") || o.wants("W2")) {
+        Some(r) => match users::sign_up_many(r, pairs, concurrency).await {
+            Ok(users) => Some((r, users)),
+            Err(e) => {
+                failed(r, "W1/W2", &e);
+                None
+            }
+        },
+        None => None,
+    };
     ctx.settle(Duration::from_secs(30)).await;
+    // W1 and W2's systems, in the order they run: the reference first.
+    let mut chat: Vec<(&Ctx, &[User])> = Vec::with_capacity(2);
+    if let Some((r, users)) = &reference {
+        chat.push((*r, users.as_slice()));
+    }
+    if o.wants("W1") || o.wants("W2") {
+        chat.push((ctx, &pool[..pairs]));
+    }
 
     // W6 and W3 on fresh processes (W6 barely touches socket-handler; W3 restarts the stack
     // between and after its counts). W7 next: its seeding covers the burst of presence changes
-    // that follows W3 (see w3_idle). W5 last, sized to the time that is left (its crash
-    // restarts everything anyway).
-    let order = ["W6", "W3", "W7", "W4", "W1", "W2", "W5"];
+    // that follows W3 (see w3_idle). Then the hot path, W1 and W2 (with the reference server,
+    // the longest part), before W4, so that a slow machine skips the storm rather than them. W5
+    // last, sized to the time that is left (its crash restarts everything anyway).
+    let order = ["W6", "W3", "W7", "W1", "W2", "W4", "W5"];
     for w in order.into_iter().filter(|w| o.wants(w)) {
-        if ctx.remaining() < estimate(w, ctx) {
+        let systems = if matches!(w, "W1" | "W2") {
+            chat.len()
+        } else {
+            1
+        };
+        if ctx.remaining() < estimate(w, ctx, systems) {
             log(&format!(
                 "{w} skipped: it would not finish within the time budget"
             ));
@@ -154,8 +193,19 @@ pub async fn run_all(ctx: &Ctx, fd_limit: u64) -> anyhow::Result<()> {
         }
         log(&format!("--- {w} ---"));
         let result = match w {
-            "W1" => w1_fixed_rate::run(ctx, &pool[..pairs]).await,
-            "W2" => w2_saturation::run(ctx, &pool[..pairs]).await,
+            "W1" => w1_fixed_rate::run(&chat).await,
+            "W2" => {
+                let mut result = Ok(());
+                for (c, users) in &chat {
+                    match w2_saturation::run(c, users).await {
+                        Err(e) if c.system == System::Reference => failed(c, "W2", &e),
+                        Err(e) => result = Err(e),
+                        Ok(()) => {}
+                    }
+                    c.settle(Duration::from_secs(30)).await;
+                }
+                result
+            }
             "W3" => w3_idle::run(ctx, &pool, &w3_counts, fd_limit).await,
             "W4" => w4_storm::run(ctx, &pool).await,
             "W5" => {
@@ -171,14 +221,27 @@ pub async fn run_all(ctx: &Ctx, fd_limit: u64) -> anyhow::Result<()> {
             _ => Ok(()),
         };
         if let Err(e) = result {
-            log(&format!("{w} failed: {e:#}"));
-            let mut run = skipped(w, &format!("failed: {e:#}"));
-            run.violations.push(format!("the workload failed: {e:#}"));
-            ctx.reporter.record(run);
+            failed(ctx, w, &e);
         }
         ctx.settle(Duration::from_secs(30)).await;
     }
     Ok(())
+}
+
+/// Records that workload `w` failed on `ctx`'s system (a violation for ours; for the reference
+/// server, a problem).
+pub fn failed(ctx: &Ctx, w: &'static str, e: &anyhow::Error) {
+    log(&format!("{w} failed{}: {e:#}", reference_label(ctx)));
+    let mut run = skipped(w, &format!("failed: {e:#}"));
+    run.violations.push(format!("the workload failed: {e:#}"));
+    ctx.reporter.record(run);
+}
+
+fn reference_label(ctx: &Ctx) -> &'static str {
+    match ctx.system {
+        System::Ours => "",
+        System::Reference => " on the reference server",
+    }
 }
 
 fn skipped(w: &'static str, why: &str) -> Run {

@@ -6,7 +6,12 @@
 //! (no coordinated omission). The schedule is encoded in the message's content, which is how
 //! the receiving task knows it. Counted per step: sent, acked, delivered, lost (never delivered
 //! after the backlog stopped moving), duplicated (a message or ack seen twice), out of order
-//! (a `message.new` whose `seq` is not above the last one the receiver saw).
+//! (a `message.new` whose `seq` is not above the last one the receiver saw, or that comes after
+//! a later message of the same sender: its counter is in the content too, which is all there is
+//! to check on the reference server, which has no `seq`).
+//!
+//! With the reference server the two systems step together: each rate runs on the reference,
+//! then on ours, each on its own users and sockets, so both meet the machine in the same state.
 
 use std::collections::{BTreeMap, HashSet};
 use std::sync::{Arc, Mutex};
@@ -14,17 +19,20 @@ use std::time::Duration;
 
 use futures_util::SinkExt;
 use serde_json::json;
+use tokio::task::JoinHandle;
 use tokio::time::Instant;
 
-use super::{client_id, decode, encode, pairs_of, parse_client_id};
-use crate::report::Run;
+use super::{client_id, decode, encode, failed, pairs_of, parse_client_id};
+use crate::compare::W1_TARGET_RATES;
+use crate::report::{Run, System};
 use crate::stats::{Samples, round1};
 use crate::users::{User, start_conversations};
-use crate::ws::{self, Socket, WsSink};
+use crate::ws::{self, ReaderEnd, Socket, WsSink};
 use crate::{Ctx, log};
 
 const TAG: &str = "w1";
-/// A step whose p99 exceeds this is past saturation: higher rates would only queue more.
+/// A step whose p99 exceeds this is past saturation: higher rates would only queue more (but
+/// the rates the targets name always run, see [`W1_TARGET_RATES`]).
 const SATURATED_P99_MS: f64 = 1000.0;
 
 #[derive(Default)]
@@ -34,6 +42,8 @@ struct Step {
     refused: HashSet<(usize, u64)>,
     errors: BTreeMap<String, u64>,
     delivered: HashSet<(usize, u64)>,
+    /// When the step's last new message arrived.
+    last_delivery: Option<Instant>,
     duplicate_acks: u64,
     duplicate_deliveries: u64,
     out_of_order: u64,
@@ -48,6 +58,8 @@ struct State {
     ids: Vec<String>,
     /// Highest `seq` each user has seen in a `message.new`.
     last_seq: Vec<i64>,
+    /// The latest (step, counter) each user has seen from its partner.
+    last_from_partner: Vec<Option<(usize, u64)>>,
     /// Errors that name no message of a step.
     errors: BTreeMap<String, u64>,
     unparsed: u64,
@@ -82,11 +94,16 @@ fn on_frame(state: &Mutex<State>, me: usize, text: &str, at: Instant) {
                     s.duplicate_acks += 1;
                 }
             } else {
-                let in_order = message.seq > st.last_seq[me];
+                // The reference server has no seq: only the sender's own order is checked there.
+                let seq_in_order = message.seq.is_none_or(|seq| seq > st.last_seq[me]);
+                if let Some(seq) = message.seq {
+                    st.last_seq[me] = st.last_seq[me].max(seq);
+                }
+                let sender_in_order = st.last_from_partner[me].is_none_or(|last| (step, k) > last);
+                st.last_from_partner[me] = st.last_from_partner[me].max(Some((step, k)));
                 let wrong_sender = sender != (me ^ 1) || message.sender_id != st.ids[me ^ 1];
-                st.last_seq[me] = st.last_seq[me].max(message.seq);
                 let s = &mut st.steps[step];
-                if !in_order {
+                if !(seq_in_order && sender_in_order) {
                     s.out_of_order += 1;
                 }
                 if wrong_sender {
@@ -94,6 +111,7 @@ fn on_frame(state: &Mutex<State>, me: usize, text: &str, at: Instant) {
                 }
                 if s.delivered.insert((sender, k)) {
                     s.latency.push(at.saturating_duration_since(scheduled));
+                    s.last_delivery = Some(at);
                 } else {
                     s.duplicate_deliveries += 1;
                 }
@@ -118,78 +136,179 @@ fn on_frame(state: &Mutex<State>, me: usize, text: &str, at: Instant) {
     }
 }
 
-/// Runs every rate of `--w1-rates` over `users` (paired 0-1, 2-3, …) until one saturates.
-pub async fn run(ctx: &Ctx, users: &[User]) -> anyhow::Result<()> {
-    let o = &ctx.opts;
-    let pairs = pairs_of(users);
-    start_conversations(ctx, &pairs).await?;
-    let n = users.len();
-    let state = Arc::new(Mutex::new(State {
-        steps: (0..o.w1_rates.len()).map(|_| Step::default()).collect(),
-        ids: users.iter().map(|u| u.id.clone()).collect(),
-        // The conversation's first message (seq 1) came from start_conversations.
-        last_seq: vec![1; n],
-        errors: BTreeMap::new(),
-        unparsed: 0,
-    }));
-    let mut sinks: Vec<Option<WsSink>> = Vec::with_capacity(n);
-    let mut readers = Vec::with_capacity(n);
-    for (i, user) in users.iter().enumerate() {
-        let ws = ws::open(&ctx.target, ws::CHAT, &user.cookie, user.source).await?;
-        let st = state.clone();
-        let socket = Socket::start(ws, move |text: &str, at| on_frame(&st, i, text, at));
-        sinks.push(Some(socket.sink));
-        readers.push(socket.reader);
+/// Runs every rate of `--w1-rates` on each system over its users (paired 0-1, 2-3, …), rate by
+/// rate in the order given (the reference first, when it runs), each system until it saturates.
+/// A failure of ours ends W1 with an error; one of the reference is recorded as its and ours
+/// goes on.
+pub async fn run(systems: &[(&Ctx, &[User])]) -> anyhow::Result<()> {
+    let mut sessions = Vec::with_capacity(systems.len());
+    let mut error = None;
+    for (ctx, users) in systems {
+        match Session::open(ctx, users).await {
+            Ok(s) => sessions.push(s),
+            Err(e) if ctx.system == System::Reference => failed(ctx, "W1", &e),
+            Err(e) => {
+                error = Some(e);
+                break;
+            }
+        }
     }
-    let mut best_rate_under_50ms: Option<u32> = None;
-    let mut steps_run = 0;
+    if error.is_none() {
+        error = step_all(&mut sessions).await.err();
+    }
+    // Whatever happened, every open socket is closed before W1 ends.
+    for session in sessions {
+        session.finish().await;
+    }
+    error.map_or(Ok(()), Err)
+}
+
+/// Steps the sessions rate by rate until each is done; an error of ours ends it.
+async fn step_all(sessions: &mut [Session<'_>]) -> anyhow::Result<()> {
+    let Some(first) = sessions.first() else {
+        return Ok(());
+    };
+    let o = &first.ctx.opts;
     for (step, &rate) in o.w1_rates.iter().enumerate() {
-        if ctx.remaining() < Duration::from_secs_f64(o.w1_secs + 10.0) {
-            log("W1: no time left for higher rates");
+        for session in sessions.iter_mut().filter(|s| !s.done) {
+            let ctx = session.ctx;
+            if ctx.remaining() < Duration::from_secs_f64(o.w1_secs + 10.0) {
+                log("W1: no time left for higher rates");
+                session.done = true;
+                continue;
+            }
+            match session.step(step, rate).await {
+                Ok(()) => {}
+                Err(e) if ctx.system == System::Reference => {
+                    failed(ctx, "W1", &e);
+                    session.done = true;
+                }
+                Err(e) => return Err(e),
+            }
+            // Before the next step, of either system: this one's aftermath must not land in it.
+            ctx.settle(Duration::from_secs(10)).await;
+        }
+        if sessions.iter().all(|s| s.done) {
             break;
         }
-        steps_run += 1;
-        let outcome = run_step(ctx, &state, &mut sinks, users, step, rate).await?;
+    }
+    Ok(())
+}
+
+/// One system's W1: its users' open sockets and what they have seen, stepped rate by rate.
+struct Session<'a> {
+    ctx: &'a Ctx,
+    users: &'a [User],
+    state: Arc<Mutex<State>>,
+    sinks: Vec<Option<WsSink>>,
+    readers: Vec<JoinHandle<ReaderEnd>>,
+    best_rate_under_50ms: Option<u32>,
+    steps_run: usize,
+    /// No higher rate is to run (saturated, out of time, or failed).
+    done: bool,
+}
+
+impl<'a> Session<'a> {
+    /// Starts the pairs' conversations and opens every user's socket.
+    async fn open(ctx: &'a Ctx, users: &'a [User]) -> anyhow::Result<Self> {
+        let o = &ctx.opts;
+        let pairs = pairs_of(users);
+        start_conversations(ctx, &pairs).await?;
+        let n = users.len();
+        let state = Arc::new(Mutex::new(State {
+            steps: (0..o.w1_rates.len()).map(|_| Step::default()).collect(),
+            ids: users.iter().map(|u| u.id.clone()).collect(),
+            // The conversation's first message (seq 1) came from start_conversations.
+            last_seq: vec![1; n],
+            last_from_partner: vec![None; n],
+            errors: BTreeMap::new(),
+            unparsed: 0,
+        }));
+        let mut sinks: Vec<Option<WsSink>> = Vec::with_capacity(n);
+        let mut readers = Vec::with_capacity(n);
+        for (i, user) in users.iter().enumerate() {
+            let ws = ws::open(&ctx.target, ws::CHAT, &user.cookie, user.source).await?;
+            let st = state.clone();
+            let socket = Socket::start(ws, move |text: &str, at| on_frame(&st, i, text, at));
+            sinks.push(Some(socket.sink));
+            readers.push(socket.reader);
+        }
+        Ok(Self {
+            ctx,
+            users,
+            state,
+            sinks,
+            readers,
+            best_rate_under_50ms: None,
+            steps_run: 0,
+            done: false,
+        })
+    }
+
+    /// Runs one rate and decides whether higher ones are worth running: not once a rate is past
+    /// saturation (p99 over a second, something lost, sockets dead), unless a target names a
+    /// higher rate.
+    async fn step(&mut self, step: usize, rate: u32) -> anyhow::Result<()> {
+        let o = &self.ctx.opts;
+        self.steps_run += 1;
+        let outcome = run_step(
+            self.ctx,
+            &self.state,
+            &mut self.sinks,
+            self.users,
+            step,
+            rate,
+        )
+        .await?;
         if outcome.p99_ms <= 50.0 && outcome.lost == 0 {
-            best_rate_under_50ms = Some(rate);
+            self.best_rate_under_50ms = Some(rate);
         }
         let last = step + 1 == o.w1_rates.len();
-        if !last
-            && (outcome.p99_ms > SATURATED_P99_MS || outcome.lost > 0 || outcome.dead_sockets > 0)
-        {
-            log(&format!(
-                "W1: {rate} msg/s is past saturation; higher rates are not run"
-            ));
-            break;
+        let targets_above = o.w1_rates[step + 1..]
+            .iter()
+            .any(|r| W1_TARGET_RATES.contains(r));
+        let saturated =
+            outcome.p99_ms > SATURATED_P99_MS || outcome.lost > 0 || outcome.dead_sockets > 0;
+        if last || (saturated && !targets_above) {
+            if !last {
+                log(&format!(
+                    "W1: {rate} msg/s is past saturation; higher rates are not run"
+                ));
+            }
+            self.done = true;
         }
-        ctx.settle(Duration::from_secs(10)).await;
+        Ok(())
     }
-    if !o.quick && steps_run > 0 {
-        let met = best_rate_under_50ms.is_some_and(|r| r >= 10_000);
-        ctx.reporter.record(Run {
-            workload: "W1",
-            name: "highest rate with p99 ≤ 50 ms".to_owned(),
-            parameters: json!({"rates": o.w1_rates, "pairs": o.w1_pairs}),
-            results: json!({"highest_rate_with_p99_under_50ms": best_rate_under_50ms}),
-            summary: match best_rate_under_50ms {
-                Some(r) => format!("{r} msg/s (of the rates tried)"),
-                None => "none of the rates tried".to_owned(),
-            },
-            target: Some("≥ 10,000 msg/s".to_owned()),
-            met: Some(met),
-            violations: Vec::new(),
-            problems: Vec::new(),
-        });
-    }
-    let mut sockets = Vec::with_capacity(n);
-    for (sink, reader) in sinks.into_iter().zip(readers) {
-        match sink {
-            Some(sink) => sockets.push(Socket { sink, reader }),
-            None => reader.abort(),
+
+    /// Records the highest rate under 50 ms and closes the sockets.
+    async fn finish(self) {
+        let o = &self.ctx.opts;
+        if !o.quick && self.steps_run > 0 {
+            let best = self.best_rate_under_50ms;
+            self.ctx.reporter.record(Run {
+                workload: "W1",
+                name: "highest rate with p99 ≤ 50 ms".to_owned(),
+                parameters: json!({"rates": o.w1_rates, "pairs": o.w1_pairs}),
+                results: json!({"highest_rate_with_p99_under_50ms": best}),
+                summary: match best {
+                    Some(r) => format!("{r} msg/s (of the rates tried)"),
+                    None => "none of the rates tried".to_owned(),
+                },
+                target: Some("≥ 10,000 msg/s".to_owned()),
+                met: Some(best.is_some_and(|r| r >= 10_000)),
+                violations: Vec::new(),
+                problems: Vec::new(),
+            });
         }
+        let mut sockets = Vec::with_capacity(self.sinks.len());
+        for (sink, reader) in self.sinks.into_iter().zip(self.readers) {
+            match sink {
+                Some(sink) => sockets.push(Socket { sink, reader }),
+                None => reader.abort(),
+            }
+        }
+        ws::close_all(sockets).await;
     }
-    ws::close_all(sockets).await;
-    Ok(())
 }
 
 struct StepOutcome {
@@ -308,6 +427,12 @@ async fn run_step(
     };
     let latency = s.latency.summary();
     ctx.set_measured_rate(delivered as f64 / total_secs);
+    // From the first scheduled send to the last delivery: the rate the receivers saw.
+    let delivered_per_sec = s
+        .last_delivery
+        .map(|last| last.saturating_duration_since(start).as_secs_f64())
+        .filter(|secs| *secs > 0.0)
+        .map_or(0.0, |secs| delivered as f64 / secs);
     let duplicated = s.duplicate_acks + s.duplicate_deliveries;
     let mut violations = Vec::new();
     if lost > 0 {
@@ -357,6 +482,7 @@ async fn run_step(
         "errors_naming_no_message": st.errors,
         "unparsed_frames": st.unparsed,
         "achieved_send_rate": round1(sent as f64 / send_secs),
+        "delivered_per_sec": round1(delivered_per_sec),
         "latency_ms": latency,
         "ack_latency_ms": s.ack_latency.summary(),
         "send_lag_ms": lag.summary(),

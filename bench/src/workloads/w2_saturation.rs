@@ -1,7 +1,9 @@
 //! W2, saturation: the W1 pairs in a closed loop, each sender keeping `--w2-window`
 //! unacknowledged messages in flight. After a 2 s warm-up the delivered rate is counted over
 //! `--w2-secs`, together with the CPU time every server process spent in that window (per
-//! process group and per 1,000 delivered messages, from `/proc/<pid>/stat`).
+//! process group and per 1,000 delivered messages, from `/proc/<pid>/stat`). Order is checked by
+//! `seq` (ours) and by each sender's own counter, carried in the content (both systems: the
+//! reference server has no `seq`).
 
 use std::collections::{BTreeMap, HashSet};
 use std::sync::{Arc, Mutex};
@@ -29,6 +31,8 @@ struct State {
     duplicated: u64,
     out_of_order: u64,
     last_seq: Vec<i64>,
+    /// The latest counter each user has seen from its partner.
+    last_from_partner: Vec<Option<u64>>,
     window: Option<(Instant, Instant)>,
     delivered_in_window: u64,
     acked_in_window: u64,
@@ -45,6 +49,7 @@ pub async fn run(ctx: &Ctx, users: &[User]) -> anyhow::Result<()> {
     let n = users.len();
     let state = Arc::new(Mutex::new(State {
         last_seq: vec![0; n],
+        last_from_partner: vec![None; n],
         ..State::default()
     }));
     let windows: Vec<Arc<Semaphore>> = (0..n)
@@ -232,10 +237,15 @@ fn on_frame(state: &Mutex<State>, window: &Semaphore, me: usize, text: &str, at:
             let Some((_, sender, k, sent_at)) = decode(TAG, &m.content) else {
                 return;
             };
-            if m.seq <= st.last_seq[me] {
+            let seq_in_order = m.seq.is_none_or(|seq| seq > st.last_seq[me]);
+            if let Some(seq) = m.seq {
+                st.last_seq[me] = st.last_seq[me].max(seq);
+            }
+            let sender_in_order = st.last_from_partner[me].is_none_or(|last| k > last);
+            st.last_from_partner[me] = st.last_from_partner[me].max(Some(k));
+            if !(seq_in_order && sender_in_order) {
                 st.out_of_order += 1;
             }
-            st.last_seq[me] = st.last_seq[me].max(m.seq);
             if st.delivered.insert((sender, k)) {
                 st.latency.push(at.saturating_duration_since(sent_at));
                 if in_window {

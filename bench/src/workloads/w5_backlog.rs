@@ -30,7 +30,7 @@ use super::{decode, encode};
 use crate::http::HttpConn;
 use crate::report::Run;
 use crate::stats::{Samples, round1};
-use crate::users::{User, start_conversations};
+use crate::users::{User, start_conversations_with_ids};
 use crate::ws::{self, ChatMessage, ServerFrame, Socket};
 use crate::{Ctx, log, procs};
 
@@ -66,7 +66,7 @@ pub async fn run(ctx: &Ctx, users: &[User]) -> anyhow::Result<()> {
         .iter()
         .map(|s| (s.clone(), receiver.clone()))
         .collect();
-    let conversations = start_conversations(ctx, &pairs).await?;
+    let conversations = start_conversations_with_ids(ctx, &pairs).await?;
     // The receiver was online once and holds seq 1 of each conversation; now it leaves.
     ws::open(&ctx.target, ws::CHAT, &receiver.cookie, receiver.source)
         .await
@@ -409,7 +409,7 @@ async fn fetch_after(
         let Some(last) = page.messages.last() else {
             break;
         };
-        after = last.seq;
+        after = last.seq.context("a history message without its seq")?;
         all.extend(page.messages);
         if !page.has_more {
             break;
@@ -443,7 +443,7 @@ impl Check {
         self.fetched += history.len() as u64;
         let mut seen: HashSet<u64> = HashSet::new();
         for (i, m) in history.iter().enumerate() {
-            if m.seq != first_seq + i as i64 {
+            if m.seq != Some(first_seq + i as i64) {
                 self.gaps += 1;
             }
             match decode(TAG, &m.content) {
