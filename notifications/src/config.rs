@@ -1,7 +1,9 @@
 //! notifications' settings: the common ones (see `shared::config`) and its own.
 
-use shared::config::{CommonConfig, ConfigError};
+use shared::config::CommonConfig;
 use shared::socket::{PresenceTiming, SocketLimits};
+
+use crate::push::config::PushConfig;
 
 /// The port notifications listens on unless `PORT` says otherwise.
 pub const DEFAULT_PORT: u16 = 8085;
@@ -15,15 +17,18 @@ pub struct Config {
     pub socket_limits: SocketLimits,
     /// How presence is kept alive and expired.
     pub presence: PresenceTiming,
+    /// Web Push: the VAPID key, the endpoint policy, limits and timeouts.
+    pub push: PushConfig,
 }
 
 impl Config {
     /// From the environment, with local-development defaults.
-    pub fn from_env() -> Result<Self, ConfigError> {
+    pub fn from_env() -> anyhow::Result<Self> {
         Ok(Self {
             common: CommonConfig::from_env("notifications", DEFAULT_PORT)?,
             socket_limits: SocketLimits::default(),
             presence: PresenceTiming::default(),
+            push: PushConfig::from_env()?,
         })
     }
 }

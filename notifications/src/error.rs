@@ -19,6 +19,21 @@ pub enum NotificationsError {
     /// Request parameters or body outside their rules; the map says which and why.
     #[error("invalid request: {0:?}")]
     InvalidFields(FieldErrors),
+    /// The caller already has as many of something (push subscriptions, mutes) as allowed;
+    /// `field` names the request field, `message` the limit.
+    #[error("limit reached: {message}")]
+    LimitReached {
+        /// The request field the limit is about.
+        field: &'static str,
+        /// A sentence for the client.
+        message: String,
+    },
+    /// Not the caller's, or not there: the same answer either way.
+    #[error("not found")]
+    NotFound,
+    /// The caller's session ended while the request was on its way.
+    #[error("the session has ended")]
+    SessionEnded,
     /// No database connection could be had (the pool timed out, or Postgres refused).
     #[error("database pool: {0}")]
     Pool(#[from] deadpool_postgres::PoolError),
@@ -38,6 +53,16 @@ impl NotificationsError {
     pub fn to_api_error(&self) -> ApiError {
         match self {
             Self::InvalidFields(fields) => ApiError::invalid_fields(fields.clone()),
+            // A limit on what one user may keep: a 400 naming the field, until the contract's
+            // `quota_exceeded` code exists in the shared table.
+            Self::LimitReached { field, message } => {
+                ApiError::invalid_fields(FieldErrors::from([(
+                    (*field).to_owned(),
+                    message.clone(),
+                )]))
+            }
+            Self::NotFound => ApiError::not_found(),
+            Self::SessionEnded => ApiError::unauthenticated(),
             // Pool timeouts and refused connections are outages: 503.
             Self::Pool(e) => ApiError::from_pool(e),
             // A closed connection is an outage (503); any other statement error is a bug (500).
@@ -64,9 +89,11 @@ impl From<NotificationsError> for HandleError {
             NotificationsError::Pool(_)
             | NotificationsError::Database(_)
             | NotificationsError::Broker(_) => HandleError::Transient(error.into()),
-            NotificationsError::InvalidFields(_) | NotificationsError::Unexpected(_) => {
-                HandleError::Permanent(error.into())
-            }
+            NotificationsError::InvalidFields(_)
+            | NotificationsError::LimitReached { .. }
+            | NotificationsError::NotFound
+            | NotificationsError::SessionEnded
+            | NotificationsError::Unexpected(_) => HandleError::Permanent(error.into()),
         }
     }
 }

@@ -45,6 +45,7 @@ pub mod frames;
 pub mod live;
 pub mod migrations;
 pub mod protocol;
+pub mod push;
 pub mod repository;
 pub mod routes;
 pub mod startup;

@@ -77,9 +77,12 @@ impl Application {
             },
         );
 
+        crate::push::start(&infra, &config.push)?;
+
         let state = web::Data::new(AppState {
             db: infra.db.clone(),
             live,
+            push: Arc::new(config.push),
         });
         let listener = infra.bind()?;
         let port = listener.local_addr()?.port();
