@@ -18,12 +18,14 @@ CREATE TABLE push_subscriptions (
 CREATE INDEX push_subscriptions_by_user ON push_subscriptions (user_id, created_at, id);
 CREATE INDEX push_subscriptions_by_session ON push_subscriptions (session_id);
 
--- Pushes the push service took, one row per notification and subscription, so a push job
--- handled again (a redelivery after a crash, a duplicate) sends nothing twice. Rows older than
--- a push's lifetime are pruned.
+-- How each push ended, one row per notification and subscription: the push service took it
+-- ('delivered'), the SSRF policy stopped it before anything was sent ('refused'), or it was
+-- given up ('dropped': rejected by the push service, or retried as often as allowed). A push job handled again (a redelivery after a crash, a
+-- duplicate) tries only pairs without a row, so nothing goes twice. Pruned after two days.
 CREATE TABLE push_deliveries (
     notification_id uuid NOT NULL,
     subscription_id uuid NOT NULL,
+    outcome         text NOT NULL CHECK (outcome IN ('delivered', 'refused', 'dropped')),
     delivered_at    timestamptz NOT NULL DEFAULT now(),
     PRIMARY KEY (notification_id, subscription_id)
 );

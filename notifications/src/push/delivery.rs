@@ -18,8 +18,10 @@ pub enum Settled {
     Delivered,
     /// The subscription is gone (404/410).
     Gone,
-    /// Not delivered, and not worth trying again: refused by policy, rejected, or retried as
-    /// often as allowed. The reason is for the log.
+    /// Never sent: the endpoint or its address is outside the SSRF policy.
+    Refused(String),
+    /// Not delivered, and not worth trying again: rejected, or retried as often as allowed.
+    /// The reason is for the log.
     Dropped(String),
 }
 
@@ -129,14 +131,7 @@ pub async fn deliver(
             Attempt::Delivered => return Settled::Delivered,
             Attempt::Gone => return Settled::Gone,
             Attempt::Rejected(reason) => return Settled::Dropped(reason),
-            Attempt::Refused(reason) => {
-                tracing::warn!(
-                    host,
-                    reason,
-                    "a push endpoint is outside the policy; nothing sent"
-                );
-                return Settled::Dropped(reason);
-            }
+            Attempt::Refused(reason) => return Settled::Refused(reason),
             Attempt::Retry { after, reason } => match retries.pause(attempt, after) {
                 Some(pause) => {
                     tracing::debug!(host, attempt, reason, ?pause, "push failed; retrying");

@@ -2,12 +2,13 @@
 //! not yet pushed, record what was delivered and delete what is gone.
 //!
 //! Nothing is pushed for a notification that is gone, already read, older than a push's
-//! lifetime or whose conversation is muted by now. Each (notification, subscription) pair is
-//! recorded once its push service took it, and only unrecorded pairs are tried, so a job
-//! handled again (redelivered after a crash or a restart) sends nothing twice; a push in flight
-//! at the very moment of a crash is the one exception, and may go again (the service worker
-//! shows it in place of the first: same `tag`). No database connection is held while
-//! requests are in flight.
+//! lifetime or whose conversation is muted by now. How each (notification, subscription) pair
+//! ended is recorded (delivered, or given up), and only unrecorded pairs are tried, so a job
+//! handled again (redelivered after a crash or a restart) sends nothing twice. The exceptions:
+//! a push in flight at the very moment of a crash, and two copies of one job handled at the
+//! same instant (the outbox relay republishing after a lost confirm), may go twice; the service
+//! worker then shows it once (same `tag`, same notification id). No database connection is
+//! held while requests are in flight.
 
 use std::sync::Arc;
 
@@ -23,6 +24,7 @@ use super::delivery::{Retries, SendLimits, Settled, deliver};
 use super::job::PushJob;
 use super::payload::{PushMessage, TTL};
 use crate::error::NotificationsError;
+use crate::repository::push_subscriptions::Outcome;
 use crate::repository::{mutes, notifications, push_subscriptions};
 
 /// Sends push jobs; shared by every job in flight.
@@ -110,19 +112,41 @@ impl PushWorker {
         subscription: uuid::Uuid,
         settled: Settled,
     ) -> Result<(), NotificationsError> {
+        let client = self.db.get().await?;
         match settled {
             Settled::Delivered => {
-                let client = self.db.get().await?;
-                push_subscriptions::record_pushed(&client, notification, subscription).await?;
+                push_subscriptions::record_outcome(
+                    &client,
+                    notification,
+                    subscription,
+                    Outcome::Delivered,
+                )
+                .await?;
                 tracing::debug!(%subscription, "pushed");
             }
             Settled::Gone => {
-                let client = self.db.get().await?;
                 push_subscriptions::delete_gone(&client, subscription).await?;
                 tracing::info!(%subscription, "the push service says the subscription is gone; deleted");
             }
+            Settled::Refused(reason) => {
+                push_subscriptions::record_outcome(
+                    &client,
+                    notification,
+                    subscription,
+                    Outcome::Refused,
+                )
+                .await?;
+                tracing::warn!(%subscription, reason, "push endpoint outside the SSRF policy; nothing sent");
+            }
             Settled::Dropped(reason) => {
-                tracing::warn!(%subscription, reason, "push not delivered");
+                push_subscriptions::record_outcome(
+                    &client,
+                    notification,
+                    subscription,
+                    Outcome::Dropped,
+                )
+                .await?;
+                tracing::warn!(%subscription, reason, "push not delivered; given up");
             }
         }
         Ok(())

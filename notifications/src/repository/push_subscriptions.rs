@@ -72,7 +72,9 @@ pub async fn lock_user(
 
 /// Stores `endpoint` for `user` in `session`, within a transaction that holds `user`'s lock.
 /// `issued_at` is when the caller's token was issued: a sign-out everywhere after it ended the
-/// session.
+/// session. Tokens count in whole seconds, so one issued in the very second of a sign-out
+/// everywhere is given the benefit of the doubt (auth's revocation list refuses it anyway if
+/// its session ended).
 pub async fn store(
     client: &impl GenericClient,
     user: UserId,
@@ -87,7 +89,8 @@ pub async fn store(
             &client
                 .prepare_cached(
                     "SELECT EXISTS (SELECT 1 FROM ended_sessions WHERE user_id = $1
-                        AND (session_id = $2 OR (session_id IS NULL AND ended_at >= $3)))",
+                        AND (session_id = $2
+                             OR (session_id IS NULL AND ended_at >= $3::timestamptz + interval '1 second')))",
                 )
                 .await?,
             &[&user.as_uuid(), &session.as_uuid(), &issued_at],
@@ -297,21 +300,44 @@ pub async fn not_yet_pushed(
         .collect()
 }
 
-/// Records that `notification` was pushed to `subscription`. Idempotent.
-pub async fn record_pushed(
+/// How a push to one subscription ended, as recorded.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Outcome {
+    /// The push service took it.
+    Delivered,
+    /// Stopped by the SSRF policy; nothing was sent.
+    Refused,
+    /// Given up: rejected by the push service, or retried as often as allowed.
+    Dropped,
+}
+
+impl Outcome {
+    /// As stored.
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            Self::Delivered => "delivered",
+            Self::Refused => "refused",
+            Self::Dropped => "dropped",
+        }
+    }
+}
+
+/// Records how pushing `notification` to `subscription` ended; the first record stands.
+pub async fn record_outcome(
     client: &impl GenericClient,
     notification: Uuid,
     subscription: Uuid,
+    outcome: Outcome,
 ) -> Result<(), tokio_postgres::Error> {
     client
         .execute(
             &client
                 .prepare_cached(
-                    "INSERT INTO push_deliveries (notification_id, subscription_id) VALUES ($1, $2)
-                     ON CONFLICT DO NOTHING",
+                    "INSERT INTO push_deliveries (notification_id, subscription_id, outcome)
+                     VALUES ($1, $2, $3) ON CONFLICT DO NOTHING",
                 )
                 .await?,
-            &[&notification, &subscription],
+            &[&notification, &subscription, &outcome.as_str()],
         )
         .await?;
     Ok(())
@@ -326,7 +352,7 @@ fn subscription(row: &Row) -> Result<Subscription, tokio_postgres::Error> {
 }
 
 /// Deletes what no longer matters: records of pushes older than two push lifetimes (no job of
-/// theirs is still sent), and ended sessions older than a day (no token of theirs is still
+/// theirs is still handled), and ended sessions older than a day (no token of theirs is still
 /// accepted). Returns how many rows went.
 pub async fn prune(client: &impl GenericClient) -> Result<u64, tokio_postgres::Error> {
     let deliveries = client

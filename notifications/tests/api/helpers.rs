@@ -13,7 +13,8 @@ use notifications::startup::Application;
 use serde_json::Value;
 use shared::amqp::Publisher;
 use shared::events::{
-    ChatMessage, Envelope, Event, MessageRead, MessageSent, UserRegistered, VoteCounts,
+    ChatMessage, Envelope, Event, MessageRead, MessageSent, UserRegistered, UserSignedOut,
+    VoteCounts,
 };
 use shared::ids::{ConversationId, MessageId};
 use shared::testing::{TEST_ORIGIN, TestInfra, TestUser, WsClient, eventually};
@@ -72,6 +73,11 @@ pub struct Answer {
 }
 
 impl TestApp {
+    /// Stops the service, as a shutdown signal would (tests of restarts).
+    pub fn stop(&self) {
+        self.shutdown.cancel();
+    }
+
     /// Events published before a durable queue is bound would be dropped by the exchange, so
     /// wait until each of notifications' queues has its consumer.
     async fn wait_for_consumers(&self) {
@@ -92,6 +98,12 @@ impl TestApp {
                 UserRegistered::EXCHANGE,
                 UserRegistered::ROUTING_KEY,
             ),
+            topology.event_queue(
+                "notifications",
+                UserSignedOut::EXCHANGE,
+                UserSignedOut::ROUTING_KEY,
+            ),
+            topology.push_queue(),
         ];
         for queue in queues {
             eventually(&format!("a consumer on {}", queue.name), WAIT, || async {
@@ -285,7 +297,7 @@ impl TestApp {
     }
 }
 
-async fn answer(mut response: awc::ClientResponse) -> Answer {
+pub async fn answer(mut response: awc::ClientResponse) -> Answer {
     let status = response.status();
     let bytes = response.body().await.expect("a readable body");
     let body = serde_json::from_slice(&bytes).unwrap_or(Value::Null);
