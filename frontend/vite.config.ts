@@ -32,6 +32,14 @@ export default defineConfig({
   build: {
     outDir: 'dist',
     assetsDir: 'assets',
+    rolldownOptions: {
+      // The service worker is a second entry, written to the site root under a fixed name
+      // (`/sw.js`): its scope is the folder it is served from, and its URL must not change.
+      input: { index: 'index.html', sw: 'src/features/push/sw.ts' },
+      output: {
+        entryFileNames: (chunk) => (chunk.name === 'sw' ? 'sw.js' : 'assets/[name]-[hash].js'),
+      },
+    },
   },
   server: {
     proxy: {

@@ -12,6 +12,7 @@ import { usePageFocused } from '../../app/usePageFocused';
 import { Alert } from '../../components/Alert';
 import { VirtualList } from '../../components/VirtualList';
 import { selectConversationWithPeer } from '../conversations/conversationsSlice';
+import { MuteMenu } from '../push/MuteMenu';
 import {
   castVote,
   discardSend,
@@ -264,6 +265,7 @@ export function ChatPane({ peerId }: { peerId: string }) {
             </span>
           )}
         </div>
+        {conversation && <MuteMenu conversationId={conversation.id} />}
       </header>
 
       <div className="chat__body">
