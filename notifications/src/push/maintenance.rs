@@ -12,7 +12,7 @@ use crate::repository::{mutes, push_subscriptions};
 /// How often.
 const EVERY: Duration = Duration::from_secs(60 * 60);
 
-/// Prunes every [`EVERY`] until `shutdown`.
+/// Prunes every hour until `shutdown`.
 pub async fn prune_periodically(db: Pool, shutdown: CancellationToken) {
     loop {
         tokio::select! {
