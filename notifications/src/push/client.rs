@@ -147,16 +147,19 @@ impl PushClient {
     }
 }
 
-/// rustls with ring and Mozilla's root certificates, independent of the host's store.
+/// rustls with ring and Mozilla's root certificates, independent of the host's store; HTTP/1.1,
+/// which every browser's push service speaks (the client is built without HTTP/2).
 fn tls() -> anyhow::Result<rustls::ClientConfig> {
     let mut roots = rustls::RootCertStore::empty();
     roots.extend(webpki_roots::TLS_SERVER_ROOTS.iter().cloned());
-    Ok(rustls::ClientConfig::builder_with_provider(Arc::new(
+    let mut config = rustls::ClientConfig::builder_with_provider(Arc::new(
         rustls::crypto::ring::default_provider(),
     ))
     .with_safe_default_protocol_versions()?
     .with_root_certificates(roots)
-    .with_no_client_auth())
+    .with_no_client_auth();
+    config.alpn_protocols = vec![b"http/1.1".to_vec()];
+    Ok(config)
 }
 
 /// An IP-literal host is connected to as it is, without the resolver: it must pass the same
