@@ -2,8 +2,9 @@
 # Validates the gateway configuration without the services:
 #   1. renders nginx/ with 127.0.0.1 upstreams into a temporary prefix and runs `nginx -t`;
 #   2. starts that nginx on a free port, with upstreams nobody listens on and a stub frontend,
-#      and checks the behaviour the contract relies on (routing, SPA fallback, JSON errors,
-#      security and cache headers, the sign-in rate limit). The nginx is always stopped.
+#      and checks the behaviour the contract relies on (routing, SPA fallback, JSON errors, also
+#      for raw malformed requests, the headers it forwards, security and cache headers, the
+#      sign-in rate limit). The nginx is always stopped.
 set -euo pipefail
 # shellcheck source=scripts/lib.sh
 . "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
@@ -162,6 +163,88 @@ expect "a write to a static file is a JSON 405" 405 '^content-type: application/
 expect "a body over 64k is a JSON 413" 413 '^content-type: application/json' \
   '"code":"payload_too_large"' -X POST -H 'Content-Type: application/json' \
   --data-binary "@$work/big-body" "$base/api/messages/x"
+
+# Raw requests curl cannot (or will not) send: every answer nginx gives itself is the contract's
+# JSON error. Usage: expect_raw DESCRIPTION STATUS CODE PRINTF_FORMAT [ARGS...]; the request is
+# written with printf (so \xNN escapes work) over bash's /dev/tcp.
+expect_raw() {
+  local what="$1" status="$2" code="$3" out
+  shift 3
+  # shellcheck disable=SC2059
+  out="$(
+    exec 3<>"/dev/tcp/127.0.0.1/$GATEWAY_PORT" || exit 0
+    printf "$@" >&3
+    timeout 5 cat <&3 | tr -d '\r\000'
+  )" || true
+  if [[ "$(head -n 1 <<<"$out")" != "HTTP/1.1 $status"* ]] ||
+    ! grep -qi '^content-type: application/json' <<<"$out" ||
+    ! grep -Eq "^\{\"error\":\{\"code\":\"$code\",\"message\":\"[^\"]+\"\}\}$" <<<"$out"; then
+    warn "FAILED: $what (want $status $code in JSON); got:"
+    head -n 20 <<<"$out" >&2
+    failures=$((failures + 1))
+  else
+    printf '  ok  %s\n' "$what" >&2
+  fi
+}
+big="$(head -c 9000 /dev/zero | tr '\0' a)"
+long_uri="/api/users/$(head -c 14000 /dev/zero | tr '\0' a)"
+expect_raw "a %00 in the path is a JSON 400" 400 bad_request \
+  'GET /api/users/a%%00b HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n'
+expect_raw "a 9 KB header is a JSON 431" 431 headers_too_large \
+  'GET /api/users/1 HTTP/1.1\r\nHost: x\r\nX-Big: %s\r\nConnection: close\r\n\r\n' "$big"
+expect_raw "a 9 KB cookie is a JSON 431" 431 headers_too_large \
+  'GET / HTTP/1.1\r\nHost: x\r\nCookie: a=%s\r\nConnection: close\r\n\r\n' "$big"
+expect_raw "Content-Length with Transfer-Encoding is a JSON 400" 400 bad_request \
+  'POST /api/auth/refresh HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\nTransfer-Encoding: chunked\r\nConnection: close\r\n\r\n0\r\n\r\n'
+expect_raw "Transfer-Encoding: chunked, identity is a JSON 501" 501 not_implemented \
+  'POST /api/auth/refresh HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked, identity\r\nConnection: close\r\n\r\n0\r\n\r\n'
+expect_raw "an unknown Transfer-Encoding is a JSON 501" 501 not_implemented \
+  'POST /api/auth/refresh HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: gzip\r\nConnection: close\r\n\r\n'
+expect_raw "a malformed chunked body is a JSON 400" 400 bad_request \
+  'POST /api/auth/refresh HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\nConnection: close\r\n\r\nzz\r\nabc\r\n0\r\n\r\n'
+expect_raw "a chunked body over 64k is a JSON 413" 413 payload_too_large \
+  'POST /api/auth/refresh HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\nConnection: close\r\n\r\n11170\r\n%s\r\n0\r\n\r\n' \
+  "$(head -c 70000 /dev/zero | tr '\0' a)"
+expect_raw "a 14 KB URI is a JSON 414" 414 uri_too_long \
+  'GET %s HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n' "$long_uri"
+expect_raw "a missing Host is a JSON 400" 400 bad_request \
+  'GET /api/users/1 HTTP/1.1\r\nConnection: close\r\n\r\n'
+expect_raw "a malformed request line is a JSON 400" 400 bad_request \
+  'G@T /api/users/1 HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n'
+expect_raw "an unknown HTTP version is a JSON 505" 505 http_version_not_supported \
+  'GET /api/users/1 HTTP/2.0\r\nHost: x\r\nConnection: close\r\n\r\n'
+expect_raw "a bad Range on an asset is a JSON 416" 416 range_not_satisfiable \
+  'GET /assets/app-abc123.js HTTP/1.1\r\nHost: x\r\nRange: bytes=999999-\r\nConnection: close\r\n\r\n'
+expect_raw "a missing asset is a JSON 404" 404 not_found \
+  'GET /assets/missing.js HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n'
+expect_raw "the gateway's own error page is not reachable directly" 404 not_found \
+  'GET /_gateway/error HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n'
+# What a service would refuse with an empty 400 of its own never reaches it: the users upstream
+# (the echo server when python3 is there) would answer 200.
+expect_raw "raw UTF-8 in the path is refused with a JSON 400" 400 bad_request \
+  'GET /api/users/\xc3\xa9 HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n'
+expect_raw "angle brackets in the query are refused with a JSON 400" 400 bad_request \
+  'GET /api/users?q=<b> HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n'
+expect_raw "a backtick in the path is refused with a JSON 400" 400 bad_request \
+  'GET /api/users/a`b HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n'
+expect_raw "a control character in a forwarded header is refused with a JSON 400" 400 bad_request \
+  'GET /api/users/1 HTTP/1.1\r\nHost: x\r\nCookie: a=\x01\r\nConnection: close\r\n\r\n'
+if [[ "$USERS_UPSTREAM" != 127.0.0.1:9 ]]; then
+  # 200 headers (a service refuses more than 96 with an empty 431): only the ones the services
+  # read are forwarded; the others are dropped.
+  junk=()
+  for i in $(seq 200); do junk+=(-H "X-Junk-$i: v"); done
+  out="$(curl -s --max-time 5 -H 'X-Evil: a' -H 'Cookie: auth=x' -H 'User-Agent: ua' "${junk[@]}" \
+    "$base/api/users/me" || true)"
+  if grep -q '"cookie": "auth=x"' <<<"$out" && grep -q '"user-agent": "ua"' <<<"$out" &&
+    ! grep -qi 'x-junk\|x-evil' <<<"$out"; then
+    printf '  ok  only the headers the services read are forwarded (201 others dropped)\n' >&2
+  else
+    warn "FAILED: the gateway forwards headers the services do not read; the echo saw:"
+    head -c 2000 <<<"$out" >&2
+    failures=$((failures + 1))
+  fi
+fi
 
 # 10 r/s with a burst of 20, nodelay: of 40 simultaneous POSTs (sign-in and sign-up share the
 # limit), about half must be refused with the JSON 429 and a Retry-After.

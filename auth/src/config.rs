@@ -4,6 +4,9 @@ use std::net::IpAddr;
 use std::time::Duration;
 
 use shared::config::{self, CommonConfig, ConfigError};
+use shared::service::ServiceConfig;
+
+use crate::credentials::BCRYPT_MAX_BYTES;
 
 /// The port auth listens on unless `PORT` says otherwise.
 pub const DEFAULT_PORT: u16 = 8081;
@@ -19,7 +22,7 @@ pub struct Config {
     pub jwt_private_key_pem: String,
     /// bcrypt work factor: at least 10 in production; tests use the minimum, 4.
     pub bcrypt_cost: u32,
-    /// Password length bounds in bytes. 72 is bcrypt's limit and the highest allowed.
+    /// Password length bounds in bytes. bcrypt's limit, 72, is the highest allowed.
     pub password_min_bytes: usize,
     /// See `password_min_bytes`.
     pub password_max_bytes: usize,
@@ -35,15 +38,22 @@ pub struct Config {
     pub revocation_relist: Duration,
 }
 
-/// Limits on failed sign-ins, counted in Redis over a sliding window.
+/// Limits on sign-in attempts, counted in Redis over a fixed window that starts at the first
+/// counted attempt. Low where only an attacker gets (one account from one address), higher
+/// where innocent people add up (one address, one account from everywhere); see `throttle`.
 #[derive(Clone, Copy, Debug)]
 pub struct ThrottleConfig {
-    /// Failures for one account (or one unknown identifier) before 429.
-    pub per_account: u64,
-    /// Failures from one client address before 429.
+    /// Failures for one account (or one unknown identifier) from one client address.
+    pub per_account_address: u64,
+    /// Failures from one client address, across accounts.
     pub per_address: u64,
+    /// Failures for one account from all addresses together; not applied at an address the
+    /// account signed in from within `known_address_ttl`, so that the owner is not locked out.
+    pub per_account: u64,
     /// How long failures are remembered.
     pub window: Duration,
+    /// How long an address the account signed in from stays exempt from `per_account`.
+    pub known_address_ttl: Duration,
 }
 
 /// Which peers may state a client's address.
@@ -81,20 +91,24 @@ impl std::str::FromStr for TrustedProxies {
     }
 }
 
-impl Config {
-    /// From the environment, with local-development defaults.
-    pub fn from_env() -> Result<Self, ConfigError> {
+impl ServiceConfig for Config {
+    fn from_env() -> Result<Self, ConfigError> {
+        let refresh_ttl = Duration::from_secs(config::var("REFRESH_TTL_DAYS", 30u64)? * 86_400);
         Ok(Self {
             common: CommonConfig::from_env("auth", DEFAULT_PORT)?,
             jwt_private_key_pem: config::pem("JWT_PRIVATE_KEY", DEV_PRIVATE_KEY)?,
             bcrypt_cost: config::var("BCRYPT_COST", 12)?,
             password_min_bytes: config::var("PASSWORD_MIN_BYTES", 8)?,
-            password_max_bytes: config::var::<usize>("PASSWORD_MAX_BYTES", 72)?.min(72),
-            refresh_ttl: Duration::from_secs(config::var("REFRESH_TTL_DAYS", 30u64)? * 86_400),
+            password_max_bytes: config::var::<usize>("PASSWORD_MAX_BYTES", BCRYPT_MAX_BYTES)?
+                .min(BCRYPT_MAX_BYTES),
+            refresh_ttl,
             throttle: ThrottleConfig {
-                per_account: config::var("SIGNIN_FAILURES_PER_ACCOUNT", 5)?,
+                per_account_address: config::var("SIGNIN_FAILURES_PER_ACCOUNT_ADDRESS", 5)?,
                 per_address: config::var("SIGNIN_FAILURES_PER_ADDRESS", 30)?,
+                per_account: config::var("SIGNIN_FAILURES_PER_ACCOUNT", 50)?,
                 window: Duration::from_secs(config::var("SIGNIN_FAILURE_WINDOW_SECS", 900)?),
+                // An address the owner signed in from is theirs for as long as a session lasts.
+                known_address_ttl: refresh_ttl,
             },
             trusted_proxies: config::var(
                 "TRUSTED_PROXIES",
@@ -105,5 +119,9 @@ impl Config {
             )?,
             revocation_relist: Duration::from_secs(config::var("REVOCATION_RELIST_SECS", 10)?),
         })
+    }
+
+    fn common_mut(&mut self) -> &mut CommonConfig {
+        &mut self.common
     }
 }

@@ -8,7 +8,7 @@
 //!
 //! Layout: `routes/` one file per endpoint; `domain/` parsed sign-up and sign-in input;
 //! `repository/` SQL; `sessions` starting and ending sessions (rows, events, revocation);
-//! `throttle` failed sign-in counters; `cookies` the cookie flags; `credentials` the
+//! `throttle` sign-in attempt limits; `cookies` the cookie flags; `credentials` the
 //! password check that costs the same whether or not the account exists.
 
 pub mod client_address;

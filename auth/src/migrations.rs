@@ -15,4 +15,5 @@ pub const ALL: &[Migration] = &[
         "revoked sessions index",
         include_str!("../migrations/V3__revoked_sessions_index.sql"),
     ),
+    Migration::new(4, "outbox bcc", shared::outbox::BCC_SQL),
 ];

@@ -1,6 +1,7 @@
 //! messages' settings: the common ones (see `shared::config`).
 
 use shared::config::{CommonConfig, ConfigError};
+use shared::service::ServiceConfig;
 
 /// The port messages listens on unless `PORT` says otherwise.
 pub const DEFAULT_PORT: u16 = 8084;
@@ -10,13 +11,19 @@ pub const DEFAULT_PORT: u16 = 8084;
 pub struct Config {
     /// Database, broker, Redis, listening address, origins, keys.
     pub common: CommonConfig,
+    /// The most members a group may have (`GROUP_MAX_MEMBERS`).
+    pub group_max_members: usize,
 }
 
-impl Config {
-    /// From the environment, with local-development defaults.
-    pub fn from_env() -> Result<Self, ConfigError> {
+impl ServiceConfig for Config {
+    fn from_env() -> Result<Self, ConfigError> {
         Ok(Self {
             common: CommonConfig::from_env("messages", DEFAULT_PORT)?,
+            group_max_members: shared::config::var("GROUP_MAX_MEMBERS", 256)?,
         })
+    }
+
+    fn common_mut(&mut self) -> &mut CommonConfig {
+        &mut self.common
     }
 }

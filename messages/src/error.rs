@@ -3,7 +3,7 @@
 
 use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, ResponseError};
-use shared::http::{ApiError, FieldErrors};
+use shared::http::{ApiError, ErrorCode, FieldErrors};
 
 /// Everything that can go wrong in messages' HTTP routes.
 #[derive(Debug, thiserror::Error)]
@@ -14,6 +14,15 @@ pub enum MessagesError {
     /// Absent, or not the caller's: the same answer, so nobody learns what others have.
     #[error("not found")]
     NotFound,
+    /// A member without the right (the sentence says which).
+    #[error("forbidden: {0}")]
+    Forbidden(&'static str),
+    /// The group would grow past its member limit.
+    #[error("the group is full")]
+    GroupFull,
+    /// A group-only route called on a direct conversation.
+    #[error("not a group")]
+    NotAGroup,
     /// Postgres.
     #[error(transparent)]
     Database(#[from] tokio_postgres::Error),
@@ -28,6 +37,15 @@ impl MessagesError {
         match self {
             Self::Invalid(fields) => ApiError::invalid_fields(fields.clone()),
             Self::NotFound => ApiError::not_found(),
+            Self::Forbidden(why) => ApiError::new(ErrorCode::Forbidden, *why),
+            Self::GroupFull => ApiError::new(
+                ErrorCode::GroupFull,
+                "The group would have more members than its limit.",
+            ),
+            Self::NotAGroup => ApiError::new(
+                ErrorCode::InvalidField,
+                "This is a direct conversation: only groups have a name, a topic and members to manage.",
+            ),
             Self::Database(e) => ApiError::from_postgres(e),
             Self::Pool(e) => ApiError::from_pool(e),
         }

@@ -20,4 +20,6 @@ pub const ALL: &[Migration] = &[
         "processed commands",
         include_str!("../migrations/V4__processed_commands.sql"),
     ),
+    Migration::new(5, "outbox bcc", shared::outbox::BCC_SQL),
+    Migration::new(6, "groups", include_str!("../migrations/V6__groups.sql")),
 ];

@@ -1,6 +1,7 @@
 //! notifications' settings: the common ones (see `shared::config`) and its own.
 
-use shared::config::CommonConfig;
+use shared::config::{CommonConfig, ConfigError};
+use shared::service::ServiceConfig;
 use shared::socket::{PresenceTiming, SocketLimits};
 
 use crate::push::config::PushConfig;
@@ -21,14 +22,17 @@ pub struct Config {
     pub push: PushConfig,
 }
 
-impl Config {
-    /// From the environment, with local-development defaults.
-    pub fn from_env() -> anyhow::Result<Self> {
+impl ServiceConfig for Config {
+    fn from_env() -> Result<Self, ConfigError> {
         Ok(Self {
             common: CommonConfig::from_env("notifications", DEFAULT_PORT)?,
             socket_limits: SocketLimits::default(),
             presence: PresenceTiming::default(),
             push: PushConfig::from_env()?,
         })
+    }
+
+    fn common_mut(&mut self) -> &mut CommonConfig {
+        &mut self.common
     }
 }

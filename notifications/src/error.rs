@@ -86,9 +86,10 @@ impl ResponseError for NotificationsError {
 impl From<NotificationsError> for HandleError {
     fn from(error: NotificationsError) -> Self {
         match error {
+            // Whether a retry can help is the one policy of every consumer.
             NotificationsError::Pool(_)
             | NotificationsError::Database(_)
-            | NotificationsError::Broker(_) => HandleError::Transient(error.into()),
+            | NotificationsError::Broker(_) => HandleError::classify(error),
             NotificationsError::InvalidFields(_)
             | NotificationsError::LimitReached { .. }
             | NotificationsError::NotFound

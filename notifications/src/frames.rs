@@ -63,12 +63,7 @@ pub struct NewUser<'a> {
 impl ServerFrame<'_> {
     /// The frame as text, ready to send to any number of sockets.
     pub fn to_text(&self) -> bytestring::ByteString {
-        serde_json::to_string(self)
-            .unwrap_or_else(|e| {
-                tracing::error!(error = %e, "cannot serialise a frame");
-                String::new()
-            })
-            .into()
+        shared::socket::frame_text(self)
     }
 }
 

@@ -17,4 +17,5 @@ pub const ALL: &[Migration] = &[
         "push and mutes",
         include_str!("../migrations/V4__push_and_mutes.sql"),
     ),
+    Migration::new(5, "outbox bcc", shared::outbox::BCC_SQL),
 ];

@@ -4,7 +4,7 @@
 use bytestring::ByteString;
 use serde::Deserialize;
 use shared::http::ErrorCode;
-use shared::socket::{ConnectionContext, FrameHandler};
+use shared::socket::{ConnectionContext, Echo, FrameHandler, request_id};
 
 use crate::frames::ServerFrame;
 use crate::live::LiveRouting;
@@ -43,11 +43,19 @@ impl FrameHandler for NotificationsProtocol {
         let value: serde_json::Value = match serde_json::from_str(&text) {
             Ok(value) => value,
             Err(_) => {
-                ctx.reply_error(ErrorCode::InvalidJson, "Frames must be JSON objects.", None);
+                ctx.reply_error(
+                    ErrorCode::InvalidJson,
+                    "Frames must be JSON objects.",
+                    Echo::default(),
+                );
                 return;
             }
         };
-        match serde_json::from_value::<ClientFrame>(value) {
+        let echo = Echo {
+            client_msg_id: None,
+            request_id: request_id(&value),
+        };
+        match serde_json::from_value::<ClientFrame>(value.clone()) {
             Ok(ClientFrame::Ping) => {
                 ctx.reply(ServerFrame::Pong.to_text());
             }
@@ -55,7 +63,7 @@ impl FrameHandler for NotificationsProtocol {
                 ctx.reply_error(
                     ErrorCode::UnknownType,
                     "This socket only accepts {\"type\": \"ping\"}.",
-                    None,
+                    echo,
                 );
             }
         }

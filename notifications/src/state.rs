@@ -5,7 +5,7 @@ use std::sync::Arc;
 use deadpool_postgres::Pool;
 
 use crate::live::LiveRouting;
-use crate::push::config::PushConfig;
+use crate::push::PushSettings;
 
 /// What notifications' handlers work with; registered once as app data.
 #[derive(Clone)]
@@ -16,5 +16,5 @@ pub struct AppState {
     pub live: LiveRouting,
     /// The VAPID key (its public half is served) and the endpoint policy (checked on
     /// subscribe).
-    pub push: Arc<PushConfig>,
+    pub push: Arc<PushSettings>,
 }

@@ -80,3 +80,7 @@ uuid_id!(
     /// An event on the bus; consumers dedupe by it.
     EventId
 );
+uuid_id!(
+    /// An uploaded file.
+    AttachmentId
+);

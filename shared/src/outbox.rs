@@ -41,12 +41,18 @@ CREATE TRIGGER outbox_notify AFTER INSERT ON outbox
     FOR EACH STATEMENT EXECUTE FUNCTION outbox_notify();
 "#;
 
+/// The outbox's second migration: more routing keys per row (see
+/// [`crate::amqp::Outgoing::bcc`]), for deliveries to many users.
+pub const BCC_SQL: &str = "ALTER TABLE outbox ADD COLUMN bcc text[] NOT NULL DEFAULT '{}'";
+
 /// An internal message to publish after commit (not a public event).
 pub struct InternalMessage<'a> {
     /// The exchange's name without namespace.
     pub exchange: &'a str,
     /// Its routing key.
     pub routing_key: &'a str,
+    /// More routing keys, routed as the routing key is.
+    pub bcc: &'a [String],
     /// Its AMQP type.
     pub kind: &'a str,
     /// The body.
@@ -61,11 +67,12 @@ pub async fn enqueue_internal(
 ) -> Result<(), tokio_postgres::Error> {
     client
         .execute(
-            &client.prepare_cached("INSERT INTO outbox (id, exchange, routing_key, kind, payload) VALUES ($1, $2, $3, $4, $5)").await?,
+            &client.prepare_cached("INSERT INTO outbox (id, exchange, routing_key, bcc, kind, payload) VALUES ($1, $2, $3, $4, $5, $6)").await?,
             &[
                 &uuid::Uuid::now_v7(),
                 &message.exchange,
                 &message.routing_key,
+                &message.bcc,
                 &message.kind,
                 &message.payload,
             ],
@@ -204,7 +211,7 @@ impl OutboxRelay {
         let client = self.pool.get().await?;
         let rows = client
             .query(
-            &client.prepare_cached("SELECT position, id, exchange, routing_key, payload, kind FROM outbox ORDER BY position LIMIT $1").await?,
+            &client.prepare_cached("SELECT position, id, exchange, routing_key, payload, kind, bcc FROM outbox ORDER BY position LIMIT $1").await?,
                 &[&BATCH],
             )
             .await?;
@@ -224,6 +231,7 @@ impl OutboxRelay {
                         .get::<_, Option<String>>(5)
                         .unwrap_or_else(|| routing_key.clone()),
                     routing_key,
+                    bcc: row.get(6),
                     message_id: row.get::<_, uuid::Uuid>(1).to_string(),
                     payload: row.get::<_, String>(4).into_bytes(),
                 }

@@ -1,8 +1,12 @@
-//! The parts of start-up that every service shares: connect to Postgres (and migrate), Redis and
-//! RabbitMQ; run an HTTP server with the common middleware, probes and error handling; stop
-//! gracefully. A service adds only its own routes, consumers and background tasks.
+//! The skeleton every service shares: connect to Postgres (and migrate), Redis and RabbitMQ
+//! ([`ServiceInfra`]); start a durable consumer per event ([`ServiceInfra::consume`]); serve
+//! HTTP with the common middleware, probes and error handling, and stop gracefully
+//! ([`Application`]); and the whole `main` ([`main`]). A service implements [`Service`] and adds
+//! only its own routes, consumers and background tasks.
 
+use std::future::Future;
 use std::net::TcpListener;
+use std::sync::Arc;
 use std::time::Duration;
 
 use actix_web::dev::Server;
@@ -13,12 +17,49 @@ use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
 use tracing_actix_web::TracingLogger;
 
-use crate::amqp::{AmqpClient, Publisher, Topology};
+use crate::amqp::{
+    AmqpClient, ConsumerSpec, HandleError, Handler, Publisher, Topology, consume, consume_batched,
+};
 use crate::auth::{Authenticator, SessionRevocations, TokenVerifier};
 use crate::cache::Cache;
-use crate::config::CommonConfig;
+use crate::config::{CommonConfig, ConfigError};
 use crate::db::{self, Migration};
+use crate::events::{self, Envelope, Event};
 use crate::http::{self, AllowedOrigins, Readiness};
+use crate::outbox::OutboxRelay;
+
+/// A service's settings: the common ones and its own.
+pub trait ServiceConfig: Sized + Send + 'static {
+    /// From the environment, with local-development defaults.
+    fn from_env() -> Result<Self, ConfigError>;
+    /// The settings every service has (tests point them at their own resources).
+    fn common_mut(&mut self) -> &mut CommonConfig;
+}
+
+/// A GoChat service: its name and how it is built from its settings.
+pub trait Service {
+    /// Its name, in logs.
+    const NAME: &'static str;
+    /// Its settings.
+    type Config: ServiceConfig;
+    /// Connects, migrates, starts its consumers and tasks and binds, but does not serve yet.
+    fn build(config: Self::Config) -> impl Future<Output = anyhow::Result<Application>> + Send;
+}
+
+/// A service's whole `main`: tracing, settings from the environment, build, serve until
+/// SIGTERM/SIGINT.
+pub async fn main<S: Service>() -> anyhow::Result<()> {
+    crate::telemetry::init(S::NAME);
+    run::<S>(S::Config::from_env()?).await
+}
+
+/// Builds and serves `S` with `config` until it is asked to stop.
+pub async fn run<S: Service>(config: S::Config) -> anyhow::Result<()> {
+    let application = S::build(config).await?;
+    tracing::info!(port = application.port(), "{} listening", S::NAME);
+    application.run_until_stopped().await?;
+    Ok(())
+}
 
 /// How long a stop waits for in-flight requests and background tasks.
 const GRACE: Duration = Duration::from_secs(20);
@@ -77,6 +118,52 @@ impl ServiceInfra {
         TcpListener::bind(self.config.bind_address())
     }
 
+    /// Consumes event `E` from this service's own durable queue (`<service>.<routing key>`),
+    /// one delivery at a time, until the service stops.
+    pub fn consume<E: Event, H: Handler<E>>(&self, handler: H) {
+        self.tasks.spawn(consume(
+            self.amqp.clone(),
+            self.event_consumer::<E>(),
+            Arc::new(handler),
+            self.shutdown.clone(),
+        ));
+    }
+
+    /// Consumes event `E` like [`Self::consume`], but hands `handle` whatever the queue already
+    /// holds (up to the prefetch) as one batch, which returns one outcome per event.
+    pub fn consume_batched<E, F, Fut>(&self, handle: F)
+    where
+        E: Event,
+        F: Fn(Vec<Envelope<E>>) -> Fut + Send + Sync + 'static,
+        Fut: Future<Output = Vec<Result<(), HandleError>>> + Send + 'static,
+    {
+        self.tasks.spawn(consume_batched(
+            self.amqp.clone(),
+            self.event_consumer::<E>(),
+            |payload| events::decode::<E>(payload).map_err(|e| e.to_string()),
+            handle,
+            self.shutdown.clone(),
+        ));
+    }
+
+    /// Publishes this service's outbox (see [`crate::outbox`]) until the service stops.
+    pub fn relay_outbox(&self) {
+        let relay = OutboxRelay::new(
+            self.db.clone(),
+            &self.config.database_url,
+            self.publisher.clone(),
+        );
+        self.tasks.spawn(relay.run(self.shutdown.clone()));
+    }
+
+    fn event_consumer<E: Event>(&self) -> ConsumerSpec {
+        let queue =
+            self.amqp
+                .topology()
+                .event_queue(self.config.service, E::EXCHANGE, E::ROUTING_KEY);
+        ConsumerSpec::new(queue, self.config.amqp_prefetch)
+    }
+
     /// An HTTP server with the common middleware (request tracing, the origin guard), app data,
     /// probes and JSON error handling, plus the service's own `routes`.
     pub fn http_server<F>(&self, listener: TcpListener, routes: F) -> std::io::Result<Server>
@@ -130,5 +217,62 @@ impl ServiceInfra {
             Ok(result) => result,
             Err(e) => Err(std::io::Error::other(e)),
         }
+    }
+}
+
+/// A built service, listening but not yet serving.
+pub struct Application {
+    infra: ServiceInfra,
+    server: Server,
+    port: u16,
+    ready: CancellationToken,
+}
+
+impl Application {
+    /// Binds the configured address and builds the HTTP server with the service's `routes`.
+    /// The service counts as ready at once; see [`Self::ready_when`].
+    pub fn serve<F>(infra: ServiceInfra, routes: F) -> anyhow::Result<Self>
+    where
+        F: Fn(&mut web::ServiceConfig) + Send + Clone + 'static,
+    {
+        let listener = infra.bind()?;
+        let port = listener.local_addr()?.port();
+        let server = infra.http_server(listener, routes)?;
+        let ready = CancellationToken::new();
+        ready.cancel();
+        Ok(Self {
+            infra,
+            server,
+            port,
+            ready,
+        })
+    }
+
+    /// Counts the service as ready only once `ready` is cancelled (a socket node, once its
+    /// inbox consumes).
+    #[must_use]
+    pub fn ready_when(mut self, ready: CancellationToken) -> Self {
+        self.ready = ready;
+        self
+    }
+
+    /// The port actually bound (with port 0 the OS picked it).
+    pub fn port(&self) -> u16 {
+        self.port
+    }
+
+    /// The connections and the shutdown token, for tests.
+    pub fn infra(&self) -> &ServiceInfra {
+        &self.infra
+    }
+
+    /// Cancelled once the service can do its work (tests wait for it before publishing).
+    pub fn ready(&self) -> CancellationToken {
+        self.ready.clone()
+    }
+
+    /// Serves until SIGTERM/SIGINT or the shutdown token, then drains.
+    pub async fn run_until_stopped(self) -> std::io::Result<()> {
+        self.infra.run_until_stopped(self.server).await
     }
 }

@@ -1,5 +1,5 @@
-//! Which users' deliveries this node receives. The node's inbox binds a user's topic patterns
-//! when their first socket here opens and unbinds them when the last one closes, counted per
+//! Which users' deliveries this node receives. The node's inbox binds a user's key
+//! ([`shared::chat::user_key`]) when their first socket here opens and unbinds them when the last one closes, counted per
 //! connection under that user's own lock, so that a close racing an open can never unbind a
 //! live user, while different users' broker round trips proceed side by side (a connect wave
 //! is not serialised behind one lock).
@@ -7,7 +7,7 @@
 use std::collections::HashMap;
 use std::sync::Arc;
 
-use shared::chat::user_bindings;
+use shared::chat::user_key;
 use shared::ids::UserId;
 use shared::socket::NodeInbox;
 
@@ -43,9 +43,7 @@ impl DeliveryBindings {
         let mut count = count.lock().await;
         *count += 1;
         if *count == 1 {
-            for pattern in user_bindings(user) {
-                self.inbox.bind(&self.exchange, &pattern).await;
-            }
+            self.inbox.bind(&self.exchange, &user_key(user)).await;
         }
     }
 
@@ -59,9 +57,7 @@ impl DeliveryBindings {
         if *count > 0 {
             return;
         }
-        for pattern in user_bindings(user) {
-            self.inbox.unbind(&self.exchange, &pattern).await;
-        }
+        self.inbox.unbind(&self.exchange, &user_key(user)).await;
         // Forget the user unless someone is already waiting on this entry: clones are only
         // taken under the map's lock, so nobody can pick it up after this check.
         let mut map = self.map();

@@ -3,6 +3,7 @@
 use std::time::Duration;
 
 use shared::config::{self, CommonConfig, ConfigError};
+use shared::service::ServiceConfig;
 use shared::socket::{PresenceTiming, SocketLimits};
 
 /// The port socket-handler listens on unless `PORT` says otherwise.
@@ -25,9 +26,8 @@ pub struct Config {
     pub command_deadline: Duration,
 }
 
-impl Config {
-    /// From the environment, with local-development defaults.
-    pub fn from_env() -> Result<Self, ConfigError> {
+impl ServiceConfig for Config {
+    fn from_env() -> Result<Self, ConfigError> {
         Ok(Self {
             common: CommonConfig::from_env("socket-handler", DEFAULT_PORT)?,
             socket_limits: SocketLimits::default(),
@@ -36,5 +36,9 @@ impl Config {
             send_burst: config::var("SEND_BURST", 40.0)?,
             command_deadline: Duration::from_millis(config::var("COMMAND_DEADLINE_MS", 3000)?),
         })
+    }
+
+    fn common_mut(&mut self) -> &mut CommonConfig {
+        &mut self.common
     }
 }

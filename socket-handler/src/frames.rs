@@ -2,44 +2,29 @@
 //! the server sends.
 
 use serde::{Deserialize, Serialize};
+use shared::chat::{ChatCommand, Content, Conversation, SendCommand, SendTarget, WatermarkCommand};
 use shared::events::{ChatMessage, Vote};
 use shared::http::ErrorCode;
 use shared::ids::{ConversationId, MessageId, UserId};
+use shared::socket::{Echo, request_id};
 
 /// The longest `clientMsgId` accepted (a UUID is 36).
 const MAX_CLIENT_MSG_ID: usize = 100;
 
 /// A client frame that passed every check of its shape.
-#[derive(Debug, PartialEq)]
-pub enum ClientFrame {
-    /// `message.send`.
-    Send {
-        /// The client's id for it.
-        client_msg_id: String,
-        /// The other participant.
-        to: UserId,
-        /// The text, as sent (trimmed and measured by messages, which decides).
-        content: String,
-    },
-    /// `message.read`.
-    Read {
-        /// Which conversation.
-        conversation_id: ConversationId,
-        /// Read up to here.
-        seq: i64,
-    },
-    /// `typing`.
-    Typing {
-        /// Which conversation.
-        conversation_id: ConversationId,
-    },
-    /// `message.vote`.
-    Vote {
-        /// Which message.
-        message_id: MessageId,
-        /// Which way.
-        vote: Vote,
-    },
+#[derive(Debug)]
+pub struct ClientFrame {
+    /// What it asks for.
+    pub body: FrameBody,
+    /// Its `requestId`, echoed by an `error` that answers it.
+    pub request_id: Option<String>,
+}
+
+/// What a client frame asks for.
+#[derive(Debug)]
+pub enum FrameBody {
+    /// A command for messages.
+    Command(ChatCommand),
     /// `ping`.
     Ping,
 }
@@ -53,153 +38,146 @@ pub struct FrameError {
     pub message: String,
     /// The send it was, if it named one.
     pub client_msg_id: Option<String>,
+    /// The frame's `requestId`, if it had one.
+    pub request_id: Option<String>,
 }
 
 impl FrameError {
-    fn new(code: ErrorCode, message: impl Into<String>, client_msg_id: Option<String>) -> Self {
-        Self {
-            code,
-            message: message.into(),
-            client_msg_id,
+    /// What the `error` frame echoes.
+    pub fn echo(&self) -> Echo<'_> {
+        Echo {
+            client_msg_id: self.client_msg_id.as_deref(),
+            request_id: self.request_id.as_deref(),
         }
     }
 }
 
+/// `message.send` as sent: exactly one of `to` and `conversationId`; the content is checked by
+/// [`Content::parse`], whose error decides the code.
 #[derive(Deserialize)]
 #[serde(rename_all = "camelCase")]
 struct SendFields {
     client_msg_id: String,
-    to: UserId,
+    to: Option<UserId>,
+    conversation_id: Option<ConversationId>,
     content: String,
 }
 
-#[derive(Deserialize)]
-#[serde(rename_all = "camelCase")]
-struct ReadFields {
-    conversation_id: ConversationId,
-    seq: i64,
+/// What the errors about one frame echo.
+struct Refusals {
+    client_msg_id: Option<String>,
+    request_id: Option<String>,
 }
 
-#[derive(Deserialize)]
-#[serde(rename_all = "camelCase")]
-struct TypingFields {
-    conversation_id: ConversationId,
-}
-
-#[derive(Deserialize)]
-#[serde(rename_all = "camelCase")]
-struct VoteFields {
-    message_id: MessageId,
-    vote: Vote,
+impl Refusals {
+    fn refuse(&self, code: ErrorCode, message: impl Into<String>) -> FrameError {
+        FrameError {
+            code,
+            message: message.into(),
+            client_msg_id: self.client_msg_id.clone(),
+            request_id: self.request_id.clone(),
+        }
+    }
 }
 
 impl ClientFrame {
     /// Parses one text frame: `invalid_json` if it is not a JSON object, `unknown_type` for a
     /// missing or unknown `type`, `invalid_field` or `content_too_long` for bad fields.
     pub fn parse(text: &str) -> Result<Self, FrameError> {
-        let value: serde_json::Value = serde_json::from_str(text).map_err(|_| {
-            FrameError::new(ErrorCode::InvalidJson, "Frames must be JSON objects.", None)
-        })?;
-        let Some(object) = value.as_object() else {
-            return Err(FrameError::new(
-                ErrorCode::InvalidJson,
-                "Frames must be JSON objects.",
-                None,
-            ));
+        let not_json = || FrameError {
+            code: ErrorCode::InvalidJson,
+            message: "Frames must be JSON objects.".into(),
+            client_msg_id: None,
+            request_id: None,
         };
-        let client_msg_id = object
-            .get("clientMsgId")
-            .and_then(|v| v.as_str())
-            .filter(|id| id.len() <= MAX_CLIENT_MSG_ID)
-            .map(str::to_owned);
+        let value: serde_json::Value = serde_json::from_str(text).map_err(|_| not_json())?;
+        let Some(object) = value.as_object() else {
+            return Err(not_json());
+        };
+        let refusals = Refusals {
+            client_msg_id: object
+                .get("clientMsgId")
+                .and_then(|v| v.as_str())
+                .filter(|id| id.len() <= MAX_CLIENT_MSG_ID)
+                .map(str::to_owned),
+            request_id: request_id(&value).map(str::to_owned),
+        };
         let kind = object
             .get("type")
             .and_then(|t| t.as_str())
             .unwrap_or_default();
         let invalid = |e: serde_json::Error| {
-            FrameError::new(
+            refusals.refuse(
                 ErrorCode::InvalidField,
                 format!("Invalid {kind} frame: {e}."),
-                client_msg_id.clone(),
             )
         };
-        match kind {
-            "message.send" => {
-                let fields: SendFields = serde_json::from_value(value.clone()).map_err(invalid)?;
-                let id_ok = !fields.client_msg_id.trim().is_empty()
-                    && fields.client_msg_id.len() <= MAX_CLIENT_MSG_ID
-                    && !fields.client_msg_id.chars().any(char::is_control);
-                if !id_ok {
-                    return Err(FrameError::new(
-                        ErrorCode::InvalidField,
-                        "clientMsgId must be 1 to 100 printable characters.",
-                        None,
-                    ));
-                }
-                if fields.content.contains('\0') {
-                    return Err(FrameError::new(
-                        ErrorCode::InvalidField,
-                        "Messages cannot contain NUL characters.",
-                        client_msg_id,
-                    ));
-                }
-                let length = fields.content.trim().chars().count();
-                if length == 0 {
-                    return Err(FrameError::new(
-                        ErrorCode::InvalidField,
-                        "A message needs some text.",
-                        client_msg_id,
-                    ));
-                }
-                if length > 4000 {
-                    return Err(FrameError::new(
-                        ErrorCode::ContentTooLong,
-                        "Messages are at most 4,000 characters.",
-                        client_msg_id,
-                    ));
-                }
-                Ok(Self::Send {
-                    client_msg_id: fields.client_msg_id,
-                    to: fields.to,
-                    content: fields.content,
-                })
-            }
-            "message.read" => {
-                let fields: ReadFields = serde_json::from_value(value.clone()).map_err(invalid)?;
-                if fields.seq < 0 {
-                    return Err(FrameError::new(
-                        ErrorCode::InvalidField,
-                        "seq must be 0 or more.",
-                        None,
-                    ));
-                }
-                Ok(Self::Read {
-                    conversation_id: fields.conversation_id,
-                    seq: fields.seq,
-                })
-            }
-            "typing" => {
-                let fields: TypingFields =
+        let body = match kind {
+            "message.send" => FrameBody::Command(ChatCommand::Send(parse_send(&value, &refusals)?)),
+            "message.read" | "message.delivered" => {
+                let command: WatermarkCommand =
                     serde_json::from_value(value.clone()).map_err(invalid)?;
-                Ok(Self::Typing {
-                    conversation_id: fields.conversation_id,
+                if command.seq < 0 {
+                    return Err(refusals.refuse(ErrorCode::InvalidField, "seq must be 0 or more."));
+                }
+                FrameBody::Command(if kind == "message.read" {
+                    ChatCommand::Read(command)
+                } else {
+                    ChatCommand::Delivered(command)
                 })
             }
-            "message.vote" => {
-                let fields: VoteFields = serde_json::from_value(value.clone()).map_err(invalid)?;
-                Ok(Self::Vote {
-                    message_id: fields.message_id,
-                    vote: fields.vote,
-                })
-            }
-            "ping" => Ok(Self::Ping),
-            _ => Err(FrameError::new(
-                ErrorCode::UnknownType,
-                "Unknown frame type.",
-                client_msg_id,
+            "typing" => FrameBody::Command(ChatCommand::Typing(
+                serde_json::from_value(value.clone()).map_err(invalid)?,
             )),
-        }
+            "message.vote" => FrameBody::Command(ChatCommand::Vote(
+                serde_json::from_value(value.clone()).map_err(invalid)?,
+            )),
+            "ping" => FrameBody::Ping,
+            _ => return Err(refusals.refuse(ErrorCode::UnknownType, "Unknown frame type.")),
+        };
+        Ok(Self {
+            body,
+            request_id: refusals.request_id,
+        })
     }
+}
+
+fn parse_send(value: &serde_json::Value, refusals: &Refusals) -> Result<SendCommand, FrameError> {
+    let fields: SendFields = serde_json::from_value(value.clone()).map_err(|e| {
+        refusals.refuse(
+            ErrorCode::InvalidField,
+            format!("Invalid message.send frame: {e}."),
+        )
+    })?;
+    let id_ok = !fields.client_msg_id.trim().is_empty()
+        && fields.client_msg_id.len() <= MAX_CLIENT_MSG_ID
+        && !fields.client_msg_id.chars().any(char::is_control);
+    if !id_ok {
+        return Err(FrameError {
+            client_msg_id: None,
+            ..refusals.refuse(
+                ErrorCode::InvalidField,
+                "clientMsgId must be 1 to 100 printable characters.",
+            )
+        });
+    }
+    let target = match (fields.to, fields.conversation_id) {
+        (Some(to), None) => SendTarget::To { to },
+        (None, Some(conversation_id)) => SendTarget::Conversation { conversation_id },
+        _ => {
+            return Err(refusals.refuse(
+                ErrorCode::InvalidField,
+                "Send to a user (to) or into a conversation (conversationId): exactly one.",
+            ));
+        }
+    };
+    let content =
+        Content::parse(&fields.content).map_err(|e| refusals.refuse(e.code(), e.to_string()))?;
+    Ok(SendCommand {
+        client_msg_id: fields.client_msg_id,
+        target,
+        content,
+    })
 }
 
 /// Server → client frames.
@@ -234,6 +212,28 @@ pub enum ServerFrame<'a> {
         /// Up to here.
         seq: i64,
     },
+    /// A delivered watermark moved.
+    #[serde(rename = "message.delivered", rename_all = "camelCase")]
+    Delivered {
+        /// Which conversation.
+        conversation_id: ConversationId,
+        /// Whose devices.
+        user_id: UserId,
+        /// Up to here.
+        seq: i64,
+    },
+    /// A group was created or changed, as the receiving member sees it.
+    #[serde(rename = "conversation.updated", rename_all = "camelCase")]
+    ConversationUpdated {
+        /// The conversation.
+        conversation: &'a Conversation,
+    },
+    /// The receiving user left or was removed.
+    #[serde(rename = "conversation.removed", rename_all = "camelCase")]
+    ConversationRemoved {
+        /// Which conversation.
+        conversation_id: ConversationId,
+    },
     /// Someone is typing.
     #[serde(rename = "typing", rename_all = "camelCase")]
     Typing {
@@ -255,17 +255,8 @@ pub enum ServerFrame<'a> {
         down: i64,
         /// This user's vote.
         mine: Option<Vote>,
-    },
-    /// A refused command, as messages decided it.
-    #[serde(rename = "error", rename_all = "camelCase")]
-    Error {
-        /// The contract's code.
-        code: ErrorCode,
-        /// A human sentence.
-        message: &'a str,
-        /// The send it answers.
-        #[serde(skip_serializing_if = "Option::is_none")]
-        client_msg_id: Option<&'a str>,
+        /// The message's `rev` after the change.
+        rev: i64,
     },
     /// The answer to `ping`.
     #[serde(rename = "pong")]
@@ -275,12 +266,7 @@ pub enum ServerFrame<'a> {
 impl ServerFrame<'_> {
     /// The frame as text, ready to send to any number of sockets.
     pub fn to_text(&self) -> bytestring::ByteString {
-        serde_json::to_string(self)
-            .unwrap_or_else(|e| {
-                tracing::error!(error = %e, "cannot serialise a frame");
-                String::new()
-            })
-            .into()
+        shared::socket::frame_text(self)
     }
 }
 
@@ -299,24 +285,41 @@ mod tests {
             r#"{{"type":"message.send","clientMsgId":"c1","to":"{to}","content":"hi","extra":1}}"#
         ))
         .unwrap();
+        let FrameBody::Command(ChatCommand::Send(send)) = frame.body else {
+            panic!("a send: {frame:?}");
+        };
         assert_eq!(
-            frame,
-            ClientFrame::Send {
-                client_msg_id: "c1".into(),
-                to,
-                content: "hi".into()
-            }
+            (send.client_msg_id.as_str(), send.target),
+            ("c1", SendTarget::To { to })
         );
-        assert_eq!(
-            ClientFrame::parse(r#"{"type":"ping"}"#).unwrap(),
-            ClientFrame::Ping
-        );
-        let conversation = ConversationId::new();
+        assert_eq!(send.content.as_str(), "hi");
         assert!(matches!(
-            ClientFrame::parse(&format!(
-                r#"{{"type":"message.read","conversationId":"{conversation}","seq":3}}"#
-            )),
-            Ok(ClientFrame::Read { seq: 3, .. })
+            ClientFrame::parse(r#"{"type":"ping"}"#).unwrap().body,
+            FrameBody::Ping
+        ));
+        let conversation = ConversationId::new();
+        for (kind, read) in [("message.read", true), ("message.delivered", false)] {
+            let frame = ClientFrame::parse(&format!(
+                r#"{{"type":"{kind}","conversationId":"{conversation}","seq":3,"requestId":"r1"}}"#
+            ))
+            .unwrap();
+            assert_eq!(frame.request_id.as_deref(), Some("r1"));
+            match frame.body {
+                FrameBody::Command(ChatCommand::Read(w)) if read => assert_eq!(w.seq, 3),
+                FrameBody::Command(ChatCommand::Delivered(w)) if !read => assert_eq!(w.seq, 3),
+                other => panic!("{kind}: {other:?}"),
+            }
+        }
+        let into_group = ClientFrame::parse(&format!(
+            r#"{{"type":"message.send","clientMsgId":"c2","conversationId":"{conversation}","content":"hi"}}"#
+        ))
+        .unwrap();
+        assert!(matches!(
+            into_group.body,
+            FrameBody::Command(ChatCommand::Send(SendCommand {
+                target: SendTarget::Conversation { .. },
+                ..
+            }))
         ));
     }
 
@@ -367,6 +370,34 @@ mod tests {
             code(r#"{"type":"message.vote","messageId":"x","vote":"sideways"}"#),
             ErrorCode::InvalidField
         );
+    }
+
+    #[test]
+    fn a_send_names_exactly_one_of_to_and_conversation_id() {
+        let (to, conversation) = (UserId::new(), ConversationId::new());
+        for fields in [
+            String::new(),
+            format!(r#","to":"{to}","conversationId":"{conversation}""#),
+        ] {
+            assert_eq!(
+                code(&format!(
+                    r#"{{"type":"message.send","clientMsgId":"c"{fields},"content":"hi"}}"#
+                )),
+                ErrorCode::InvalidField
+            );
+        }
+    }
+
+    #[test]
+    fn an_error_echoes_the_request_id_only_when_it_is_a_short_string() {
+        let error = ClientFrame::parse(r#"{"type":"launch","requestId":"abc"}"#).unwrap_err();
+        assert_eq!(error.request_id.as_deref(), Some("abc"));
+        let long = "x".repeat(65);
+        let error = ClientFrame::parse(&format!(r#"{{"type":"launch","requestId":"{long}"}}"#))
+            .unwrap_err();
+        assert_eq!(error.request_id, None);
+        let error = ClientFrame::parse(r#"{"type":"launch","requestId":7}"#).unwrap_err();
+        assert_eq!(error.request_id, None);
     }
 
     #[test]

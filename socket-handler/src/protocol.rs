@@ -9,10 +9,10 @@ use bytestring::ByteString;
 use shared::amqp::{Outgoing, Publisher};
 use shared::chat::{ChatCommand, CommandEnvelope, Origin};
 use shared::http::ErrorCode;
-use shared::socket::{ConnectionContext, FrameHandler};
+use shared::socket::{ConnectionContext, Echo, FrameHandler};
 
 use crate::bindings::DeliveryBindings;
-use crate::frames::{ClientFrame, ServerFrame};
+use crate::frames::{ClientFrame, FrameBody, ServerFrame};
 use crate::rate_limit::SendRateLimiter;
 
 /// A typing frame more often than this is dropped: the peer's indicator lasts longer anyway.
@@ -53,7 +53,7 @@ impl ChatProtocol {
         &self,
         ctx: &ConnectionContext,
         command: ChatCommand,
-        client_msg_id: Option<&str>,
+        request_id: Option<String>,
     ) {
         let envelope = CommandEnvelope {
             id: uuid::Uuid::now_v7(),
@@ -63,6 +63,7 @@ impl ChatProtocol {
                 node: self.services.node_id.clone(),
                 connection: ctx.id,
             },
+            request_id,
             command,
         };
         let payload = match serde_json::to_vec(&envelope) {
@@ -75,6 +76,7 @@ impl ChatProtocol {
         let message = Outgoing {
             exchange: String::new(),
             routing_key: self.services.commands_queue.clone(),
+            bcc: Vec::new(),
             kind: "chat.command".to_owned(),
             message_id: envelope.id.to_string(),
             payload,
@@ -92,7 +94,10 @@ impl ChatProtocol {
             ctx.reply_error(
                 ErrorCode::Unavailable,
                 "Chat is briefly unavailable. Send again.",
-                client_msg_id,
+                Echo {
+                    client_msg_id: envelope.command.client_msg_id(),
+                    request_id: envelope.request_id.as_deref(),
+                },
             );
         }
     }
@@ -105,49 +110,30 @@ impl FrameHandler for ChatProtocol {
         let frame = match ClientFrame::parse(&text) {
             Ok(frame) => frame,
             Err(error) => {
-                ctx.reply_error(error.code, &error.message, error.client_msg_id.as_deref());
+                ctx.reply_error(error.code, &error.message, error.echo());
                 return;
             }
         };
-        match frame {
-            ClientFrame::Ping => {
+        let command = match frame.body {
+            FrameBody::Ping => {
                 ctx.reply(ServerFrame::Pong.to_text());
+                return;
             }
-            ClientFrame::Send {
-                client_msg_id,
-                to,
-                content,
-            } => {
-                if !self.services.limiter.allow(ctx.user.id) {
-                    ctx.reply_error(
-                        ErrorCode::RateLimited,
-                        "You are sending too fast. Slow down.",
-                        Some(&client_msg_id),
-                    );
-                    return;
-                }
-                let command = ChatCommand::Send {
-                    client_msg_id: client_msg_id.clone(),
-                    to,
-                    content,
-                };
-                self.forward(ctx, command, Some(&client_msg_id)).await;
-            }
-            ClientFrame::Read {
-                conversation_id,
-                seq,
-            } => {
-                self.forward(
-                    ctx,
-                    ChatCommand::Read {
-                        conversation_id,
-                        seq,
+            FrameBody::Command(command) => command,
+        };
+        match &command {
+            ChatCommand::Send(send) if !self.services.limiter.allow(ctx.user.id) => {
+                ctx.reply_error(
+                    ErrorCode::RateLimited,
+                    "You are sending too fast. Slow down.",
+                    Echo {
+                        client_msg_id: Some(&send.client_msg_id),
+                        request_id: frame.request_id.as_deref(),
                     },
-                    None,
-                )
-                .await;
+                );
+                return;
             }
-            ClientFrame::Typing { conversation_id } => {
+            ChatCommand::Typing(_) => {
                 let now = Instant::now();
                 if self
                     .last_typing
@@ -157,14 +143,10 @@ impl FrameHandler for ChatProtocol {
                     return;
                 }
                 self.last_typing.set(Some(now));
-                self.forward(ctx, ChatCommand::Typing { conversation_id }, None)
-                    .await;
             }
-            ClientFrame::Vote { message_id, vote } => {
-                self.forward(ctx, ChatCommand::Vote { message_id, vote }, None)
-                    .await;
-            }
+            _ => {}
         }
+        self.forward(ctx, command, frame.request_id).await;
     }
 
     async fn on_close(&self, ctx: &ConnectionContext, _last_on_node: bool) {

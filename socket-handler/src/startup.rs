@@ -1,14 +1,12 @@
-//! Building and running socket-handler: infrastructure, sockets, presence, the node inbox that
-//! brings this node its users' deliveries, and the HTTP server.
+//! Building socket-handler: infrastructure, the socket node (hub, presence, and the inbox that
+//! brings this node its users' deliveries), the HTTP server.
 
 use std::sync::Arc;
 
-use actix_web::dev::Server;
 use actix_web::web;
 use shared::chat::{kind, node_key};
-use shared::service::ServiceInfra;
-use shared::socket::{ConnectionHub, NodeInbox, Presence, SessionCloser, SocketServices};
-use tokio_util::sync::CancellationToken;
+use shared::service::{Application, Service, ServiceInfra};
+use shared::socket::SocketNode;
 
 use crate::bindings::DeliveryBindings;
 use crate::config::Config;
@@ -17,55 +15,37 @@ use crate::protocol::ChatServices;
 use crate::rate_limit::SendRateLimiter;
 use crate::{migrations, routes};
 
-/// A built service, listening but not yet serving.
-pub struct Application {
-    infra: ServiceInfra,
-    server: Server,
-    port: u16,
-    inbox_ready: CancellationToken,
-}
+/// The socket-handler service.
+pub struct SocketHandler;
 
-impl Application {
-    /// Connects, migrates and binds. With port 0 the OS picks a free port: see [`Self::port`].
-    pub async fn build(config: Config) -> anyhow::Result<Self> {
+impl Service for SocketHandler {
+    const NAME: &'static str = "socket-handler";
+    type Config = Config;
+
+    async fn build(config: Config) -> anyhow::Result<Application> {
         let infra = ServiceInfra::start(config.common.clone(), migrations::ALL).await?;
         let topology = infra.amqp.topology().clone();
         let node_id = config.common.node_id.clone();
-        let hub = ConnectionHub::new(config.socket_limits.send_queue);
-        let presence = Presence::new(
-            infra.cache.clone(),
-            infra.publisher.clone(),
-            &node_id,
-            config.presence,
-        );
-        let sockets = web::Data::new(SocketServices {
-            hub: hub.clone(),
-            presence: presence.clone(),
-            limits: config.socket_limits,
-            shutdown: infra.shutdown.clone(),
-        });
+        let node = SocketNode::new(&infra, config.socket_limits, config.presence);
 
-        let router = Arc::new(DeliveryRouter::new(hub.clone(), node_id.clone()));
+        let router = Arc::new(DeliveryRouter::new(node.hub.clone(), node_id.clone()));
         let exchange = topology.chat_delivery_exchange();
-        let inbox = NodeInbox::builder(infra.amqp.clone(), "socket-handler", &node_id)
-            .on_event(Arc::new(SessionCloser { hub: hub.clone() }))
+        let inbox = node
+            .inbox(&infra)
             .bind(&exchange, &node_key(&node_id))
             .on_raw(kind::MESSAGE, route(&router, DeliveryRouter::message))
             .on_raw(kind::ACK, route(&router, DeliveryRouter::ack))
-            .on_raw(kind::READ, route(&router, DeliveryRouter::read))
+            .on_raw(kind::WATERMARK, route(&router, DeliveryRouter::watermark))
             .on_raw(kind::TYPING, route(&router, DeliveryRouter::typing))
             .on_raw(kind::VOTES, route(&router, DeliveryRouter::votes))
+            .on_raw(
+                kind::CONVERSATION,
+                route(&router, DeliveryRouter::conversation),
+            )
+            .on_raw(kind::REMOVED, route(&router, DeliveryRouter::removed))
             .on_raw(kind::ERROR, route(&router, DeliveryRouter::error))
             .build();
-        let inbox_ready = CancellationToken::new();
-        infra.tasks.spawn(
-            inbox
-                .clone()
-                .run(infra.shutdown.clone(), inbox_ready.clone()),
-        );
-        infra
-            .tasks
-            .spawn(presence.maintain(hub, infra.shutdown.clone()));
+        let ready = node.start(&infra, inbox.clone());
 
         let chat = web::Data::new(ChatServices {
             publisher: infra.publisher.clone(),
@@ -75,39 +55,12 @@ impl Application {
             bindings: DeliveryBindings::new(inbox, exchange),
             command_deadline: config.command_deadline,
         });
-
-        let listener = infra.bind()?;
-        let port = listener.local_addr()?.port();
-        let server = infra.http_server(listener, move |cfg| {
+        let sockets = node.sockets;
+        Ok(Application::serve(infra, move |cfg| {
             cfg.app_data(sockets.clone()).app_data(chat.clone());
             routes::configure(cfg);
-        })?;
-        Ok(Self {
-            infra,
-            server,
-            port,
-            inbox_ready,
-        })
-    }
-
-    /// The port actually bound.
-    pub fn port(&self) -> u16 {
-        self.port
-    }
-
-    /// The connections and the shutdown token, for tests.
-    pub fn infra(&self) -> &ServiceInfra {
-        &self.infra
-    }
-
-    /// Cancelled once the node inbox is consuming (tests wait for it).
-    pub fn inbox_ready(&self) -> CancellationToken {
-        self.inbox_ready.clone()
-    }
-
-    /// Serves until SIGTERM/SIGINT or the shutdown token, then drains.
-    pub async fn run_until_stopped(self) -> std::io::Result<()> {
-        self.infra.run_until_stopped(self.server).await
+        })?
+        .ready_when(ready))
     }
 }
 

@@ -57,7 +57,7 @@ impl ListCache {
         let cursor = query
             .cursor
             .as_ref()
-            .map(|cursor| cursor.encode())
+            .map(shared::http::cursor::encode)
             .unwrap_or_default();
         let prefix = query.prefix.as_ref().map_or("", |prefix| prefix.as_str());
         self.cache.key(format_args!(

@@ -3,6 +3,7 @@
 use std::time::Duration;
 
 use shared::config::{CommonConfig, ConfigError, var};
+use shared::service::ServiceConfig;
 
 /// The port users listens on unless `PORT` says otherwise.
 pub const DEFAULT_PORT: u16 = 8082;
@@ -17,12 +18,15 @@ pub struct Config {
     pub list_cache_ttl: Duration,
 }
 
-impl Config {
-    /// From the environment, with local-development defaults.
-    pub fn from_env() -> Result<Self, ConfigError> {
+impl ServiceConfig for Config {
+    fn from_env() -> Result<Self, ConfigError> {
         Ok(Self {
             common: CommonConfig::from_env("users", DEFAULT_PORT)?,
             list_cache_ttl: Duration::from_secs(var("USERS_LIST_CACHE_TTL_SECS", 30)?),
         })
+    }
+
+    fn common_mut(&mut self) -> &mut CommonConfig {
+        &mut self.common
     }
 }

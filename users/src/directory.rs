@@ -2,6 +2,7 @@
 //! Postgres. This is users's one application-state struct.
 
 use deadpool_postgres::Pool;
+use shared::http::cursor;
 use shared::ids::UserId;
 
 use crate::cache::ListCache;
@@ -38,12 +39,11 @@ impl Directory {
         let listed = repository::users::list(&client, caller, query).await?;
         // The next page starts after this one's last row, in the same order.
         let next_cursor = listed.users.last().filter(|_| listed.more).map(|last| {
-            Cursor {
+            cursor::encode(&Cursor {
                 sort: query.sort,
                 direction: query.direction,
                 after: last.position.clone(),
-            }
-            .encode()
+            })
         });
         let page = UsersPage {
             users: listed.users.into_iter().map(|user| user.profile).collect(),

@@ -49,18 +49,13 @@ impl From<UsersError> for ApiError {
 
 impl From<UsersError> for HandleError {
     fn from(error: UsersError) -> Self {
-        let permanent = match &error {
-            // Class 23: integrity constraint violations (such as a second account with the same
-            // username). Redelivering the event would fail the same way every time.
-            UsersError::Database(e) => e.code().is_some_and(|code| code.code().starts_with("23")),
-            UsersError::Unexpected(_) => true,
-            UsersError::Pool(_) => false,
-            UsersError::InvalidFields(_) | UsersError::NotFound => true,
-        };
-        if permanent {
-            HandleError::Permanent(error.into())
-        } else {
-            HandleError::Transient(error.into())
+        match error {
+            // Whether a retry can help is the one policy of every consumer (a second account
+            // with the same username, a constraint violation, fails the same way every time).
+            UsersError::Database(_) | UsersError::Pool(_) => HandleError::classify(error),
+            UsersError::Unexpected(_) | UsersError::InvalidFields(_) | UsersError::NotFound => {
+                HandleError::Permanent(error.into())
+            }
         }
     }
 }

@@ -1,6 +1,8 @@
 use serde::Deserialize;
 use shared::http::FieldErrors;
 
+use super::Email;
+
 /// The sign-in body as sent: `{email, password}` or `{username, password}`.
 #[derive(Default, Deserialize)]
 pub struct SignInRequest {
@@ -18,14 +20,15 @@ pub struct SignInRequest {
 /// Which account a sign-in names.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Identifier {
-    /// By email (compared without case).
+    /// By email, normalised as at sign-up so that lookups agree (compared without case).
     Email(String),
     /// By username (compared without case).
     Username(String),
 }
 
 impl Identifier {
-    /// The key failed attempts are counted under: the same whether or not the account exists.
+    /// The key attempts are counted under when the identifier names no account (an existing
+    /// account's attempts are counted under its id, see `throttle::AccountKey`).
     pub fn throttle_key(&self) -> String {
         match self {
             Self::Email(e) => format!("email:{}", e.to_lowercase()),
@@ -34,8 +37,9 @@ impl Identifier {
     }
 }
 
-/// A well-formed sign-in attempt. The password is not checked against any rule here: a wrong
-/// one is simply wrong credentials.
+/// A well-formed sign-in attempt. Neither the email's format nor the password is checked against
+/// any rule here: an address no account can have, or a password no account can have (one over
+/// bcrypt's 72 bytes, see `credentials`), is simply wrong credentials.
 pub struct SignInForm {
     /// Who.
     pub identifier: Identifier,
@@ -61,7 +65,7 @@ impl SignInRequest {
             return Err(errors);
         }
         let identifier = match (non_empty(self.email), non_empty(self.username)) {
-            (Some(email), None) => Some(Identifier::Email(email)),
+            (Some(email), None) => Some(Identifier::Email(Email::lookup_form(&email))),
             (None, Some(username)) => Some(Identifier::Username(username)),
             (Some(_), Some(_)) => {
                 errors.insert(
@@ -111,7 +115,7 @@ mod tests {
         };
         assert_eq!(
             by_email.parse().ok().unwrap().identifier,
-            Identifier::Email("A@B.co".into())
+            Identifier::Email("A@b.co".into())
         );
         let by_name = SignInRequest {
             username: Some("Alice".into()),

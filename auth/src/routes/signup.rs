@@ -5,10 +5,12 @@ use shared::events::{Envelope, UserRegistered};
 use shared::outbox;
 
 use super::{UserBody, user_agent};
+use crate::client_address::client_address;
 use crate::error::AuthError;
 use crate::repository::accounts::{self, Taken};
 use crate::sessions;
 use crate::state::AppState;
+use crate::throttle::AccountKey;
 
 /// Creates an account and signs it in: 201 `{user}` with both cookies.
 #[tracing::instrument(skip_all)]
@@ -53,6 +55,12 @@ pub async fn sign_up(
     let issued = sessions::start(&state, &transaction, &account, user_agent(&req)).await?;
     transaction.commit().await?;
     tracing::info!(user = %account.id, "account created");
+    // The owner's address: failures for the account from elsewhere will not lock them out here.
+    let address = client_address(&req, &state.config.trusted_proxies);
+    state
+        .throttle
+        .remember_address(&AccountKey::of_account(account.id), address)
+        .await;
 
     let mut response = HttpResponse::Created();
     issued.set_cookies(&mut response, &state);

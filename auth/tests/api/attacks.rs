@@ -395,7 +395,7 @@ fn bcrypt_cost(hash: &str) -> u32 {
 
 #[actix_web::test]
 async fn brute_force_on_one_account_is_throttled_with_429_and_retry_after() {
-    let app = spawn_app_with(|c| c.throttle.per_account = 5).await;
+    let app = spawn_app_with(|c| c.throttle.per_account_address = 5).await;
     app.signed_up("target").await;
     let mut statuses = Vec::new();
     for i in 0..8 {
@@ -427,6 +427,7 @@ async fn sql_injection_in_every_body_field_and_cookie_is_refused_never_a_500() {
     use shared::testing::hostile::SQL_INJECTION;
     let app = spawn_app_with(|c| {
         c.throttle.per_account = 100_000;
+        c.throttle.per_account_address = 100_000;
         c.throttle.per_address = 100_000;
     })
     .await;

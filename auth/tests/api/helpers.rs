@@ -2,26 +2,18 @@
 //! prefix of its own, all removed when the test ends; and a small client that keeps cookies.
 
 use std::collections::HashMap;
-use std::time::Duration;
 
 use actix_web::http::header;
 use auth::config::Config;
-use auth::startup::Application;
+use auth::startup::Auth;
 use serde_json::{Value, json};
-use shared::testing::{TEST_ORIGIN, TestInfra};
-
-pub const WAIT: Duration = Duration::from_secs(30);
+pub use shared::testing::WAIT;
+use shared::testing::{TEST_ORIGIN, TestInfra, TestService, spawn_service};
 
 pub struct TestApp {
-    pub address: String,
-    shutdown: shared::shutdown::ShutdownToken,
+    pub service: TestService,
+    // Dropped last, after the service has been told to stop.
     pub infra: TestInfra,
-}
-
-impl Drop for TestApp {
-    fn drop(&mut self) {
-        self.shutdown.cancel();
-    }
 }
 
 pub async fn spawn_app() -> TestApp {
@@ -31,19 +23,12 @@ pub async fn spawn_app() -> TestApp {
 /// With a chance to change the configuration first (throttle limits, a proxied broker).
 pub async fn spawn_app_with(adjust: impl FnOnce(&mut Config)) -> TestApp {
     let infra = TestInfra::new("auth").await;
-    let mut config = Config::from_env().expect("default configuration");
-    infra.configure(&mut config.common);
-    config.bcrypt_cost = 4;
-    adjust(&mut config);
-    let application = Application::build(config).await.expect("auth starts");
-    let address = format!("http://127.0.0.1:{}", application.port());
-    let shutdown = application.infra().shutdown.clone();
-    actix_web::rt::spawn(application.run_until_stopped());
-    TestApp {
-        address,
-        shutdown,
-        infra,
-    }
+    let service = spawn_service::<Auth>(&infra, |config| {
+        config.bcrypt_cost = 4;
+        adjust(config);
+    })
+    .await;
+    TestApp { service, infra }
 }
 
 /// A response, read whole.
@@ -137,7 +122,7 @@ impl Browser {
 
 impl TestApp {
     pub fn url(&self, path: &str) -> String {
-        format!("{}{path}", self.address)
+        self.service.url(path)
     }
 
     pub async fn sign_up(&self, browser: &mut Browser, username: &str) -> Answer {

@@ -11,11 +11,14 @@
 
 mod attacks;
 mod current_user;
+mod email_normalisation;
 mod health;
 mod helpers;
 mod outbox;
+mod overlong_passwords;
 mod refresh;
 mod revocations;
 mod signin;
 mod signout;
 mod signup;
+mod throttling;

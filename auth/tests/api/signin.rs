@@ -63,7 +63,7 @@ async fn a_sign_in_without_an_identifier_or_password_is_a_400() {
 
 #[actix_web::test]
 async fn repeated_failures_for_one_account_are_throttled_even_with_the_right_password() {
-    let app = spawn_app_with(|c| c.throttle.per_account = 3).await;
+    let app = spawn_app_with(|c| c.throttle.per_account_address = 3).await;
     app.signed_up("grace").await;
     for _ in 0..3 {
         let answer = app
@@ -95,7 +95,7 @@ async fn repeated_failures_for_one_account_are_throttled_even_with_the_right_pas
 
 #[actix_web::test]
 async fn an_unknown_account_is_throttled_like_a_known_one() {
-    let app = spawn_app_with(|c| c.throttle.per_account = 2).await;
+    let app = spawn_app_with(|c| c.throttle.per_account_address = 2).await;
     for _ in 0..2 {
         app.sign_in(
             &mut Browser::new(),
@@ -145,8 +145,8 @@ async fn repeated_failures_from_one_address_are_throttled_across_accounts() {
 }
 
 #[actix_web::test]
-async fn a_successful_sign_in_clears_the_accounts_failures() {
-    let app = spawn_app_with(|c| c.throttle.per_account = 3).await;
+async fn a_successful_sign_in_clears_the_accounts_failures_from_that_address() {
+    let app = spawn_app_with(|c| c.throttle.per_account_address = 3).await;
     app.signed_up("ivan").await;
     for _ in 0..2 {
         app.sign_in(
@@ -178,6 +178,7 @@ async fn hostile_strings_in_every_field_are_refused_or_harmless_never_a_500() {
     // Throttling would answer 429 here, which is right but hides what this test looks at.
     let app = spawn_app_with(|c| {
         c.throttle.per_account = 100_000;
+        c.throttle.per_account_address = 100_000;
         c.throttle.per_address = 100_000;
     })
     .await;

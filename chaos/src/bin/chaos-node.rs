@@ -1,7 +1,7 @@
 //! Runs one GoChat service, named by the first argument, in a process of its own, so that the
 //! fault-injection tests (`tests/faults`) can `kill -9` it and start it again. It is the
 //! service's own `main`: configuration from the same environment variables, then
-//! `Application::build` and `run_until_stopped`. Two test-only additions:
+//! `Service::build` and `run_until_stopped` (`shared::service::run`). Two test-only additions:
 //!
 //! - `CHAOS_PRESENCE_TTL_MS`, `CHAOS_PRESENCE_HEARTBEAT_MS`, `CHAOS_PRESENCE_SWEEP_MS` shorten
 //!   the presence timing of socket-handler and notifications (not settable from the
@@ -11,6 +11,7 @@
 
 use std::time::Duration;
 
+use shared::service::ServiceConfig;
 use shared::socket::PresenceTiming;
 
 fn main() -> anyhow::Result<()> {
@@ -35,39 +36,24 @@ fn main() -> anyhow::Result<()> {
 
 async fn run(service: &str) -> anyhow::Result<()> {
     match service {
-        "auth" => {
-            let app = auth::startup::Application::build(auth::config::Config::from_env()?).await?;
-            tracing::info!(port = app.port(), "auth listening");
-            app.run_until_stopped().await?;
-        }
-        "users" => {
-            let app =
-                users::startup::Application::build(users::config::Config::from_env()?).await?;
-            tracing::info!(port = app.port(), "users listening");
-            app.run_until_stopped().await?;
-        }
+        "auth" => shared::service::run::<auth::startup::Auth>(from_env()?).await,
+        "users" => shared::service::run::<users::startup::Users>(from_env()?).await,
         "socket-handler" => {
-            let mut config = socket_handler::config::Config::from_env()?;
+            let mut config: socket_handler::config::Config = from_env()?;
             config.presence = presence_timing(config.presence)?;
-            let app = socket_handler::startup::Application::build(config).await?;
-            tracing::info!(port = app.port(), "socket-handler listening");
-            app.run_until_stopped().await?;
+            shared::service::run::<socket_handler::startup::SocketHandler>(config).await
         }
-        "messages" => {
-            let app = messages::startup::Application::build(messages::config::Config::from_env()?)
-                .await?;
-            tracing::info!(port = app.port(), "messages listening");
-            app.run_until_stopped().await?;
-        }
+        "messages" => shared::service::run::<messages::startup::Messages>(from_env()?).await,
         _ => {
-            let mut config = notifications::config::Config::from_env()?;
+            let mut config: notifications::config::Config = from_env()?;
             config.presence = presence_timing(config.presence)?;
-            let app = notifications::startup::Application::build(config).await?;
-            tracing::info!(port = app.port(), "notifications listening");
-            app.run_until_stopped().await?;
+            shared::service::run::<notifications::startup::Notifications>(config).await
         }
     }
-    Ok(())
+}
+
+fn from_env<C: ServiceConfig>() -> anyhow::Result<C> {
+    Ok(C::from_env()?)
 }
 
 fn presence_timing(default: PresenceTiming) -> anyhow::Result<PresenceTiming> {

@@ -14,28 +14,52 @@
 //! transaction as its effects, so a redelivery after a crash between commit and ack is skipped
 //! (a vote applied twice would withdraw itself).
 
+mod delivered;
 mod read;
 mod send;
 mod typing;
 mod vote;
+mod watermarks;
 
 use std::collections::HashSet;
 use std::time::Duration;
 
+use std::sync::Arc;
+
 use deadpool_postgres::{Pool, Transaction};
 use serde::Serialize;
-use shared::amqp::{HandleError, Outgoing, Publisher};
-use shared::chat::{ChatCommand, CommandEnvelope, ErrorDelivery, Origin, kind, node_key};
+use shared::amqp::{ConsumerSpec, HandleError, Outgoing, Publisher, consume_batched};
+use shared::chat::{
+    ChatCommand, CommandEnvelope, ErrorDelivery, Origin, Route, deliver_after_commit, delivery,
+    kind, node_key,
+};
 use shared::http::ErrorCode;
-use shared::ids::{MessageId, UserId};
+use shared::ids::{ConversationId, MessageId, UserId};
+use shared::service::ServiceInfra;
 use tracing::Instrument;
 
-use crate::repository::{processed, votes::Tally};
+use crate::repository::{conversations, processed, votes::Tally};
 use crate::vote_cache::VoteCache;
 
 /// How long the direct replies of a batch (errors, repeated acks, typing) may take to be
 /// confirmed.
 const REPLY_DEADLINE: Duration = Duration::from_secs(5);
+
+/// Consumes the chat commands queue in batches until the service stops. The queue has one
+/// active consumer across replicas (single active consumer), which keeps commands in order.
+pub fn start(infra: &ServiceInfra, processor: Arc<CommandProcessor>) {
+    let queue = infra.amqp.topology().chat_commands_queue();
+    infra.tasks.spawn(consume_batched(
+        infra.amqp.clone(),
+        ConsumerSpec::new(queue, infra.config.amqp_prefetch),
+        |payload| serde_json::from_slice::<CommandEnvelope>(payload).map_err(|e| e.to_string()),
+        move |batch| {
+            let processor = processor.clone();
+            async move { processor.apply_batch(batch).await }
+        },
+        infra.shutdown.clone(),
+    ));
+}
 
 /// Applies commands.
 pub struct CommandProcessor {
@@ -92,17 +116,12 @@ impl CommandProcessor {
             // Retrying cannot help: tell the sender rather than leave them waiting, then let
             // the command go to the dead-letter queue for a human to look at.
             Err(HandleError::Permanent(e)) => {
-                let client_msg_id = match &envelope.command {
-                    ChatCommand::Send { client_msg_id, .. } => Some(client_msg_id.as_str()),
-                    _ => None,
-                };
                 let reply = self.error_reply(
-                    envelope.user_id,
-                    &envelope.origin,
+                    &envelope,
                     ErrorCode::InvalidField,
                     "This could not be stored.",
-                    client_msg_id,
-                )?;
+                    envelope.command.client_msg_id(),
+                );
                 self.publish(std::slice::from_ref(&reply)).await?;
                 Err(HandleError::Permanent(e))
             }
@@ -111,44 +130,41 @@ impl CommandProcessor {
     }
 
     async fn apply_together(&self, batch: &[CommandEnvelope]) -> Result<(), HandleError> {
-        let mut client = self.db.get().await.map_err(transient)?;
-        let transaction = client.transaction().await.map_err(transient)?;
+        let mut client = self.db.get().await?;
+        let transaction = client.transaction().await?;
         let stored: Vec<uuid::Uuid> = batch
             .iter()
-            .filter(|envelope| !matches!(envelope.command, ChatCommand::Typing { .. }))
+            .filter(|envelope| envelope.command.is_stored())
             .map(|envelope| envelope.id)
             .collect();
-        let repeated = processed::record(&transaction, &stored)
-            .await
-            .map_err(transient)?;
+        let repeated = processed::record(&transaction, &stored).await?;
         let mut after = AfterCommit::default();
         for envelope in batch {
             if repeated.contains(&envelope.id) {
                 tracing::debug!(id = %envelope.id, "command applied before; skipping the redelivery");
                 continue;
             }
-            self.dispatch(&transaction, envelope, &mut after).await?;
+            let mut ctx = Context {
+                processor: self,
+                transaction: &transaction,
+                envelope,
+                user: envelope.user_id,
+                after: &mut after,
+            };
+            match &envelope.command {
+                ChatCommand::Send(command) => send::apply(&mut ctx, command).await?,
+                ChatCommand::Read(command) => read::apply(&mut ctx, command).await?,
+                ChatCommand::Delivered(command) => delivered::apply(&mut ctx, command).await?,
+                ChatCommand::Typing(command) => typing::apply(&mut ctx, command).await?,
+                ChatCommand::Vote(command) => vote::apply(&mut ctx, command).await?,
+            }
         }
-        transaction.commit().await.map_err(transient)?;
+        transaction.commit().await?;
 
         self.votes.store(&after.tallies).await;
         // A failure here is retried by redelivery: the commands are recorded, so only a
         // repeated send's ack is asked for again (its dedupe answers it), nothing is re-applied.
         self.publish(&after.replies).await
-    }
-
-    async fn dispatch(
-        &self,
-        transaction: &Transaction<'_>,
-        envelope: &CommandEnvelope,
-        after: &mut AfterCommit,
-    ) -> Result<(), HandleError> {
-        match &envelope.command {
-            ChatCommand::Send { .. } => send::apply(self, transaction, envelope, after).await,
-            ChatCommand::Read { .. } => read::apply(self, transaction, envelope, after).await,
-            ChatCommand::Typing { .. } => typing::apply(self, transaction, envelope, after).await,
-            ChatCommand::Vote { .. } => vote::apply(self, transaction, envelope, after).await,
-        }
     }
 
     async fn publish(&self, replies: &[Outgoing]) -> Result<(), HandleError> {
@@ -161,60 +177,111 @@ impl CommandProcessor {
             .map_err(|e| HandleError::Transient(e.into()))
     }
 
-    /// A delivery for the chat delivery exchange.
-    fn delivery<T: Serialize>(
+    /// A reply to the one node that holds `origin`'s connection.
+    fn reply_to_node<T: Serialize>(
         &self,
-        routing_key: String,
+        origin: &Origin,
         delivery_kind: &str,
         payload: &T,
-    ) -> Result<Outgoing, HandleError> {
-        Ok(Outgoing {
-            exchange: self.publisher.client().topology().chat_delivery_exchange(),
-            routing_key,
-            kind: delivery_kind.to_owned(),
-            message_id: uuid::Uuid::now_v7().to_string(),
-            payload: serde_json::to_vec(payload).map_err(|e| HandleError::Permanent(e.into()))?,
-        })
+    ) -> Outgoing {
+        let route = Route {
+            routing_key: node_key(&origin.node),
+            bcc: Vec::new(),
+        };
+        delivery(
+            self.publisher.client().topology(),
+            route,
+            delivery_kind,
+            payload,
+        )
     }
 
-    /// Tells the connection that sent a command why it was refused.
+    /// Tells the connection that sent `envelope` why it was refused.
     fn error_reply(
         &self,
-        user: UserId,
-        origin: &Origin,
+        envelope: &CommandEnvelope,
         code: ErrorCode,
         message: &str,
         client_msg_id: Option<&str>,
-    ) -> Result<Outgoing, HandleError> {
-        let delivery = ErrorDelivery {
-            origin: origin.clone(),
-            user_id: user,
+    ) -> Outgoing {
+        let error = ErrorDelivery {
+            origin: envelope.origin.clone(),
+            user_id: envelope.user_id,
             code,
             message: message.to_owned(),
             client_msg_id: client_msg_id.map(str::to_owned),
+            request_id: envelope.request_id.clone(),
         };
-        self.delivery(node_key(&origin.node), kind::ERROR, &delivery)
+        self.reply_to_node(&envelope.origin, kind::ERROR, &error)
     }
 }
 
-impl AfterCommit {
-    fn reply(&mut self, reply: Result<Outgoing, HandleError>) -> Result<(), HandleError> {
-        self.replies.push(reply?);
+/// What a command's handler works with: the batch's transaction, the command's envelope (who
+/// issued it and from where) and what is left for after the commit.
+pub(crate) struct Context<'a, 't> {
+    processor: &'a CommandProcessor,
+    transaction: &'a Transaction<'t>,
+    envelope: &'a CommandEnvelope,
+    /// The verified user of the connection the command came from.
+    user: UserId,
+    after: &'a mut AfterCommit,
+}
+
+impl Context<'_, '_> {
+    /// Refuses the command: an `error` frame to the connection that sent it, after commit.
+    fn refuse(
+        &mut self,
+        code: ErrorCode,
+        message: &str,
+        client_msg_id: Option<&str>,
+    ) -> Result<(), HandleError> {
+        let reply = self
+            .processor
+            .error_reply(self.envelope, code, message, client_msg_id);
+        self.after.replies.push(reply);
         Ok(())
     }
-}
 
-/// A database error that will not go away by retrying (bad data, a broken constraint) is
-/// permanent; anything else (an outage) is worth retrying.
-fn transient(e: impl Into<anyhow::Error>) -> HandleError {
-    let error: anyhow::Error = e.into();
-    let permanent = error
-        .downcast_ref::<tokio_postgres::Error>()
-        .and_then(tokio_postgres::Error::code)
-        .is_some_and(|code| code.code().starts_with("22") || code.code().starts_with("23"));
-    if permanent {
-        HandleError::Permanent(error)
-    } else {
-        HandleError::Transient(error)
+    /// The members of `conversation` if the caller is one of them; otherwise refuses with
+    /// `not_found`, exactly as for a conversation that does not exist, and returns `None`.
+    async fn members_or_refuse(
+        &mut self,
+        conversation: ConversationId,
+        not_found: &str,
+    ) -> Result<Option<Vec<UserId>>, HandleError> {
+        let members = conversations::members(self.transaction, conversation).await?;
+        if members.contains(&self.user) {
+            return Ok(Some(members));
+        }
+        self.refuse(ErrorCode::NotFound, not_found, None)?;
+        Ok(None)
+    }
+
+    /// A stored fact for every socket of `members`, delivered after commit in commit order.
+    async fn deliver_stored<T: Serialize>(
+        &self,
+        members: &[UserId],
+        delivery_kind: &str,
+        payload: &T,
+    ) -> Result<(), HandleError> {
+        Ok(deliver_after_commit(self.transaction, members, delivery_kind, payload).await?)
+    }
+
+    /// Something ephemeral for every socket of `members`, published straight after commit.
+    fn deliver_now<T: Serialize>(&mut self, members: &[UserId], delivery_kind: &str, payload: &T) {
+        if let Some(route) = Route::to(members) {
+            let topology = self.processor.publisher.client().topology();
+            self.after
+                .replies
+                .push(delivery(topology, route, delivery_kind, payload));
+        }
+    }
+
+    /// An answer to the connection that sent the command.
+    fn reply<T: Serialize>(&mut self, delivery_kind: &str, payload: &T) {
+        let reply = self
+            .processor
+            .reply_to_node(&self.envelope.origin, delivery_kind, payload);
+        self.after.replies.push(reply);
     }
 }

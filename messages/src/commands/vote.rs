@@ -1,95 +1,63 @@
 //! `vote`: cast, switch or withdraw a vote, counted exactly under the message's row lock.
 
-use shared::amqp::{CHAT_DELIVERY_EXCHANGE, HandleError};
-use shared::chat::{ChatCommand, CommandEnvelope, VotesDelivery, kind, participants_key};
+use shared::amqp::HandleError;
+use shared::chat::{VoteCommand, VotesDelivery, kind};
 use shared::events::{Envelope, MessageVoted};
 use shared::http::ErrorCode;
-use shared::outbox::{self, InternalMessage};
+use shared::outbox;
 
-use deadpool_postgres::Transaction;
+use super::Context;
+use crate::repository::{messages, votes};
 
-use super::{AfterCommit, CommandProcessor, transient};
-use crate::repository::{conversations, votes};
+/// Someone else's message gets the same answer as one that does not exist.
+const NOT_FOUND: &str = "There is no such message.";
 
 pub(super) async fn apply(
-    processor: &CommandProcessor,
-    transaction: &Transaction<'_>,
-    envelope: &CommandEnvelope,
-    after: &mut AfterCommit,
+    ctx: &mut Context<'_, '_>,
+    command: &VoteCommand,
 ) -> Result<(), HandleError> {
-    let ChatCommand::Vote { message_id, vote } = &envelope.command else {
+    let message = command.message_id;
+    let Some(locked) = votes::lock_message(ctx.transaction, message).await? else {
+        return ctx.refuse(ErrorCode::NotFound, NOT_FOUND, None);
+    };
+    let Some(members) = ctx
+        .members_or_refuse(locked.conversation, NOT_FOUND)
+        .await?
+    else {
         return Ok(());
     };
-    let voter = envelope.user_id;
-    let Some(locked) = votes::lock_message(transaction, *message_id)
-        .await
-        .map_err(transient)?
-    else {
-        return after.reply(processor.error_reply(
-            voter,
-            &envelope.origin,
-            ErrorCode::NotFound,
-            "There is no such message.",
+    if locked.system {
+        return ctx.refuse(
+            ErrorCode::Forbidden,
+            "System messages cannot be voted on.",
             None,
-        ));
-    };
-    let members = conversations::members(transaction, locked.conversation)
-        .await
-        .map_err(transient)?;
-    if !members.contains(&voter) {
-        // Someone else's message: the same answer as for one that does not exist.
-        return after.reply(processor.error_reply(
-            voter,
-            &envelope.origin,
-            ErrorCode::NotFound,
-            "There is no such message.",
-            None,
-        ));
+        );
     }
-    let (now, tally) = votes::apply(transaction, *message_id, voter, *vote)
-        .await
-        .map_err(transient)?;
-    let each = votes::of_members(transaction, *message_id, &members)
-        .await
-        .map_err(transient)?;
+    let (now, tally) = votes::apply(ctx.transaction, message, ctx.user, command.vote).await?;
+    let rev = messages::touch(ctx.transaction, message).await?;
+    let each = votes::of_members(ctx.transaction, message, &members).await?;
 
     outbox::enqueue(
-        transaction,
+        ctx.transaction,
         &Envelope::new(MessageVoted {
             conversation_id: locked.conversation,
-            message_id: *message_id,
-            voter_id: voter,
+            message_id: message,
+            voter_id: ctx.user,
             vote: now,
             up: tally.up,
             down: tally.down,
         }),
     )
-    .await
-    .map_err(transient)?;
-    let peer = members
-        .iter()
-        .copied()
-        .find(|m| *m != voter)
-        .unwrap_or(voter);
+    .await?;
     let delivery = VotesDelivery {
         conversation_id: locked.conversation,
-        message_id: *message_id,
+        message_id: message,
         up: tally.up,
         down: tally.down,
+        rev,
         votes: each,
     };
-    let payload = serde_json::to_string(&delivery).map_err(|e| HandleError::Permanent(e.into()))?;
-    outbox::enqueue_internal(
-        transaction,
-        &InternalMessage {
-            exchange: CHAT_DELIVERY_EXCHANGE,
-            routing_key: &participants_key(voter, peer),
-            kind: kind::VOTES,
-            payload: &payload,
-        },
-    )
-    .await
-    .map_err(transient)?;
-    after.tallies.push((*message_id, tally));
+    ctx.deliver_stored(&members, kind::VOTES, &delivery).await?;
+    ctx.after.tallies.push((message, tally));
     Ok(())
 }

@@ -1,3 +1,5 @@
+//! `?before=|after=&limit=` of the history routes: which slice of a conversation to read.
+
 use serde::Deserialize;
 use shared::http::FieldErrors;
 
@@ -11,7 +13,7 @@ pub struct HistoryQuery {
     /// Messages after this seq (catching up).
     pub after: Option<i64>,
     /// Page size.
-    pub limit: Option<i64>,
+    pub limit: Option<String>,
 }
 
 /// Which slice of a conversation to read.
@@ -29,13 +31,9 @@ impl HistoryQuery {
     /// At most one of `before` and `after`; sequence numbers are not negative.
     pub fn parse(self) -> Result<HistoryWindow, FieldErrors> {
         let mut errors = FieldErrors::new();
-        let limit = match self.limit {
-            None => Some(PageSize::default()),
-            Some(n) => PageSize::from_number(n).or_else(|| {
-                errors.insert("limit".into(), "Use a limit from 1 to 100.".into());
-                None
-            }),
-        };
+        let limit = PageSize::parse_param(self.limit.as_deref())
+            .map_err(|e| errors.insert("limit".into(), e.into()))
+            .ok();
         for (name, value) in [("before", self.before), ("after", self.after)] {
             if value.is_some_and(|v| v < 0) {
                 errors.insert(name.into(), "Use a sequence number of 0 or more.".into());

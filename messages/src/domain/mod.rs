@@ -1,10 +1,10 @@
 //! Parsed values and rules, pure and unit-tested.
 
-mod content;
+pub mod group;
 mod history;
 mod page;
+pub mod role;
 
-pub use content::{Content, ContentError};
 pub use history::{HistoryQuery, HistoryWindow};
-pub use page::PageCursor;
+pub use page::{MemberCursor, PageCursor};
 pub use shared::http::PageSize;

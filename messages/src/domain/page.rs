@@ -1,55 +1,40 @@
-use base64::Engine as _;
+//! The opaque cursors of messages' lists: the conversation list (by `(updatedAt, id)`, most
+//! recently active first) and a group's member list (owner, admins, members, each by
+//! username). Encoded and checked by the one codec every list uses, [`shared::http::cursor`].
+
 use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use shared::http::cursor::{self, CursorPosition};
 use uuid::Uuid;
 
 /// Where the next page of conversations starts: after this (updatedAt, id).
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct PageCursor {
     /// The last row's activity time.
+    #[serde(rename = "t", with = "cursor::time")]
     pub updated_at: DateTime<Utc>,
     /// The last row's id.
     pub id: Uuid,
 }
 
-impl PageCursor {
-    /// Opaque to clients: base64url of `micros:id`.
-    pub fn encode(&self) -> String {
-        base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(format!(
-            "{}:{}",
-            self.updated_at.timestamp_micros(),
-            self.id
-        ))
-    }
-
-    /// Reads a cursor this service made.
-    pub fn decode(raw: &str) -> Result<Self, &'static str> {
-        const INVALID: &str = "This cursor is not valid.";
-        let bytes = base64::engine::general_purpose::URL_SAFE_NO_PAD
-            .decode(raw)
-            .map_err(|_| INVALID)?;
-        let text = String::from_utf8(bytes).map_err(|_| INVALID)?;
-        let (micros, id) = text.split_once(':').ok_or(INVALID)?;
-        let micros: i64 = micros.parse().map_err(|_| INVALID)?;
-        Ok(Self {
-            updated_at: DateTime::from_timestamp_micros(micros).ok_or(INVALID)?,
-            id: id.parse().map_err(|_| INVALID)?,
-        })
-    }
+impl CursorPosition for PageCursor {
+    const LIST: &'static str = "conversations";
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
+/// Where the next page of a group's members starts: after this (role rank, lower-cased
+/// username, id).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MemberCursor {
+    /// 0 owner, 1 admin, 2 member.
+    #[serde(rename = "r")]
+    pub rank: i32,
+    /// As the database lower-cased it.
+    #[serde(rename = "u", with = "cursor::text")]
+    pub username_lower: String,
+    /// The last row's user.
+    pub id: shared::ids::UserId,
+}
 
-    #[test]
-    fn a_cursor_round_trips_and_garbage_is_refused() {
-        let cursor = PageCursor {
-            updated_at: DateTime::from_timestamp_micros(1_700_000_000_123_456).unwrap(),
-            id: Uuid::now_v7(),
-        };
-        assert_eq!(PageCursor::decode(&cursor.encode()).unwrap(), cursor);
-        for bad in ["", "!!!", "bm90LWEtY3Vyc29y", "MTIzOm5vdC1hLXV1aWQ"] {
-            assert!(PageCursor::decode(bad).is_err(), "{bad}");
-        }
-    }
+impl CursorPosition for MemberCursor {
+    const LIST: &'static str = "members";
 }

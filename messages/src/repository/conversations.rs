@@ -1,15 +1,39 @@
+//! SQL of conversations and their members: finding, creating and locking them, membership and
+//! roles, the contract's `conversation` object as one member sees it, and the member list.
+
 use chrono::{DateTime, Utc};
 use deadpool_postgres::GenericClient;
-use shared::events::ChatMessage;
+use shared::chat::{Conversation, MemberView, Peer};
+use shared::events::{ConversationKind, Role};
 use shared::ids::{ConversationId, UserId};
+use tokio_postgres::Row;
 use uuid::Uuid;
 
 use super::messages::{MESSAGE_COLUMNS, message_from_row_at};
-use crate::domain::{PageCursor, PageSize};
+use crate::domain::{MemberCursor, PageCursor, PageSize};
 
 fn pair_key(a: UserId, b: UserId) -> String {
     let (low, high) = if a <= b { (a, b) } else { (b, a) };
     format!("{low}:{high}")
+}
+
+/// The two-party conversation of `a` and `b`, if it exists (locked with `FOR UPDATE` when
+/// `lock`, which serialises its writers).
+async fn pair(
+    client: &impl GenericClient,
+    a: UserId,
+    b: UserId,
+    lock: bool,
+) -> Result<Option<ConversationId>, tokio_postgres::Error> {
+    let sql = if lock {
+        "SELECT id FROM conversations WHERE pair_key = $1 FOR UPDATE"
+    } else {
+        "SELECT id FROM conversations WHERE pair_key = $1"
+    };
+    Ok(client
+        .query_opt(&client.prepare_cached(sql).await?, &[&pair_key(a, b)])
+        .await?
+        .map(|row| row.get::<_, Uuid>(0).into()))
 }
 
 /// The two-party conversation of `a` and `b`, if it exists.
@@ -18,15 +42,7 @@ pub async fn find_pair(
     a: UserId,
     b: UserId,
 ) -> Result<Option<ConversationId>, tokio_postgres::Error> {
-    Ok(client
-        .query_opt(
-            &client
-                .prepare_cached("SELECT id FROM conversations WHERE pair_key = $1")
-                .await?,
-            &[&pair_key(a, b)],
-        )
-        .await?
-        .map(|row| row.get::<_, Uuid>(0).into()))
+    pair(client, a, b, false).await
 }
 
 /// Locks the two-party conversation of `a` and `b` (serialising writers of it), if it exists.
@@ -35,15 +51,7 @@ pub async fn lock_pair(
     a: UserId,
     b: UserId,
 ) -> Result<Option<ConversationId>, tokio_postgres::Error> {
-    Ok(client
-        .query_opt(
-            &client
-                .prepare_cached("SELECT id FROM conversations WHERE pair_key = $1 FOR UPDATE")
-                .await?,
-            &[&pair_key(a, b)],
-        )
-        .await?
-        .map(|row| row.get::<_, Uuid>(0).into()))
+    pair(client, a, b, true).await
 }
 
 /// Creates the two-party conversation of `a` and `b` with both members, unless it exists.
@@ -77,6 +85,77 @@ pub async fn create_pair(
             .await?;
     }
     Ok(())
+}
+
+/// Creates a group named `name` whose owner is `owner` and whose other members are `members`.
+pub async fn create_group(
+    client: &impl GenericClient,
+    name: &str,
+    owner: UserId,
+    members: &[UserId],
+) -> Result<ConversationId, tokio_postgres::Error> {
+    let id = ConversationId::new();
+    client
+        .execute(
+            &client
+                .prepare_cached(
+                    "INSERT INTO conversations (id, kind, name, topic) VALUES ($1, 'group', $2, '')",
+                )
+                .await?,
+            &[&id.as_uuid(), &name],
+        )
+        .await?;
+    client
+        .execute(
+            &client
+                .prepare_cached(
+                    "INSERT INTO conversation_members (conversation_id, user_id, role)
+                     VALUES ($1, $2, 'owner')",
+                )
+                .await?,
+            &[&id.as_uuid(), &owner.as_uuid()],
+        )
+        .await?;
+    add_members(client, id, members).await?;
+    Ok(id)
+}
+
+/// A conversation locked for a change, and the one asking for it.
+#[derive(Clone, Debug)]
+pub struct Locked {
+    /// The conversation.
+    pub id: ConversationId,
+    /// Direct or group.
+    pub kind: ConversationKind,
+    /// The caller's role (members of a direct conversation are `member`s).
+    pub role: Role,
+}
+
+/// Locks `id` (serialising its writers) if `user` is one of its members; `None` otherwise, as
+/// for a conversation that does not exist.
+pub async fn lock_as_member(
+    client: &impl GenericClient,
+    id: ConversationId,
+    user: UserId,
+) -> Result<Option<Locked>, tokio_postgres::Error> {
+    let row = client
+        .query_opt(
+            &client
+                .prepare_cached(
+                    "SELECT c.kind, me.role FROM conversations c
+                     JOIN conversation_members me ON me.conversation_id = c.id AND me.user_id = $2
+                     WHERE c.id = $1
+                     FOR UPDATE OF c",
+                )
+                .await?,
+            &[&id.as_uuid(), &user.as_uuid()],
+        )
+        .await?;
+    Ok(row.map(|row| Locked {
+        id,
+        kind: kind_from_db(row.get(0)),
+        role: role_from_db(row.get(1)),
+    }))
 }
 
 /// Locks the conversation row (serialising writers of one conversation) and returns its last seq.
@@ -117,57 +196,294 @@ pub async fn is_member(
     id: ConversationId,
     user: UserId,
 ) -> Result<bool, tokio_postgres::Error> {
+    Ok(role_of(client, id, user).await?.is_some())
+}
+
+/// `user`'s role in `id`, if they are a member.
+pub async fn role_of(
+    client: &impl GenericClient,
+    id: ConversationId,
+    user: UserId,
+) -> Result<Option<Role>, tokio_postgres::Error> {
     Ok(client
         .query_opt(
-            &client.prepare_cached("SELECT 1 FROM conversation_members WHERE conversation_id = $1 AND user_id = $2").await?,
+            &client.prepare_cached("SELECT role FROM conversation_members WHERE conversation_id = $1 AND user_id = $2").await?,
             &[&id.as_uuid(), &user.as_uuid()],
         )
         .await?
-        .is_some())
+        .map(|row| role_from_db(row.get(0))))
 }
 
-/// One row of a user's conversation list.
-pub struct ConversationSummary {
-    /// The conversation.
-    pub id: ConversationId,
-    /// The other participant.
-    pub peer_id: UserId,
-    /// Their username (empty if their account is not known here yet).
-    pub peer_username: String,
-    /// The newest message.
-    pub last_message: Option<ChatMessage>,
-    /// Messages from the peer after the viewer's watermark.
-    pub unread_count: i64,
-    /// The viewer's watermark.
-    pub last_read_seq: i64,
-    /// The peer's watermark.
-    pub peer_last_read_seq: i64,
-    /// When the newest message arrived (or the conversation began).
-    pub updated_at: DateTime<Utc>,
+/// Adds `users` as members (those already members are left as they are); returns who joined.
+pub async fn add_members(
+    client: &impl GenericClient,
+    id: ConversationId,
+    users: &[UserId],
+) -> Result<Vec<UserId>, tokio_postgres::Error> {
+    let users: Vec<Uuid> = users.iter().map(UserId::as_uuid).collect();
+    // Joiners start with nothing unread: the history before them counts as read.
+    let rows = client
+        .query(
+            &client
+                .prepare_cached(
+                    "INSERT INTO conversation_members
+                         (conversation_id, user_id, last_read_seq, last_delivered_seq)
+                     SELECT $1, u, c.last_seq, c.last_seq
+                     FROM unnest($2::uuid[]) AS u, conversations c WHERE c.id = $1
+                     ON CONFLICT DO NOTHING RETURNING user_id",
+                )
+                .await?,
+            &[&id.as_uuid(), &users],
+        )
+        .await?;
+    let mut joined: Vec<UserId> = rows.iter().map(|r| r.get::<_, Uuid>(0).into()).collect();
+    joined.sort();
+    Ok(joined)
 }
 
-/// `viewer`'s conversations, most recently active first, after `cursor`.
+/// Removes `user` from `id`; whether they were a member.
+pub async fn remove_member(
+    client: &impl GenericClient,
+    id: ConversationId,
+    user: UserId,
+) -> Result<bool, tokio_postgres::Error> {
+    Ok(client
+        .execute(
+            &client
+                .prepare_cached(
+                    "DELETE FROM conversation_members WHERE conversation_id = $1 AND user_id = $2",
+                )
+                .await?,
+            &[&id.as_uuid(), &user.as_uuid()],
+        )
+        .await?
+        > 0)
+}
+
+/// Sets `user`'s role in `id`.
+pub async fn set_role(
+    client: &impl GenericClient,
+    id: ConversationId,
+    user: UserId,
+    role: Role,
+) -> Result<(), tokio_postgres::Error> {
+    client
+        .execute(
+            &client.prepare_cached("UPDATE conversation_members SET role = $3 WHERE conversation_id = $1 AND user_id = $2").await?,
+            &[&id.as_uuid(), &user.as_uuid(), &role.as_str()],
+        )
+        .await?;
+    Ok(())
+}
+
+/// The member who becomes owner when the owner leaves: the longest-standing admin, else the
+/// longest-standing member.
+pub async fn successor(
+    client: &impl GenericClient,
+    id: ConversationId,
+) -> Result<Option<UserId>, tokio_postgres::Error> {
+    Ok(client
+        .query_opt(
+            &client
+                .prepare_cached(
+                    "SELECT user_id FROM conversation_members
+                     WHERE conversation_id = $1 AND role <> 'owner'
+                     ORDER BY (role = 'admin') DESC, joined_at, user_id LIMIT 1",
+                )
+                .await?,
+            &[&id.as_uuid()],
+        )
+        .await?
+        .map(|row| row.get::<_, Uuid>(0).into()))
+}
+
+/// How many members `id` has.
+pub async fn member_count(
+    client: &impl GenericClient,
+    id: ConversationId,
+) -> Result<i64, tokio_postgres::Error> {
+    Ok(client
+        .query_one(
+            &client
+                .prepare_cached(
+                    "SELECT count(*) FROM conversation_members WHERE conversation_id = $1",
+                )
+                .await?,
+            &[&id.as_uuid()],
+        )
+        .await?
+        .get(0))
+}
+
+/// Renames a group and/or sets its topic (`None` leaves it as it is).
+pub async fn update_group(
+    client: &impl GenericClient,
+    id: ConversationId,
+    name: Option<&str>,
+    topic: Option<&str>,
+) -> Result<(), tokio_postgres::Error> {
+    client
+        .execute(
+            &client
+                .prepare_cached(
+                    "UPDATE conversations SET name = coalesce($2, name), topic = coalesce($3, topic)
+                     WHERE id = $1",
+                )
+                .await?,
+            &[&id.as_uuid(), &name, &topic],
+        )
+        .await?;
+    Ok(())
+}
+
+/// Deletes a conversation with everything in it (its last member left).
+pub async fn delete(
+    client: &impl GenericClient,
+    id: ConversationId,
+) -> Result<(), tokio_postgres::Error> {
+    client
+        .execute(
+            &client
+                .prepare_cached("DELETE FROM conversations WHERE id = $1")
+                .await?,
+            &[&id.as_uuid()],
+        )
+        .await?;
+    Ok(())
+}
+
+/// The group's name and topic now.
+pub async fn name_and_topic(
+    client: &impl GenericClient,
+    id: ConversationId,
+) -> Result<(Option<String>, Option<String>), tokio_postgres::Error> {
+    let row = client
+        .query_one(
+            &client
+                .prepare_cached("SELECT name, topic FROM conversations WHERE id = $1")
+                .await?,
+            &[&id.as_uuid()],
+        )
+        .await?;
+    Ok((row.get(0), row.get(1)))
+}
+
+/// Every member's own view of a group (role, unread count, watermarks).
+pub async fn views(
+    client: &impl GenericClient,
+    id: ConversationId,
+) -> Result<Vec<MemberView>, tokio_postgres::Error> {
+    Ok(client
+        .query(
+            &client
+                .prepare_cached(
+                    "SELECT user_id, role, unread_count, last_read_seq, last_delivered_seq
+                     FROM conversation_members WHERE conversation_id = $1 ORDER BY user_id",
+                )
+                .await?,
+            &[&id.as_uuid()],
+        )
+        .await?
+        .iter()
+        .map(|row| MemberView {
+            user_id: row.get::<_, Uuid>(0).into(),
+            role: role_from_db(row.get(1)),
+            unread_count: row.get(2),
+            last_read_seq: row.get(3),
+            last_delivered_seq: row.get(4),
+        })
+        .collect())
+}
+
+/// What [`CONVERSATION_COLUMNS`] reads, as `viewer` sees it; `me` aliases the viewer's row.
+const CONVERSATION_FROM: &str = "
+    FROM conversation_members me
+    JOIN conversations c ON c.id = me.conversation_id
+    LEFT JOIN conversation_members peer
+        ON c.kind = 'direct' AND peer.conversation_id = c.id AND peer.user_id <> me.user_id
+    LEFT JOIN users u ON u.id = peer.user_id
+    LEFT JOIN messages m ON m.conversation_id = c.id AND m.seq = c.last_seq
+    LEFT JOIN message_votes mv ON mv.message_id = m.id AND mv.user_id = me.user_id";
+
+/// The conversation columns, aliased so that they do not clash with [`MESSAGE_COLUMNS`].
+const CONVERSATION_COLUMNS: &str = "c.id AS c_id, c.kind AS c_kind, c.name AS c_name,
+    c.topic AS c_topic, c.rev AS c_rev, c.created_at AS c_created_at,
+    c.updated_at AS c_updated_at, me.role AS my_role, me.unread_count AS my_unread,
+    me.last_read_seq AS my_read, me.last_delivered_seq AS my_delivered,
+    (SELECT count(*) FROM conversation_members cm WHERE cm.conversation_id = c.id) AS c_members,
+    peer.user_id AS peer_id, coalesce(u.username, '') AS peer_username,
+    peer.last_read_seq AS peer_read, peer.last_delivered_seq AS peer_delivered,
+    m.id IS NOT NULL AS has_message";
+
+fn conversation_from_row(row: &Row) -> Conversation {
+    let kind = kind_from_db(row.get("c_kind"));
+    let direct = kind == ConversationKind::Direct;
+    let peer = row
+        .get::<_, Option<Uuid>>("peer_id")
+        .filter(|_| direct)
+        .map(|id| Peer {
+            id: id.into(),
+            username: row.get("peer_username"),
+        });
+    Conversation {
+        id: row.get::<_, Uuid>("c_id").into(),
+        kind,
+        name: row.get("c_name"),
+        topic: row.get("c_topic"),
+        peer,
+        member_count: row.get("c_members"),
+        my_role: (!direct).then(|| role_from_db(row.get("my_role"))),
+        rev: row.get("c_rev"),
+        last_message: row
+            .get::<_, bool>("has_message")
+            .then(|| message_from_row_at(row)),
+        unread_count: row.get("my_unread"),
+        last_read_seq: row.get("my_read"),
+        last_delivered_seq: row.get("my_delivered"),
+        peer_last_read_seq: if direct { row.get("peer_read") } else { None },
+        peer_last_delivered_seq: if direct {
+            row.get("peer_delivered")
+        } else {
+            None
+        },
+        created_at: row.get("c_created_at"),
+        updated_at: row.get("c_updated_at"),
+    }
+}
+
+/// Conversation `id` as `viewer` sees it, if they are a member.
+pub async fn get_for(
+    client: &impl GenericClient,
+    id: ConversationId,
+    viewer: UserId,
+) -> Result<Option<Conversation>, tokio_postgres::Error> {
+    let sql = format!(
+        "SELECT {CONVERSATION_COLUMNS}, {MESSAGE_COLUMNS} {CONVERSATION_FROM}
+         WHERE me.user_id = $1 AND me.conversation_id = $2"
+    );
+    Ok(client
+        .query_opt(
+            &client.prepare_cached(sql.as_str()).await?,
+            &[&viewer.as_uuid(), &id.as_uuid()],
+        )
+        .await?
+        .map(|row| conversation_from_row(&row)))
+}
+
+/// `viewer`'s conversations of both kinds, most recently active first, after `cursor`; one more
+/// than `limit` when there is a next page.
 pub async fn list_for(
     client: &impl GenericClient,
     viewer: UserId,
     cursor: Option<PageCursor>,
     limit: PageSize,
-) -> Result<Vec<ConversationSummary>, tokio_postgres::Error> {
-    let (after_time, after_id) = match cursor {
+) -> Result<Vec<Conversation>, tokio_postgres::Error> {
+    let (after_time, after_id): (Option<DateTime<Utc>>, Option<Uuid>) = match cursor {
         Some(c) => (Some(c.updated_at), Some(c.id)),
         None => (None, None),
     };
     let sql = format!(
-        "SELECT c.id AS conversation_id_, c.updated_at, me.last_read_seq, me.unread_count,
-                peer.user_id AS peer_id, peer.last_read_seq AS peer_last_read_seq,
-                coalesce(u.username, '') AS peer_username,
-                m.id IS NOT NULL AS has_message, {MESSAGE_COLUMNS}
-         FROM conversation_members me
-         JOIN conversations c ON c.id = me.conversation_id
-         JOIN conversation_members peer ON peer.conversation_id = c.id AND peer.user_id <> me.user_id
-         LEFT JOIN users u ON u.id = peer.user_id
-         LEFT JOIN messages m ON m.conversation_id = c.id AND m.seq = c.last_seq
-         LEFT JOIN message_votes mv ON mv.message_id = m.id AND mv.user_id = me.user_id
+        "SELECT {CONVERSATION_COLUMNS}, {MESSAGE_COLUMNS} {CONVERSATION_FROM}
          WHERE me.user_id = $1
            AND ($2::timestamptz IS NULL OR (c.updated_at, c.id) < ($2, $3))
          ORDER BY c.updated_at DESC, c.id DESC
@@ -184,19 +500,87 @@ pub async fn list_for(
             ],
         )
         .await?;
-    Ok(rows
+    Ok(rows.iter().map(conversation_from_row).collect())
+}
+
+/// One row of a group's member list.
+#[derive(Clone, Debug)]
+pub struct MemberRow {
+    /// The member.
+    pub user_id: UserId,
+    /// Their username (empty if their account is not known here yet).
+    pub username: String,
+    /// Their role.
+    pub role: Role,
+    /// When they joined.
+    pub joined_at: DateTime<Utc>,
+    /// Their read watermark.
+    pub last_read_seq: i64,
+    /// Their delivered watermark.
+    pub last_delivered_seq: i64,
+}
+
+/// A page of `id`'s members, owner first, then admins, then members, each by username; one
+/// more than `limit` when there is a next page.
+pub async fn members_page(
+    client: &impl GenericClient,
+    id: ConversationId,
+    cursor: Option<&MemberCursor>,
+    limit: PageSize,
+) -> Result<Vec<MemberRow>, tokio_postgres::Error> {
+    const RANK: &str = "CASE cm.role WHEN 'owner' THEN 0 WHEN 'admin' THEN 1 ELSE 2 END";
+    const NAME: &str = "lower(coalesce(u.username, ''))";
+    let sql = format!(
+        "SELECT cm.user_id, coalesce(u.username, '') AS username, cm.role, cm.joined_at,
+                cm.last_read_seq, cm.last_delivered_seq
+         FROM conversation_members cm LEFT JOIN users u ON u.id = cm.user_id
+         WHERE cm.conversation_id = $1
+           AND ($2::int IS NULL OR ({RANK}, {NAME}, cm.user_id) > ($2, $3, $4))
+         ORDER BY {RANK}, {NAME}, cm.user_id
+         LIMIT $5"
+    );
+    let (rank, name, after) = match cursor {
+        Some(c) => (
+            Some(c.rank),
+            Some(c.username_lower.as_str()),
+            Some(c.id.as_uuid()),
+        ),
+        None => (None, None, None),
+    };
+    Ok(client
+        .query(
+            &client.prepare_cached(sql.as_str()).await?,
+            &[&id.as_uuid(), &rank, &name, &after, &(limit.as_i64() + 1)],
+        )
+        .await?
         .iter()
-        .map(|row| ConversationSummary {
-            id: row.get::<_, Uuid>("conversation_id_").into(),
-            peer_id: row.get::<_, Uuid>("peer_id").into(),
-            peer_username: row.get("peer_username"),
-            last_message: row
-                .get::<_, bool>("has_message")
-                .then(|| message_from_row_at(row)),
-            unread_count: row.get("unread_count"),
-            last_read_seq: row.get("last_read_seq"),
-            peer_last_read_seq: row.get("peer_last_read_seq"),
-            updated_at: row.get("updated_at"),
+        .map(|row| MemberRow {
+            user_id: row.get::<_, Uuid>(0).into(),
+            username: row.get(1),
+            role: role_from_db(row.get(2)),
+            joined_at: row.get(3),
+            last_read_seq: row.get(4),
+            last_delivered_seq: row.get(5),
         })
         .collect())
+}
+
+/// A role's place in the member list's order.
+pub fn role_rank(role: Role) -> i32 {
+    match role {
+        Role::Owner => 0,
+        Role::Admin => 1,
+        Role::Member => 2,
+    }
+}
+
+fn role_from_db(role: &str) -> Role {
+    Role::parse(role).unwrap_or(Role::Member)
+}
+
+fn kind_from_db(kind: &str) -> ConversationKind {
+    match kind {
+        "group" => ConversationKind::Group,
+        _ => ConversationKind::Direct,
+    }
 }

@@ -1,3 +1,5 @@
+//! SQL of `processed_commands`: the ids of applied commands, so a redelivered one is skipped.
+
 use std::collections::HashSet;
 use std::time::Duration;
 

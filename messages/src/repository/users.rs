@@ -1,3 +1,5 @@
+//! SQL of the accounts messages knows: who can receive messages, and peers' usernames.
+
 use deadpool_postgres::GenericClient;
 use shared::ids::UserId;
 
@@ -36,4 +38,22 @@ pub async fn exists(
         )
         .await?
         .is_some())
+}
+
+/// Whether every one of `ids` is a known account.
+pub async fn all_exist(
+    client: &impl GenericClient,
+    ids: &[UserId],
+) -> Result<bool, tokio_postgres::Error> {
+    let ids: Vec<uuid::Uuid> = ids.iter().map(UserId::as_uuid).collect();
+    let known: i64 = client
+        .query_one(
+            &client
+                .prepare_cached("SELECT count(*) FROM users WHERE id = ANY($1)")
+                .await?,
+            &[&ids],
+        )
+        .await?
+        .get(0);
+    Ok(known == ids.len() as i64)
 }

@@ -1,3 +1,5 @@
+//! SQL of votes: one per user per message, counted on the message row under its lock.
+
 use deadpool_postgres::GenericClient;
 use shared::events::Vote;
 use shared::ids::{ConversationId, MessageId, UserId};
@@ -5,13 +7,17 @@ use uuid::Uuid;
 
 use super::messages::vote_from_db;
 
-/// A message being voted on, locked for the change.
+/// A message locked for a change (a vote, an edit, a delete, a reaction).
 pub struct LockedMessage {
     /// Its conversation.
     pub conversation: ConversationId,
+    /// Who wrote it.
+    pub sender: UserId,
+    /// A system message cannot be changed by anyone.
+    pub system: bool,
 }
 
-/// Locks `message` for a vote (one vote change at a time per message, so its counters stay
+/// Locks `message` for a change (one change at a time per message, so its counters stay
 /// exact), if it exists.
 pub async fn lock_message(
     client: &impl GenericClient,
@@ -20,13 +26,18 @@ pub async fn lock_message(
     Ok(client
         .query_opt(
             &client
-                .prepare_cached("SELECT conversation_id FROM messages WHERE id = $1 FOR UPDATE")
+                .prepare_cached(
+                    "SELECT conversation_id, sender_id, kind = 'system' FROM messages
+                     WHERE id = $1 FOR UPDATE",
+                )
                 .await?,
             &[&message.as_uuid()],
         )
         .await?
         .map(|row| LockedMessage {
             conversation: row.get::<_, Uuid>(0).into(),
+            sender: row.get::<_, Uuid>(1).into(),
+            system: row.get(2),
         }))
 }
 

@@ -1,12 +1,10 @@
-//! `GET /api/messages/conversations`.
+//! `GET /api/messages/conversations`: the caller's conversations of both kinds.
 
 use actix_web::{HttpResponse, web};
-use chrono::{DateTime, Utc};
 use deadpool_postgres::Pool;
-use serde::{Deserialize, Serialize};
+use serde::Deserialize;
 use shared::auth::CurrentUser;
-use shared::events::ChatMessage;
-use shared::ids::{ConversationId, UserId};
+use shared::http::cursor;
 
 use crate::domain::{PageCursor, PageSize};
 use crate::error::MessagesError;
@@ -14,33 +12,8 @@ use crate::repository::conversations;
 
 #[derive(Deserialize)]
 pub struct Query {
-    limit: Option<i64>,
+    limit: Option<String>,
     cursor: Option<String>,
-}
-
-#[derive(Serialize)]
-#[serde(rename_all = "camelCase")]
-struct Body {
-    conversations: Vec<Item>,
-    next_cursor: Option<String>,
-}
-
-#[derive(Serialize)]
-#[serde(rename_all = "camelCase")]
-struct Item {
-    id: ConversationId,
-    peer: Peer,
-    last_message: Option<ChatMessage>,
-    unread_count: i64,
-    last_read_seq: i64,
-    peer_last_read_seq: i64,
-    updated_at: DateTime<Utc>,
-}
-
-#[derive(Serialize)]
-struct Peer {
-    id: UserId,
-    username: String,
 }
 
 /// The caller's conversations, most recently active first.
@@ -51,50 +24,25 @@ pub async fn list(
     db: web::Data<Pool>,
 ) -> Result<HttpResponse, MessagesError> {
     let query = query.into_inner();
-    let limit = match query.limit {
-        None => PageSize::default(),
-        Some(n) => PageSize::from_number(n)
-            .ok_or_else(|| MessagesError::field("limit", "Use a limit from 1 to 100."))?,
-    };
-    // An empty `cursor=` is no cursor, as in every other listing: the first page.
-    let cursor = query
-        .cursor
-        .as_deref()
-        .filter(|c| !c.is_empty())
-        .map(PageCursor::decode)
-        .transpose()
+    let limit = PageSize::parse_param(query.limit.as_deref())
+        .map_err(|e| MessagesError::field("limit", e))?;
+    let cursor = cursor::parse_param::<PageCursor>(query.cursor.as_deref())
         .map_err(|e| MessagesError::field("cursor", e))?;
     let client = db.get().await?;
-    let mut rows = conversations::list_for(&client, user.id, cursor, limit).await?;
-    let next_cursor = if rows.len() as i64 > limit.as_i64() {
-        rows.truncate(usize::from(limit.get()));
-        rows.last().map(|last| {
-            PageCursor {
+    let mut conversations = conversations::list_for(&client, user.id, cursor, limit).await?;
+    let next_cursor = if conversations.len() as i64 > limit.as_i64() {
+        conversations.truncate(usize::from(limit.get()));
+        conversations.last().map(|last| {
+            cursor::encode(&PageCursor {
                 updated_at: last.updated_at,
                 id: last.id.as_uuid(),
-            }
-            .encode()
+            })
         })
     } else {
         None
     };
-    let conversations = rows
-        .into_iter()
-        .map(|row| Item {
-            id: row.id,
-            peer: Peer {
-                id: row.peer_id,
-                username: row.peer_username,
-            },
-            last_message: row.last_message,
-            unread_count: row.unread_count,
-            last_read_seq: row.last_read_seq,
-            peer_last_read_seq: row.peer_last_read_seq,
-            updated_at: row.updated_at,
-        })
-        .collect();
-    Ok(HttpResponse::Ok().json(Body {
-        conversations,
-        next_cursor,
-    }))
+    Ok(HttpResponse::Ok().json(serde_json::json!({
+        "conversations": conversations,
+        "nextCursor": next_cursor,
+    })))
 }

@@ -2,9 +2,16 @@
 
 use actix_web::web;
 
+mod add_members;
 mod conversation_messages;
 mod conversations;
+mod create_group;
+mod get_conversation;
+mod list_members;
 mod messages_with;
+mod remove_member;
+mod set_role;
+mod update_group;
 
 /// Registers every route of messages.
 pub fn configure(cfg: &mut web::ServiceConfig) {
@@ -15,8 +22,36 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             web::get().to(conversations::list),
         )
         .route(
+            "/api/messages/conversations",
+            web::post().to(create_group::create),
+        )
+        .route(
+            "/api/messages/conversations/{id}",
+            web::get().to(get_conversation::get),
+        )
+        .route(
+            "/api/messages/conversations/{id}",
+            web::patch().to(update_group::update),
+        )
+        .route(
             "/api/messages/conversations/{id}/messages",
             web::get().to(conversation_messages::history),
+        )
+        .route(
+            "/api/messages/conversations/{id}/members",
+            web::get().to(list_members::list),
+        )
+        .route(
+            "/api/messages/conversations/{id}/members",
+            web::post().to(add_members::add),
+        )
+        .route(
+            "/api/messages/conversations/{id}/members/{user_id}",
+            web::delete().to(remove_member::remove),
+        )
+        .route(
+            "/api/messages/conversations/{id}/members/{user_id}/role",
+            web::put().to(set_role::set),
         )
         .route(
             "/api/messages/with/{user_id}",
@@ -30,4 +65,10 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
 struct HistoryBody {
     messages: Vec<shared::events::ChatMessage>,
     has_more: bool,
+}
+
+/// `{conversation}`.
+#[derive(serde::Serialize)]
+struct ConversationBody {
+    conversation: shared::chat::Conversation,
 }

@@ -1,33 +1,12 @@
 //! How commands are applied: in bursts, in order, and each at most once even when the broker
 //! delivers it again.
 
-use shared::amqp::Outgoing;
-use shared::chat::{ChatCommand, CommandEnvelope, Origin};
+use shared::chat::{ChatCommand, VoteCommand};
 use shared::events::Vote;
 use shared::ids::MessageId;
-use shared::testing::{TestUser, eventually};
+use shared::testing::eventually;
 
-use crate::helpers::{TestApp, WAIT, spawn_app};
-
-fn command(app: &TestApp, id: uuid::Uuid, user: &TestUser, command: ChatCommand) -> Outgoing {
-    let envelope = CommandEnvelope {
-        id,
-        user_id: user.id,
-        username: user.username.clone(),
-        origin: Origin {
-            node: "test".into(),
-            connection: 1,
-        },
-        command,
-    };
-    Outgoing {
-        exchange: String::new(),
-        routing_key: app.infra.topology().chat_commands_queue().name,
-        kind: "chat.command".into(),
-        message_id: id.to_string(),
-        payload: serde_json::to_vec(&envelope).unwrap(),
-    }
-}
+use crate::helpers::{WAIT, spawn_app};
 
 #[actix_web::test]
 async fn a_burst_of_sends_is_stored_densely_in_the_order_it_was_queued() {
@@ -76,32 +55,29 @@ async fn a_command_delivered_twice_is_applied_once() {
     // would withdraw itself. Then bob's vote, which is applied after both.
     let upvote = uuid::Uuid::now_v7();
     let commands = [
-        command(
-            &app,
+        app.command(
             upvote,
             &ann,
-            ChatCommand::Vote {
+            ChatCommand::Vote(VoteCommand {
                 message_id,
                 vote: Vote::Up,
-            },
+            }),
         ),
-        command(
-            &app,
+        app.command(
             upvote,
             &ann,
-            ChatCommand::Vote {
+            ChatCommand::Vote(VoteCommand {
                 message_id,
                 vote: Vote::Up,
-            },
+            }),
         ),
-        command(
-            &app,
+        app.command(
             uuid::Uuid::now_v7(),
             &bob,
-            ChatCommand::Vote {
+            ChatCommand::Vote(VoteCommand {
                 message_id,
                 vote: Vote::Down,
-            },
+            }),
         ),
     ];
     for outgoing in &commands {

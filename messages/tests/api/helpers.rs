@@ -1,43 +1,33 @@
 //! `spawn_app`: the real messages service on a free port, with a database, broker namespace and
 //! Redis prefix of its own, all removed when the test ends.
 
-use std::time::Duration;
-
-use messages::config::Config;
-use messages::startup::Application;
+use messages::startup::Messages;
 use serde_json::Value;
 use shared::amqp::{Outgoing, Publisher};
-use shared::chat::{ChatCommand, CommandEnvelope, Origin};
-use shared::events::{Envelope, UserRegistered};
-use shared::testing::{TestInfra, TestUser, eventually};
-
-pub const WAIT: Duration = Duration::from_secs(30);
+use shared::chat::{ChatCommand, CommandEnvelope, Content, Origin, SendCommand, SendTarget};
+pub use shared::testing::WAIT;
+use shared::testing::{
+    Answer, TestInfra, TestService, TestUser, announce_sign_up, eventually, spawn_service,
+    wait_for_row,
+};
 
 pub struct TestApp {
-    pub address: String,
+    pub service: TestService,
     pub publisher: Publisher,
-    shutdown: shared::shutdown::ShutdownToken,
+    // Dropped last, after the service has been told to stop.
     pub infra: TestInfra,
 }
 
-impl Drop for TestApp {
-    fn drop(&mut self) {
-        self.shutdown.cancel();
-    }
+pub async fn spawn_app() -> TestApp {
+    spawn_app_with(|_| {}).await
 }
 
-pub async fn spawn_app() -> TestApp {
+/// With a last say over the configuration (a smaller group limit, say).
+pub async fn spawn_app_with(adjust: impl FnOnce(&mut messages::config::Config)) -> TestApp {
     let infra = TestInfra::new("messages").await;
-    let mut config = Config::from_env().expect("default configuration");
-    infra.configure(&mut config.common);
-    let application = Application::build(config).await.expect("messages starts");
-    let address = format!("http://127.0.0.1:{}", application.port());
-    let shutdown = application.infra().shutdown.clone();
-    actix_web::rt::spawn(application.run_until_stopped());
     TestApp {
-        address,
+        service: spawn_service::<Messages>(&infra, adjust).await,
         publisher: Publisher::new(infra.amqp()),
-        shutdown,
         infra,
     }
 }
@@ -45,21 +35,39 @@ pub async fn spawn_app() -> TestApp {
 impl TestApp {
     /// A user messages knows about.
     pub async fn user(&self, name: &str) -> TestUser {
-        let user = TestUser::new(name);
-        let event = Envelope::new(UserRegistered {
-            user_id: user.id,
-            username: name.to_owned(),
-        });
-        self.publisher.publish(&event, WAIT).await.unwrap();
-        let db = self.infra.db().await;
-        eventually("the user to be known", WAIT, || async {
-            db.query_opt("SELECT 1 FROM users WHERE id = $1", &[&user.id.as_uuid()])
-                .await
-                .ok()
-                .flatten()
-        })
+        let user = announce_sign_up(&self.publisher, name).await;
+        let known = "SELECT 1 FROM users WHERE id = $1";
+        wait_for_row(
+            &self.infra.database_url,
+            "messages to know the user",
+            known,
+            user.id.as_uuid(),
+        )
         .await;
         user
+    }
+
+    /// `command` from `user`, as socket-handler publishes it to the commands queue.
+    pub fn command(&self, id: uuid::Uuid, user: &TestUser, command: ChatCommand) -> Outgoing {
+        let envelope = CommandEnvelope {
+            id,
+            user_id: user.id,
+            username: user.username.clone(),
+            origin: Origin {
+                node: "test".into(),
+                connection: 1,
+            },
+            request_id: None,
+            command,
+        };
+        Outgoing {
+            exchange: String::new(),
+            routing_key: self.infra.topology().chat_commands_queue().name,
+            bcc: Vec::new(),
+            kind: "chat.command".into(),
+            message_id: id.to_string(),
+            payload: serde_json::to_vec(&envelope).unwrap(),
+        }
     }
 
     /// Sends `count` messages from `from` to `to` as commands and waits until all are stored.
@@ -70,30 +78,14 @@ impl TestApp {
             .await
             .unwrap()
             .get(0);
-        let queue = self.infra.topology().chat_commands_queue().name;
         let commands: Vec<Outgoing> = (0..count)
             .map(|i| {
-                let envelope = CommandEnvelope {
-                    id: uuid::Uuid::now_v7(),
-                    user_id: from.id,
-                    username: from.username.clone(),
-                    origin: Origin {
-                        node: "test".into(),
-                        connection: 1,
-                    },
-                    command: ChatCommand::Send {
-                        client_msg_id: uuid::Uuid::new_v4().to_string(),
-                        to: to.id,
-                        content: format!("{} #{i}", from.username),
-                    },
-                };
-                Outgoing {
-                    exchange: String::new(),
-                    routing_key: queue.clone(),
-                    kind: "chat.command".into(),
-                    message_id: envelope.id.to_string(),
-                    payload: serde_json::to_vec(&envelope).unwrap(),
-                }
+                let send = ChatCommand::Send(SendCommand {
+                    client_msg_id: uuid::Uuid::new_v4().to_string(),
+                    target: SendTarget::To { to: to.id },
+                    content: Content::parse(&format!("{} #{i}", from.username)).unwrap(),
+                });
+                self.command(uuid::Uuid::now_v7(), from, send)
             })
             .collect();
         self.publisher.publish_all(&commands, WAIT).await.unwrap();
@@ -111,17 +103,62 @@ impl TestApp {
 
     /// GET as `user` (or anonymously): (status, body).
     pub async fn get(&self, user: Option<&TestUser>, path: &str) -> (u16, Value) {
-        let mut request = awc::Client::default().get(format!("{}{path}", self.address));
-        if let Some(user) = user {
-            request = request.insert_header(("Cookie", user.cookie()));
-        }
-        let mut response = request.send().await.expect("messages answers");
-        let body = response
-            .json::<Value>()
-            .limit(1 << 24)
+        let cookie = user.map(TestUser::cookie);
+        let answer = self.service.get(path, cookie.as_deref()).await;
+        (answer.status.as_u16(), answer.body)
+    }
+}
+
+impl TestApp {
+    /// Any request as `user`, with a JSON body if given.
+    pub async fn call(
+        &self,
+        user: &TestUser,
+        method: &str,
+        path: &str,
+        body: Option<Value>,
+    ) -> Answer {
+        self.service
+            .request(method, path, Some(&user.cookie()), body.as_ref())
             .await
-            .unwrap_or(Value::Null);
-        (response.status().as_u16(), body)
+    }
+
+    /// A group `name` of `owner` with `members`, asserting it was created.
+    pub async fn group(&self, owner: &TestUser, name: &str, members: &[&TestUser]) -> Value {
+        let ids: Vec<String> = members.iter().map(|m| m.id.to_string()).collect();
+        let answer = self
+            .call(
+                owner,
+                "POST",
+                "/api/messages/conversations",
+                Some(serde_json::json!({"name": name, "memberIds": ids})),
+            )
+            .await;
+        assert_eq!(answer.status, 201, "{}", answer.body);
+        answer.body["conversation"].clone()
+    }
+
+    /// Sends `content` into conversation `conversation` as `from` and waits until it is stored.
+    pub async fn send_into(&self, from: &TestUser, conversation: &str, content: &str) {
+        let send = ChatCommand::Send(SendCommand {
+            client_msg_id: uuid::Uuid::new_v4().to_string(),
+            target: SendTarget::Conversation {
+                conversation_id: conversation.parse().unwrap(),
+            },
+            content: Content::parse(content).unwrap(),
+        });
+        self.publisher
+            .publish_all(&[self.command(uuid::Uuid::now_v7(), from, send)], WAIT)
+            .await
+            .unwrap();
+        let db = self.infra.db().await;
+        eventually("the message to be stored", WAIT, || async {
+            db.query_opt("SELECT 1 FROM messages WHERE content = $1", &[&content])
+                .await
+                .ok()
+                .flatten()
+        })
+        .await;
     }
 }
 

@@ -169,3 +169,18 @@ async fn conversations_are_listed_most_recent_first_across_pages() {
     assert_eq!(p2["lastReadSeq"], 0);
     assert_eq!(p2["lastMessage"]["seq"], 3);
 }
+
+#[actix_web::test]
+async fn forged_truncated_oversized_and_foreign_cursors_are_a_400_never_a_500() {
+    let app = spawn_app().await;
+    let ann = app.user("ann").await;
+    let bob = app.user("bob").await;
+    app.send(&ann, &bob, 1).await;
+    app.service
+        .assert_refuses_forged_cursors(
+            "/api/messages/conversations?",
+            "conversations",
+            &ann.cookie(),
+        )
+        .await;
+}

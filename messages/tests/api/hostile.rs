@@ -78,7 +78,10 @@ async fn state_changing_methods_from_a_foreign_origin_are_403() {
     ] {
         for method in ["POST", "PUT", "PATCH", "DELETE"] {
             let response = client
-                .request(method.parse().unwrap(), format!("{}{path}", app.address))
+                .request(
+                    method.parse().unwrap(),
+                    format!("{}{path}", app.service.address),
+                )
                 .insert_header(("Cookie", ann.cookie()))
                 .insert_header(("Origin", "https://evil.example"))
                 .send()

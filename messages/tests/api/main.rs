@@ -12,6 +12,7 @@
 
 mod commands;
 mod dead_letters;
+mod groups;
 mod health;
 mod helpers;
 mod history;

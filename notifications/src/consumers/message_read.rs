@@ -11,16 +11,6 @@ use crate::repository::{notifications, read_watermarks};
 pub struct MessageReadHandler(pub ConsumerContext);
 
 impl Handler<MessageRead> for MessageReadHandler {
-    #[tracing::instrument(
-        name = "message_read",
-        skip_all,
-        fields(
-            event_id = %envelope.id,
-            reader = %envelope.data.reader_id,
-            conversation = %envelope.data.conversation_id,
-            seq = envelope.data.seq
-        )
-    )]
     async fn handle(&self, envelope: Envelope<MessageRead>) -> Result<(), HandleError> {
         Ok(mark_read(&self.0, &envelope.data).await?)
     }

@@ -3,7 +3,7 @@
 //! Two kinds of consumers:
 //! - Durable ones ([`start`]), each on its own quorum queue `notifications.<routing key>`,
 //!   `message.sent` in batches (see its file), the others one delivery at a time:
-//!   `message.sent` stores a notification and pushes it live,
+//!   `message.sent` stores a notification, pushes it live and queues its Web Push,
 //!   `message.read` marks a conversation's notifications read up to a seq, `user.registered`
 //!   records the username that labels a sender, `user.signed.out` deletes the ended session's
 //!   push subscriptions. Each is idempotent by its effect, so a redelivered or duplicated event
@@ -23,17 +23,11 @@ pub mod presence_changed;
 pub mod user_registered;
 pub mod user_signed_out;
 
-use std::sync::Arc;
-
 use deadpool_postgres::Pool;
-use shared::amqp::{ConsumerSpec, Handler, consume, consume_batched};
-use shared::events::{self, Event, MessageRead, MessageSent, UserRegistered, UserSignedOut};
+use shared::events::MessageSent;
 use shared::service::ServiceInfra;
 
 use crate::live::DeliveryPublisher;
-
-/// The service name in queue names.
-pub const SERVICE: &str = "notifications";
 
 /// What every durable handler works with.
 #[derive(Clone)]
@@ -45,51 +39,13 @@ pub struct ConsumerContext {
 }
 
 /// Starts one background consumer per durable event, stopped by the service's shutdown token.
-pub fn start(infra: &ServiceInfra, prefetch: u16, context: &ConsumerContext) {
+pub fn start(infra: &ServiceInfra, context: &ConsumerContext) {
     let batch_context = context.clone();
-    infra.tasks.spawn(consume_batched(
-        infra.amqp.clone(),
-        ConsumerSpec::new(
-            infra.amqp.topology().event_queue(
-                SERVICE,
-                MessageSent::EXCHANGE,
-                MessageSent::ROUTING_KEY,
-            ),
-            prefetch,
-        ),
-        |payload| events::decode::<MessageSent>(payload).map_err(|e| e.to_string()),
-        move |batch| {
-            let context = batch_context.clone();
-            async move { message_sent::handle_batch(&context, batch).await }
-        },
-        infra.shutdown.clone(),
-    ));
-    spawn::<MessageRead, _>(
-        infra,
-        prefetch,
-        message_read::MessageReadHandler(context.clone()),
-    );
-    spawn::<UserRegistered, _>(
-        infra,
-        prefetch,
-        user_registered::UsernameRecorder(context.clone()),
-    );
-    spawn::<UserSignedOut, _>(
-        infra,
-        prefetch,
-        user_signed_out::SubscriptionsEnder(context.clone()),
-    );
-}
-
-fn spawn<E: Event, H: Handler<E>>(infra: &ServiceInfra, prefetch: u16, handler: H) {
-    let queue = infra
-        .amqp
-        .topology()
-        .event_queue(SERVICE, E::EXCHANGE, E::ROUTING_KEY);
-    infra.tasks.spawn(consume(
-        infra.amqp.clone(),
-        ConsumerSpec::new(queue, prefetch),
-        Arc::new(handler),
-        infra.shutdown.clone(),
-    ));
+    infra.consume_batched::<MessageSent, _, _>(move |batch| {
+        let context = batch_context.clone();
+        async move { message_sent::handle_batch(&context, batch).await }
+    });
+    infra.consume(message_read::MessageReadHandler(context.clone()));
+    infra.consume(user_registered::UserRegisteredHandler(context.clone()));
+    infra.consume(user_signed_out::SubscriptionsEnder(context.clone()));
 }

@@ -11,14 +11,9 @@ use crate::frames::{NewUser, ServerFrame, Status};
 use crate::repository::users;
 
 /// Records the new user's username, which labels the notifications of their messages.
-pub struct UsernameRecorder(pub ConsumerContext);
+pub struct UserRegisteredHandler(pub ConsumerContext);
 
-impl Handler<UserRegistered> for UsernameRecorder {
-    #[tracing::instrument(
-        name = "user_registered",
-        skip_all,
-        fields(event_id = %envelope.id, user_id = %envelope.data.user_id)
-    )]
+impl Handler<UserRegistered> for UserRegisteredHandler {
     async fn handle(&self, envelope: Envelope<UserRegistered>) -> Result<(), HandleError> {
         Ok(record(&self.0, &envelope.data).await?)
     }

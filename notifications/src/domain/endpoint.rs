@@ -74,17 +74,31 @@ pub struct EndpointPolicy {
 }
 
 impl EndpointPolicy {
-    /// From a comma-separated allow-list; the error is the first bad entry.
+    /// From a comma-separated allow-list; the error names the first bad entry.
     pub fn from_list(list: &str, allow_insecure_localhost: bool) -> Result<Self, String> {
-        let hosts = list
-            .split(',')
-            .filter(|entry| !entry.trim().is_empty())
-            .map(|entry| HostPattern::parse(entry).ok_or_else(|| entry.trim().to_owned()))
-            .collect::<Result<Vec<_>, _>>()?;
         Ok(Self {
-            hosts,
+            hosts: list.parse::<HostList>()?.0,
             allow_insecure_localhost,
         })
+    }
+}
+
+/// A comma-separated allow-list of hosts, as `PUSH_ENDPOINT_HOSTS` holds it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct HostList(pub Vec<HostPattern>);
+
+impl std::str::FromStr for HostList {
+    type Err = String;
+
+    fn from_str(list: &str) -> Result<Self, String> {
+        list.split(',')
+            .filter(|entry| !entry.trim().is_empty())
+            .map(|entry| {
+                HostPattern::parse(entry)
+                    .ok_or_else(|| format!("{:?} is not a host name or *.domain", entry.trim()))
+            })
+            .collect::<Result<Vec<_>, _>>()
+            .map(Self)
     }
 }
 

@@ -2,6 +2,7 @@
 
 use serde::Deserialize;
 use shared::http::FieldErrors;
+use shared::http::cursor;
 
 use super::{Cursor, PageSize};
 
@@ -42,26 +43,14 @@ impl ListQuery {
                 false
             }
         };
-        let limit = match given(&params.limit) {
-            None => PageSize::default(),
-            Some(value) => PageSize::parse(&value).unwrap_or_else(|| {
-                errors.insert(
-                    "limit".into(),
-                    format!("Use a whole number from 1 to {}.", PageSize::MAX),
-                );
-                PageSize::default()
-            }),
-        };
-        let cursor = match given(&params.cursor) {
-            None => None,
-            Some(value) => Cursor::decode(&value).or_else(|| {
-                errors.insert(
-                    "cursor".into(),
-                    "This is not a cursor from a previous page.".into(),
-                );
-                None
-            }),
-        };
+        let limit = PageSize::parse_param(params.limit.as_deref()).unwrap_or_else(|e| {
+            errors.insert("limit".into(), e.into());
+            PageSize::DEFAULT
+        });
+        let cursor = cursor::parse_param::<Cursor>(params.cursor.as_deref()).unwrap_or_else(|e| {
+            errors.insert("cursor".into(), e.into());
+            None
+        });
 
         if errors.is_empty() {
             Ok(Self {
@@ -106,8 +95,12 @@ mod tests {
             created_at: DateTime::from_timestamp_micros(Utc::now().timestamp_micros()).unwrap(),
             id: NotificationId::new(),
         };
-        let query =
-            ListQuery::parse(&params(Some("true"), Some("7"), Some(&cursor.encode()))).unwrap();
+        let query = ListQuery::parse(&params(
+            Some("true"),
+            Some("7"),
+            Some(&cursor::encode(&cursor)),
+        ))
+        .unwrap();
         assert!(query.unread_only);
         assert_eq!(query.limit.get(), 7);
         assert_eq!(query.cursor, Some(cursor));

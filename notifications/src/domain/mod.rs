@@ -12,7 +12,7 @@ mod read_request;
 mod subscription_request;
 
 pub use cursor::Cursor;
-pub use endpoint::{EndpointPolicy, HostPattern, PushEndpoint};
+pub use endpoint::{EndpointPolicy, HostList, HostPattern, PushEndpoint};
 pub use list_query::{ListParams, ListQuery};
 pub use mute_request::MuteRequest;
 pub use notification::{NewNotification, Notification, NotificationId, NotificationKind};

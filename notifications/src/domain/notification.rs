@@ -2,7 +2,7 @@
 
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
-use shared::events::ChatMessage;
+use shared::events::{ChatMessage, MessageKind};
 use shared::ids::{ConversationId, MessageId, UserId};
 use uuid::Uuid;
 
@@ -120,9 +120,12 @@ impl NewNotification {
     /// The notification `message` gives its receiver; `None` for a message to oneself, which
     /// tells its author nothing new.
     pub fn for_receiver(message: &ChatMessage) -> Option<Self> {
-        (message.receiver_id != message.sender_id).then(|| Self {
+        let owner = message
+            .receiver_id
+            .filter(|owner| *owner != message.sender_id && message.kind == MessageKind::User)?;
+        Some(Self {
             id: NotificationId::new(),
-            owner: message.receiver_id,
+            owner,
             kind: NotificationKind::Message,
             conversation_id: message.conversation_id,
             message_id: message.id,
@@ -136,21 +139,18 @@ impl NewNotification {
 
 #[cfg(test)]
 mod tests {
-    use shared::events::VoteCounts;
-
     use super::*;
 
     fn message(sender: UserId, receiver: UserId) -> ChatMessage {
-        ChatMessage {
-            id: MessageId::new(),
-            conversation_id: ConversationId::new(),
-            seq: 3,
-            sender_id: sender,
-            receiver_id: receiver,
-            content: "hello".into(),
-            created_at: Utc::now(),
-            votes: VoteCounts::default(),
-        }
+        ChatMessage::new_user(
+            MessageId::new(),
+            ConversationId::new(),
+            3,
+            sender,
+            Some(receiver),
+            "hello".into(),
+            Utc::now(),
+        )
     }
 
     #[test]

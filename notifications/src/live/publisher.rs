@@ -47,6 +47,7 @@ impl DeliveryPublisher {
                 Ok(Outgoing {
                     exchange: self.exchange.clone(),
                     routing_key: delivery.user_id.to_string(),
+                    bcc: Vec::new(),
                     kind: NOTIFICATION_CREATED.to_owned(),
                     message_id: delivery.notification.id.to_string(),
                     payload: serde_json::to_vec(delivery).map_err(anyhow::Error::from)?,

@@ -67,8 +67,8 @@ pub struct PushClient {
 }
 
 impl PushClient {
-    /// From the push settings.
-    pub fn new(config: &PushConfig) -> anyhow::Result<Self> {
+    /// From the push settings, signing with `vapid`.
+    pub fn new(config: &PushConfig, vapid: VapidKey) -> anyhow::Result<Self> {
         let resolver = CheckedResolver::new(
             config.lookup.clone(),
             config.policy.allow_insecure_localhost,
@@ -85,7 +85,7 @@ impl PushClient {
             .build()?;
         Ok(Self {
             http,
-            vapid: config.vapid.clone(),
+            vapid,
             subject: config.subject.clone(),
             policy: Arc::new(config.policy.clone()),
         })

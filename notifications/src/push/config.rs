@@ -1,19 +1,21 @@
 //! Web Push settings (README, "Push notifications", lists them all).
 
+use std::fmt;
 use std::time::Duration;
 
-use shared::config::{pem, var};
+use shared::config::{ConfigError, pem, var};
 
 use super::resolver::Lookup;
 use super::vapid::VapidKey;
-use crate::domain::EndpointPolicy;
 use crate::domain::endpoint::DEFAULT_ENDPOINT_HOSTS;
+use crate::domain::{EndpointPolicy, HostList};
 
 /// Everything Web Push is configured with.
 #[derive(Clone, Debug)]
 pub struct PushConfig {
-    /// The application server's key pair (`VAPID_PRIVATE_KEY` or `VAPID_PRIVATE_KEY_FILE`).
-    pub vapid: VapidKey,
+    /// The application server's private key as configured (`VAPID_PRIVATE_KEY` or
+    /// `VAPID_PRIVATE_KEY_FILE`), read by [`Self::vapid_key`] at start-up.
+    pub vapid_private_key: Option<VapidSecret>,
     /// Who runs this server, in every VAPID token (`VAPID_SUBJECT`, a `mailto:` or `https:`
     /// URL); push services use it to reach the operator.
     pub subject: String,
@@ -41,36 +43,35 @@ pub struct PushConfig {
     pub max_retry_delay: Duration,
 }
 
+/// The configured private key, never printed.
+#[derive(Clone)]
+pub struct VapidSecret(pub String);
+
+impl fmt::Debug for VapidSecret {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("VapidSecret(..)")
+    }
+}
+
 impl PushConfig {
-    /// From the environment. Without a configured VAPID key a random one is made, which is
-    /// fine for a developer's single process but invalidates every subscription at each restart
-    /// (deployments set one: see README).
-    pub fn from_env() -> anyhow::Result<Self> {
+    /// From the environment, with local-development defaults.
+    pub fn from_env() -> Result<Self, ConfigError> {
         let private = pem("VAPID_PRIVATE_KEY", "")?;
-        let vapid = if private.trim().is_empty() {
-            tracing::warn!(
-                "VAPID_PRIVATE_KEY is not set: using a random key, so push subscriptions end at every restart"
-            );
-            VapidKey::generate()
-        } else {
-            VapidKey::parse(&private)
-                .map_err(|e| anyhow::anyhow!("VAPID_PRIVATE_KEY is not a P-256 key: {e}"))?
-        };
-        let hosts: String = var("PUSH_ENDPOINT_HOSTS", DEFAULT_ENDPOINT_HOSTS.to_owned())?;
-        let policy =
-            EndpointPolicy::from_list(&hosts, var("PUSH_ALLOW_INSECURE_LOCALHOST", false)?)
-                .map_err(|entry| {
-                    anyhow::anyhow!("PUSH_ENDPOINT_HOSTS has an invalid entry {entry:?}")
-                })?;
-        if policy.allow_insecure_localhost {
-            tracing::warn!(
-                "PUSH_ALLOW_INSECURE_LOCALHOST is on: push endpoints on this machine are accepted (development only)"
-            );
-        }
+        let hosts: HostList = var(
+            "PUSH_ENDPOINT_HOSTS",
+            HostList(
+                EndpointPolicy::from_list(DEFAULT_ENDPOINT_HOSTS, false)
+                    .map(|policy| policy.hosts)
+                    .unwrap_or_default(),
+            ),
+        )?;
         Ok(Self {
-            vapid,
+            vapid_private_key: (!private.trim().is_empty()).then_some(VapidSecret(private)),
             subject: var("VAPID_SUBJECT", "mailto:webpush@gochat.invalid".to_owned())?,
-            policy,
+            policy: EndpointPolicy {
+                hosts: hosts.0,
+                allow_insecure_localhost: var("PUSH_ALLOW_INSECURE_LOCALHOST", false)?,
+            },
             lookup: Lookup::default(),
             concurrency: var("PUSH_CONCURRENCY", 64usize)?.max(1),
             concurrency_per_host: var("PUSH_CONCURRENCY_PER_HOST", 16usize)?.max(1),
@@ -81,5 +82,21 @@ impl PushConfig {
             retry_base: Duration::from_millis(var("PUSH_RETRY_BASE_MS", 1_000)?),
             max_retry_delay: Duration::from_secs(var("PUSH_MAX_RETRY_DELAY_SECS", 60)?),
         })
+    }
+
+    /// The VAPID key: the configured one, or without one a random key, which is fine for a
+    /// developer's single process but ends every subscription at each restart (deployments set
+    /// one: see README). Called once, at start-up.
+    pub fn vapid_key(&self) -> anyhow::Result<VapidKey> {
+        match &self.vapid_private_key {
+            Some(VapidSecret(private)) => VapidKey::parse(private)
+                .map_err(|e| anyhow::anyhow!("VAPID_PRIVATE_KEY is not a P-256 key: {e}")),
+            None => {
+                tracing::warn!(
+                    "VAPID_PRIVATE_KEY is not set: using a random key, so push subscriptions end at every restart"
+                );
+                Ok(VapidKey::generate())
+            }
+        }
     }
 }

@@ -33,6 +33,7 @@ impl PushJob {
             &InternalMessage {
                 exchange: NOTIFICATIONS_DELIVERY_EXCHANGE,
                 routing_key: PUSH_ROUTING_KEY,
+                bcc: &[],
                 kind: PUSH_REQUESTED,
                 payload: &payload,
             },

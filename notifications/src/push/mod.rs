@@ -28,25 +28,35 @@ pub mod worker;
 use std::sync::Arc;
 
 use shared::amqp::{ConsumerSpec, consume_concurrently};
-use shared::outbox::OutboxRelay;
 use shared::service::ServiceInfra;
 
 use self::config::PushConfig;
 use self::job::PushJob;
+use self::vapid::VapidKey;
 use self::worker::PushWorker;
+use crate::domain::EndpointPolicy;
+
+/// What the push routes need: the key they serve and the policy subscriptions are checked
+/// against.
+#[derive(Clone, Debug)]
+pub struct PushSettings {
+    /// The VAPID key (its public half is served).
+    pub vapid: VapidKey,
+    /// The endpoint policy.
+    pub policy: EndpointPolicy,
+}
 
 /// Starts the outbox relay (which publishes push jobs), the push worker and the pruning, all
-/// stopped by the service's shutdown token.
-pub fn start(infra: &ServiceInfra, config: &PushConfig) -> anyhow::Result<()> {
-    infra.tasks.spawn(
-        OutboxRelay::new(
-            infra.db.clone(),
-            &infra.config.database_url,
-            infra.publisher.clone(),
-        )
-        .run(infra.shutdown.clone()),
-    );
-    let worker = Arc::new(PushWorker::new(infra.db.clone(), config)?);
+/// stopped by the service's shutdown token; what the routes need.
+pub fn start(infra: &ServiceInfra, config: &PushConfig) -> anyhow::Result<PushSettings> {
+    let vapid = config.vapid_key()?;
+    if config.policy.allow_insecure_localhost {
+        tracing::warn!(
+            "PUSH_ALLOW_INSECURE_LOCALHOST is on: push endpoints on this machine are accepted (development only)"
+        );
+    }
+    infra.relay_outbox();
+    let worker = Arc::new(PushWorker::new(infra.db.clone(), config, vapid.clone())?);
     infra.tasks.spawn(consume_concurrently(
         infra.amqp.clone(),
         ConsumerSpec::new(infra.amqp.topology().push_queue(), config.prefetch),
@@ -58,5 +68,8 @@ pub fn start(infra: &ServiceInfra, config: &PushConfig) -> anyhow::Result<()> {
         infra.db.clone(),
         infra.shutdown.clone(),
     ));
-    Ok(())
+    Ok(PushSettings {
+        vapid,
+        policy: config.policy.clone(),
+    })
 }

@@ -23,6 +23,7 @@ use super::config::PushConfig;
 use super::delivery::{Retries, SendLimits, Settled, deliver};
 use super::job::PushJob;
 use super::payload::{PushMessage, TTL};
+use super::vapid::VapidKey;
 use crate::error::NotificationsError;
 use crate::repository::push_subscriptions::Outcome;
 use crate::repository::{mutes, notifications, push_subscriptions};
@@ -36,11 +37,11 @@ pub struct PushWorker {
 }
 
 impl PushWorker {
-    /// Over notifications' database, with the push settings.
-    pub fn new(db: Pool, config: &PushConfig) -> anyhow::Result<Self> {
+    /// Over notifications' database, with the push settings, signing with `vapid`.
+    pub fn new(db: Pool, config: &PushConfig, vapid: VapidKey) -> anyhow::Result<Self> {
         Ok(Self {
             db,
-            client: PushClient::new(config)?,
+            client: PushClient::new(config, vapid)?,
             limits: SendLimits::new(config),
             retries: Retries::new(config),
         })

@@ -5,6 +5,7 @@ use actix_web::{HttpResponse, web};
 use deadpool_postgres::tokio_postgres::IsolationLevel;
 use serde::Serialize;
 use shared::auth::CurrentUser;
+use shared::http::cursor;
 
 use crate::domain::{ListParams, ListQuery, Notification};
 use crate::error::NotificationsError;
@@ -45,7 +46,7 @@ pub async fn list_notifications(
         .insert_header((header::CACHE_CONTROL, "private, no-store"))
         .json(Listing {
             notifications: page.notifications,
-            next_cursor: page.next.map(|cursor| cursor.encode()),
+            next_cursor: page.next.as_ref().map(cursor::encode),
             unread_count,
         }))
 }

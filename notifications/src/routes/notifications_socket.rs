@@ -1,8 +1,8 @@
 //! `GET /ws/notifications`: the notifications WebSocket.
 
 use actix_web::{HttpRequest, HttpResponse, web};
-use shared::http::{ApiError, ErrorCode};
-use shared::socket::{SocketServices, serve, upgrade};
+use shared::http::ApiError;
+use shared::socket::{SocketServices, accept};
 
 use crate::protocol::NotificationsProtocol;
 use crate::state::AppState;
@@ -11,22 +11,11 @@ use crate::state::AppState;
 pub async fn open(
     req: HttpRequest,
     body: web::Payload,
-    services: web::Data<SocketServices>,
+    sockets: web::Data<SocketServices>,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
-    let user = upgrade(&req).await?;
-    let (response, session, stream) = actix_ws::handle(&req, body).map_err(|e| {
-        ApiError::new(
-            ErrorCode::InvalidField,
-            format!("Not a WebSocket upgrade: {e}."),
-        )
-    })?;
-    actix_web::rt::spawn(serve(
-        user,
-        session,
-        stream,
-        services.into_inner(),
-        NotificationsProtocol::new(state.live.clone()),
-    ));
-    Ok(response)
+    accept(&req, body, sockets.into_inner(), |_| async move {
+        NotificationsProtocol::new(state.live.clone())
+    })
+    .await
 }

@@ -4,7 +4,7 @@ use crate::helpers::spawn_app;
 async fn the_service_becomes_ready_and_names_itself() {
     let app = spawn_app().await;
     shared::testing::assert_ready_and_named(
-        &app.address,
+        &app.service.address,
         Some("/api/notifications/version"),
         "notifications",
     )

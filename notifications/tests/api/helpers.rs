@@ -2,37 +2,25 @@
 //! and Redis prefix of its own, all removed when the test ends; and helpers per endpoint and
 //! event.
 
-use std::time::Duration;
-
-use awc::http::StatusCode;
 use chrono::{DateTime, Utc};
-use lapin::options::QueueDeclareOptions;
-use lapin::types::FieldTable;
 use notifications::config::Config;
-use notifications::startup::Application;
+use notifications::startup::Notifications;
 use serde_json::Value;
 use shared::amqp::Publisher;
 use shared::events::{
     ChatMessage, Envelope, Event, MessageRead, MessageSent, UserRegistered, UserSignedOut,
-    VoteCounts,
 };
 use shared::ids::{ConversationId, MessageId};
-use shared::testing::{TEST_ORIGIN, TestInfra, TestUser, WsClient, eventually};
-
-pub const WAIT: Duration = Duration::from_secs(30);
+pub use shared::testing::{Answer, WAIT, assert_error};
+use shared::testing::{
+    TEST_ORIGIN, TestInfra, TestService, TestUser, WsClient, eventually, spawn_service,
+};
 
 pub struct TestApp {
-    pub address: String,
-    pub client: awc::Client,
+    pub service: TestService,
     pub publisher: Publisher,
-    shutdown: shared::shutdown::ShutdownToken,
+    // Dropped last, after the service has been told to stop.
     pub infra: TestInfra,
-}
-
-impl Drop for TestApp {
-    fn drop(&mut self) {
-        self.shutdown.cancel();
-    }
 }
 
 pub async fn spawn_app() -> TestApp {
@@ -41,98 +29,33 @@ pub async fn spawn_app() -> TestApp {
 
 pub async fn spawn_app_with(adjust: impl FnOnce(&mut Config)) -> TestApp {
     let infra = TestInfra::new("notifications").await;
-    let mut config = Config::from_env().expect("default configuration");
-    infra.configure(&mut config.common);
-    adjust(&mut config);
-    let application = Application::build(config)
-        .await
-        .expect("notifications starts");
-    let address = format!("http://127.0.0.1:{}", application.port());
-    let shutdown = application.infra().shutdown.clone();
-    let ready = application.inbox_ready();
-    actix_web::rt::spawn(application.run_until_stopped());
-    tokio::time::timeout(WAIT, ready.cancelled())
-        .await
-        .expect("the node inbox starts consuming");
-    let app = TestApp {
-        address,
-        client: awc::Client::default(),
+    let service = spawn_service::<Notifications>(&infra, adjust).await;
+    infra
+        .wait_for_event_consumers(
+            "notifications",
+            &[
+                (MessageSent::EXCHANGE, MessageSent::ROUTING_KEY),
+                (MessageRead::EXCHANGE, MessageRead::ROUTING_KEY),
+                (UserRegistered::EXCHANGE, UserRegistered::ROUTING_KEY),
+                (UserSignedOut::EXCHANGE, UserSignedOut::ROUTING_KEY),
+            ],
+        )
+        .await;
+    infra
+        .wait_for_consumer(&infra.topology().push_queue().name, WAIT)
+        .await;
+    TestApp {
+        service,
         publisher: Publisher::new(infra.amqp()),
-        shutdown,
         infra,
-    };
-    app.wait_for_consumers().await;
-    app
-}
-
-/// An HTTP answer, its body read as JSON (`Null` if it is not).
-#[derive(Debug)]
-pub struct Answer {
-    pub status: StatusCode,
-    pub body: Value,
+    }
 }
 
 impl TestApp {
-    /// Stops the service, as a shutdown signal would (tests of restarts).
-    pub fn stop(&self) {
-        self.shutdown.cancel();
-    }
-
-    /// Events published before a durable queue is bound would be dropped by the exchange, so
-    /// wait until each of notifications' queues has its consumer.
-    async fn wait_for_consumers(&self) {
-        let topology = self.infra.topology();
-        let queues = [
-            topology.event_queue(
-                "notifications",
-                MessageSent::EXCHANGE,
-                MessageSent::ROUTING_KEY,
-            ),
-            topology.event_queue(
-                "notifications",
-                MessageRead::EXCHANGE,
-                MessageRead::ROUTING_KEY,
-            ),
-            topology.event_queue(
-                "notifications",
-                UserRegistered::EXCHANGE,
-                UserRegistered::ROUTING_KEY,
-            ),
-            topology.event_queue(
-                "notifications",
-                UserSignedOut::EXCHANGE,
-                UserSignedOut::ROUTING_KEY,
-            ),
-            topology.push_queue(),
-        ];
-        for queue in queues {
-            eventually(&format!("a consumer on {}", queue.name), WAIT, || async {
-                // A passive declare of a missing queue closes its channel: one channel per try.
-                let channel = self.publisher.client().channel(WAIT).await.ok()?;
-                let declared = channel
-                    .queue_declare(
-                        queue.name.clone().into(),
-                        QueueDeclareOptions {
-                            passive: true,
-                            ..QueueDeclareOptions::default()
-                        },
-                        FieldTable::default(),
-                    )
-                    .await
-                    .ok()?;
-                (declared.consumer_count() > 0).then_some(())
-            })
-            .await;
-        }
-    }
-
     // --- sockets --------------------------------------------------------------------------
 
     pub fn ws_url(&self) -> String {
-        format!(
-            "{}/ws/notifications",
-            self.address.replacen("http", "ws", 1)
-        )
+        self.service.ws_url("/ws/notifications")
     }
 
     pub async fn connect(&self, user: &TestUser) -> WsClient {
@@ -212,14 +135,10 @@ impl TestApp {
     // --- HTTP -----------------------------------------------------------------------------
 
     pub async fn get(&self, path: &str, cookie: Option<&str>) -> Answer {
-        let mut request = self.client.get(format!("{}{path}", self.address));
-        if let Some(cookie) = cookie {
-            request = request.insert_header(("Cookie", cookie));
-        }
-        answer(request.send().await.expect("the service answers")).await
+        self.service.get(path, cookie).await
     }
 
-    /// `POST {path}` with a raw body, as JSON, from our origin unless `origin` says otherwise.
+    /// `POST {path}` with a raw body, as JSON, from `origin`.
     pub async fn post_raw(
         &self,
         path: &str,
@@ -227,23 +146,9 @@ impl TestApp {
         origin: Option<&str>,
         body: &str,
     ) -> Answer {
-        let mut request = self
-            .client
-            .post(format!("{}{path}", self.address))
-            .insert_header(("Content-Type", "application/json"));
-        if let Some(cookie) = cookie {
-            request = request.insert_header(("Cookie", cookie));
-        }
-        if let Some(origin) = origin {
-            request = request.insert_header(("Origin", origin));
-        }
-        answer(
-            request
-                .send_body(body.to_owned())
-                .await
-                .expect("the service answers"),
-        )
-        .await
+        self.service
+            .request_raw("POST", path, cookie, origin, Some(body))
+            .await
     }
 
     /// `GET /api/notifications?{query}` as `user`.
@@ -297,13 +202,6 @@ impl TestApp {
     }
 }
 
-pub async fn answer(mut response: awc::ClientResponse) -> Answer {
-    let status = response.status();
-    let bytes = response.body().await.expect("a readable body");
-    let body = serde_json::from_slice(&bytes).unwrap_or(Value::Null);
-    Answer { status, body }
-}
-
 /// A message from `from` to `to`, stored now.
 pub fn message(
     from: &TestUser,
@@ -324,16 +222,15 @@ pub fn message_at(
     content: &str,
     at: DateTime<Utc>,
 ) -> ChatMessage {
-    ChatMessage {
-        id: MessageId::new(),
-        conversation_id: conversation,
+    ChatMessage::new_user(
+        MessageId::new(),
+        conversation,
         seq,
-        sender_id: from.id,
-        receiver_id: to.id,
-        content: content.to_owned(),
-        created_at: at,
-        votes: VoteCounts::default(),
-    }
+        from.id,
+        Some(to.id),
+        content.to_owned(),
+        at,
+    )
 }
 
 /// Now, at the microsecond precision Postgres keeps.
@@ -361,17 +258,4 @@ pub fn message_ids(page: &Value) -> Vec<String> {
         .iter()
         .map(|n| n["messageId"].as_str().expect("a messageId").to_owned())
         .collect()
-}
-
-/// Asserts the contract's error body: `{error: {code, message, fields?}}`.
-pub fn assert_error(answer: &Answer, status: u16, code: &str) {
-    assert_eq!(answer.status.as_u16(), status, "{}", answer.body);
-    assert_eq!(answer.body["error"]["code"], code, "{}", answer.body);
-    assert!(
-        answer.body["error"]["message"]
-            .as_str()
-            .is_some_and(|m| !m.is_empty()),
-        "{}",
-        answer.body
-    );
 }

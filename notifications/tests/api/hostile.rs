@@ -74,7 +74,7 @@ async fn mark_read_refuses_a_foreign_origin_a_foreign_referer_and_a_null_origin(
     app.wait_for_notification(&bob, sent.id).await;
 
     let client = awc::Client::default();
-    let url = format!("{}/api/notifications/read", app.address);
+    let url = format!("{}/api/notifications/read", app.service.address);
     for (header, value) in [
         ("Origin", "https://evil.example"),
         ("Origin", "http://localhost:8080.evil.example"),

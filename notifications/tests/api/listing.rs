@@ -216,3 +216,14 @@ async fn a_page_holds_fifty_unless_asked_otherwise() {
     assert_eq!(notifications(&page).len(), 55);
     assert!(page["nextCursor"].is_null());
 }
+
+#[actix_web::test]
+async fn forged_truncated_oversized_and_foreign_cursors_are_a_400_never_a_500() {
+    let app = spawn_app().await;
+    let ann = TestUser::new("ann");
+    for query in ["/api/notifications?", "/api/notifications?unread=true&"] {
+        app.service
+            .assert_refuses_forged_cursors(query, "notifications", &ann.cookie())
+            .await;
+    }
+}

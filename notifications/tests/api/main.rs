@@ -11,6 +11,7 @@
 
 mod dead_letters;
 mod fanout;
+mod fragments;
 mod health;
 mod helpers;
 mod hostile;

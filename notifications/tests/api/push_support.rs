@@ -15,10 +15,10 @@ use actix_web::{App, HttpRequest, HttpResponse, HttpServer, web};
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use notifications::config::Config;
+use notifications::startup::Notifications;
 use serde_json::{Value, json};
 use shared::ids::{ConversationId, MessageId, SessionId};
-use shared::shutdown::ShutdownToken;
-use shared::testing::{TEST_ORIGIN, TestInfra, TestUser, eventually};
+use shared::testing::{TestInfra, TestService, TestUser, eventually, spawn_service};
 use web_push_native::jwt_simple::algorithms::{ECDSAP256PublicKeyLike, ES256PublicKey};
 use web_push_native::jwt_simple::claims::NoCustomClaims;
 use web_push_native::jwt_simple::common::VerificationOptions;
@@ -26,7 +26,7 @@ use web_push_native::p256::SecretKey;
 use web_push_native::p256::elliptic_curve::rand_core::{OsRng, RngCore};
 use web_push_native::p256::elliptic_curve::sec1::ToEncodedPoint;
 
-use crate::helpers::{Answer, TestApp, WAIT, answer, spawn_app_with};
+use crate::helpers::{Answer, TestApp, WAIT, spawn_app_with};
 
 /// What an endpoint of the stand-in answers, in order; after the script, 201.
 #[derive(Clone, Copy, Debug)]
@@ -339,22 +339,9 @@ pub async fn spawn_push_app(adjust: impl FnOnce(&mut Config)) -> TestApp {
     .await
 }
 
-/// A second notifications process on an existing test's resources (a restart): its address
-/// and shutdown token.
-pub async fn start_instance(
-    infra: &TestInfra,
-    adjust: impl FnOnce(&mut Config),
-) -> (String, ShutdownToken) {
-    let mut config = Config::from_env().expect("default configuration");
-    infra.configure(&mut config.common);
-    adjust(&mut config);
-    let application = notifications::startup::Application::build(config)
-        .await
-        .expect("notifications starts");
-    let address = format!("http://127.0.0.1:{}", application.port());
-    let shutdown = application.infra().shutdown.clone();
-    actix_web::rt::spawn(application.run_until_stopped());
-    (address, shutdown)
+/// Another notifications process on an existing test's resources (a restart).
+pub async fn start_instance(infra: &TestInfra, adjust: impl FnOnce(&mut Config)) -> TestService {
+    spawn_service::<Notifications>(infra, adjust).await
 }
 
 /// A second session of `user`.
@@ -375,20 +362,10 @@ impl TestApp {
         user: Option<&TestUser>,
         body: Option<&Value>,
     ) -> Answer {
-        let url = format!("{}{path}", self.address);
-        let method = awc::http::Method::from_bytes(method.as_bytes()).expect("a method");
-        let mut request = self
-            .client
-            .request(method, url)
-            .insert_header(("Origin", TEST_ORIGIN));
-        if let Some(user) = user {
-            request = request.insert_header(("Cookie", user.cookie()));
-        }
-        let response = match body {
-            Some(body) => request.send_json(body).await,
-            None => request.send().await,
-        };
-        answer(response.expect("the service answers")).await
+        let cookie = user.map(TestUser::cookie);
+        self.service
+            .request(method, path, cookie.as_deref(), body)
+            .await
     }
 
     pub async fn push_key(&self, user: &TestUser) -> String {

@@ -28,15 +28,35 @@ pub enum HandleError {
     Permanent(anyhow::Error),
 }
 
+impl HandleError {
+    /// The one policy for every consumer: an error that retrying cannot cure is permanent
+    /// (Postgres refusing the data itself: SQLSTATE class 22, data exception, or 23, integrity
+    /// constraint violation), so it goes to the dead-letter queue at once; anything else (an
+    /// outage, a timeout, a lost connection, a serialisation failure) is transient.
+    pub fn classify(error: impl Into<anyhow::Error>) -> Self {
+        let error: anyhow::Error = error.into();
+        let permanent = error
+            .chain()
+            .filter_map(|cause| cause.downcast_ref::<tokio_postgres::Error>())
+            .filter_map(tokio_postgres::Error::code)
+            .any(|code| code.code().starts_with("22") || code.code().starts_with("23"));
+        if permanent {
+            Self::Permanent(error)
+        } else {
+            Self::Transient(error)
+        }
+    }
+}
+
 impl From<tokio_postgres::Error> for HandleError {
     fn from(e: tokio_postgres::Error) -> Self {
-        Self::Transient(e.into())
+        Self::classify(e)
     }
 }
 
 impl From<deadpool_postgres::PoolError> for HandleError {
     fn from(e: deadpool_postgres::PoolError) -> Self {
-        Self::Transient(e.into())
+        Self::classify(e)
     }
 }
 

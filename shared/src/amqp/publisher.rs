@@ -5,6 +5,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use lapin::options::{BasicPublishOptions, ConfirmSelectOptions};
+use lapin::types::{AMQPValue, FieldTable};
 use lapin::{BasicProperties, Channel, Confirmation};
 use tokio::sync::Mutex;
 
@@ -18,6 +19,10 @@ pub struct Outgoing {
     pub exchange: String,
     /// Routing key.
     pub routing_key: String,
+    /// More routing keys, routed as the routing key is (RabbitMQ's sender-selected
+    /// distribution): a queue bound to several of them still gets one copy. Removed by the broker
+    /// before delivery.
+    pub bcc: Vec<String>,
     /// The AMQP `type`: for public events, the routing key; for internal messages, their kind.
     pub kind: String,
     /// AMQP `message_id`; for public events, the envelope id.
@@ -35,6 +40,7 @@ impl Outgoing {
         Ok(Self {
             exchange: client.topology().exchange(E::EXCHANGE),
             routing_key: E::ROUTING_KEY.to_owned(),
+            bcc: Vec::new(),
             kind: E::ROUTING_KEY.to_owned(),
             message_id: envelope.id.to_string(),
             payload: serde_json::to_vec(envelope)?,
@@ -42,12 +48,23 @@ impl Outgoing {
     }
 
     fn properties(&self) -> BasicProperties {
-        BasicProperties::default()
+        let properties = BasicProperties::default()
             .with_delivery_mode(2)
             .with_content_type("application/json".into())
             .with_message_id(self.message_id.clone().into())
             .with_type(self.kind.clone().into())
-            .with_timestamp(chrono::Utc::now().timestamp().max(0) as u64)
+            .with_timestamp(chrono::Utc::now().timestamp().max(0) as u64);
+        if self.bcc.is_empty() {
+            return properties;
+        }
+        let keys: Vec<AMQPValue> = self
+            .bcc
+            .iter()
+            .map(|key| AMQPValue::LongString(key.as_str().into()))
+            .collect();
+        let mut headers = FieldTable::default();
+        headers.insert("BCC".into(), AMQPValue::FieldArray(keys.into()));
+        properties.with_headers(headers)
     }
 }
 

@@ -4,6 +4,7 @@
 //! Every event type names its exchange and routing key once, as constants on the type; the
 //! publisher and the consumer both read them from there.
 
+mod conversation;
 mod message;
 mod user;
 
@@ -13,7 +14,15 @@ use serde::{Deserialize, Serialize};
 
 use crate::ids::EventId;
 
-pub use message::{ChatMessage, MessageRead, MessageSent, MessageVoted, Vote, VoteCounts};
+pub use conversation::{
+    ConversationCreated, ConversationKind, ConversationUpdated, MemberAdded, MemberRemoved,
+    RemovalReason, RoleChanged,
+};
+pub use message::{
+    Attachment, ChatMessage, MessageDeleted, MessageDelivered, MessageEdited, MessageKind,
+    MessageReacted, MessageRead, MessageSent, MessageVoted, ReactionCount, ReplyTo, Role,
+    SystemEvent, SystemInfo, Vote, VoteCounts,
+};
 pub use user::{UserLoggedIn, UserOffline, UserOnline, UserRegistered, UserSignedOut};
 
 /// The two durable topic exchanges of the contract.
@@ -21,7 +30,7 @@ pub use user::{UserLoggedIn, UserOffline, UserOnline, UserRegistered, UserSigned
 pub enum Exchange {
     /// Accounts, sessions and presence.
     UserEvents,
-    /// Messages, read watermarks and votes.
+    /// Messages, conversations, watermarks, votes and reactions.
     MessageEvents,
 }
 

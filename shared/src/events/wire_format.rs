@@ -28,14 +28,63 @@ fn message() -> ChatMessage {
         conversation_id: id::<ConversationId>(0x20),
         seq: 7,
         sender_id: id::<UserId>(0x1),
-        receiver_id: id::<UserId>(0x2),
+        receiver_id: Some(id::<UserId>(0x2)),
+        kind: MessageKind::User,
+        system: None,
         content: "hello <b>world</b> 👋".into(),
+        reply_to: Some(ReplyTo {
+            id: id::<MessageId>(0x31),
+            seq: 6,
+            sender_id: id::<UserId>(0x2),
+            preview: "hi".into(),
+        }),
         created_at: at(),
+        edited_at: Some(at()),
+        deleted_at: None,
         votes: VoteCounts {
             up: 2,
             down: 1,
             mine: None,
         },
+        reactions: vec![ReactionCount {
+            emoji: "👍".into(),
+            count: 2,
+            mine: false,
+        }],
+        attachments: vec![Attachment {
+            id: id::<crate::ids::AttachmentId>(0x40),
+            filename: "cat.png".into(),
+            content_type: "image/png".into(),
+            size: 1234,
+            width: Some(640),
+            height: Some(480),
+            url: "/api/messages/attachments/00000000-0000-0000-0000-000000000040".into(),
+            thumbnail_url: Some(
+                "/api/messages/attachments/00000000-0000-0000-0000-000000000040/thumbnail".into(),
+            ),
+        }],
+        rev: 12,
+    }
+}
+
+fn system_message() -> ChatMessage {
+    ChatMessage {
+        receiver_id: None,
+        kind: MessageKind::System,
+        system: Some(SystemInfo {
+            event: SystemEvent::MemberAdded,
+            actor_id: id::<UserId>(0x1),
+            user_ids: vec![id::<UserId>(0x3), id::<UserId>(0x4)],
+            name: None,
+            topic: None,
+            role: None,
+        }),
+        content: String::new(),
+        reply_to: None,
+        edited_at: None,
+        reactions: Vec::new(),
+        attachments: Vec::new(),
+        ..message()
     }
 }
 
@@ -100,6 +149,107 @@ fn message_sent() {
 }
 
 #[test]
+fn a_system_message_in_a_group() {
+    insta::assert_json_snapshot!(
+        "message_sent_system",
+        envelope(MessageSent {
+            message: system_message()
+        })
+    );
+}
+
+#[test]
+fn conversation_events() {
+    let conversation = id::<ConversationId>(0x20);
+    insta::assert_json_snapshot!(
+        "conversation_created",
+        envelope(ConversationCreated {
+            conversation_id: conversation,
+            kind: ConversationKind::Group,
+            name: Some("Launch".into()),
+            owner_id: id::<UserId>(0x1),
+            member_ids: vec![id::<UserId>(0x1), id::<UserId>(0x2)],
+        })
+    );
+    insta::assert_json_snapshot!(
+        "conversation_updated",
+        envelope(ConversationUpdated {
+            conversation_id: conversation,
+            name: Some("Launch".into()),
+            topic: Some("Friday".into()),
+            actor_id: id::<UserId>(0x1),
+        })
+    );
+    insta::assert_json_snapshot!(
+        "conversation_member_added",
+        envelope(MemberAdded {
+            conversation_id: conversation,
+            user_ids: vec![id::<UserId>(0x3)],
+            actor_id: id::<UserId>(0x1),
+        })
+    );
+    insta::assert_json_snapshot!(
+        "conversation_member_removed",
+        envelope(MemberRemoved {
+            conversation_id: conversation,
+            user_id: id::<UserId>(0x3),
+            actor_id: id::<UserId>(0x1),
+            reason: RemovalReason::Removed,
+        })
+    );
+    insta::assert_json_snapshot!(
+        "conversation_role_changed",
+        envelope(RoleChanged {
+            conversation_id: conversation,
+            user_id: id::<UserId>(0x2),
+            role: Role::Admin,
+            actor_id: id::<UserId>(0x1),
+        })
+    );
+}
+
+#[test]
+fn message_lifecycle_events() {
+    let conversation = id::<ConversationId>(0x20);
+    insta::assert_json_snapshot!(
+        "message_delivered",
+        envelope(MessageDelivered {
+            conversation_id: conversation,
+            user_id: id::<UserId>(0x2),
+            seq: 7,
+        })
+    );
+    insta::assert_json_snapshot!(
+        "message_edited",
+        envelope(MessageEdited {
+            conversation_id: conversation,
+            message_id: id::<MessageId>(0x30),
+            content: "hello again".into(),
+            edited_at: at(),
+            editor_id: id::<UserId>(0x1),
+        })
+    );
+    insta::assert_json_snapshot!(
+        "message_deleted",
+        envelope(MessageDeleted {
+            conversation_id: conversation,
+            message_id: id::<MessageId>(0x30),
+            deleted_by: id::<UserId>(0x1),
+        })
+    );
+    insta::assert_json_snapshot!(
+        "message_reacted",
+        envelope(MessageReacted {
+            conversation_id: conversation,
+            message_id: id::<MessageId>(0x30),
+            user_id: id::<UserId>(0x2),
+            emoji: "🎉".into(),
+            added: true,
+        })
+    );
+}
+
+#[test]
 fn message_read() {
     insta::assert_json_snapshot!(envelope(MessageRead {
         conversation_id: id::<ConversationId>(0x20),
@@ -131,6 +281,21 @@ fn routing_keys_are_the_contracts() {
         (MessageSent::EXCHANGE, MessageSent::ROUTING_KEY),
         (MessageRead::EXCHANGE, MessageRead::ROUTING_KEY),
         (MessageVoted::EXCHANGE, MessageVoted::ROUTING_KEY),
+        (MessageDelivered::EXCHANGE, MessageDelivered::ROUTING_KEY),
+        (MessageEdited::EXCHANGE, MessageEdited::ROUTING_KEY),
+        (MessageDeleted::EXCHANGE, MessageDeleted::ROUTING_KEY),
+        (MessageReacted::EXCHANGE, MessageReacted::ROUTING_KEY),
+        (
+            ConversationCreated::EXCHANGE,
+            ConversationCreated::ROUTING_KEY,
+        ),
+        (
+            ConversationUpdated::EXCHANGE,
+            ConversationUpdated::ROUTING_KEY,
+        ),
+        (MemberAdded::EXCHANGE, MemberAdded::ROUTING_KEY),
+        (MemberRemoved::EXCHANGE, MemberRemoved::ROUTING_KEY),
+        (RoleChanged::EXCHANGE, RoleChanged::ROUTING_KEY),
     ];
     insta::assert_debug_snapshot!(keys.map(|(exchange, key)| format!("{} {key}", exchange.name())));
 }

@@ -35,6 +35,9 @@ pub enum ErrorCode {
     InvalidCredentials,
     /// A state-changing request or socket from an origin that is not ours.
     ForbiddenOrigin,
+    /// The caller may see this but not do it: a role's right, someone else's message, a system
+    /// message.
+    Forbidden,
     /// Absent, or not the caller's to see.
     NotFound,
     /// The route exists but not with this method.
@@ -43,8 +46,14 @@ pub enum ErrorCode {
     UsernameTaken,
     /// Another account already has this email.
     EmailTaken,
+    /// A group would grow past its member limit.
+    GroupFull,
     /// The body is larger than the endpoint accepts.
     PayloadTooLarge,
+    /// A file over the size limit.
+    TooLarge,
+    /// The caller's stored files would exceed their quota.
+    QuotaExceeded,
     /// The body is not `application/json`.
     UnsupportedMediaType,
     /// Too many requests; `Retry-After` says when to try again.
@@ -63,11 +72,13 @@ impl ErrorCode {
                 StatusCode::BAD_REQUEST
             }
             Self::Unauthenticated | Self::InvalidCredentials => StatusCode::UNAUTHORIZED,
-            Self::ForbiddenOrigin => StatusCode::FORBIDDEN,
+            Self::ForbiddenOrigin | Self::Forbidden => StatusCode::FORBIDDEN,
             Self::NotFound => StatusCode::NOT_FOUND,
             Self::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
-            Self::UsernameTaken | Self::EmailTaken => StatusCode::CONFLICT,
-            Self::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
+            Self::UsernameTaken | Self::EmailTaken | Self::GroupFull => StatusCode::CONFLICT,
+            Self::PayloadTooLarge | Self::TooLarge | Self::QuotaExceeded => {
+                StatusCode::PAYLOAD_TOO_LARGE
+            }
             Self::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             Self::RateLimited => StatusCode::TOO_MANY_REQUESTS,
             Self::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
@@ -85,11 +96,15 @@ impl ErrorCode {
             Self::Unauthenticated => "unauthenticated",
             Self::InvalidCredentials => "invalid_credentials",
             Self::ForbiddenOrigin => "forbidden_origin",
+            Self::Forbidden => "forbidden",
             Self::NotFound => "not_found",
             Self::MethodNotAllowed => "method_not_allowed",
             Self::UsernameTaken => "username_taken",
             Self::EmailTaken => "email_taken",
+            Self::GroupFull => "group_full",
             Self::PayloadTooLarge => "payload_too_large",
+            Self::TooLarge => "too_large",
+            Self::QuotaExceeded => "quota_exceeded",
             Self::UnsupportedMediaType => "unsupported_media_type",
             Self::RateLimited => "rate_limited",
             Self::Unavailable => "unavailable",

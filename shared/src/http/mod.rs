@@ -1,6 +1,7 @@
 //! HTTP pieces every service uses: the contract's error body, extractor configuration that
 //! turns malformed input into 4xx, the origin (CSRF) guard, and health/readiness routes.
 
+pub mod cursor;
 mod error;
 mod extractors;
 mod health;

@@ -16,6 +16,15 @@ impl PageSize {
         Self::from_number(value.parse().ok()?)
     }
 
+    /// The `limit` query parameter: absent or empty is [`Self::DEFAULT`]; anything but a whole
+    /// number from 1 to [`Self::MAX`] is refused with what a client is told.
+    pub fn parse_param(raw: Option<&str>) -> Result<Self, &'static str> {
+        match raw.filter(|value| !value.is_empty()) {
+            None => Ok(Self::DEFAULT),
+            Some(value) => Self::parse(value).ok_or("Use a whole number from 1 to 100."),
+        }
+    }
+
     /// A whole number from 1 to [`Self::MAX`].
     pub fn from_number(value: i64) -> Option<Self> {
         u16::try_from(value)
@@ -50,6 +59,14 @@ mod tests {
         assert_eq!(PageSize::parse("1").map(PageSize::get), Some(1));
         assert_eq!(PageSize::parse("100").map(PageSize::get), Some(100));
         assert_eq!(PageSize::from_number(50).map(PageSize::get), Some(50));
+    }
+
+    #[test]
+    fn an_absent_or_empty_parameter_is_the_default() {
+        assert_eq!(PageSize::parse_param(None), Ok(PageSize::DEFAULT));
+        assert_eq!(PageSize::parse_param(Some("")), Ok(PageSize::DEFAULT));
+        assert_eq!(PageSize::parse_param(Some("7")).map(PageSize::get), Ok(7));
+        assert!(PageSize::parse_param(Some("0")).is_err());
     }
 
     #[test]

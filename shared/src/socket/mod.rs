@@ -9,22 +9,27 @@
 //!   close codes.
 //! - [`Presence`]: who is online, across every node, in Redis; the first connection and the
 //!   last one publish `user.online` / `user.offline`, and a dead node's connections expire.
+//! - [`SocketNode`]: the hub, presence and inbox a socket service sets up, in one place.
 //! - [`NodeInbox`]: one exclusive queue per node for what every node (or this node) must hear,
 //!   such as `user.signed.out`, which closes a session's sockets with 4001.
 
 mod connection;
 mod hub;
+mod node;
 mod node_inbox;
 mod presence;
 mod session_closer;
 mod upgrade;
 
-pub use connection::{ConnectionContext, FrameHandler, SocketLimits, SocketServices, serve};
+pub use connection::{
+    ConnectionContext, Echo, ErrorFrame, FrameHandler, SocketLimits, SocketServices, serve,
+};
 pub use hub::{ConnectionHub, ConnectionId, LatestFrames, Outbound, Registration};
-pub use node_inbox::NodeInbox;
+pub use node::SocketNode;
+pub use node_inbox::{NodeInbox, NodeInboxBuilder};
 pub use presence::{Presence, PresenceChange, PresenceTiming};
 pub use session_closer::SessionCloser;
-pub use upgrade::upgrade;
+pub use upgrade::{MAX_REQUEST_ID_CHARS, accept, frame_text, request_id, upgrade};
 
 /// Close codes of the contract and RFC 6455.
 pub mod close_code {

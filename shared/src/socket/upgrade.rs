@@ -1,6 +1,13 @@
-//! The checks before a WebSocket upgrade.
+//! The checks before a WebSocket upgrade, the upgrade itself, and frames as text.
 
-use actix_web::{HttpRequest, web};
+use std::future::Future;
+use std::sync::Arc;
+
+use actix_web::{HttpRequest, HttpResponse, web};
+use bytestring::ByteString;
+use serde::Serialize;
+
+use super::{FrameHandler, SocketServices, serve};
 
 use crate::auth::{Authenticator, CurrentUser};
 use crate::http::{AllowedOrigins, ApiError, ErrorCode};
@@ -22,4 +29,53 @@ pub async fn upgrade(req: &HttpRequest) -> Result<CurrentUser, ApiError> {
         .app_data::<web::Data<Authenticator>>()
         .ok_or_else(|| ApiError::internal(&anyhow::anyhow!("Authenticator is not registered")))?;
     authenticator.authenticate(req).await
+}
+
+/// Upgrades a signed-in, same-origin request (see [`upgrade`]) and serves the socket on this
+/// worker with the handler that `handler_for` makes for its user. `handler_for` may wait (to
+/// start receiving the user's deliveries, say) before the upgrade is answered, so that nothing
+/// stored after the client sees the socket open can pass it by.
+pub async fn accept<H, F, Fut>(
+    req: &HttpRequest,
+    body: web::Payload,
+    services: Arc<SocketServices>,
+    handler_for: F,
+) -> Result<HttpResponse, ApiError>
+where
+    H: FrameHandler,
+    F: FnOnce(CurrentUser) -> Fut,
+    Fut: Future<Output = H>,
+{
+    let user = upgrade(req).await?;
+    let (response, session, stream) = actix_ws::handle(req, body).map_err(|e| {
+        ApiError::new(
+            ErrorCode::InvalidField,
+            format!("Not a WebSocket upgrade: {e}."),
+        )
+    })?;
+    let handler = handler_for(user.clone()).await;
+    actix_web::rt::spawn(serve(user, session, stream, services, handler));
+    Ok(response)
+}
+
+/// A server frame as text, serialised once and ready to send to any number of sockets.
+pub fn frame_text<T: Serialize>(frame: &T) -> ByteString {
+    serde_json::to_string(frame)
+        .unwrap_or_else(|e| {
+            tracing::error!(error = %e, "cannot serialise a frame");
+            String::new()
+        })
+        .into()
+}
+
+/// The longest `requestId` a client frame may carry.
+pub const MAX_REQUEST_ID_CHARS: usize = 64;
+
+/// A client frame's `requestId`, which an `error` answering it echoes: a string of at most 64
+/// characters (anything else is not echoed).
+pub fn request_id(frame: &serde_json::Value) -> Option<&str> {
+    frame
+        .get("requestId")
+        .and_then(serde_json::Value::as_str)
+        .filter(|id| id.chars().count() <= MAX_REQUEST_ID_CHARS)
 }

@@ -6,6 +6,7 @@
 
 mod amqp;
 mod cache;
+mod classify;
 mod migrations;
 mod outbox;
 mod support;

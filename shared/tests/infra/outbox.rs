@@ -10,7 +10,10 @@ use tokio_util::sync::CancellationToken;
 use crate::amqp::amqp_host_port;
 use crate::support::{WAIT, registered};
 
-const SCHEMA: &[Migration] = &[Migration::new(1, "outbox", outbox::SCHEMA_SQL)];
+const SCHEMA: &[Migration] = &[
+    Migration::new(1, "outbox", outbox::SCHEMA_SQL),
+    Migration::new(2, "outbox bcc", outbox::BCC_SQL),
+];
 
 struct Relayed {
     infra: TestInfra,

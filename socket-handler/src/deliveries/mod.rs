@@ -7,10 +7,11 @@ use std::sync::Mutex;
 
 use serde::de::DeserializeOwned;
 use shared::chat::{
-    AckDelivery, ErrorDelivery, MessageDelivery, ReadDelivery, TypingDelivery, VotesDelivery,
+    AckDelivery, ConversationDelivery, ErrorDelivery, MessageDelivery, RemovedDelivery,
+    TypingDelivery, VotesDelivery, WatermarkDelivery,
 };
 use shared::ids::MessageId;
-use shared::socket::ConnectionHub;
+use shared::socket::{ConnectionHub, Echo, ErrorFrame, frame_text};
 
 use crate::frames::ServerFrame;
 
@@ -60,8 +61,9 @@ impl DeliveryRouter {
         true
     }
 
-    /// A stored message: `message.ack` to the connection that sent it, `message.new` to every
-    /// other socket of both participants.
+    /// A stored message: `message.ack` to the connection that sent it, `message.new` (with its
+    /// `clientMsgId`) to the sender's other sockets, and `message.new` to every socket of the
+    /// other recipients. A system message has no origin: every recipient gets `message.new`.
     pub fn message(&self, payload: &[u8]) {
         let Some(delivery) = decode::<MessageDelivery>(payload, "chat.message") else {
             return;
@@ -70,8 +72,11 @@ impl DeliveryRouter {
         if !self.first_sighting(message.id) {
             return;
         }
-        let origin_here =
-            (delivery.origin.node == self.node_id).then_some(delivery.origin.connection);
+        let origin_here = delivery
+            .origin
+            .as_ref()
+            .filter(|origin| origin.node == self.node_id)
+            .map(|origin| origin.connection);
         if let Some(connection) = origin_here {
             let ack = ServerFrame::Ack {
                 client_msg_id: &delivery.client_msg_id,
@@ -80,18 +85,28 @@ impl DeliveryRouter {
             self.hub
                 .send_to_connection(message.sender_id, connection, ack.to_text());
         }
-        let to_sender = ServerFrame::New {
-            message,
-            client_msg_id: Some(&delivery.client_msg_id),
-        };
-        self.hub
-            .send_to_user(message.sender_id, &to_sender.to_text(), origin_here);
-        let to_receiver = ServerFrame::New {
+        let sender_copy = delivery.origin.is_some().then(|| {
+            ServerFrame::New {
+                message,
+                client_msg_id: Some(&delivery.client_msg_id),
+            }
+            .to_text()
+        });
+        let plain = ServerFrame::New {
             message,
             client_msg_id: None,
-        };
-        self.hub
-            .send_to_user(message.receiver_id, &to_receiver.to_text(), None);
+        }
+        .to_text();
+        for recipient in &delivery.recipients {
+            match &sender_copy {
+                Some(copy) if *recipient == message.sender_id => {
+                    self.hub.send_to_user(*recipient, copy, origin_here);
+                }
+                _ => {
+                    self.hub.send_to_user(*recipient, &plain, None);
+                }
+            }
+        }
     }
 
     /// A repeated send, acknowledged again.
@@ -113,23 +128,71 @@ impl DeliveryRouter {
         );
     }
 
-    /// A read watermark moved: every socket of every participant hears it.
-    pub fn read(&self, payload: &[u8]) {
-        let Some(delivery) = decode::<ReadDelivery>(payload, "chat.read") else {
+    /// A member's read and/or delivered watermark moved: every socket of every member hears it.
+    pub fn watermark(&self, payload: &[u8]) {
+        let Some(delivery) = decode::<WatermarkDelivery>(payload, "chat.watermark") else {
             return;
         };
-        let frame = ServerFrame::Read {
-            conversation_id: delivery.conversation_id,
-            reader_id: delivery.reader_id,
-            seq: delivery.seq,
+        let mut frames = Vec::with_capacity(2);
+        if let Some(seq) = delivery.delivered {
+            frames.push(
+                ServerFrame::Delivered {
+                    conversation_id: delivery.conversation_id,
+                    user_id: delivery.user_id,
+                    seq,
+                }
+                .to_text(),
+            );
         }
-        .to_text();
-        for participant in delivery.participants {
-            self.hub.send_to_user(participant, &frame, None);
+        if let Some(seq) = delivery.read {
+            frames.push(
+                ServerFrame::Read {
+                    conversation_id: delivery.conversation_id,
+                    reader_id: delivery.user_id,
+                    seq,
+                }
+                .to_text(),
+            );
+        }
+        for recipient in &delivery.recipients {
+            for frame in &frames {
+                self.hub.send_to_user(*recipient, frame, None);
+            }
         }
     }
 
-    /// Someone is typing: the other participants hear it.
+    /// A group was created or changed: each member hears it as they see it.
+    pub fn conversation(&self, payload: &[u8]) {
+        let Some(delivery) = decode::<ConversationDelivery>(payload, "chat.conversation") else {
+            return;
+        };
+        for view in &delivery.views {
+            if !self.hub.is_connected(view.user_id) {
+                continue;
+            }
+            let conversation = delivery.conversation.seen_by(view);
+            let frame = ServerFrame::ConversationUpdated {
+                conversation: &conversation,
+            };
+            self.hub.send_to_user(view.user_id, &frame.to_text(), None);
+        }
+    }
+
+    /// Users left or were removed: their sockets hear that they are no longer members.
+    pub fn removed(&self, payload: &[u8]) {
+        let Some(delivery) = decode::<RemovedDelivery>(payload, "chat.removed") else {
+            return;
+        };
+        let frame = ServerFrame::ConversationRemoved {
+            conversation_id: delivery.conversation_id,
+        }
+        .to_text();
+        for user in &delivery.user_ids {
+            self.hub.send_to_user(*user, &frame, None);
+        }
+    }
+
+    /// Someone is typing: the other members hear it.
     pub fn typing(&self, payload: &[u8]) {
         let Some(delivery) = decode::<TypingDelivery>(payload, "chat.typing") else {
             return;
@@ -139,12 +202,12 @@ impl DeliveryRouter {
             user_id: delivery.user_id,
         }
         .to_text();
-        for participant in delivery
-            .participants
+        for member in delivery
+            .recipients
             .into_iter()
-            .filter(|p| *p != delivery.user_id)
+            .filter(|member| *member != delivery.user_id)
         {
-            self.hub.send_to_user(participant, &frame, None);
+            self.hub.send_to_user(member, &frame, None);
         }
     }
 
@@ -160,6 +223,7 @@ impl DeliveryRouter {
                 up: delivery.up,
                 down: delivery.down,
                 mine: *mine,
+                rev: delivery.rev,
             };
             self.hub.send_to_user(*participant, &frame.to_text(), None);
         }
@@ -173,15 +237,18 @@ impl DeliveryRouter {
         if delivery.origin.node != self.node_id {
             return;
         }
-        let frame = ServerFrame::Error {
-            code: delivery.code,
-            message: &delivery.message,
-            client_msg_id: delivery.client_msg_id.as_deref(),
-        };
+        let frame = ErrorFrame::new(
+            delivery.code,
+            &delivery.message,
+            Echo {
+                client_msg_id: delivery.client_msg_id.as_deref(),
+                request_id: delivery.request_id.as_deref(),
+            },
+        );
         self.hub.send_to_connection(
             delivery.user_id,
             delivery.origin.connection,
-            frame.to_text(),
+            frame_text(&frame),
         );
     }
 }

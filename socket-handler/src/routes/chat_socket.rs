@@ -1,8 +1,8 @@
 //! `GET /ws/chat`: the chat WebSocket.
 
 use actix_web::{HttpRequest, HttpResponse, web};
-use shared::http::{ApiError, ErrorCode};
-use shared::socket::{SocketServices, serve, upgrade};
+use shared::http::ApiError;
+use shared::socket::{SocketServices, accept};
 
 use crate::protocol::{ChatProtocol, ChatServices};
 
@@ -15,15 +15,9 @@ pub async fn open(
     sockets: web::Data<SocketServices>,
     chat: web::Data<ChatServices>,
 ) -> Result<HttpResponse, ApiError> {
-    let user = upgrade(&req).await?;
-    let (response, session, stream) = actix_ws::handle(&req, body).map_err(|e| {
-        ApiError::new(
-            ErrorCode::InvalidField,
-            format!("Not a WebSocket upgrade: {e}."),
-        )
-    })?;
-    chat.bindings.acquire(user.id).await;
-    let protocol = ChatProtocol::new(chat.into_inner());
-    actix_web::rt::spawn(serve(user, session, stream, sockets.into_inner(), protocol));
-    Ok(response)
+    accept(&req, body, sockets.into_inner(), |user| async move {
+        chat.bindings.acquire(user.id).await;
+        ChatProtocol::new(chat.into_inner())
+    })
+    .await
 }

@@ -4,6 +4,7 @@
 
 use awc::ws::Message;
 use serde_json::json;
+use shared::chat::Content;
 use shared::testing::WsEnd;
 use shared::testing::hostile::{FuzzFrame, Lcg, SQL_INJECTION, UNICODE_EDGE, malformed_frame};
 
@@ -88,7 +89,7 @@ async fn unicode_edge_and_sql_content_is_stored_exactly_as_sent_after_trimming()
         .iter()
         .chain(SQL_INJECTION)
         .enumerate()
-        .filter(|(_, c)| !c.trim().is_empty() && !c.contains('\0'));
+        .filter(|(_, c)| Content::parse(c).is_ok());
     for (i, content) in storable {
         // SQL in the client's id too: it is echoed back as sent, never interpreted.
         let client_msg_id = format!("u{i} {}", SQL_INJECTION[i % SQL_INJECTION.len()]);
@@ -109,6 +110,19 @@ async fn unicode_edge_and_sql_content_is_stored_exactly_as_sent_after_trimming()
             .any(|m| m["content"] == "'; DROP TABLE messages; --"),
         "stored as text, and the table is still there"
     );
+    // Only invisible characters (a zero-width space, a BOM, 4,000 Hangul fillers) is blank.
+    for (i, blank) in ["\u{200b}", "\u{feff}", &"\u{3164}".repeat(4000)]
+        .iter()
+        .enumerate()
+    {
+        let id = format!("blank{i}");
+        anns.send_json(&send_frame(&id, &bob, blank)).await;
+        let refused = anns.next_json(WAIT).await;
+        assert_eq!(
+            (refused["code"].as_str(), refused["clientMsgId"].as_str()),
+            (Some("invalid_field"), Some(id.as_str()))
+        );
+    }
     // NUL cannot be stored in any text column: refused at the edge.
     anns.send_json(&send_frame("nul", &bob, "a\u{0}b")).await;
     let refused = anns.next_json(WAIT).await;

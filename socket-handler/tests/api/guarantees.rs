@@ -208,13 +208,12 @@ async fn a_message_sent_while_messages_is_stopped_is_stored_and_delivered_once_i
     let mut anns = stack.connect(&ann, 0).await;
     let mut bobs = stack.connect(&bob, 0).await;
 
-    stack.stop_messages();
+    stack.messages.stop();
     anns.send_json(&send_frame("during-outage", &bob, "are you there?"))
         .await;
     anns.assert_silent(Duration::from_millis(500)).await;
 
-    let (address, shutdown) = start_messages(&stack.infra, &stack.messages_database).await;
-    stack.replace_messages(address, shutdown);
+    stack.messages = start_messages(&stack.infra, &stack.messages_database).await;
     let ack = anns.next_of_type("message.ack", WAIT).await;
     assert_eq!(ack["message"]["content"], "are you there?");
     let new = bobs.next_of_type("message.new", WAIT).await;

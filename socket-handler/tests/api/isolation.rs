@@ -208,13 +208,35 @@ async fn a_third_user_receives_none_of_someone_elses_live_frames() {
 #[actix_web::test]
 async fn a_third_user_cannot_write_into_someone_elses_conversation_or_speak_for_them() {
     let mut scene = scene().await;
-    // Fields naming another conversation or sender are not the client's to set.
+    // Into their conversation by its id: the same answer as for one that does not exist.
+    scene
+        .carols
+        .send_json(&json!({
+            "type": "message.send", "clientMsgId": "into", "content": "hi",
+            "conversationId": scene.conversation,
+        }))
+        .await;
+    let refused = scene.carols.next_of_type("error", WAIT).await;
+    assert_eq!(
+        (refused["code"].as_str(), refused["clientMsgId"].as_str()),
+        (Some("not_found"), Some("into"))
+    );
+    // Naming both a user and a conversation is not a send (v2: exactly one of the two).
+    let both = json!({
+        "type": "message.send", "clientMsgId": "both", "content": "hi",
+        "to": scene.bob.id.to_string(), "conversationId": scene.conversation,
+    });
+    scene.carols.send_json(&both).await;
+    assert_eq!(
+        scene.carols.next_of_type("error", WAIT).await["code"],
+        "invalid_field"
+    );
+    // Fields naming another sender are not the client's to set.
     let frame = json!({
         "type": "message.send",
         "clientMsgId": "intrude",
         "to": scene.bob.id.to_string(),
         "content": "hello bob",
-        "conversationId": scene.conversation,
         "senderId": scene.ann.id.to_string(),
         "from": scene.ann.id.to_string(),
         "userId": scene.ann.id.to_string(),

@@ -12,6 +12,7 @@
 
 mod closing;
 mod delivery;
+mod fragments;
 mod fuzz;
 mod guarantees;
 mod health;

@@ -4,7 +4,7 @@
 //! the next good one is handled.
 
 use serde_json::json;
-use shared::chat::{kind, participants_key};
+use shared::chat::{kind, user_key};
 use shared::events::{Envelope, Event, UserSignedOut};
 use shared::testing::WsEnd;
 
@@ -31,13 +31,20 @@ async fn a_poison_message_on_the_node_inbox_is_dropped_and_the_next_one_handled(
             .into_bytes(),
     ];
     let mut poisoned = 0;
-    for delivery in [kind::MESSAGE, kind::READ, kind::TYPING, kind::VOTES] {
+    for delivery in [
+        kind::MESSAGE,
+        kind::WATERMARK,
+        kind::TYPING,
+        kind::VOTES,
+        kind::CONVERSATION,
+        kind::REMOVED,
+    ] {
         for poison in &poisons {
             stack
                 .infra
                 .publish_raw(
                     &topology.chat_delivery_exchange(),
-                    &participants_key(ann.id, bob.id),
+                    &user_key(ann.id),
                     delivery,
                     poison,
                 )

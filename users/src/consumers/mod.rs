@@ -14,11 +14,7 @@ mod user_offline;
 mod user_online;
 mod user_registered;
 
-use std::sync::Arc;
-
 use deadpool_postgres::Pool;
-use shared::amqp::{ConsumerSpec, Handler, consume};
-use shared::events::Event;
 use shared::service::ServiceInfra;
 
 use crate::cache::ListCache;
@@ -26,9 +22,6 @@ use crate::cache::ListCache;
 pub use user_offline::UserOfflineHandler;
 pub use user_online::UserOnlineHandler;
 pub use user_registered::UserRegisteredHandler;
-
-/// The service name in queue names.
-const SERVICE: &str = "users";
 
 /// What every handler works with.
 #[derive(Clone)]
@@ -40,21 +33,8 @@ pub struct ConsumerContext {
 }
 
 /// Starts one background consumer per event, stopped by the service's shutdown token.
-pub fn start(infra: &ServiceInfra, prefetch: u16, context: &ConsumerContext) {
-    spawn(infra, prefetch, UserRegisteredHandler(context.clone()));
-    spawn(infra, prefetch, UserOnlineHandler(context.clone()));
-    spawn(infra, prefetch, UserOfflineHandler(context.clone()));
-}
-
-fn spawn<E: Event, H: Handler<E>>(infra: &ServiceInfra, prefetch: u16, handler: H) {
-    let queue = infra
-        .amqp
-        .topology()
-        .event_queue(SERVICE, E::EXCHANGE, E::ROUTING_KEY);
-    infra.tasks.spawn(consume(
-        infra.amqp.clone(),
-        ConsumerSpec::new(queue, prefetch),
-        Arc::new(handler),
-        infra.shutdown.clone(),
-    ));
+pub fn start(infra: &ServiceInfra, context: &ConsumerContext) {
+    infra.consume(UserRegisteredHandler(context.clone()));
+    infra.consume(UserOnlineHandler(context.clone()));
+    infra.consume(UserOfflineHandler(context.clone()));
 }

@@ -12,11 +12,6 @@ use crate::domain::Status;
 pub struct UserOfflineHandler(pub ConsumerContext);
 
 impl Handler<UserOffline> for UserOfflineHandler {
-    #[tracing::instrument(
-        name = "user_offline",
-        skip_all,
-        fields(event_id = %envelope.id, user_id = %envelope.data.user_id)
-    )]
     async fn handle(&self, envelope: Envelope<UserOffline>) -> Result<(), HandleError> {
         let transition = Transition {
             event: envelope.id,

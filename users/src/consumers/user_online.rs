@@ -11,11 +11,6 @@ use crate::domain::Status;
 pub struct UserOnlineHandler(pub ConsumerContext);
 
 impl Handler<UserOnline> for UserOnlineHandler {
-    #[tracing::instrument(
-        name = "user_online",
-        skip_all,
-        fields(event_id = %envelope.id, user_id = %envelope.data.user_id)
-    )]
     async fn handle(&self, envelope: Envelope<UserOnline>) -> Result<(), HandleError> {
         let transition = Transition {
             event: envelope.id,

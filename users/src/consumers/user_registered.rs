@@ -11,11 +11,6 @@ use crate::repository::{processed_events, users};
 pub struct UserRegisteredHandler(pub ConsumerContext);
 
 impl Handler<UserRegistered> for UserRegisteredHandler {
-    #[tracing::instrument(
-        name = "user_registered",
-        skip_all,
-        fields(event_id = %envelope.id, user_id = %envelope.data.user_id)
-    )]
     async fn handle(&self, envelope: Envelope<UserRegistered>) -> Result<(), HandleError> {
         Ok(register(&self.0, &envelope).await?)
     }

@@ -2,6 +2,7 @@
 
 use serde::Deserialize;
 use shared::http::FieldErrors;
+use shared::http::cursor;
 
 use super::{Cursor, Direction, PageSize, SortKey, UsernamePrefix};
 
@@ -56,16 +57,10 @@ impl ListQuery {
                 Direction::default()
             }),
         };
-        let limit = match given(&params.limit) {
-            None => PageSize::default(),
-            Some(value) => PageSize::parse(&value).unwrap_or_else(|| {
-                errors.insert(
-                    "limit".into(),
-                    format!("Use a whole number from 1 to {}.", PageSize::MAX),
-                );
-                PageSize::default()
-            }),
-        };
+        let limit = PageSize::parse_param(params.limit.as_deref()).unwrap_or_else(|e| {
+            errors.insert("limit".into(), e.into());
+            PageSize::DEFAULT
+        });
         let prefix = match UsernamePrefix::parse(params.q.as_deref().unwrap_or_default()) {
             Ok(prefix) => prefix,
             Err(message) => {
@@ -73,25 +68,19 @@ impl ListQuery {
                 None
             }
         };
-        let cursor = match given(&params.cursor) {
-            None => None,
-            Some(value) => match Cursor::decode(&value) {
-                None => {
-                    errors.insert(
-                        "cursor".into(),
-                        "This is not a cursor from a previous page.".into(),
-                    );
-                    None
-                }
-                Some(cursor) if (cursor.sort, cursor.direction) != (sort, direction) => {
-                    errors.insert(
-                        "cursor".into(),
-                        "This cursor belongs to another order; start again without it.".into(),
-                    );
-                    None
-                }
-                Some(cursor) => Some(cursor),
-            },
+        let cursor = match cursor::parse_param::<Cursor>(params.cursor.as_deref()) {
+            Err(e) => {
+                errors.insert("cursor".into(), e.into());
+                None
+            }
+            Ok(Some(cursor)) if (cursor.sort, cursor.direction) != (sort, direction) => {
+                errors.insert(
+                    "cursor".into(),
+                    "This cursor belongs to another order; start again without it.".into(),
+                );
+                None
+            }
+            Ok(cursor) => cursor,
         };
 
         if errors.is_empty() {
@@ -174,7 +163,7 @@ mod tests {
             ("direction", "desc"),
             ("q", "Ca"),
             ("limit", "2"),
-            ("cursor", &next.encode()),
+            ("cursor", &cursor::encode(&next)),
         ]))
         .unwrap();
         assert_eq!(query.sort, SortKey::Username);
@@ -206,7 +195,7 @@ mod tests {
 
     #[test]
     fn a_cursor_made_for_another_order_is_refused() {
-        let status_cursor = cursor(SortKey::Status, Direction::Asc).encode();
+        let status_cursor = cursor::encode(&cursor(SortKey::Status, Direction::Asc));
         let errors = ListQuery::parse(&params(&[("sort", "username"), ("cursor", &status_cursor)]))
             .unwrap_err();
         assert!(errors.contains_key("cursor"));

@@ -3,40 +3,24 @@
 
 use std::time::Duration;
 
-use awc::http::StatusCode;
 use chrono::{DateTime, Utc};
-use lapin::options::QueueDeclareOptions;
-use lapin::types::FieldTable;
 use serde_json::Value;
-use shared::amqp::{AmqpClient, Publisher};
+use shared::amqp::Publisher;
 use shared::events::{Envelope, Event, UserOffline, UserOnline, UserRegistered};
 use shared::ids::UserId;
-use shared::testing::{TestInfra, TestUser, eventually};
-use tokio_util::sync::CancellationToken;
+pub use shared::testing::{Answer, WAIT, assert_error};
+use shared::testing::{TestInfra, TestService, TestUser, eventually, spawn_service};
 use users::config::Config;
-use users::startup::Application;
-
-/// How long any wait in these tests may take.
-pub const WAIT: Duration = Duration::from_secs(30);
+use users::startup::Users;
 
 pub struct TestApp {
-    pub address: String,
-    pub client: awc::Client,
+    pub service: TestService,
     /// Publishes events as auth and the socket handler would.
     pub publisher: Publisher,
     /// Someone signed in who is in nobody's way: not in the directory.
     pub observer: TestUser,
-    shutdown: shared::shutdown::ShutdownToken,
-    bus_shutdown: CancellationToken,
     // Dropped last, after the service has been told to stop.
     pub infra: TestInfra,
-}
-
-impl Drop for TestApp {
-    fn drop(&mut self) {
-        self.shutdown.cancel();
-        self.bus_shutdown.cancel();
-    }
 }
 
 pub async fn spawn_app() -> TestApp {
@@ -47,76 +31,26 @@ pub async fn spawn_app() -> TestApp {
 /// proxy, say).
 pub async fn spawn_app_with(adjust: impl FnOnce(&mut Config)) -> TestApp {
     let infra = TestInfra::new("users").await;
-    let mut config = Config::from_env().expect("default configuration");
-    infra.configure(&mut config.common);
-    adjust(&mut config);
-    let application = Application::build(config)
-        .await
-        .expect("the service starts");
-    let address = format!("http://127.0.0.1:{}", application.port());
-    let shutdown = application.infra().shutdown.clone();
-    actix_web::rt::spawn(application.run_until_stopped());
-    let bus_shutdown = CancellationToken::new();
-    let bus = AmqpClient::start(
-        &infra.amqp_url,
-        "users-test",
-        infra.topology(),
-        bus_shutdown.clone(),
-    );
-    let app = TestApp {
-        address,
-        client: awc::Client::default(),
-        publisher: Publisher::new(bus),
+    let service = spawn_service::<Users>(&infra, adjust).await;
+    infra
+        .wait_for_event_consumers(
+            "users",
+            &[
+                (UserRegistered::EXCHANGE, UserRegistered::ROUTING_KEY),
+                (UserOnline::EXCHANGE, UserOnline::ROUTING_KEY),
+                (UserOffline::EXCHANGE, UserOffline::ROUTING_KEY),
+            ],
+        )
+        .await;
+    TestApp {
+        service,
+        publisher: Publisher::new(infra.amqp()),
         observer: TestUser::new("observer"),
-        shutdown,
-        bus_shutdown,
         infra,
-    };
-    app.wait_for_consumers().await;
-    app
-}
-
-/// An HTTP answer, its body read as JSON (`Null` if it is not).
-pub struct Answer {
-    pub status: StatusCode,
-    pub body: Value,
+    }
 }
 
 impl TestApp {
-    /// Events published before a consumer's queue is bound would be dropped by the exchange, so
-    /// wait until each of users's queues has its consumer.
-    async fn wait_for_consumers(&self) {
-        let topology = self.infra.topology();
-        let queues = [
-            topology.event_queue(
-                "users",
-                UserRegistered::EXCHANGE,
-                UserRegistered::ROUTING_KEY,
-            ),
-            topology.event_queue("users", UserOnline::EXCHANGE, UserOnline::ROUTING_KEY),
-            topology.event_queue("users", UserOffline::EXCHANGE, UserOffline::ROUTING_KEY),
-        ];
-        for queue in queues {
-            eventually(&format!("a consumer on {}", queue.name), WAIT, || async {
-                // A passive declare of a missing queue closes its channel: one channel per try.
-                let channel = self.publisher.client().channel(WAIT).await.ok()?;
-                let declared = channel
-                    .queue_declare(
-                        queue.name.clone().into(),
-                        QueueDeclareOptions {
-                            passive: true,
-                            ..QueueDeclareOptions::default()
-                        },
-                        FieldTable::default(),
-                    )
-                    .await
-                    .ok()?;
-                (declared.consumer_count() > 0).then_some(())
-            })
-            .await;
-        }
-    }
-
     // --- events ---------------------------------------------------------------------------
 
     pub async fn publish<E: Event>(&self, envelope: &Envelope<E>) {
@@ -167,15 +101,7 @@ impl TestApp {
     // --- HTTP -----------------------------------------------------------------------------
 
     pub async fn get(&self, path: &str, cookie: Option<&str>) -> Answer {
-        let mut request = self.client.get(format!("{}{path}", self.address));
-        if let Some(cookie) = cookie {
-            request = request.insert_header(("Cookie", cookie));
-        }
-        let mut response = request.send().await.expect("the service answers");
-        let status = response.status();
-        let bytes = response.body().await.expect("a readable body");
-        let body = serde_json::from_slice(&bytes).unwrap_or(Value::Null);
-        Answer { status, body }
+        self.service.get(path, cookie).await
     }
 
     /// `GET /api/users?{query}` as `caller`.
@@ -255,17 +181,4 @@ pub fn usernames(body: &Value) -> Vec<String> {
         .iter()
         .map(|user| user["username"].as_str().expect("a username").to_owned())
         .collect()
-}
-
-/// Asserts the contract's error body: `{error: {code, message, fields?}}`.
-pub fn assert_error(answer: &Answer, status: u16, code: &str) {
-    assert_eq!(answer.status.as_u16(), status, "{}", answer.body);
-    assert_eq!(answer.body["error"]["code"], code, "{}", answer.body);
-    assert!(
-        answer.body["error"]["message"]
-            .as_str()
-            .is_some_and(|m| !m.is_empty()),
-        "{}",
-        answer.body
-    );
 }

@@ -47,9 +47,11 @@ async fn state_changing_methods_from_a_foreign_origin_are_403() {
         format!("/api/users/{}", someone.id),
     ] {
         for method in ["POST", "PUT", "PATCH", "DELETE"] {
-            let response = app
-                .client
-                .request(method.parse().unwrap(), format!("{}{path}", app.address))
+            let response = awc::Client::default()
+                .request(
+                    method.parse().unwrap(),
+                    format!("{}{path}", app.service.address),
+                )
                 .insert_header(("Cookie", app.observer.cookie()))
                 .insert_header(("Origin", "https://evil.example"))
                 .send()

@@ -102,3 +102,15 @@ async fn a_page_holds_fifty_users_unless_told_otherwise() {
     assert_eq!(usernames(&rest.body), names[50..]);
     assert_eq!(rest.body["nextCursor"], Value::Null);
 }
+
+#[actix_web::test]
+async fn forged_truncated_oversized_and_foreign_cursors_are_a_400_never_a_500() {
+    let app = spawn_app().await;
+    app.seed(PEOPLE).await;
+    let cookie = app.observer.cookie();
+    for query in ["/api/users?", "/api/users?sort=status&direction=desc&"] {
+        app.service
+            .assert_refuses_forged_cursors(query, "users", &cookie)
+            .await;
+    }
+}

@@ -1,0 +1,327 @@
+//! The internal protocol between socket-handler and messages. Not public: it may change with the
+//! two services, which are released together.
+//!
+//! socket-handler turns client frames into [`ChatCommand`]s on a durable queue. messages applies
+//! them (the only place that decides membership, roles, `seq` and read state) and answers with
+//! deliveries on the chat delivery exchange, routed by topic:
+//! - to recipients ([`Route::to`]): each node binds [`user_key`] `u.<user>` for every user
+//!   connected to it, and a delivery is published once with the first recipient's key and the
+//!   others' in RabbitMQ's `BCC` header (sender-selected distribution), so every node holding a
+//!   socket of any recipient gets exactly one copy and no other node gets any. The payload
+//!   names the recipients; a node hands it to its own sockets of those users only, so someone
+//!   removed from a group gets nothing stored after the removal even while still connected;
+//! - [`node_key`] `node.<id>`: to the one node that holds the connection a reply is for.
+//!
+//! Stored facts (a new message, a watermark, a membership change) are delivered through
+//! messages' outbox, after commit and in commit order, so a socket never sees what was not
+//! stored and sees a conversation's messages in `seq` order.
+
+mod content;
+mod conversation;
+mod route;
+
+use serde::{Deserialize, Serialize};
+use uuid::Uuid;
+
+pub use content::{Content, ContentError, MAX_CONTENT_CHARS};
+pub use conversation::{Conversation, MemberView, Peer};
+pub use route::{Route, deliver_after_commit, delivery, node_key, user_key};
+
+use crate::events::{ChatMessage, Vote};
+use crate::http::ErrorCode;
+use crate::ids::{ConversationId, MessageId, UserId};
+
+/// The connection a command came from, so that its answer reaches exactly that socket.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Origin {
+    /// The socket-handler node.
+    pub node: String,
+    /// The connection on that node.
+    pub connection: u64,
+}
+
+/// A command, as published to the commands queue.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct CommandEnvelope {
+    /// Unique per publish (used as the AMQP message id).
+    pub id: Uuid,
+    /// Who issued it: always the verified user of the connection, never a frame field.
+    pub user_id: UserId,
+    /// Their username, for display.
+    pub username: String,
+    /// Where the answer goes.
+    pub origin: Origin,
+    /// The client's id for the frame, echoed by an `error` that answers it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub request_id: Option<String>,
+    /// What to do.
+    pub command: ChatCommand,
+}
+
+/// What a client asked for. Each kind is its own type, handed as it is to its handler.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "camelCase")]
+pub enum ChatCommand {
+    /// Store and deliver a message.
+    #[serde(rename = "send")]
+    Send(SendCommand),
+    /// Move the caller's read watermark forward (and so their delivered one).
+    #[serde(rename = "read")]
+    Read(WatermarkCommand),
+    /// Move the caller's delivered watermark forward.
+    #[serde(rename = "delivered")]
+    Delivered(WatermarkCommand),
+    /// Tell the other members the caller is typing.
+    #[serde(rename = "typing")]
+    Typing(TypingCommand),
+    /// Cast, switch or withdraw a vote.
+    #[serde(rename = "vote")]
+    Vote(VoteCommand),
+}
+
+impl ChatCommand {
+    /// The send's client id, when the command is a send (its refusal names it).
+    pub fn client_msg_id(&self) -> Option<&str> {
+        match self {
+            Self::Send(send) => Some(&send.client_msg_id),
+            _ => None,
+        }
+    }
+
+    /// Whether applying it changes stored state (and so must be applied only once).
+    pub fn is_stored(&self) -> bool {
+        !matches!(self, Self::Typing(_))
+    }
+}
+
+/// Where a message goes: `to` a user (their direct conversation) or into `conversationId`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(untagged, rename_all = "camelCase")]
+pub enum SendTarget {
+    /// The direct conversation with this user.
+    To {
+        /// The other participant.
+        to: UserId,
+    },
+    /// A conversation the sender is a member of.
+    Conversation {
+        /// Which.
+        #[serde(rename = "conversationId")]
+        conversation_id: ConversationId,
+    },
+}
+
+/// `message.send`.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct SendCommand {
+    /// The client's id for it; a repeat with the same id is the same message.
+    pub client_msg_id: String,
+    /// Where it goes.
+    #[serde(flatten)]
+    pub target: SendTarget,
+    /// The text.
+    pub content: Content,
+}
+
+/// `message.read` and `message.delivered`: a watermark, only forward.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct WatermarkCommand {
+    /// Which conversation.
+    pub conversation_id: ConversationId,
+    /// Up to here.
+    pub seq: i64,
+}
+
+/// `typing`.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct TypingCommand {
+    /// Which conversation.
+    pub conversation_id: ConversationId,
+}
+
+/// `message.vote`.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct VoteCommand {
+    /// Which message.
+    pub message_id: MessageId,
+    /// The vote sent.
+    pub vote: Vote,
+}
+
+/// AMQP types of deliveries.
+pub mod kind {
+    /// [`super::MessageDelivery`], to the members.
+    pub const MESSAGE: &str = "chat.message";
+    /// [`super::AckDelivery`], to the origin node (a repeated send).
+    pub const ACK: &str = "chat.ack";
+    /// [`super::WatermarkDelivery`], to the members.
+    pub const WATERMARK: &str = "chat.watermark";
+    /// [`super::TypingDelivery`], to the members.
+    pub const TYPING: &str = "chat.typing";
+    /// [`super::VotesDelivery`], to the members.
+    pub const VOTES: &str = "chat.votes";
+    /// [`super::ConversationDelivery`], to the members.
+    pub const CONVERSATION: &str = "chat.conversation";
+    /// [`super::RemovedDelivery`], to those no longer members.
+    pub const REMOVED: &str = "chat.removed";
+    /// [`super::ErrorDelivery`], to the origin node.
+    pub const ERROR: &str = "chat.error";
+}
+
+/// A message was stored.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct MessageDelivery {
+    /// The stored message.
+    pub message: ChatMessage,
+    /// The sender's id for it (empty for a system message).
+    pub client_msg_id: String,
+    /// The connection that sent it, which gets `message.ack` instead of `message.new`.
+    pub origin: Option<Origin>,
+    /// Every member when it was stored.
+    pub recipients: Vec<UserId>,
+}
+
+/// A repeated send: the stored message, acknowledged again to the connection that repeated it.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct AckDelivery {
+    /// The message stored the first time.
+    pub message: ChatMessage,
+    /// The sender's id for it.
+    pub client_msg_id: String,
+    /// Who to acknowledge.
+    pub origin: Origin,
+}
+
+/// A member's read and/or delivered watermark moved forward.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct WatermarkDelivery {
+    /// Which conversation.
+    pub conversation_id: ConversationId,
+    /// Whose watermarks.
+    pub user_id: UserId,
+    /// Read up to here, if that moved.
+    pub read: Option<i64>,
+    /// Delivered up to here, if that moved.
+    pub delivered: Option<i64>,
+    /// Every member.
+    pub recipients: Vec<UserId>,
+}
+
+/// Someone is typing.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct TypingDelivery {
+    /// Which conversation.
+    pub conversation_id: ConversationId,
+    /// Who is typing.
+    pub user_id: UserId,
+    /// Every member (the typist's own sockets are skipped).
+    pub recipients: Vec<UserId>,
+}
+
+/// A message's votes changed.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct VotesDelivery {
+    /// Which conversation.
+    pub conversation_id: ConversationId,
+    /// Which message.
+    pub message_id: MessageId,
+    /// Up-votes now.
+    pub up: i64,
+    /// Down-votes now.
+    pub down: i64,
+    /// The message's `rev` after the change.
+    pub rev: i64,
+    /// Each member's own vote now, for their `mine`.
+    pub votes: Vec<(UserId, Option<Vote>)>,
+}
+
+/// A group was created or changed: each member gets it as they see it.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ConversationDelivery {
+    /// The conversation, common to all.
+    pub conversation: Conversation,
+    /// Each member's own view.
+    pub views: Vec<MemberView>,
+}
+
+/// Users who are no longer members of a conversation.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct RemovedDelivery {
+    /// Which conversation.
+    pub conversation_id: ConversationId,
+    /// Who left or was removed.
+    pub user_ids: Vec<UserId>,
+}
+
+/// A command was refused.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ErrorDelivery {
+    /// Who to tell.
+    pub origin: Origin,
+    /// Whose connection that is.
+    pub user_id: UserId,
+    /// The contract's error code.
+    pub code: ErrorCode,
+    /// A human sentence.
+    pub message: String,
+    /// The send it answers, if it was one.
+    pub client_msg_id: Option<String>,
+    /// The frame's `requestId`, if it had one.
+    #[serde(default)]
+    pub request_id: Option<String>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn commands_have_a_stable_shape() {
+        let to = UserId::from(Uuid::from_u128(2));
+        let command = ChatCommand::Send(SendCommand {
+            client_msg_id: "c1".into(),
+            target: SendTarget::To { to },
+            content: Content::parse("hi").unwrap(),
+        });
+        let json = serde_json::to_value(&command).unwrap();
+        assert_eq!(json["type"], "send");
+        assert_eq!(json["clientMsgId"], "c1");
+        assert_eq!(json["to"], to.to_string());
+        assert_eq!(json["content"], "hi");
+        let back: ChatCommand = serde_json::from_value(json).unwrap();
+        let ChatCommand::Send(send) = back else {
+            panic!("a send");
+        };
+        assert_eq!(send.target, SendTarget::To { to });
+
+        let conversation_id = ConversationId::from(Uuid::from_u128(3));
+        let json = serde_json::to_value(ChatCommand::Send(SendCommand {
+            client_msg_id: "c2".into(),
+            target: SendTarget::Conversation { conversation_id },
+            content: Content::parse("hi").unwrap(),
+        }))
+        .unwrap();
+        assert_eq!(json["conversationId"], conversation_id.to_string());
+        let back: ChatCommand = serde_json::from_value(json).unwrap();
+        assert!(matches!(
+            back,
+            ChatCommand::Send(SendCommand {
+                target: SendTarget::Conversation { .. },
+                ..
+            })
+        ));
+    }
+}
