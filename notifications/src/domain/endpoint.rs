@@ -102,9 +102,14 @@ impl std::str::FromStr for HostList {
     }
 }
 
-/// An endpoint that passed [`EndpointPolicy`].
+/// An endpoint that passed [`EndpointPolicy`]: the text as the browser gave it (stored and
+/// answered as is, so the browser finds its own endpoint in a listing) and the parsed URL (sent
+/// to).
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub struct PushEndpoint(Url);
+pub struct PushEndpoint {
+    raw: String,
+    url: Url,
+}
 
 impl PushEndpoint {
     /// Checks `raw` against `policy`; the error is a sentence for the client.
@@ -114,13 +119,22 @@ impl PushEndpoint {
                 "The endpoint must be at most {MAX_ENDPOINT_CHARS} characters."
             ));
         }
+        // The URL parser would drop these silently; what is stored must be what is sent to.
+        if raw.chars().any(|c| c.is_whitespace() || c.is_control()) {
+            return Err("The endpoint must not contain spaces or control characters.".into());
+        }
         let url = Url::parse(raw).map_err(|_| "The endpoint must be a URL.".to_owned())?;
         if !url.username().is_empty() || url.password().is_some() {
             return Err("The endpoint must not carry a user name or password.".into());
         }
-        if policy.allow_insecure_localhost && is_local_standin(&url) {
-            return Ok(Self(url));
+        let endpoint = Self {
+            raw: raw.to_owned(),
+            url,
+        };
+        if policy.allow_insecure_localhost && is_local_standin(&endpoint.url) {
+            return Ok(endpoint);
         }
+        let url = &endpoint.url;
         if url.scheme() != "https" {
             return Err("The endpoint must be an https URL.".into());
         }
@@ -129,7 +143,7 @@ impl PushEndpoint {
         }
         match url.host() {
             Some(Host::Domain(host)) if policy.hosts.iter().any(|p| p.matches(host)) => {
-                Ok(Self(url))
+                Ok(endpoint)
             }
             _ => Err("The endpoint must be on a browser's push service.".into()),
         }
@@ -137,23 +151,23 @@ impl PushEndpoint {
 
     /// The URL.
     pub fn url(&self) -> &Url {
-        &self.0
+        &self.url
     }
 
-    /// The URL as text, as stored.
+    /// The endpoint as the browser gave it, as stored.
     pub fn as_str(&self) -> &str {
-        self.0.as_str()
+        &self.raw
     }
 
     /// The push resource's origin (`https://host[:port]`), the VAPID token's audience
     /// (RFC 8292 section 2).
     pub fn origin(&self) -> String {
-        self.0.origin().ascii_serialization()
+        self.url.origin().ascii_serialization()
     }
 
     /// Whether this is the development stand-in on this machine.
     pub fn is_local_standin(&self) -> bool {
-        is_local_standin(&self.0)
+        is_local_standin(&self.url)
     }
 }
 
@@ -214,6 +228,9 @@ mod tests {
             "https://xpush.apple.com/",
             "ftp://fcm.googleapis.com/",
             "fcm.googleapis.com/fcm/send/x",
+            "https://evil\n.example/",
+            "https://fcm.googleapis.com\t.evil.example/",
+            " https://fcm.googleapis.com/fcm/send/x",
             "",
             long.as_str(),
         ] {
