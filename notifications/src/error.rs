@@ -11,7 +11,7 @@
 use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, ResponseError};
 use shared::amqp::HandleError;
-use shared::http::{ApiError, FieldErrors};
+use shared::http::{ApiError, ErrorCode, FieldErrors};
 
 /// Why notifications could not do what was asked.
 #[derive(Debug, thiserror::Error)]
@@ -20,14 +20,9 @@ pub enum NotificationsError {
     #[error("invalid request: {0:?}")]
     InvalidFields(FieldErrors),
     /// The caller already has as many of something (push subscriptions, mutes) as allowed;
-    /// `field` names the request field, `message` the limit.
-    #[error("limit reached: {message}")]
-    LimitReached {
-        /// The request field the limit is about.
-        field: &'static str,
-        /// A sentence for the client.
-        message: String,
-    },
+    /// the sentence says which limit.
+    #[error("quota reached: {0}")]
+    QuotaExceeded(String),
     /// Not the caller's, or not there: the same answer either way.
     #[error("not found")]
     NotFound,
@@ -53,14 +48,8 @@ impl NotificationsError {
     pub fn to_api_error(&self) -> ApiError {
         match self {
             Self::InvalidFields(fields) => ApiError::invalid_fields(fields.clone()),
-            // A limit on what one user may keep: a 400 naming the field, until the contract's
-            // `quota_exceeded` code exists in the shared table.
-            Self::LimitReached { field, message } => {
-                ApiError::invalid_fields(FieldErrors::from([(
-                    (*field).to_owned(),
-                    message.clone(),
-                )]))
-            }
+            // A limit on what one user may keep (contract v2: 413 `quota_exceeded`).
+            Self::QuotaExceeded(message) => ApiError::new(ErrorCode::QuotaExceeded, message),
             Self::NotFound => ApiError::not_found(),
             Self::SessionEnded => ApiError::unauthenticated(),
             // Pool timeouts and refused connections are outages: 503.
@@ -91,7 +80,7 @@ impl From<NotificationsError> for HandleError {
             | NotificationsError::Database(_)
             | NotificationsError::Broker(_) => HandleError::classify(error),
             NotificationsError::InvalidFields(_)
-            | NotificationsError::LimitReached { .. }
+            | NotificationsError::QuotaExceeded(_)
             | NotificationsError::NotFound
             | NotificationsError::SessionEnded
             | NotificationsError::Unexpected(_) => HandleError::Permanent(error.into()),
@@ -101,8 +90,6 @@ impl From<NotificationsError> for HandleError {
 
 #[cfg(test)]
 mod tests {
-    use shared::http::ErrorCode;
-
     use super::*;
 
     #[test]
@@ -121,6 +108,10 @@ mod tests {
             NotificationsError::Broker("down".into()).status_code(),
             StatusCode::SERVICE_UNAVAILABLE
         );
+
+        let quota = NotificationsError::QuotaExceeded("You have 20.".into());
+        assert_eq!(quota.to_api_error().code(), ErrorCode::QuotaExceeded);
+        assert_eq!(quota.status_code(), StatusCode::PAYLOAD_TOO_LARGE);
 
         let bug = NotificationsError::Unexpected(anyhow::anyhow!("secret detail"));
         assert_eq!(bug.status_code(), StatusCode::INTERNAL_SERVER_ERROR);

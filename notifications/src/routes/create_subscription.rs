@@ -56,12 +56,9 @@ pub async fn create_subscription(
             Ok(HttpResponse::Created().json(Answer { subscription }))
         }
         Stored::Existing(subscription) => Ok(HttpResponse::Ok().json(Answer { subscription })),
-        Stored::LimitReached => Err(NotificationsError::LimitReached {
-            field: "endpoint",
-            message: format!(
-                "You have {MAX_SUBSCRIPTIONS} push subscriptions, the most allowed; delete one first."
-            ),
-        }),
+        Stored::LimitReached => Err(NotificationsError::QuotaExceeded(format!(
+            "You have {MAX_SUBSCRIPTIONS} push subscriptions, the most allowed; delete one first."
+        ))),
         Stored::SessionEnded => Err(NotificationsError::SessionEnded),
     }
 }

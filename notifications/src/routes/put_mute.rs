@@ -26,13 +26,10 @@ pub async fn put_mute(
         MuteRequest::parse(&body, Utc::now()).map_err(NotificationsError::InvalidFields)?;
     let client = state.db.get().await?;
     if !mutes::put(&client, caller.id, *conversation, request.until).await? {
-        return Err(NotificationsError::LimitReached {
-            field: "conversationId",
-            message: format!(
-                "You have {} muted conversations, the most allowed; unmute one first.",
-                mutes::MAX_MUTES
-            ),
-        });
+        return Err(NotificationsError::QuotaExceeded(format!(
+            "You have {} muted conversations, the most allowed; unmute one first.",
+            mutes::MAX_MUTES
+        )));
     }
     Ok(HttpResponse::NoContent().finish())
 }
