@@ -1,5 +1,6 @@
 /// <reference types="vitest/config" />
-import { defineConfig, type ProxyOptions } from 'vite';
+import { resolve } from 'node:path';
+import { build, defineConfig, type Plugin, type ProxyOptions } from 'vite';
 import react from '@vitejs/plugin-react';
 
 /**
@@ -27,8 +28,43 @@ const gatewayProxy = (ws: boolean): ProxyOptions => ({
   },
 });
 
+/**
+ * The push service worker, built after the app into `dist/sw.js`: at the site root (its scope is
+ * the folder it is served from), under a fixed name (its URL must not change), and as one
+ * classic script with its imports inlined (module service workers are not everywhere yet), so
+ * it is a build of its own rather than an entry of the app's, which would share chunks.
+ */
+function serviceWorker(): Plugin {
+  let root = process.cwd();
+  let outDir = 'dist';
+  return {
+    name: 'gochat-service-worker',
+    apply: 'build',
+    configResolved(config) {
+      root = config.root;
+      outDir = resolve(config.root, config.build.outDir);
+    },
+    async closeBundle() {
+      await build({
+        configFile: false,
+        root,
+        logLevel: 'warn',
+        build: {
+          outDir,
+          emptyOutDir: false,
+          copyPublicDir: false,
+          rolldownOptions: {
+            input: resolve(root, 'src/features/push/sw.ts'),
+            output: { format: 'iife', entryFileNames: 'sw.js' },
+          },
+        },
+      });
+    },
+  };
+}
+
 export default defineConfig({
-  plugins: [react()],
+  plugins: [react(), serviceWorker()],
   build: {
     outDir: 'dist',
     assetsDir: 'assets',

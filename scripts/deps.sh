@@ -47,6 +47,8 @@ have nginx || missing+=(nginx)
 have envsubst || missing+=(gettext-base)
 have chromium || have chromium-browser || missing+=(chromium)
 have curl || missing+=(curl)
+# Makes the Web Push (VAPID) key pair on the first start (scripts/stack.sh).
+have openssl || missing+=(openssl)
 pkg_installed ca-certificates || missing+=(ca-certificates)
 have pkg-config || missing+=(pkg-config)
 { have cc && have make; } || pkg_installed build-essential || missing+=(build-essential)

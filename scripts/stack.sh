@@ -8,7 +8,8 @@
 #   stack.sh logs     follow every log in .run/logs
 #
 # Settings: PROFILE (cargo profile of the binaries, release unless set), GATEWAY_PORT (8080),
-# READY_TIMEOUT (seconds, 120), RUST_LOG (info), FRONTEND_ROOT (frontend/dist).
+# READY_TIMEOUT (seconds, 120), RUST_LOG (info), FRONTEND_ROOT (frontend/dist), VAPID_SUBJECT
+# (the contact in every push's VAPID token).
 # Needs .run/env from scripts/infra.sh.
 # Each service logs to .run/logs/<name>.log and has its pid in .run/pids/<name>.pid.
 set -euo pipefail
@@ -27,14 +28,32 @@ logfile() { echo "$LOG_DIR/$1.log"; }
 readyz_url() { echo "http://127.0.0.1:${SERVICE_PORT[$1]}/readyz"; }
 gateway_url() { echo "http://127.0.0.1:$GATEWAY_PORT/"; }
 
+# The VAPID key pair of Web Push (notifications signs every push with it; browsers subscribe
+# with its public half), made on the first start and kept: a new key would silently end every
+# browser's subscription. Deployments keep theirs in a Secret (see README, "Push notifications").
+VAPID_KEY_FILE="$RUN_DIR/vapid/private.pem"
+ensure_vapid_key() {
+  [[ -s "$VAPID_KEY_FILE" ]] && return 0
+  have openssl || die "openssl is not installed; run scripts/deps.sh (make up installs it)"
+  mkdir -p "$(dirname "$VAPID_KEY_FILE")"
+  (umask 077 && openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 -out "$VAPID_KEY_FILE.tmp")
+  mv "$VAPID_KEY_FILE.tmp" "$VAPID_KEY_FILE"
+  info "made the VAPID key pair for push notifications (${VAPID_KEY_FILE#"$GOCHAT_ROOT"/}); keep it"
+}
+
 # Starts one service in its own session (so a Ctrl-C in the terminal does not reach it).
 start_service() {
-  local name="$1" bin="$2" log
+  local name="$1" bin="$2" log settings=()
   log="$(logfile "$name")"
   : >"$log"
+  # Settings only one service needs.
+  if [[ "$name" == notifications ]]; then
+    settings=(VAPID_PRIVATE_KEY_FILE="$VAPID_KEY_FILE"
+      VAPID_SUBJECT="${VAPID_SUBJECT:-mailto:webpush@localhost.invalid}")
+  fi
   (
     cd "$GOCHAT_ROOT"
-    exec env \
+    exec env "${settings[@]}" \
       HOST=127.0.0.1 \
       PORT="${SERVICE_PORT[$name]}" \
       DATABASE_URL="$PG_URL/${GOCHAT_DB_PREFIX:-gochat_}${name//-/_}" \
@@ -140,6 +159,7 @@ cmd_start() {
   ! port_open 127.0.0.1 "$GATEWAY_PORT" ||
     die "the gateway port $GATEWAY_PORT is in use by another process; stop it or set GATEWAY_PORT"
   mkdir -p "$LOG_DIR" "$PID_DIR"
+  ensure_vapid_key
 
   for name in "${SERVICES[@]}"; do start_service "$name" "$bindir/$name"; done
   start_gateway

@@ -7,6 +7,7 @@ import { App } from './app/App';
 import { makeStore } from './app/store';
 import { sessionEnded } from './features/auth/authSlice';
 import { ChatClient } from './features/realtime/ChatClient';
+import { registerServiceWorker } from './features/push/browserPush';
 import { NotificationsClient } from './features/realtime/NotificationsClient';
 import { startRealtime } from './features/realtime/startRealtime';
 import './index.css';
@@ -17,6 +18,9 @@ const store = makeStore(undefined, { chat });
 
 setSessionExpiredHandler(() => store.dispatch(sessionEnded()));
 startRealtime(store, { chat, notifications });
+// Pushes reach the service worker even before anyone turns notifications on in this tab; a
+// browser that cannot (or a dev server without the built worker) simply has none.
+registerServiceWorker()?.catch(() => undefined);
 
 const container = document.getElementById('root');
 if (!container) throw new Error('index.html has no #root element');

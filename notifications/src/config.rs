@@ -4,6 +4,8 @@ use shared::config::{CommonConfig, ConfigError};
 use shared::service::ServiceConfig;
 use shared::socket::{PresenceTiming, SocketLimits};
 
+use crate::push::config::PushConfig;
+
 /// The port notifications listens on unless `PORT` says otherwise.
 pub const DEFAULT_PORT: u16 = 8085;
 
@@ -16,6 +18,8 @@ pub struct Config {
     pub socket_limits: SocketLimits,
     /// How presence is kept alive and expired.
     pub presence: PresenceTiming,
+    /// Web Push: the VAPID key, the endpoint policy, limits and timeouts.
+    pub push: PushConfig,
 }
 
 impl ServiceConfig for Config {
@@ -24,6 +28,7 @@ impl ServiceConfig for Config {
             common: CommonConfig::from_env("notifications", DEFAULT_PORT)?,
             socket_limits: SocketLimits::default(),
             presence: PresenceTiming::default(),
+            push: PushConfig::from_env()?,
         })
     }
 

@@ -11,7 +11,7 @@
 use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, ResponseError};
 use shared::amqp::HandleError;
-use shared::http::{ApiError, FieldErrors};
+use shared::http::{ApiError, ErrorCode, FieldErrors};
 
 /// Why notifications could not do what was asked.
 #[derive(Debug, thiserror::Error)]
@@ -19,6 +19,16 @@ pub enum NotificationsError {
     /// Request parameters or body outside their rules; the map says which and why.
     #[error("invalid request: {0:?}")]
     InvalidFields(FieldErrors),
+    /// The caller already has as many of something (push subscriptions, mutes) as allowed;
+    /// the sentence says which limit.
+    #[error("quota reached: {0}")]
+    QuotaExceeded(String),
+    /// Not the caller's, or not there: the same answer either way.
+    #[error("not found")]
+    NotFound,
+    /// The caller's session ended while the request was on its way.
+    #[error("the session has ended")]
+    SessionEnded,
     /// No database connection could be had (the pool timed out, or Postgres refused).
     #[error("database pool: {0}")]
     Pool(#[from] deadpool_postgres::PoolError),
@@ -38,6 +48,10 @@ impl NotificationsError {
     pub fn to_api_error(&self) -> ApiError {
         match self {
             Self::InvalidFields(fields) => ApiError::invalid_fields(fields.clone()),
+            // A limit on what one user may keep (contract v2: 413 `quota_exceeded`).
+            Self::QuotaExceeded(message) => ApiError::new(ErrorCode::QuotaExceeded, message),
+            Self::NotFound => ApiError::not_found(),
+            Self::SessionEnded => ApiError::unauthenticated(),
             // Pool timeouts and refused connections are outages: 503.
             Self::Pool(e) => ApiError::from_pool(e),
             // A closed connection is an outage (503); any other statement error is a bug (500).
@@ -65,17 +79,17 @@ impl From<NotificationsError> for HandleError {
             NotificationsError::Pool(_)
             | NotificationsError::Database(_)
             | NotificationsError::Broker(_) => HandleError::classify(error),
-            NotificationsError::InvalidFields(_) | NotificationsError::Unexpected(_) => {
-                HandleError::Permanent(error.into())
-            }
+            NotificationsError::InvalidFields(_)
+            | NotificationsError::QuotaExceeded(_)
+            | NotificationsError::NotFound
+            | NotificationsError::SessionEnded
+            | NotificationsError::Unexpected(_) => HandleError::Permanent(error.into()),
         }
     }
 }
 
 #[cfg(test)]
 mod tests {
-    use shared::http::ErrorCode;
-
     use super::*;
 
     #[test]
@@ -94,6 +108,10 @@ mod tests {
             NotificationsError::Broker("down".into()).status_code(),
             StatusCode::SERVICE_UNAVAILABLE
         );
+
+        let quota = NotificationsError::QuotaExceeded("You have 20.".into());
+        assert_eq!(quota.to_api_error().code(), ErrorCode::QuotaExceeded);
+        assert_eq!(quota.status_code(), StatusCode::PAYLOAD_TOO_LARGE);
 
         let bug = NotificationsError::Unexpected(anyhow::anyhow!("secret detail"));
         assert_eq!(bug.status_code(), StatusCode::INTERNAL_SERVER_ERROR);

@@ -10,4 +10,12 @@ pub const ALL: &[Migration] = &[
         "notifications",
         include_str!("../migrations/V2__notifications.sql"),
     ),
+    // Push jobs are written with the notification that they push, and published after commit.
+    Migration::new(3, "outbox", shared::outbox::SCHEMA_SQL),
+    Migration::new(
+        4,
+        "push and mutes",
+        include_str!("../migrations/V4__push_and_mutes.sql"),
+    ),
+    Migration::new(5, "outbox bcc", shared::outbox::BCC_SQL),
 ];

@@ -58,9 +58,12 @@ impl Service for Notifications {
             },
         );
 
+        let push = crate::push::start(&infra, &config.push)?;
+
         let state = web::Data::new(AppState {
             db: infra.db.clone(),
             live,
+            push: Arc::new(push),
         });
         let sockets = node.sockets;
         Ok(Application::serve(infra, move |cfg| {

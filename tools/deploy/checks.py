@@ -47,6 +47,7 @@ EXTERNAL_SECRETS = {
         "gochat-jwt",
         "gochat-redis",
         "gochat-tls",
+        "gochat-vapid",
         "rabbitmq-default-user",
         *(f"gochat-db-{name}" for name in SERVICES),
     },

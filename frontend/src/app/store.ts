@@ -3,6 +3,7 @@ import { authReducer } from '../features/auth/authSlice';
 import { conversationsReducer } from '../features/conversations/conversationsSlice';
 import { messagesReducer } from '../features/messages/messagesSlice';
 import { notificationsReducer } from '../features/notifications/notificationsSlice';
+import { pushReducer } from '../features/push/pushSlice';
 import { offlineChatGateway, type ChatGateway, type ThunkExtra } from '../features/realtime/chatGateway';
 import { connectionReducer } from '../features/realtime/connectionSlice';
 import { systemReducer } from '../features/system/systemSlice';
@@ -18,6 +19,7 @@ export const rootReducer = combineReducers({
   messages: messagesReducer,
   typing: typingReducer,
   notifications: notificationsReducer,
+  push: pushReducer,
   connection: connectionReducer,
 });
 

@@ -1,4 +1,5 @@
-//! `message.sent` → a notification for the receiver, stored once and pushed live.
+//! `message.sent` → a notification for the receiver, stored once, pushed live and through Web
+//! Push unless its conversation is muted.
 //!
 //! Events are taken in batches (whatever the queue already holds): one transaction, one confirm
 //! window for the pushes and one commit for the lot, instead of an fsync per message. If
@@ -16,7 +17,8 @@ use super::ConsumerContext;
 use crate::domain::NewNotification;
 use crate::error::NotificationsError;
 use crate::live::NotificationCreated;
-use crate::repository::{notifications, read_watermarks};
+use crate::push::job::PushJob;
+use crate::repository::{mutes, notifications, read_watermarks};
 
 /// How long a live push may wait for the broker before the event is retried.
 const PUSH_DEADLINE: Duration = Duration::from_secs(5);
@@ -50,10 +52,13 @@ pub async fn handle_batch(
 }
 
 /// In one transaction, for each message: lock the receiver's read watermark of the
-/// conversation, store the notification (already read if the watermark is past it); then push
-/// the new unread ones and commit. The pushes come before the commit so that a push the broker
-/// did not confirm rolls the store back and the redelivered event tries both again; if instead
-/// the commit fails after a push, the retry pushes a second notification of the same message.
+/// conversation, store the notification (already read if the watermark is past it); then, for
+/// the new unread ones whose conversation is not muted, write a Web Push job to the outbox
+/// (when the owner has a subscription: see [`crate::push`]), push them live, and commit. The
+/// live pushes come before the commit so that a push the broker did not confirm rolls the store
+/// back and the redelivered event tries both again; if instead the commit fails after a push,
+/// the retry pushes a second notification of the same message. Web Push jobs, in the outbox,
+/// exist exactly when their notification does.
 async fn notify(
     context: &ConsumerContext,
     messages: &[&ChatMessage],
@@ -66,7 +71,27 @@ async fn notify(
             pushes.push(push);
         }
     }
-    context.delivery.publish_all(&pushes, PUSH_DEADLINE).await?;
+    let targets: Vec<_> = pushes
+        .iter()
+        .map(|push| (push.user_id, push.notification.conversation_id))
+        .collect();
+    let reach = mutes::reach(&transaction, &targets).await?;
+    let mut live = Vec::with_capacity(pushes.len());
+    for (push, reach) in pushes.into_iter().zip(reach) {
+        if reach.muted {
+            tracing::debug!(notification = %push.notification.id, "muted; stored only");
+            continue;
+        }
+        if reach.subscribed {
+            PushJob {
+                notification_id: push.notification.id,
+            }
+            .enqueue(&transaction)
+            .await?;
+        }
+        live.push(push);
+    }
+    context.delivery.publish_all(&live, PUSH_DEADLINE).await?;
     transaction.commit().await?;
     Ok(())
 }

@@ -3,13 +3,15 @@
 //! Two kinds of consumers:
 //! - Durable ones ([`start`]), each on its own quorum queue `notifications.<routing key>`,
 //!   `message.sent` in batches (see its file), the others one delivery at a time:
-//!   `message.sent` stores a notification and pushes it live,
+//!   `message.sent` stores a notification, pushes it live and queues its Web Push,
 //!   `message.read` marks a conversation's notifications read up to a seq, `user.registered`
-//!   records the username that labels a sender. Each is idempotent by its effect, so a
-//!   redelivered or duplicated event changes nothing (the `processed_events` inbox is not
-//!   needed for these): a message has at most one notification per owner (a unique key), a
-//!   read watermark only moves forward and only unread notifications are marked, and a
-//!   username is an upsert. Database and broker failures are retried, then dead-lettered.
+//!   records the username that labels a sender, `user.signed.out` deletes the ended session's
+//!   push subscriptions. Each is idempotent by its effect, so a redelivered or duplicated event
+//!   changes nothing (the `processed_events` inbox is not needed for these): a message has at
+//!   most one notification per owner (a unique key), a read watermark only moves forward and
+//!   only unread notifications are marked, a username is an upsert, and deleting what is
+//!   already deleted deletes nothing. Database and broker failures are retried, then
+//!   dead-lettered. (The push queue's consumer is in [`crate::push`].)
 //! - Node-inbox ones, registered in `startup` on this node's own queue, so every node sees
 //!   each: presence changes, sign-ups and sign-outs for this node's sockets, and
 //!   `notification.created` deliveries for the users connected here.
@@ -19,6 +21,7 @@ pub mod message_sent;
 pub mod notification_created;
 pub mod presence_changed;
 pub mod user_registered;
+pub mod user_signed_out;
 
 use deadpool_postgres::Pool;
 use shared::events::MessageSent;
@@ -44,4 +47,5 @@ pub fn start(infra: &ServiceInfra, context: &ConsumerContext) {
     });
     infra.consume(message_read::MessageReadHandler(context.clone()));
     infra.consume(user_registered::UserRegisteredHandler(context.clone()));
+    infra.consume(user_signed_out::SubscriptionsEnder(context.clone()));
 }

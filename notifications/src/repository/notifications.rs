@@ -113,7 +113,8 @@ pub async fn list(
     })
 }
 
-/// How many of `owner`'s notifications are unread.
+/// How many of `owner`'s notifications are unread, leaving out the conversations `owner` has
+/// muted (the bell's badge).
 pub async fn unread_count(
     client: &impl GenericClient,
     owner: UserId,
@@ -121,14 +122,48 @@ pub async fn unread_count(
     let row = client
         .query_one(
             &client
-                .prepare_cached(
-                    "SELECT count(*) FROM notifications WHERE owner_id = $1 AND read_at IS NULL",
-                )
+                .prepare_cached(&format!(
+                    "SELECT count(*) FROM notifications n
+                      WHERE n.owner_id = $1 AND n.read_at IS NULL
+                        AND NOT EXISTS (SELECT 1 FROM mutes m
+                                         WHERE m.user_id = $1
+                                           AND m.conversation_id = n.conversation_id
+                                           AND {})",
+                    super::mutes::ACTIVE
+                ))
                 .await?,
             &[&owner.as_uuid()],
         )
         .await?;
     Ok(row.try_get(0)?)
+}
+
+/// The notification `id` and its owner, as a push of it shows it; `None` if it is gone.
+pub async fn find(
+    client: &impl GenericClient,
+    id: NotificationId,
+) -> Result<Option<(UserId, Notification)>, NotificationsError> {
+    let row = client
+        .query_opt(
+            &client
+                .prepare_cached(
+                    "SELECT n.owner_id, n.id, n.type, n.conversation_id, n.message_id, n.sender_id,
+                            COALESCE(n.sender_username, u.username, '') AS sender_username,
+                            n.preview, n.created_at, n.read_at
+                       FROM notifications n LEFT JOIN users u ON u.id = n.sender_id
+                      WHERE n.id = $1",
+                )
+                .await?,
+            &[&id.as_uuid()],
+        )
+        .await?;
+    row.map(|row| {
+        Ok((
+            UserId::from(row.try_get::<_, Uuid>("owner_id")?),
+            notification(&row)?,
+        ))
+    })
+    .transpose()
 }
 
 /// Marks those of `ids` that are `owner`'s and unread as read now; others' ids match nothing.

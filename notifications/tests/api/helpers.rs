@@ -7,7 +7,9 @@ use notifications::config::Config;
 use notifications::startup::Notifications;
 use serde_json::Value;
 use shared::amqp::Publisher;
-use shared::events::{ChatMessage, Envelope, Event, MessageRead, MessageSent, UserRegistered};
+use shared::events::{
+    ChatMessage, Envelope, Event, MessageRead, MessageSent, UserRegistered, UserSignedOut,
+};
 use shared::ids::{ConversationId, MessageId};
 pub use shared::testing::{Answer, WAIT, assert_error};
 use shared::testing::{
@@ -35,8 +37,12 @@ pub async fn spawn_app_with(adjust: impl FnOnce(&mut Config)) -> TestApp {
                 (MessageSent::EXCHANGE, MessageSent::ROUTING_KEY),
                 (MessageRead::EXCHANGE, MessageRead::ROUTING_KEY),
                 (UserRegistered::EXCHANGE, UserRegistered::ROUTING_KEY),
+                (UserSignedOut::EXCHANGE, UserSignedOut::ROUTING_KEY),
             ],
         )
+        .await;
+    infra
+        .wait_for_consumer(&infra.topology().push_queue().name, WAIT)
         .await;
     TestApp {
         service,

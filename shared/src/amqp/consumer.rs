@@ -212,6 +212,65 @@ pub async fn consume_batched<T, D, F, Fut>(
     }
 }
 
+/// Consumes like [`consume_decoded`], but handles up to `spec.prefetch` deliveries at once, each
+/// on its own task, so that a slow one (a request to a remote server, a pause before a retry)
+/// holds up none of the others. Deliveries of one queue are then handled in no particular order.
+/// On shutdown, handlers still running get `DRAIN` to finish; the rest are dropped unacknowledged,
+/// and the broker hands them out again.
+pub async fn consume_concurrently<T, D, F, Fut>(
+    client: AmqpClient,
+    spec: ConsumerSpec,
+    decode: D,
+    handle: F,
+    shutdown: CancellationToken,
+) where
+    T: Send + 'static,
+    D: Fn(&[u8]) -> Result<T, String> + Send + Sync + 'static,
+    F: Fn(T) -> Fut + Send + Sync + 'static,
+    Fut: Future<Output = Result<(), HandleError>> + Send + 'static,
+{
+    const DRAIN: Duration = Duration::from_secs(5);
+    let spec = Arc::new(spec);
+    let work = Arc::new((decode, handle));
+    let mut running = tokio::task::JoinSet::new();
+    while let Some(mut consumer) = subscribe_until_subscribed(&client, &spec, &shutdown).await {
+        tracing::info!(queue = %spec.queue.name, "consuming concurrently");
+        loop {
+            let next = tokio::select! {
+                () = shutdown.cancelled() => break,
+                // Finished handlers are collected as they end, so the set only holds live ones.
+                Some(_) = running.join_next(), if !running.is_empty() => continue,
+                next = consumer.next() => next,
+            };
+            match next {
+                Some(Ok(delivery)) => {
+                    let (spec, work) = (spec.clone(), work.clone());
+                    running.spawn(async move {
+                        let (decode, handle) = &*work;
+                        process(&spec, delivery, decode, handle).await;
+                    });
+                }
+                Some(Err(e)) => {
+                    tracing::warn!(queue = %spec.queue.name, error = %e, "consumer interrupted");
+                    break;
+                }
+                None => break,
+            }
+        }
+        if shutdown.is_cancelled() {
+            break;
+        }
+    }
+    let drained = tokio::time::timeout(DRAIN, async {
+        while running.join_next().await.is_some() {}
+    })
+    .await;
+    if drained.is_err() {
+        tracing::info!(queue = %spec.queue.name, left = running.len(), "stopping handlers still running; they will be redelivered");
+        running.abort_all();
+    }
+}
+
 async fn process_batch<T, D, F, Fut>(
     spec: &ConsumerSpec,
     deliveries: Vec<Delivery>,

@@ -9,7 +9,8 @@
 //!   broker has confirmed each one (or a deadline passes, which the caller turns into 503).
 //! - [`consume`] runs a consumer: manual acks after the handler succeeded, a prefetch limit,
 //!   bounded redeliveries counted by the broker, then the dead-letter queue; it resubscribes
-//!   by itself after an outage.
+//!   by itself after an outage. [`consume_batched`] and [`consume_concurrently`] do the same
+//!   for a batch at a time, or for up to the prefetch at once, each on its own task.
 
 mod client;
 mod consumer;
@@ -17,11 +18,14 @@ mod publisher;
 mod topology;
 
 pub use client::AmqpClient;
-pub use consumer::{ConsumerSpec, HandleError, Handler, consume, consume_batched, consume_decoded};
+pub use consumer::{
+    ConsumerSpec, HandleError, Handler, consume, consume_batched, consume_concurrently,
+    consume_decoded,
+};
 pub use publisher::{Outgoing, PublishError, Publisher};
 pub use topology::{
-    CHAT_DELIVERY_EXCHANGE, DELIVERY_LIMIT, NOTIFICATIONS_DELIVERY_EXCHANGE, QueueSpec,
-    SUBSCRIPTIONS, Topology,
+    CHAT_DELIVERY_EXCHANGE, DELIVERY_LIMIT, NOTIFICATIONS_DELIVERY_EXCHANGE, PUSH_ROUTING_KEY,
+    QueueSpec, SUBSCRIPTIONS, Topology,
 };
 
 #[cfg(feature = "testing")]

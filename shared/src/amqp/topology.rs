@@ -18,6 +18,10 @@ pub const CHAT_DELIVERY_EXCHANGE: &str = "ChatDeliveryExchange";
 /// notifications to the nodes holding their owners' sockets.
 pub const NOTIFICATIONS_DELIVERY_EXCHANGE: &str = "NotificationsDeliveryExchange";
 
+/// The routing key on [`NOTIFICATIONS_DELIVERY_EXCHANGE`] of notifications' Web Push jobs (see
+/// [`Topology::push_queue`]); live deliveries there are routed by user id, never by this.
+pub const PUSH_ROUTING_KEY: &str = "push";
+
 /// Every durable subscription of the system: which service consumes which public event. Each
 /// service declares all of them on connect, so an event published before its consumer ever
 /// started (on a first deployment, say) waits in its queue instead of being dropped. This is
@@ -30,6 +34,7 @@ pub const SUBSCRIPTIONS: &[(&str, Exchange, &str)] = &[
     ("notifications", Exchange::UserEvents, "user.registered"),
     ("notifications", Exchange::MessageEvents, "message.sent"),
     ("notifications", Exchange::MessageEvents, "message.read"),
+    ("notifications", Exchange::UserEvents, "user.signed.out"),
 ];
 
 /// How many times the broker delivers a message whose handler keeps failing before it moves the
@@ -122,6 +127,20 @@ impl Topology {
         }
     }
 
+    /// notifications' internal queue of Web Push jobs, written through its outbox and bound to
+    /// its delivery exchange with [`PUSH_ROUTING_KEY`]: one job per new notification to push.
+    pub fn push_queue(&self) -> QueueSpec {
+        QueueSpec {
+            name: self.named("notifications.push"),
+            bindings: vec![(
+                self.named(NOTIFICATIONS_DELIVERY_EXCHANGE),
+                PUSH_ROUTING_KEY.to_owned(),
+            )],
+            dead_letter_service: "notifications",
+            single_active_consumer: false,
+        }
+    }
+
     /// Declares both public exchanges, the dead-letter exchange and the internal delivery
     /// exchanges (idempotent). Run on every (re)connect, so they exist before anyone binds.
     pub async fn declare_exchanges(&self, channel: &Channel) -> lapin::Result<()> {
@@ -160,15 +179,15 @@ impl Topology {
         Ok(())
     }
 
-    /// Declares every durable queue of [`SUBSCRIPTIONS`] and the commands queue, so that events
-    /// published before their consumer first starts are kept. Best effort: these are mostly
+    /// Declares every durable queue of [`SUBSCRIPTIONS`], the commands queue and the push queue,
+    /// so that what is published before its consumer first starts is kept. Best effort: these are mostly
     /// other services' queues, so a failure (a queue left over with other arguments, say) is
     /// reported and does not stop this service; the consumer that owns the queue fails loudly.
     pub async fn declare_subscriptions(&self, connection: &lapin::Connection) {
         let specs = SUBSCRIPTIONS
             .iter()
             .map(|(service, exchange, key)| self.event_queue(service, *exchange, key))
-            .chain(std::iter::once(self.chat_commands_queue()));
+            .chain([self.chat_commands_queue(), self.push_queue()]);
         let mut channel: Option<Channel> = None;
         for spec in specs {
             if channel.as_ref().is_none_or(|c| !c.status().connected()) {

@@ -12,6 +12,7 @@ import { usePageFocused } from '../../app/usePageFocused';
 import { Alert } from '../../components/Alert';
 import { VirtualList } from '../../components/VirtualList';
 import { selectConversationWithPeer } from '../conversations/conversationsSlice';
+import { MuteMenu } from '../push/MuteMenu';
 import {
   castVote,
   discardSend,
@@ -265,6 +266,7 @@ export const ChatPane = memo(function ChatPane({ peerId }: { peerId: string }) {
             {peer ? describePresence(peer, new Date()) : '\u00a0'}
           </span>
         </div>
+        {conversation && <MuteMenu conversationId={conversation.id} />}
       </header>
 
       <div className="chat__body">

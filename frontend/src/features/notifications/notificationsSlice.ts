@@ -14,6 +14,7 @@ import {
 import { api, toApiErrorPayload, type ApiErrorPayload } from '../../api/client';
 import type { AppNotification, NotificationPage } from '../../api/types';
 import { isSessionChange } from '../auth/sessionReset';
+import { fetchMutes, muteConversation, mutedAt, unmuteConversation } from '../push/pushSlice';
 
 export const NOTIFICATIONS_PAGE_SIZE = 20;
 
@@ -32,6 +33,9 @@ export interface NotificationsState extends ReturnType<typeof adapter.getInitial
   /** Marks sent and not answered yet: request id → the notifications it turned read, so a
    *  refusal can undo exactly those. */
   markingRead: Record<string, string[]>;
+  /** Muted conversations (id → until, null: until unmuted), mirrored from the push slice: the
+   *  server's count leaves them out, so reading them locally must not lower it. */
+  muted: Record<string, string | null>;
 }
 
 export const initialNotificationsState: NotificationsState = adapter.getInitialState({
@@ -39,6 +43,7 @@ export const initialNotificationsState: NotificationsState = adapter.getInitialS
   error: null,
   unreadCount: 0,
   markingRead: {},
+  muted: {},
 });
 
 type ThunkConfig = { state: { notifications: NotificationsState }; rejectValue: ApiErrorPayload };
@@ -83,7 +88,9 @@ function markRead(state: NotificationsState, ids: Iterable<string>, at: string):
     const notification = state.entities[id];
     if (!notification || notification.readAt) continue;
     notification.readAt = at;
-    state.unreadCount = Math.max(0, state.unreadCount - 1);
+    if (!mutedAt(state.muted, notification.conversationId, at)) {
+      state.unreadCount = Math.max(0, state.unreadCount - 1);
+    }
     changed.push(id);
   }
   return changed;
@@ -161,6 +168,15 @@ const notificationsSlice = createSlice({
           if (notification) notification.readAt = null;
         }
         delete state.markingRead[action.meta.requestId];
+      })
+      .addCase(fetchMutes.fulfilled, (state, action) => {
+        state.muted = Object.fromEntries(action.payload.map((m) => [m.conversationId, m.until]));
+      })
+      .addCase(muteConversation.fulfilled, (state, action) => {
+        state.muted[action.payload.conversationId] = action.payload.until;
+      })
+      .addCase(unmuteConversation.fulfilled, (state, action) => {
+        delete state.muted[action.payload];
       })
       .addMatcher(isSessionChange, () => initialNotificationsState);
   },
