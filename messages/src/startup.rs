@@ -5,9 +5,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use actix_web::web;
-use deadpool_postgres::Pool;
 use shared::service::{Application, Service, ServiceInfra};
-use tokio_util::sync::CancellationToken;
 
 use crate::commands::{self, CommandProcessor};
 use crate::config::Config;
@@ -37,10 +35,11 @@ impl Service for Messages {
                 votes: votes.clone(),
             }),
         );
-        infra.tasks.spawn(prune_processed_commands(
-            infra.db.clone(),
-            infra.shutdown.clone(),
-        ));
+        let db = infra.db.clone();
+        infra.every(Duration::from_secs(600), "applied command ids", move || {
+            let db = db.clone();
+            async move { Ok(processed::prune(&db.get().await?, PROCESSED_AGE).await?) }
+        });
         consumers::start(&infra);
 
         let db = web::Data::new(infra.db.clone());
@@ -54,27 +53,6 @@ impl Service for Messages {
     }
 }
 
-/// Forgets applied command ids once no redelivery can bring them back (see
+/// How long applied command ids are kept: redeliveries come within minutes (see
 /// [`crate::repository::processed`]).
-async fn prune_processed_commands(db: Pool, shutdown: CancellationToken) {
-    const EVERY: Duration = Duration::from_secs(600);
-    const AGE: Duration = Duration::from_secs(24 * 3600);
-    loop {
-        tokio::select! {
-            () = shutdown.cancelled() => return,
-            () = tokio::time::sleep(EVERY) => {}
-        }
-        let pruned = match db.get().await {
-            Ok(client) => processed::prune(&client, AGE)
-                .await
-                .map_err(anyhow::Error::from),
-            Err(e) => Err(e.into()),
-        };
-        match pruned {
-            Ok(count) => tracing::debug!(count, "pruned applied command ids"),
-            Err(e) => {
-                tracing::warn!(error = %format!("{e:#}"), "could not prune applied command ids")
-            }
-        }
-    }
-}
+const PROCESSED_AGE: Duration = Duration::from_secs(24 * 3600);

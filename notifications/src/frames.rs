@@ -100,6 +100,8 @@ mod tests {
             id: crate::domain::NotificationId::new(),
             kind: crate::domain::NotificationKind::Message,
             conversation_id: shared::ids::ConversationId::new(),
+            conversation_kind: shared::events::ConversationKind::Group,
+            conversation_name: Some("Launch".into()),
             message_id: shared::ids::MessageId::new(),
             sender_id: user,
             sender_username: "ann".into(),

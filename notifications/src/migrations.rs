@@ -18,4 +18,9 @@ pub const ALL: &[Migration] = &[
         include_str!("../migrations/V4__push_and_mutes.sql"),
     ),
     Migration::new(5, "outbox bcc", shared::outbox::BCC_SQL),
+    Migration::new(
+        6,
+        "groups and the message lifecycle",
+        include_str!("../migrations/V6__groups_and_lifecycle.sql"),
+    ),
 ];

@@ -156,6 +156,31 @@ impl ServiceInfra {
         self.tasks.spawn(relay.run(self.shutdown.clone()));
     }
 
+    /// Runs `job` every `period` until the service stops (housekeeping: pruning what no
+    /// longer matters). A failure is logged and the next round tries again; `what` names it in
+    /// the log, and the job returns how many things it handled.
+    pub fn every<F, Fut>(&self, period: Duration, what: &'static str, job: F)
+    where
+        F: Fn() -> Fut + Send + 'static,
+        Fut: Future<Output = anyhow::Result<u64>> + Send,
+    {
+        let shutdown = self.shutdown.clone();
+        self.tasks.spawn(async move {
+            loop {
+                tokio::select! {
+                    () = shutdown.cancelled() => return,
+                    () = tokio::time::sleep(period) => {}
+                }
+                match job().await {
+                    Ok(count) => tracing::debug!(count, what, "housekeeping done"),
+                    Err(e) => {
+                        tracing::warn!(error = %format!("{e:#}"), what, "housekeeping failed")
+                    }
+                }
+            }
+        });
+    }
+
     fn event_consumer<E: Event>(&self) -> ConsumerSpec {
         let queue =
             self.amqp

@@ -50,20 +50,20 @@ pub async fn remove(
         reason,
     };
     outbox::enqueue(&transaction, &Envelope::new(removed)).await?;
+    let event = if leaving {
+        SystemEvent::MemberLeft
+    } else {
+        SystemEvent::MemberRemoved
+    };
+    // Recorded even when nobody is left: consumers of the timeline (notifications) learn the
+    // departure from it, in order with the messages.
+    change
+        .record(event, vec![target], Details::default())
+        .await?;
     if remaining == 0 {
         conversations::delete(&transaction, id).await?;
-    } else {
-        let event = if leaving {
-            SystemEvent::MemberLeft
-        } else {
-            SystemEvent::MemberRemoved
-        };
-        change
-            .record(event, vec![target], Details::default())
-            .await?;
-        if target_role == Role::Owner {
-            hand_over_to_successor(&change).await?;
-        }
+    } else if target_role == Role::Owner {
+        hand_over_to_successor(&change).await?;
     }
     change.announce(&[target]).await?;
     transaction.commit().await?;

@@ -1,5 +1,9 @@
-//! `message.sent` → a notification for the receiver, stored once, pushed live and through Web
-//! Push unless its conversation is muted.
+//! `message.sent` → a notification for the receiver of a direct message, or for every member of
+//! a group but the sender, stored once, pushed live and through Web Push unless its conversation
+//! is muted. A group's members and name are learned from its system messages, which come in
+//! this same stream in `seq` order with the messages; leaving or being removed takes the user's
+//! notifications of the group with it. A message deleted (or edited) before its `message.sent`
+//! arrives notifies nobody (or shows its new text): see [`crate::repository::fates`].
 //!
 //! Events are taken in batches (whatever the queue already holds): one transaction, one confirm
 //! window for the pushes and one commit for the lot, instead of an fsync per message. If
@@ -10,7 +14,8 @@ use std::time::Duration;
 
 use deadpool_postgres::Transaction;
 use shared::amqp::HandleError;
-use shared::events::{ChatMessage, Envelope, MessageSent};
+use shared::events::{ChatMessage, Envelope, MessageKind, MessageSent, SystemEvent};
+use shared::ids::{MessageId, UserId};
 use tracing::Instrument;
 
 use super::ConsumerContext;
@@ -18,7 +23,7 @@ use crate::domain::NewNotification;
 use crate::error::NotificationsError;
 use crate::live::NotificationCreated;
 use crate::push::job::PushJob;
-use crate::repository::{mutes, notifications, read_watermarks};
+use crate::repository::{fates, groups, mutes, notifications, read_watermarks};
 
 /// How long a live push may wait for the broker before the event is retried.
 const PUSH_DEADLINE: Duration = Duration::from_secs(5);
@@ -65,10 +70,28 @@ async fn notify(
 ) -> Result<(), NotificationsError> {
     let mut client = context.db.get().await?;
     let transaction = client.transaction().await?;
+    let ids: Vec<MessageId> = messages.iter().map(|m| m.id).collect();
+    let fates = fates::of(&transaction, &ids).await?;
     let mut pushes = Vec::new();
     for message in messages {
-        if let Some(push) = store(&transaction, message).await? {
-            pushes.push(push);
+        if message.kind == MessageKind::System {
+            learn(&transaction, message).await?;
+            continue;
+        }
+        let fate = fates.get(&message.id).cloned().unwrap_or_default();
+        if fate.deleted {
+            continue;
+        }
+        for owner in recipients(&transaction, message).await? {
+            let Some(mut new) = NewNotification::of(message, owner) else {
+                continue;
+            };
+            if let Some(preview) = &fate.preview {
+                new.preview.clone_from(preview);
+            }
+            if let Some(push) = store(&transaction, &new).await? {
+                pushes.push(push);
+            }
         }
     }
     let targets: Vec<_> = pushes
@@ -96,18 +119,66 @@ async fn notify(
     Ok(())
 }
 
-/// Stores one message's notification; what to push, if anything.
-async fn store(
+/// Who a user's message notifies: its receiver, or its group's members as of its seq.
+async fn recipients(
     transaction: &Transaction<'_>,
     message: &ChatMessage,
-) -> Result<Option<NotificationCreated>, NotificationsError> {
-    let Some(new) = NewNotification::for_receiver(message) else {
-        tracing::debug!("a message to oneself; nothing to notify");
-        return Ok(None);
+) -> Result<Vec<UserId>, NotificationsError> {
+    match message.receiver_id {
+        Some(receiver) => Ok(vec![receiver]),
+        None => groups::members(transaction, message.conversation_id).await,
+    }
+}
+
+/// What a group's system message teaches: who joined or left (leaving takes one's
+/// notifications of the group), and its name.
+async fn learn(
+    transaction: &Transaction<'_>,
+    message: &ChatMessage,
+) -> Result<(), NotificationsError> {
+    let Some(system) = &message.system else {
+        return Ok(());
     };
+    let conversation = message.conversation_id;
+    if let Some(name) = &system.name {
+        groups::name(transaction, conversation, name, message.seq).await?;
+    }
+    match system.event {
+        SystemEvent::Created | SystemEvent::MemberAdded => {
+            groups::set_members(
+                transaction,
+                conversation,
+                &system.user_ids,
+                true,
+                message.seq,
+            )
+            .await?;
+        }
+        SystemEvent::MemberRemoved | SystemEvent::MemberLeft => {
+            let gone = groups::set_members(
+                transaction,
+                conversation,
+                &system.user_ids,
+                false,
+                message.seq,
+            )
+            .await?;
+            for user in gone {
+                notifications::delete_of_conversation(transaction, user, conversation).await?;
+            }
+        }
+        SystemEvent::Renamed | SystemEvent::TopicChanged | SystemEvent::RoleChanged => {}
+    }
+    Ok(())
+}
+
+/// Stores one notification; what to push, if anything.
+async fn store(
+    transaction: &Transaction<'_>,
+    new: &NewNotification,
+) -> Result<Option<NotificationCreated>, NotificationsError> {
     let read_up_to = read_watermarks::lock(transaction, new.owner, new.conversation_id).await?;
-    let Some(stored) = notifications::insert(transaction, &new, new.seq <= read_up_to).await?
-    else {
+    let Some(stored) = notifications::insert(transaction, new, new.seq <= read_up_to).await? else {
         tracing::debug!("already notified");
         return Ok(None);
     };

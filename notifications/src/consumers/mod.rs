@@ -16,6 +16,8 @@
 //!   each: presence changes, sign-ups and sign-outs for this node's sockets, and
 //!   `notification.created` deliveries for the users connected here.
 
+pub mod message_deleted;
+pub mod message_edited;
 pub mod message_read;
 pub mod message_sent;
 pub mod notification_created;
@@ -25,7 +27,11 @@ pub mod user_signed_out;
 
 use deadpool_postgres::Pool;
 use shared::events::MessageSent;
+use std::time::Duration;
+
 use shared::service::ServiceInfra;
+
+use crate::repository::fates;
 
 use crate::live::DeliveryPublisher;
 
@@ -46,6 +52,13 @@ pub fn start(infra: &ServiceInfra, context: &ConsumerContext) {
         async move { message_sent::handle_batch(&context, batch).await }
     });
     infra.consume(message_read::MessageReadHandler(context.clone()));
+    infra.consume(message_edited::MessageEditedHandler(context.clone()));
+    infra.consume(message_deleted::MessageDeletedHandler(context.clone()));
+    let db = context.db.clone();
+    infra.every(Duration::from_secs(3600), "message fates", move || {
+        let db = db.clone();
+        async move { Ok(fates::prune(&db.get().await?).await?) }
+    });
     infra.consume(user_registered::UserRegisteredHandler(context.clone()));
     infra.consume(user_signed_out::SubscriptionsEnder(context.clone()));
 }

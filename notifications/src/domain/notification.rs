@@ -2,7 +2,7 @@
 
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
-use shared::events::{ChatMessage, MessageKind};
+use shared::events::{ChatMessage, ConversationKind, MessageKind};
 use shared::ids::{ConversationId, MessageId, UserId};
 use uuid::Uuid;
 
@@ -68,7 +68,8 @@ impl NotificationKind {
     }
 }
 
-/// `{id, type, conversationId, messageId, senderId, senderUsername, preview, createdAt, readAt}`.
+/// `{id, type, conversationId, conversationKind, conversationName, messageId, senderId,
+/// senderUsername, preview, createdAt, readAt}`.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Notification {
@@ -79,6 +80,10 @@ pub struct Notification {
     pub kind: NotificationKind,
     /// The message's conversation.
     pub conversation_id: ConversationId,
+    /// Direct or group.
+    pub conversation_kind: ConversationKind,
+    /// The group's name (as it is now); null for a direct conversation.
+    pub conversation_name: Option<String>,
     /// The message.
     pub message_id: MessageId,
     /// Who wrote it.
@@ -98,7 +103,7 @@ pub struct Notification {
 pub struct NewNotification {
     /// Its id, if it is new.
     pub id: NotificationId,
-    /// Whose it is: the message's receiver.
+    /// Whose it is: the message's receiver, or a member of its group.
     pub owner: UserId,
     /// What it is about.
     pub kind: NotificationKind,
@@ -117,13 +122,10 @@ pub struct NewNotification {
 }
 
 impl NewNotification {
-    /// The notification `message` gives its receiver; `None` for a message to oneself, which
-    /// tells its author nothing new.
-    pub fn for_receiver(message: &ChatMessage) -> Option<Self> {
-        let owner = message
-            .receiver_id
-            .filter(|owner| *owner != message.sender_id && message.kind == MessageKind::User)?;
-        Some(Self {
+    /// The notification a user's `message` gives `owner` (its receiver, or a member of its
+    /// group); `None` for a system message, or for the sender, whom it tells nothing new.
+    pub fn of(message: &ChatMessage, owner: UserId) -> Option<Self> {
+        (owner != message.sender_id && message.kind == MessageKind::User).then(|| Self {
             id: NotificationId::new(),
             owner,
             kind: NotificationKind::Message,
@@ -157,7 +159,7 @@ mod tests {
     fn a_message_notifies_its_receiver() {
         let (ann, bob) = (UserId::new(), UserId::new());
         let message = message(ann, bob);
-        let new = NewNotification::for_receiver(&message).unwrap();
+        let new = NewNotification::of(&message, message.receiver_id.unwrap()).unwrap();
         assert_eq!(new.owner, bob);
         assert_eq!(new.sender_id, ann);
         assert_eq!(new.message_id, message.id);
@@ -168,7 +170,7 @@ mod tests {
     #[test]
     fn a_message_to_oneself_notifies_no_one() {
         let ann = UserId::new();
-        assert_eq!(NewNotification::for_receiver(&message(ann, ann)), None);
+        assert_eq!(NewNotification::of(&message(ann, ann), ann), None);
     }
 
     #[test]
@@ -177,6 +179,8 @@ mod tests {
             id: NotificationId::new(),
             kind: NotificationKind::Message,
             conversation_id: ConversationId::new(),
+            conversation_kind: ConversationKind::Direct,
+            conversation_name: None,
             message_id: MessageId::new(),
             sender_id: UserId::new(),
             sender_username: "ann".into(),
@@ -191,6 +195,8 @@ mod tests {
             keys,
             [
                 "conversationId",
+                "conversationKind",
+                "conversationName",
                 "createdAt",
                 "id",
                 "messageId",

@@ -64,10 +64,11 @@ pub fn start(infra: &ServiceInfra, config: &PushConfig) -> anyhow::Result<PushSe
         move |job| worker.clone().handle(job),
         infra.shutdown.clone(),
     ));
-    infra.tasks.spawn(maintenance::prune_periodically(
-        infra.db.clone(),
-        infra.shutdown.clone(),
-    ));
+    let db = infra.db.clone();
+    infra.every(maintenance::EVERY, "push records", move || {
+        let db = db.clone();
+        async move { Ok(maintenance::prune(&db).await?) }
+    });
     Ok(PushSettings {
         vapid,
         policy: config.policy.clone(),

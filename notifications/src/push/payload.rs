@@ -85,6 +85,8 @@ mod tests {
     use shared::ids::{MessageId, UserId};
 
     use super::*;
+    use shared::events::ConversationKind;
+
     use crate::domain::{NotificationId, NotificationKind};
 
     fn notification(preview: &str) -> Notification {
@@ -92,6 +94,8 @@ mod tests {
             id: NotificationId::new(),
             kind: NotificationKind::Message,
             conversation_id: ConversationId::new(),
+            conversation_kind: ConversationKind::Direct,
+            conversation_name: None,
             message_id: MessageId::new(),
             sender_id: UserId::new(),
             sender_username: "ann".into(),

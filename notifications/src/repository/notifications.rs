@@ -1,6 +1,7 @@
 //! The `notifications` table.
 
 use deadpool_postgres::GenericClient;
+use shared::events::ConversationKind;
 use shared::ids::{ConversationId, MessageId, UserId};
 use tokio_postgres::Row;
 use tokio_postgres::types::ToSql;
@@ -23,14 +24,18 @@ pub async fn insert(
 ) -> Result<Option<Notification>, NotificationsError> {
     let row = client
         .query_opt(
-            &client.prepare_cached("INSERT INTO notifications (id, owner_id, type, conversation_id, message_id, seq,
-                                        sender_id, sender_username, preview, created_at, read_at)
-             VALUES ($1, $2, $3, $4, $5, $6, $7, (SELECT username FROM users WHERE id = $7),
-                     $8, $9, CASE WHEN $10 THEN now() END)
-             ON CONFLICT ON CONSTRAINT notifications_one_per_message DO NOTHING
-             RETURNING id, type, conversation_id, message_id, sender_id,
-                       COALESCE(sender_username, '') AS sender_username, preview, created_at,
-                       read_at").await?,
+            &client.prepare_cached("WITH n AS (
+                 INSERT INTO notifications (id, owner_id, type, conversation_id, message_id, seq,
+                                            sender_id, sender_username, preview, created_at, read_at)
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, (SELECT username FROM users WHERE id = $7),
+                         $8, $9, CASE WHEN $10 THEN now() END)
+                 ON CONFLICT ON CONSTRAINT notifications_one_per_message DO NOTHING
+                 RETURNING id, type, conversation_id, message_id, sender_id,
+                           COALESCE(sender_username, '') AS sender_username, preview, created_at,
+                           read_at
+             )
+             SELECT n.*, g.id IS NOT NULL AS in_group, g.name AS group_name
+             FROM n LEFT JOIN group_conversations g ON g.id = n.conversation_id").await?,
             &[
                 &new.id.as_uuid(),
                 &new.owner.as_uuid(),
@@ -79,8 +84,9 @@ pub async fn list(
     let mut sql = String::from(
         "SELECT n.id, n.type, n.conversation_id, n.message_id, n.sender_id,
                 COALESCE(n.sender_username, u.username, '') AS sender_username, n.preview,
-                n.created_at, n.read_at
+                n.created_at, n.read_at, g.id IS NOT NULL AS in_group, g.name AS group_name
            FROM notifications n LEFT JOIN users u ON u.id = n.sender_id
+                LEFT JOIN group_conversations g ON g.id = n.conversation_id
           WHERE n.owner_id = $1",
     );
     if query.unread_only {
@@ -149,8 +155,10 @@ pub async fn find(
                 .prepare_cached(
                     "SELECT n.owner_id, n.id, n.type, n.conversation_id, n.message_id, n.sender_id,
                             COALESCE(n.sender_username, u.username, '') AS sender_username,
-                            n.preview, n.created_at, n.read_at
+                            n.preview, n.created_at, n.read_at, g.id IS NOT NULL AS in_group,
+                            g.name AS group_name
                        FROM notifications n LEFT JOIN users u ON u.id = n.sender_id
+                            LEFT JOIN group_conversations g ON g.id = n.conversation_id
                       WHERE n.id = $1",
                 )
                 .await?,
@@ -229,6 +237,12 @@ fn notification(row: &Row) -> Result<Notification, NotificationsError> {
             anyhow::anyhow!("unknown notification type {kind:?} in the notifications table")
         })?,
         conversation_id: ConversationId::from(row.try_get::<_, Uuid>("conversation_id")?),
+        conversation_kind: if row.try_get("in_group")? {
+            ConversationKind::Group
+        } else {
+            ConversationKind::Direct
+        },
+        conversation_name: row.try_get("group_name")?,
         message_id: MessageId::from(row.try_get::<_, Uuid>("message_id")?),
         sender_id: UserId::from(row.try_get::<_, Uuid>("sender_id")?),
         sender_username: row.try_get("sender_username")?,
@@ -236,4 +250,53 @@ fn notification(row: &Row) -> Result<Notification, NotificationsError> {
         created_at: row.try_get("created_at")?,
         read_at: row.try_get("read_at")?,
     })
+}
+
+/// Deletes `owner`'s notifications of `conversation` (they left it or were removed).
+pub async fn delete_of_conversation(
+    client: &impl GenericClient,
+    owner: UserId,
+    conversation: ConversationId,
+) -> Result<u64, NotificationsError> {
+    Ok(client
+        .execute(
+            &client
+                .prepare_cached(
+                    "DELETE FROM notifications WHERE owner_id = $1 AND conversation_id = $2",
+                )
+                .await?,
+            &[&owner.as_uuid(), &conversation.as_uuid()],
+        )
+        .await?)
+}
+
+/// Deletes every notification of `message` (it was deleted).
+pub async fn delete_of_message(
+    client: &impl GenericClient,
+    message: MessageId,
+) -> Result<u64, NotificationsError> {
+    Ok(client
+        .execute(
+            &client
+                .prepare_cached("DELETE FROM notifications WHERE message_id = $1")
+                .await?,
+            &[&message.as_uuid()],
+        )
+        .await?)
+}
+
+/// Gives every notification of `message` the preview of its new text (it was edited).
+pub async fn set_preview(
+    client: &impl GenericClient,
+    message: MessageId,
+    preview: &str,
+) -> Result<u64, NotificationsError> {
+    Ok(client
+        .execute(
+            &client
+                .prepare_cached("UPDATE notifications SET preview = $2 WHERE message_id = $1")
+                .await?,
+            &[&message.as_uuid(), &preview],
+        )
+        .await?)
 }

@@ -8,7 +8,8 @@ use notifications::startup::Notifications;
 use serde_json::Value;
 use shared::amqp::Publisher;
 use shared::events::{
-    ChatMessage, Envelope, Event, MessageRead, MessageSent, UserRegistered, UserSignedOut,
+    ChatMessage, Envelope, Event, MessageDeleted, MessageEdited, MessageKind, MessageRead,
+    MessageSent, SystemEvent, SystemInfo, UserRegistered, UserSignedOut,
 };
 use shared::ids::{ConversationId, MessageId};
 pub use shared::testing::{Answer, WAIT, assert_error};
@@ -38,6 +39,8 @@ pub async fn spawn_app_with(adjust: impl FnOnce(&mut Config)) -> TestApp {
                 (MessageRead::EXCHANGE, MessageRead::ROUTING_KEY),
                 (UserRegistered::EXCHANGE, UserRegistered::ROUTING_KEY),
                 (UserSignedOut::EXCHANGE, UserSignedOut::ROUTING_KEY),
+                (MessageEdited::EXCHANGE, MessageEdited::ROUTING_KEY),
+                (MessageDeleted::EXCHANGE, MessageDeleted::ROUTING_KEY),
             ],
         )
         .await;
@@ -230,6 +233,56 @@ pub fn message_at(
         Some(to.id),
         content.to_owned(),
         at,
+    )
+}
+
+/// A system message of a group: `event` by `actor` about `users`, at `seq`.
+pub fn system_message(
+    actor: &TestUser,
+    conversation: ConversationId,
+    seq: i64,
+    event: SystemEvent,
+    users: &[&TestUser],
+    name: Option<&str>,
+) -> ChatMessage {
+    ChatMessage {
+        receiver_id: None,
+        kind: MessageKind::System,
+        system: Some(SystemInfo {
+            event,
+            actor_id: actor.id,
+            user_ids: users.iter().map(|u| u.id).collect(),
+            name: name.map(str::to_owned),
+            topic: None,
+            role: None,
+        }),
+        ..ChatMessage::new_user(
+            MessageId::new(),
+            conversation,
+            seq,
+            actor.id,
+            None,
+            String::new(),
+            now(),
+        )
+    }
+}
+
+/// A user's message in a group.
+pub fn group_message(
+    from: &TestUser,
+    conversation: ConversationId,
+    seq: i64,
+    content: &str,
+) -> ChatMessage {
+    ChatMessage::new_user(
+        MessageId::new(),
+        conversation,
+        seq,
+        from.id,
+        None,
+        content.to_owned(),
+        now(),
     )
 }
 

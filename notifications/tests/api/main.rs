@@ -12,6 +12,7 @@
 mod dead_letters;
 mod fanout;
 mod fragments;
+mod groups;
 mod health;
 mod helpers;
 mod hostile;

@@ -34,6 +34,8 @@ pub const SUBSCRIPTIONS: &[(&str, Exchange, &str)] = &[
     ("notifications", Exchange::UserEvents, "user.registered"),
     ("notifications", Exchange::MessageEvents, "message.sent"),
     ("notifications", Exchange::MessageEvents, "message.read"),
+    ("notifications", Exchange::MessageEvents, "message.edited"),
+    ("notifications", Exchange::MessageEvents, "message.deleted"),
     ("notifications", Exchange::UserEvents, "user.signed.out"),
 ];
 
