@@ -47,11 +47,13 @@ function propertySchema(schemaName: string, property: string): Schema {
 }
 
 describe('message content limits', () => {
-  const content = propertySchema('Message', 'content');
+  const content = pairs(schemaLines('MessageContent').join('\n'));
+  const stored = propertySchema('Message', 'content');
 
   it('match the server: 1 to MAX_MESSAGE_CHARS characters', () => {
     expect(Number(content.maxLength)).toBe(MAX_MESSAGE_CHARS);
     expect(Number(content.minLength)).toBe(1);
+    expect(Number(stored.maxLength)).toBe(MAX_MESSAGE_CHARS);
   });
 
   it('count code points of the trimmed text, as JSON Schema and the server do', () => {

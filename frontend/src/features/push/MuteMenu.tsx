@@ -4,7 +4,7 @@
  * but send no notification (no push, no bell).
  */
 import { useAppDispatch, useAppSelector } from '../../app/hooks';
-import { formatMessageTime } from '../chat/formatTime';
+import { formatMessageTime } from '../../time/formatTime';
 import { fetchNotifications } from '../notifications/notificationsSlice';
 import { MenuButton, type MenuItem } from './Menu';
 import { muteConversation, muteInForce, selectMuteUntil, unmuteConversation, type MuteDuration } from './pushSlice';
