@@ -4,10 +4,10 @@
 //! messages (group changes over HTTP) go through here alike, so neither leaves a gap in `seq`.
 
 use deadpool_postgres::GenericClient;
-use shared::chat::{MessageDelivery, Origin, deliver_after_commit, kind};
+use shared::chat::{MessageDelivery, Origin, deliver_in, kind};
 use shared::events::{ChatMessage, Envelope, MessageKind, MessageSent, SystemInfo};
 use shared::ids::{ConversationId, UserId};
-use shared::outbox;
+use shared::outbox::OutboxBatch;
 
 use crate::repository::messages::{self, NewMessage};
 
@@ -20,23 +20,31 @@ pub async fn append(
     origin: Option<&Origin>,
 ) -> Result<ChatMessage, tokio_postgres::Error> {
     let message = messages::insert_next(client, new).await?;
-    let event = Envelope::new(MessageSent {
+    let mut outbox = OutboxBatch::default();
+    announce(&mut outbox, &message, new.client_msg_id, origin, members);
+    outbox.write(client).await?;
+    Ok(message)
+}
+
+/// `message.sent` on the bus and the message to every socket of `members`, into `outbox`,
+/// which the caller writes before committing the stored message.
+pub fn announce(
+    outbox: &mut OutboxBatch,
+    message: &ChatMessage,
+    client_msg_id: &str,
+    origin: Option<&Origin>,
+    members: &[UserId],
+) {
+    outbox.event(&Envelope::new(MessageSent {
         message: message.clone(),
-    });
+    }));
     let delivery = MessageDelivery {
         message: message.clone(),
-        client_msg_id: new.client_msg_id.to_owned(),
+        client_msg_id: client_msg_id.to_owned(),
         origin: origin.cloned(),
         recipients: members.to_vec(),
     };
-    // Both rows in one round trip (the client pipelines the two statements). Which of the two
-    // comes first does not matter: they go to different exchanges, and both are in the outbox
-    // before the next message's rows.
-    tokio::try_join!(
-        outbox::enqueue(client, &event),
-        deliver_after_commit(client, members, kind::MESSAGE, &delivery),
-    )?;
-    Ok(message)
+    deliver_in(outbox, members, kind::MESSAGE, &delivery);
 }
 
 /// Records a change of a group as a system message from `actor`, announced to `members`.

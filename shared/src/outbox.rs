@@ -81,16 +81,112 @@ pub async fn enqueue_internal(
     Ok(())
 }
 
+/// Rows for the outbox, gathered while a batch is applied and written in one statement: a burst
+/// of a hundred messages is one insert, not two hundred.
+#[derive(Default)]
+pub struct OutboxBatch {
+    ids: Vec<uuid::Uuid>,
+    exchanges: Vec<String>,
+    routing_keys: Vec<String>,
+    // Space-separated (routing keys have no spaces): arrays of arrays cannot be ragged.
+    bccs: Vec<String>,
+    kinds: Vec<Option<String>>,
+    payloads: Vec<String>,
+}
+
+impl OutboxBatch {
+    /// Adds a public event.
+    pub fn event<E: Event>(&mut self, envelope: &Envelope<E>) {
+        self.push(
+            envelope.id.as_uuid(),
+            E::EXCHANGE.name(),
+            E::ROUTING_KEY,
+            &[],
+            None,
+            to_json(envelope),
+        );
+    }
+
+    /// Adds an internal message.
+    pub fn internal(&mut self, message: &InternalMessage<'_>) {
+        self.push(
+            uuid::Uuid::now_v7(),
+            message.exchange,
+            message.routing_key,
+            message.bcc,
+            Some(message.kind),
+            message.payload.to_owned(),
+        );
+    }
+
+    fn push(
+        &mut self,
+        id: uuid::Uuid,
+        exchange: &str,
+        routing_key: &str,
+        bcc: &[String],
+        kind: Option<&str>,
+        payload: String,
+    ) {
+        self.ids.push(id);
+        self.exchanges.push(exchange.to_owned());
+        self.routing_keys.push(routing_key.to_owned());
+        self.bccs.push(bcc.join(" "));
+        self.kinds.push(kind.map(str::to_owned));
+        self.payloads.push(payload);
+    }
+
+    /// Whether nothing was added.
+    pub fn is_empty(&self) -> bool {
+        self.ids.is_empty()
+    }
+
+    /// Writes every row, in the order added, inside the caller's transaction.
+    pub async fn write(&self, client: &impl GenericClient) -> Result<(), tokio_postgres::Error> {
+        if self.is_empty() {
+            return Ok(());
+        }
+        client
+            .execute(
+                &client
+                    .prepare_cached(
+                        "INSERT INTO outbox (id, exchange, routing_key, bcc, kind, payload)
+                         SELECT id, exchange, routing_key,
+                                CASE WHEN bcc = '' THEN '{}'::text[] ELSE string_to_array(bcc, ' ') END,
+                                kind, payload
+                         FROM unnest($1::uuid[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[])
+                              WITH ORDINALITY AS t(id, exchange, routing_key, bcc, kind, payload, ord)
+                         ORDER BY ord",
+                    )
+                    .await?,
+                &[
+                    &self.ids,
+                    &self.exchanges,
+                    &self.routing_keys,
+                    &self.bccs,
+                    &self.kinds,
+                    &self.payloads,
+                ],
+            )
+            .await?;
+        Ok(())
+    }
+}
+
+fn to_json<T: serde::Serialize>(value: &T) -> String {
+    serde_json::to_string(value).unwrap_or_else(|e| {
+        // Our own event types always serialise; this cannot happen short of a bug.
+        tracing::error!(error = %e, "cannot serialise an event");
+        String::from("{}")
+    })
+}
+
 /// Adds `envelope` to the outbox inside the caller's transaction.
 pub async fn enqueue<E: Event>(
     client: &impl GenericClient,
     envelope: &Envelope<E>,
 ) -> Result<(), tokio_postgres::Error> {
-    let payload = serde_json::to_string(envelope).unwrap_or_else(|e| {
-        // Our own event types always serialise; this cannot happen short of a bug.
-        tracing::error!(error = %e, "cannot serialise an event");
-        String::from("{}")
-    });
+    let payload = to_json(envelope);
     client
         .execute(
             &client.prepare_cached("INSERT INTO outbox (id, exchange, routing_key, payload) VALUES ($1, $2, $3, $4)").await?,

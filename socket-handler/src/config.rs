@@ -24,6 +24,8 @@ pub struct Config {
     pub send_burst: f64,
     /// How long a send may wait for the broker before the client is told `unavailable`.
     pub command_deadline: Duration,
+    /// Commands a node holds waiting for the broker before it refuses more with `unavailable`.
+    pub command_backlog: usize,
 }
 
 impl ServiceConfig for Config {
@@ -35,6 +37,7 @@ impl ServiceConfig for Config {
             send_rate_per_sec: config::var("SEND_RATE_PER_SEC", 20.0)?,
             send_burst: config::var("SEND_BURST", 40.0)?,
             command_deadline: Duration::from_millis(config::var("COMMAND_DEADLINE_MS", 3000)?),
+            command_backlog: config::var("COMMAND_BACKLOG", 16_384)?,
         })
     }
 

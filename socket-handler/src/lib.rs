@@ -14,6 +14,7 @@
 pub mod bindings;
 pub mod config;
 pub mod deliveries;
+pub mod forwarder;
 pub mod frames;
 pub mod migrations;
 pub mod protocol;

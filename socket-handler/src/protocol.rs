@@ -6,12 +6,12 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use bytestring::ByteString;
-use shared::amqp::{Outgoing, Publisher};
 use shared::chat::{ChatCommand, CommandEnvelope, Origin};
 use shared::http::ErrorCode;
 use shared::socket::{ConnectionContext, Echo, FrameHandler};
 
 use crate::bindings::DeliveryBindings;
+use crate::forwarder::CommandForwarder;
 use crate::frames::{ClientFrame, FrameBody, ServerFrame};
 use crate::rate_limit::SendRateLimiter;
 
@@ -20,18 +20,14 @@ const TYPING_INTERVAL: Duration = Duration::from_millis(1000);
 
 /// What every chat connection on this node shares.
 pub struct ChatServices {
-    /// Confirmed publishing of commands.
-    pub publisher: Publisher,
-    /// The commands queue (published to through the default exchange).
-    pub commands_queue: String,
+    /// Takes the node's commands to messages.
+    pub forwarder: CommandForwarder,
     /// This node, for replies.
     pub node_id: String,
     /// Per-user send allowance.
     pub limiter: SendRateLimiter,
     /// Which users' deliveries this node receives.
     pub bindings: DeliveryBindings,
-    /// How long a command may wait for the broker.
-    pub command_deadline: Duration,
 }
 
 /// One chat connection's protocol.
@@ -49,12 +45,8 @@ impl ChatProtocol {
         }
     }
 
-    async fn forward(
-        &self,
-        ctx: &ConnectionContext,
-        command: ChatCommand,
-        request_id: Option<String>,
-    ) {
+    /// Queues `command` for messages; `unavailable` at once if the node's queue is full.
+    fn forward(&self, ctx: &ConnectionContext, command: ChatCommand, request_id: Option<String>) {
         let envelope = CommandEnvelope {
             id: uuid::Uuid::now_v7(),
             user_id: ctx.user.id,
@@ -66,37 +58,15 @@ impl ChatProtocol {
             request_id,
             command,
         };
-        let payload = match serde_json::to_vec(&envelope) {
-            Ok(payload) => payload,
-            Err(e) => {
-                tracing::error!(error = %e, "cannot serialise a command");
-                return;
-            }
-        };
-        let message = Outgoing {
-            exchange: String::new(),
-            routing_key: self.services.commands_queue.clone(),
-            bcc: Vec::new(),
-            kind: "chat.command".to_owned(),
-            message_id: envelope.id.to_string(),
-            payload,
-        };
-        let published = self
-            .services
-            .publisher
-            .publish_all(
-                std::slice::from_ref(&message),
-                self.services.command_deadline,
-            )
-            .await;
-        if let Err(e) = published {
-            tracing::warn!(error = %e, "command not accepted by the broker");
+        let echo_id = envelope.command.client_msg_id().map(str::to_owned);
+        let echo_request = envelope.request_id.clone();
+        if !self.services.forwarder.forward(envelope) {
             ctx.reply_error(
                 ErrorCode::Unavailable,
-                "Chat is briefly unavailable. Send again.",
+                "Chat is busy. Send again in a moment.",
                 Echo {
-                    client_msg_id: envelope.command.client_msg_id(),
-                    request_id: envelope.request_id.as_deref(),
+                    client_msg_id: echo_id.as_deref(),
+                    request_id: echo_request.as_deref(),
                 },
             );
         }
@@ -146,7 +116,7 @@ impl FrameHandler for ChatProtocol {
             }
             _ => {}
         }
-        self.forward(ctx, command, frame.request_id).await;
+        self.forward(ctx, command, frame.request_id);
     }
 
     async fn on_close(&self, ctx: &ConnectionContext, _last_on_node: bool) {

@@ -11,6 +11,7 @@ use shared::socket::SocketNode;
 use crate::bindings::DeliveryBindings;
 use crate::config::Config;
 use crate::deliveries::DeliveryRouter;
+use crate::forwarder::{CommandForwarder, ForwarderSettings};
 use crate::protocol::ChatServices;
 use crate::rate_limit::SendRateLimiter;
 use crate::{migrations, routes};
@@ -48,13 +49,21 @@ impl Service for SocketHandler {
             .build();
         let ready = node.start(&infra, inbox.clone());
 
+        let forwarder = CommandForwarder::start(
+            ForwarderSettings {
+                publisher: infra.publisher.clone(),
+                commands_queue: topology.chat_commands_queue().name,
+                hub: node.hub.clone(),
+                deadline: config.command_deadline,
+                capacity: config.command_backlog,
+            },
+            &infra,
+        );
         let chat = web::Data::new(ChatServices {
-            publisher: infra.publisher.clone(),
-            commands_queue: topology.chat_commands_queue().name,
+            forwarder,
             node_id,
             limiter: SendRateLimiter::new(config.send_rate_per_sec, config.send_burst),
             bindings: DeliveryBindings::new(inbox, exchange),
-            command_deadline: config.command_deadline,
         });
         let sockets = node.sockets;
         Ok(Application::serve(infra, move |cfg| {

@@ -4,9 +4,8 @@
 
 use shared::amqp::HandleError;
 use shared::chat::DeleteCommand;
-use shared::events::{ConversationKind, Envelope, MessageDeleted, Role};
+use shared::events::{ConversationKind, MessageDeleted, Role};
 use shared::http::ErrorCode;
-use shared::outbox;
 
 use super::Context;
 use crate::domain::role::{GroupAction, permits};
@@ -38,7 +37,7 @@ pub(super) async fn apply(
         message_id: command.message_id,
         deleted_by: ctx.user,
     };
-    outbox::enqueue(ctx.transaction, &Envelope::new(event)).await?;
+    ctx.announce(event);
     ctx.announce_change(command.message_id, &members).await
 }
 

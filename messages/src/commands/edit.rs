@@ -4,9 +4,8 @@
 
 use shared::amqp::HandleError;
 use shared::chat::EditCommand;
-use shared::events::{Envelope, MessageEdited};
+use shared::events::MessageEdited;
 use shared::http::ErrorCode;
-use shared::outbox;
 
 use super::Context;
 use crate::repository::messages;
@@ -48,6 +47,6 @@ pub(super) async fn apply(
         edited_at,
         editor_id: ctx.user,
     };
-    outbox::enqueue(ctx.transaction, &Envelope::new(event)).await?;
+    ctx.announce(event);
     ctx.announce_change(command.message_id, &members).await
 }

@@ -33,11 +33,13 @@ use deadpool_postgres::{Pool, Transaction};
 use serde::Serialize;
 use shared::amqp::{ConsumerSpec, HandleError, Outgoing, Publisher, consume_batched};
 use shared::chat::{
-    ChatCommand, CommandEnvelope, ErrorDelivery, Origin, Route, UpdatedDelivery,
-    deliver_after_commit, delivery, kind, node_key,
+    ChatCommand, CommandEnvelope, ErrorDelivery, Origin, Route, UpdatedDelivery, deliver_in,
+    delivery, kind, node_key,
 };
+use shared::events::{Envelope, Event};
 use shared::http::ErrorCode;
 use shared::ids::{ConversationId, MessageId, UserId};
+use shared::outbox::OutboxBatch;
 use shared::service::ServiceInfra;
 use tracing::Instrument;
 
@@ -56,13 +58,25 @@ pub fn start(infra: &ServiceInfra, processor: Arc<CommandProcessor>) {
     infra.tasks.spawn(consume_batched(
         infra.amqp.clone(),
         ConsumerSpec::new(queue, infra.config.amqp_prefetch),
-        |payload| serde_json::from_slice::<CommandEnvelope>(payload).map_err(|e| e.to_string()),
+        decode_commands,
         move |batch| {
             let processor = processor.clone();
             async move { processor.apply_batch(batch).await }
         },
         infra.shutdown.clone(),
     ));
+}
+
+/// A delivery of the commands queue: the commands of one publish of a socket-handler node, as a
+/// JSON array (or one command alone).
+fn decode_commands(payload: &[u8]) -> Result<Vec<CommandEnvelope>, String> {
+    if payload.first() == Some(&b'[') {
+        serde_json::from_slice(payload).map_err(|e| e.to_string())
+    } else {
+        serde_json::from_slice(payload)
+            .map(|envelope| vec![envelope])
+            .map_err(|e| e.to_string())
+    }
 }
 
 /// Applies commands.
@@ -88,25 +102,58 @@ pub(crate) struct AfterCommit {
     recorded: HashSet<(UserId, String)>,
     /// Accounts known to exist.
     known: HashSet<UserId>,
+    /// Events and deliveries of the batch, written to the outbox in one statement before the
+    /// commit.
+    outbox: OutboxBatch,
 }
 
 impl CommandProcessor {
     /// Applies a batch of commands, in order, and returns one outcome per command.
-    pub async fn apply_batch(&self, batch: Vec<CommandEnvelope>) -> Vec<Result<(), HandleError>> {
-        if batch.len() > 1 {
-            let span = tracing::info_span!("commands", count = batch.len());
-            match self.apply_together(&batch).instrument(span).await {
-                Ok(()) => return batch.iter().map(|_| Ok(())).collect(),
+    /// `deliveries` are what the queue held (each one publish of a socket-handler node,
+    /// carrying one or more commands): one outcome per delivery.
+    pub async fn apply_batch(
+        &self,
+        deliveries: Vec<Vec<CommandEnvelope>>,
+    ) -> Vec<Result<(), HandleError>> {
+        let all: Vec<CommandEnvelope> = deliveries.iter().flatten().cloned().collect();
+        if all.len() > 1 {
+            let span = tracing::info_span!("commands", count = all.len());
+            match self.apply_together(&all).instrument(span).await {
+                Ok(()) => return deliveries.iter().map(|_| Ok(())).collect(),
                 Err(e) => {
-                    tracing::warn!(count = batch.len(), error = %e, "a batch failed; applying its commands one by one");
+                    tracing::warn!(count = all.len(), error = %e, "a batch failed; applying its commands one by one");
                 }
             }
         }
-        let mut outcomes = Vec::with_capacity(batch.len());
-        for envelope in batch {
-            outcomes.push(self.apply(envelope).await);
+        let mut outcomes = Vec::with_capacity(deliveries.len());
+        for delivery in deliveries {
+            outcomes.push(self.apply_delivery(delivery).await);
         }
         outcomes
+    }
+
+    /// Applies one delivery's commands one by one. A command that can never be applied is
+    /// refused to its sender and logged; the delivery goes to the dead-letter queue only when
+    /// every command in it is such (the others must not be held back by it); a passing failure
+    /// has the whole delivery retried (the commands applied already are recognised then).
+    async fn apply_delivery(&self, delivery: Vec<CommandEnvelope>) -> Result<(), HandleError> {
+        let count = delivery.len();
+        let mut refused = Vec::new();
+        for envelope in delivery {
+            match self.apply(envelope).await {
+                Ok(()) => {}
+                Err(HandleError::Permanent(e)) => refused.push(e),
+                Err(transient) => return Err(transient),
+            }
+        }
+        match refused.pop() {
+            Some(e) if refused.len() + 1 == count => Err(HandleError::Permanent(e)),
+            Some(e) => {
+                tracing::error!(error = %format!("{e:#}"), refused = refused.len() + 1, "commands that can never be applied were refused and dropped");
+                Ok(())
+            }
+            None => Ok(()),
+        }
     }
 
     /// Applies one command in its own transaction.
@@ -143,35 +190,68 @@ impl CommandProcessor {
             .collect();
         let repeated = processed::record(&transaction, &stored).await?;
         let mut after = AfterCommit::default();
-        for envelope in batch {
-            if repeated.contains(&envelope.id) {
-                tracing::debug!(id = %envelope.id, "command applied before; skipping the redelivery");
+        let fresh: Vec<&CommandEnvelope> = batch
+            .iter()
+            .filter(|envelope| {
+                let again = repeated.contains(&envelope.id);
+                if again {
+                    tracing::debug!(id = %envelope.id, "command applied before; skipping the redelivery");
+                }
+                !again
+            })
+            .collect();
+        // Consecutive sends are applied as one run (see `send`); anything else one by one.
+        for group in fresh.chunk_by(|a, b| is_send(a) && is_send(b)) {
+            if let [envelope] = group
+                && !is_send(envelope)
+            {
+                self.apply_one(&transaction, envelope, &mut after).await?;
                 continue;
             }
-            let mut ctx = Context {
-                processor: self,
-                transaction: &transaction,
-                envelope,
-                user: envelope.user_id,
-                after: &mut after,
-            };
-            match &envelope.command {
-                ChatCommand::Send(command) => send::apply(&mut ctx, command).await?,
-                ChatCommand::Read(command) => read::apply(&mut ctx, command).await?,
-                ChatCommand::Delivered(command) => delivered::apply(&mut ctx, command).await?,
-                ChatCommand::Typing(command) => typing::apply(&mut ctx, command).await?,
-                ChatCommand::Vote(command) => vote::apply(&mut ctx, command).await?,
-                ChatCommand::Edit(command) => edit::apply(&mut ctx, command).await?,
-                ChatCommand::Delete(command) => delete::apply(&mut ctx, command).await?,
-                ChatCommand::React(command) => react::apply(&mut ctx, command).await?,
-            }
+            let run: Vec<send::Send<'_>> = group
+                .iter()
+                .filter_map(|envelope| match &envelope.command {
+                    ChatCommand::Send(command) => Some((*envelope, command)),
+                    _ => None,
+                })
+                .collect();
+            send::apply_run(self, &transaction, &run, &mut after).await?;
         }
+        after.outbox.write(&transaction).await?;
         transaction.commit().await?;
 
         self.votes.store(&after.tallies).await;
         // A failure here is retried by redelivery: the commands are recorded, so only a
         // repeated send's ack is asked for again (its dedupe answers it), nothing is re-applied.
         self.publish(&after.replies).await
+    }
+
+    /// Applies one command other than a send.
+    async fn apply_one(
+        &self,
+        transaction: &Transaction<'_>,
+        envelope: &CommandEnvelope,
+        after: &mut AfterCommit,
+    ) -> Result<(), HandleError> {
+        let mut ctx = Context {
+            processor: self,
+            transaction,
+            envelope,
+            user: envelope.user_id,
+            after,
+        };
+        match &envelope.command {
+            ChatCommand::Send(command) => {
+                send::apply_run(self, transaction, &[(envelope, command)], ctx.after).await
+            }
+            ChatCommand::Read(command) => read::apply(&mut ctx, command).await,
+            ChatCommand::Delivered(command) => delivered::apply(&mut ctx, command).await,
+            ChatCommand::Typing(command) => typing::apply(&mut ctx, command).await,
+            ChatCommand::Vote(command) => vote::apply(&mut ctx, command).await,
+            ChatCommand::Edit(command) => edit::apply(&mut ctx, command).await,
+            ChatCommand::Delete(command) => delete::apply(&mut ctx, command).await,
+            ChatCommand::React(command) => react::apply(&mut ctx, command).await,
+        }
     }
 
     async fn publish(&self, replies: &[Outgoing]) -> Result<(), HandleError> {
@@ -221,6 +301,10 @@ impl CommandProcessor {
         };
         self.reply_to_node(&envelope.origin, kind::ERROR, &error)
     }
+}
+
+fn is_send(envelope: &CommandEnvelope) -> bool {
+    matches!(envelope.command, ChatCommand::Send(_))
 }
 
 /// What a command's handler works with: the batch's transaction, the command's envelope (who
@@ -294,7 +378,7 @@ impl Context<'_, '_> {
     /// `message.updated` for every member, each with their own `mine`, after commit: the
     /// message as it is now (after an edit, a delete or a reaction), with a new `rev`.
     async fn announce_change(
-        &self,
+        &mut self,
         message: MessageId,
         members: &[UserId],
     ) -> Result<(), HandleError> {
@@ -323,17 +407,24 @@ impl Context<'_, '_> {
             votes,
             reactors,
         };
-        self.deliver_stored(members, kind::UPDATED, &delivery).await
+        self.deliver_stored(members, kind::UPDATED, &delivery);
+        Ok(())
     }
 
-    /// A stored fact for every socket of `members`, delivered after commit in commit order.
-    async fn deliver_stored<T: Serialize>(
-        &self,
+    /// A stored fact for every socket of `members`, through the outbox: delivered after
+    /// commit, in commit order.
+    fn deliver_stored<T: Serialize>(
+        &mut self,
         members: &[UserId],
         delivery_kind: &str,
         payload: &T,
-    ) -> Result<(), HandleError> {
-        Ok(deliver_after_commit(self.transaction, members, delivery_kind, payload).await?)
+    ) {
+        deliver_in(&mut self.after.outbox, members, delivery_kind, payload);
+    }
+
+    /// A public event, through the outbox: published after commit, in commit order.
+    fn announce<E: Event>(&mut self, event: E) {
+        self.after.outbox.event(&Envelope::new(event));
     }
 
     /// Something ephemeral for every socket of `members`, published straight after commit.

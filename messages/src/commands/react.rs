@@ -5,9 +5,8 @@
 
 use shared::amqp::HandleError;
 use shared::chat::ReactCommand;
-use shared::events::{Envelope, MessageReacted};
+use shared::events::MessageReacted;
 use shared::http::ErrorCode;
-use shared::outbox;
 
 use super::Context;
 use crate::repository::reactions::{self, Toggled};
@@ -49,6 +48,6 @@ pub(super) async fn apply(
         emoji: emoji.to_owned(),
         added,
     };
-    outbox::enqueue(ctx.transaction, &Envelope::new(event)).await?;
+    ctx.announce(event);
     ctx.announce_change(command.message_id, &members).await
 }

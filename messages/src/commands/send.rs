@@ -1,164 +1,280 @@
 //! `send`: store a message, once, with the next `seq` of its conversation. The content was
 //! checked before it could become a command (it is a [`shared::chat::Content`]).
+//!
+//! Consecutive sends of a batch form a run, and a run is applied set by set, in the same few
+//! statements however long it is: record the senders, find repeats, check the receivers, open
+//! and lock the conversations (a pair's is created on its first message), read their members,
+//! find what replies point to, then store every message (each conversation's next seqs in the
+//! run's order) and queue its events. Each send is still judged on its own, in order, with the
+//! outcome it would have alone.
+
+use std::collections::{HashMap, HashSet};
 
 use deadpool_postgres::Transaction;
 use shared::amqp::HandleError;
-use shared::chat::{AckDelivery, SendCommand, SendTarget, kind};
-use shared::events::{ChatMessage, ConversationKind, MessageKind};
+use shared::chat::{AckDelivery, CommandEnvelope, SendCommand, SendTarget, kind};
+use shared::events::{ChatMessage, ConversationKind};
 use shared::http::ErrorCode;
 use shared::ids::{ConversationId, UserId};
 
-use super::Context;
-use crate::repository::messages::NewMessage;
+use super::{AfterCommit, CommandProcessor, Context};
+use crate::repository::messages::NewUserMessage;
 use crate::repository::{conversations, messages, users};
 use crate::timeline;
 
-pub(super) async fn apply(
-    ctx: &mut Context<'_, '_>,
-    command: &SendCommand,
-) -> Result<(), HandleError> {
-    record_sender(ctx).await?;
-    // A repeat is answered with the first send's ack before any other check: the sender may
-    // have left the group since.
-    if let Some(stored) =
-        messages::find_by_client_id(ctx.transaction, ctx.user, &command.client_msg_id).await?
-    {
-        acknowledge_again(ctx, stored, command);
-        return Ok(());
-    }
-    let Some(Opened {
-        conversation,
-        receiver,
-        members,
-    }) = open(ctx, command).await?
-    else {
-        return Ok(());
-    };
-    let reply = match command.reply_to {
-        None => None,
-        Some(replied) => {
-            let target = messages::reply_target(ctx.transaction, replied, conversation).await?;
-            if target.is_none() {
-                return ctx.refuse(
-                    ErrorCode::InvalidField,
-                    "A reply must be to a message of the same conversation.",
-                    Some(&command.client_msg_id),
-                );
-            }
-            target
-        }
-    };
-    timeline::append(
-        ctx.transaction,
-        &NewMessage {
-            conversation,
-            sender: ctx.user,
-            receiver,
-            kind: MessageKind::User,
-            system: None,
-            client_msg_id: &command.client_msg_id,
-            content: command.content.as_str(),
-            reply_to: reply.as_ref(),
-        },
-        &members,
-        Some(&ctx.envelope.origin),
-    )
-    .await?;
-    Ok(())
+/// One send of a run, with the envelope it came in.
+pub(super) type Send<'a> = (&'a CommandEnvelope, &'a SendCommand);
+
+/// What became of one send of a run.
+enum Outcome {
+    /// Stored as the run's `n`th new message.
+    Stored(usize),
+    /// Stored before: acknowledged again with that message. A retried send is recognised
+    /// before any other check (the sender may have left the group since).
+    Repeat(Box<ChatMessage>),
+    /// A repeat of the run's `i`th send (same sender and client id): answered as that one.
+    SameAs(usize),
+    /// Refused with this code and sentence.
+    Refused(ErrorCode, &'static str),
 }
 
-/// The conversation a message goes to, locked.
-struct Opened {
+const NO_USER: Outcome = Outcome::Refused(ErrorCode::NotFound, "There is no such user.");
+const NO_CONVERSATION: Outcome =
+    Outcome::Refused(ErrorCode::NotFound, "There is no such conversation.");
+const BAD_REPLY: Outcome = Outcome::Refused(
+    ErrorCode::InvalidField,
+    "A reply must be to a message of the same conversation.",
+);
+
+/// The conversation a send goes to, locked.
+#[derive(Clone, Copy)]
+struct Open {
     conversation: ConversationId,
-    /// The other participant, when it is a direct conversation.
-    receiver: Option<UserId>,
-    /// Everyone in it.
-    members: Vec<UserId>,
+    /// A two-party conversation, whose messages name the other participant as the receiver.
+    direct: bool,
 }
 
-/// Opens the conversation the message goes to, or refuses (no such user, not a member).
-async fn open(
-    ctx: &mut Context<'_, '_>,
-    command: &SendCommand,
-) -> Result<Option<Opened>, HandleError> {
-    let refuse = |ctx: &mut Context<'_, '_>, message: &str| {
-        ctx.refuse(ErrorCode::NotFound, message, Some(&command.client_msg_id))
-    };
-    match command.target {
-        SendTarget::To { to } => {
-            if !receiver_exists(ctx, to).await? {
-                refuse(ctx, "There is no such user.")?;
-                return Ok(None);
-            }
-            Ok(Some(Opened {
-                conversation: lock_pair(ctx.transaction, ctx.user, to).await?,
-                receiver: Some(to),
-                members: vec![ctx.user, to],
-            }))
-        }
-        SendTarget::Conversation { conversation_id } => {
-            let Some(locked) =
-                conversations::lock_as_member(ctx.transaction, conversation_id, ctx.user).await?
-            else {
-                refuse(ctx, "There is no such conversation.")?;
-                return Ok(None);
-            };
-            // A direct conversation named by id keeps its receiver, as if sent `to` the peer.
-            let members = conversations::members(ctx.transaction, locked.id).await?;
-            let receiver = match locked.kind {
-                ConversationKind::Direct => members.iter().copied().find(|m| *m != ctx.user),
-                ConversationKind::Group => None,
-            };
-            Ok(Some(Opened {
-                conversation: locked.id,
-                receiver,
-                members,
-            }))
+pub(super) async fn apply_run(
+    processor: &CommandProcessor,
+    transaction: &Transaction<'_>,
+    run: &[Send<'_>],
+    after: &mut AfterCommit,
+) -> Result<(), HandleError> {
+    record_senders(transaction, run, after).await?;
+    let mut outcomes = repeats(transaction, run).await?;
+    let opened = open(transaction, run, &mut outcomes, after).await?;
+    let conversations: Vec<ConversationId> = opened
+        .values()
+        .map(|open| open.conversation)
+        .collect::<HashSet<_>>()
+        .into_iter()
+        .collect();
+    let members = conversations::members_of(transaction, &conversations).await?;
+    let wanted: Vec<_> = opened
+        .iter()
+        .filter_map(|(i, open)| Some((run[*i].1.reply_to?, open.conversation)))
+        .collect();
+    let replies = messages::reply_targets(transaction, &wanted).await?;
+
+    let mut new = Vec::new();
+    // The run's index of each new message.
+    let mut sent_by = Vec::new();
+    for (i, (envelope, send)) in run.iter().enumerate() {
+        let Some(open) = opened.get(&i) else {
+            continue;
+        };
+        let reply_to = match send.reply_to {
+            None => None,
+            Some(replied) => match replies.get(&replied) {
+                Some(target) => Some(target.clone()),
+                None => {
+                    outcomes[i] = Some(BAD_REPLY);
+                    continue;
+                }
+            },
+        };
+        let everyone = members
+            .get(&open.conversation)
+            .map_or(&[][..], Vec::as_slice);
+        let receiver = if open.direct {
+            everyone.iter().copied().find(|m| *m != envelope.user_id)
+        } else {
+            None
+        };
+        outcomes[i] = Some(Outcome::Stored(new.len()));
+        sent_by.push(i);
+        new.push(NewUserMessage {
+            conversation: open.conversation,
+            sender: envelope.user_id,
+            receiver,
+            client_msg_id: &send.client_msg_id,
+            content: send.content.as_str(),
+            reply_to,
+        });
+    }
+    let stored = messages::insert_many(transaction, &new).await?;
+    for (message, i) in stored.iter().zip(sent_by) {
+        let everyone = members
+            .get(&message.conversation_id)
+            .map_or(&[][..], Vec::as_slice);
+        timeline::announce(
+            &mut after.outbox,
+            message,
+            &run[i].1.client_msg_id,
+            Some(&run[i].0.origin),
+            everyone,
+        );
+    }
+    answer(processor, transaction, run, &outcomes, &stored, after)
+}
+
+/// The senders exist (their tokens say so) under these names; each recorded once per batch.
+async fn record_senders(
+    transaction: &Transaction<'_>,
+    run: &[Send<'_>],
+    after: &mut AfterCommit,
+) -> Result<(), HandleError> {
+    let mut fresh = Vec::new();
+    for (envelope, _) in run {
+        let named = (envelope.user_id, envelope.username.clone());
+        if after.recorded.insert(named.clone()) {
+            fresh.push(named);
+            after.known.insert(envelope.user_id);
         }
     }
+    Ok(users::upsert_many(transaction, &fresh).await?)
 }
 
-/// The sender exists (their token says so) under this name; recorded once per batch.
-async fn record_sender(ctx: &mut Context<'_, '_>) -> Result<(), HandleError> {
-    let username = &ctx.envelope.username;
-    if ctx.after.recorded.insert((ctx.user, username.clone())) {
-        users::upsert(ctx.transaction, ctx.user, username).await?;
-        ctx.after.known.insert(ctx.user);
+/// Each send's outcome so far: a repeat (of a stored message, or of an earlier send of the
+/// run), a send to oneself refused, or undecided.
+async fn repeats(
+    transaction: &Transaction<'_>,
+    run: &[Send<'_>],
+) -> Result<Vec<Option<Outcome>>, HandleError> {
+    let keys: Vec<(UserId, &str)> = run
+        .iter()
+        .map(|(envelope, send)| (envelope.user_id, send.client_msg_id.as_str()))
+        .collect();
+    let stored_before = messages::find_by_client_ids(transaction, &keys).await?;
+    let mut first_of: HashMap<(UserId, &str), usize> = HashMap::new();
+    Ok(keys
+        .iter()
+        .enumerate()
+        .map(|(i, &(sender, client_msg_id))| {
+            if let Some(stored) = stored_before.get(&(sender, client_msg_id.to_owned())) {
+                return Some(Outcome::Repeat(Box::new(stored.clone())));
+            }
+            if let Some(first) = first_of.get(&(sender, client_msg_id)) {
+                return Some(Outcome::SameAs(*first));
+            }
+            first_of.insert((sender, client_msg_id), i);
+            match run[i].1.target {
+                SendTarget::To { to } if to == sender => Some(NO_USER),
+                _ => None,
+            }
+        })
+        .collect())
+}
+
+/// Opens (and locks) the conversation of every undecided send, by its index in the run;
+/// refuses those to no such user or conversation.
+async fn open(
+    transaction: &Transaction<'_>,
+    run: &[Send<'_>],
+    outcomes: &mut [Option<Outcome>],
+    after: &mut AfterCommit,
+) -> Result<HashMap<usize, Open>, HandleError> {
+    let undecided: Vec<usize> = (0..run.len()).filter(|i| outcomes[*i].is_none()).collect();
+    let unknown: Vec<UserId> = undecided
+        .iter()
+        .filter_map(|i| match run[*i].1.target {
+            SendTarget::To { to } if !after.known.contains(&to) => Some(to),
+            _ => None,
+        })
+        .collect();
+    let found = users::existing(transaction, &unknown).await?;
+    after.known.extend(found);
+
+    let mut pairs = Vec::new();
+    let mut memberships = Vec::new();
+    for &i in &undecided {
+        let sender = run[i].0.user_id;
+        match run[i].1.target {
+            SendTarget::To { to } if after.known.contains(&to) => pairs.push((sender, to)),
+            SendTarget::To { .. } => outcomes[i] = Some(NO_USER),
+            SendTarget::Conversation { conversation_id } => {
+                memberships.push((conversation_id, sender));
+            }
+        }
+    }
+    let pairs = conversations::lock_pairs(transaction, &pairs).await?;
+    let memberships = conversations::lock_memberships(transaction, &memberships).await?;
+
+    let mut opened = HashMap::new();
+    let still: Vec<usize> = undecided
+        .into_iter()
+        .filter(|i| outcomes[*i].is_none())
+        .collect();
+    for i in still {
+        let sender = run[i].0.user_id;
+        let open = match run[i].1.target {
+            SendTarget::To { to } => pairs.get(&(sender, to)).map(|conversation| Open {
+                conversation: *conversation,
+                direct: true,
+            }),
+            SendTarget::Conversation { conversation_id } => memberships
+                .get(&(conversation_id, sender))
+                .map(|kind| Open {
+                    conversation: conversation_id,
+                    direct: *kind == ConversationKind::Direct,
+                }),
+        };
+        match open {
+            Some(open) => {
+                opened.insert(i, open);
+            }
+            None => outcomes[i] = Some(NO_CONVERSATION),
+        }
+    }
+    Ok(opened)
+}
+
+/// Answers what a delivery does not: a repeat gets the stored message's ack again, a refusal
+/// an `error` frame.
+fn answer(
+    processor: &CommandProcessor,
+    transaction: &Transaction<'_>,
+    run: &[Send<'_>],
+    outcomes: &[Option<Outcome>],
+    stored: &[ChatMessage],
+    after: &mut AfterCommit,
+) -> Result<(), HandleError> {
+    for (i, &(envelope, send)) in run.iter().enumerate() {
+        let (outcome, first_time) = match &outcomes[i] {
+            Some(Outcome::SameAs(first)) => (&outcomes[*first], false),
+            outcome => (outcome, true),
+        };
+        let mut ctx = Context {
+            processor,
+            transaction,
+            envelope,
+            user: envelope.user_id,
+            after,
+        };
+        match outcome {
+            Some(Outcome::Refused(code, sentence)) => {
+                ctx.refuse(*code, sentence, Some(&send.client_msg_id))?;
+            }
+            Some(Outcome::Repeat(message)) => {
+                acknowledge_again(&mut ctx, (**message).clone(), send)
+            }
+            Some(Outcome::Stored(n)) if !first_time => {
+                acknowledge_again(&mut ctx, stored[*n].clone(), send);
+            }
+            _ => {}
+        }
     }
     Ok(())
-}
-
-/// Whether `to` is an account other than the sender's (remembered for the rest of the batch).
-async fn receiver_exists(ctx: &mut Context<'_, '_>, to: UserId) -> Result<bool, HandleError> {
-    if to == ctx.user {
-        return Ok(false);
-    }
-    if ctx.after.known.contains(&to) {
-        return Ok(true);
-    }
-    let exists = users::exists(ctx.transaction, to).await?;
-    if exists {
-        ctx.after.known.insert(to);
-    }
-    Ok(exists)
-}
-
-/// Locks the two-party conversation of `a` and `b`, creating it on their first message (which
-/// serialises its writers).
-async fn lock_pair(
-    transaction: &Transaction<'_>,
-    a: UserId,
-    b: UserId,
-) -> Result<ConversationId, HandleError> {
-    if let Some(conversation) = conversations::lock_pair(transaction, a, b).await? {
-        return Ok(conversation);
-    }
-    conversations::create_pair(transaction, a, b).await?;
-    conversations::lock_pair(transaction, a, b)
-        .await?
-        .ok_or_else(|| {
-            HandleError::Transient(anyhow::anyhow!("a conversation just created is missing"))
-        })
 }
 
 /// A repeated send: the message stored the first time, acknowledged again to this connection.

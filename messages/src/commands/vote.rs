@@ -2,9 +2,8 @@
 
 use shared::amqp::HandleError;
 use shared::chat::{VoteCommand, VotesDelivery, kind};
-use shared::events::{Envelope, MessageVoted};
+use shared::events::MessageVoted;
 use shared::http::ErrorCode;
-use shared::outbox;
 
 use super::Context;
 use crate::repository::{messages, votes};
@@ -28,18 +27,14 @@ pub(super) async fn apply(
     let rev = messages::touch(ctx.transaction, message).await?;
     let each = votes::of_members(ctx.transaction, message, &members).await?;
 
-    outbox::enqueue(
-        ctx.transaction,
-        &Envelope::new(MessageVoted {
-            conversation_id: locked.conversation,
-            message_id: message,
-            voter_id: ctx.user,
-            vote: now,
-            up: tally.up,
-            down: tally.down,
-        }),
-    )
-    .await?;
+    ctx.announce(MessageVoted {
+        conversation_id: locked.conversation,
+        message_id: message,
+        voter_id: ctx.user,
+        vote: now,
+        up: tally.up,
+        down: tally.down,
+    });
     let delivery = VotesDelivery {
         conversation_id: locked.conversation,
         message_id: message,
@@ -48,7 +43,7 @@ pub(super) async fn apply(
         rev,
         votes: each,
     };
-    ctx.deliver_stored(&members, kind::VOTES, &delivery).await?;
+    ctx.deliver_stored(&members, kind::VOTES, &delivery);
     ctx.after.tallies.push((message, tally));
     Ok(())
 }

@@ -3,8 +3,7 @@
 
 use shared::amqp::HandleError;
 use shared::chat::{WatermarkCommand, WatermarkDelivery, kind};
-use shared::events::{Envelope, MessageDelivered, MessageRead};
-use shared::outbox;
+use shared::events::{MessageDelivered, MessageRead};
 
 use super::Context;
 use crate::repository::{conversations, read_state};
@@ -60,7 +59,7 @@ pub(super) async fn advance(
             reader_id: ctx.user,
             seq,
         };
-        outbox::enqueue(ctx.transaction, &Envelope::new(event)).await?;
+        ctx.announce(event);
     }
     if let Some(seq) = moved.delivered {
         let event = MessageDelivered {
@@ -68,7 +67,7 @@ pub(super) async fn advance(
             user_id: ctx.user,
             seq,
         };
-        outbox::enqueue(ctx.transaction, &Envelope::new(event)).await?;
+        ctx.announce(event);
     }
     let delivery = WatermarkDelivery {
         conversation_id: conversation,
@@ -77,6 +76,6 @@ pub(super) async fn advance(
         delivered: moved.delivered,
         recipients: members.clone(),
     };
-    ctx.deliver_stored(&members, kind::WATERMARK, &delivery)
-        .await
+    ctx.deliver_stored(&members, kind::WATERMARK, &delivery);
+    Ok(())
 }

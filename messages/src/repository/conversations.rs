@@ -1,6 +1,8 @@
 //! SQL of conversations and their members: finding, creating and locking them, membership and
 //! roles, the contract's `conversation` object as one member sees it, and the member list.
 
+use std::collections::HashMap;
+
 use chrono::{DateTime, Utc};
 use deadpool_postgres::GenericClient;
 use shared::chat::{Conversation, MemberView, Peer};
@@ -45,46 +47,131 @@ pub async fn find_pair(
     pair(client, a, b, false).await
 }
 
-/// Locks the two-party conversation of `a` and `b` (serialising writers of it), if it exists.
-pub async fn lock_pair(
+/// The two-party conversations of `pairs`, created where missing (with both members) and all
+/// locked, in one order (by id) whoever asks, so that batches cannot deadlock each other.
+pub async fn lock_pairs(
     client: &impl GenericClient,
-    a: UserId,
-    b: UserId,
-) -> Result<Option<ConversationId>, tokio_postgres::Error> {
-    pair(client, a, b, true).await
-}
-
-/// Creates the two-party conversation of `a` and `b` with both members, unless it exists.
-pub async fn create_pair(
-    client: &impl GenericClient,
-    a: UserId,
-    b: UserId,
-) -> Result<(), tokio_postgres::Error> {
+    pairs: &[(UserId, UserId)],
+) -> Result<HashMap<(UserId, UserId), ConversationId>, tokio_postgres::Error> {
+    if pairs.is_empty() {
+        return Ok(HashMap::new());
+    }
+    let keys: Vec<String> = pairs.iter().map(|(a, b)| pair_key(*a, *b)).collect();
+    let ids: Vec<Uuid> = pairs.iter().map(|_| Uuid::now_v7()).collect();
     let created = client
-        .query_opt(
+        .query(
             &client
                 .prepare_cached(
-                    "INSERT INTO conversations (id, pair_key) VALUES ($1, $2)
-                     ON CONFLICT (pair_key) DO NOTHING RETURNING id",
+                    "INSERT INTO conversations (id, pair_key)
+                     SELECT DISTINCT ON (k) i, k FROM unnest($1::uuid[], $2::text[]) AS t(i, k)
+                     ON CONFLICT (pair_key) DO NOTHING RETURNING id, pair_key",
                 )
                 .await?,
-            &[&Uuid::now_v7(), &pair_key(a, b)],
+            &[&ids, &keys],
         )
         .await?;
-    if let Some(row) = created {
-        let id: Uuid = row.get(0);
+    if !created.is_empty() {
+        let (mut conversations, mut users) = (Vec::new(), Vec::new());
+        for row in &created {
+            let key: String = row.get(1);
+            for user in key.split(':').filter_map(|u| u.parse::<Uuid>().ok()) {
+                conversations.push(row.get::<_, Uuid>(0));
+                users.push(user);
+            }
+        }
         client
             .execute(
                 &client
                     .prepare_cached(
-                        "INSERT INTO conversation_members (conversation_id, user_id) VALUES ($1, $2), ($1, $3)",
+                        "INSERT INTO conversation_members (conversation_id, user_id)
+                         SELECT * FROM unnest($1::uuid[], $2::uuid[])",
                     )
                     .await?,
-                &[&id, &a.as_uuid(), &b.as_uuid()],
+                &[&conversations, &users],
             )
             .await?;
     }
-    Ok(())
+    let rows = client
+        .query(
+            &client
+                .prepare_cached(
+                    "SELECT id, pair_key FROM conversations WHERE pair_key = ANY($1)
+                     ORDER BY id FOR UPDATE",
+                )
+                .await?,
+            &[&keys],
+        )
+        .await?;
+    let by_key: HashMap<String, ConversationId> = rows
+        .iter()
+        .map(|row| (row.get::<_, String>(1), row.get::<_, Uuid>(0).into()))
+        .collect();
+    Ok(pairs
+        .iter()
+        .filter_map(|(a, b)| by_key.get(&pair_key(*a, *b)).map(|id| ((*a, *b), *id)))
+        .collect())
+}
+
+/// Of `wanted` (conversation, user), those where the user is a member, with the conversation's
+/// kind; their conversations locked, by id.
+pub async fn lock_memberships(
+    client: &impl GenericClient,
+    wanted: &[(ConversationId, UserId)],
+) -> Result<HashMap<(ConversationId, UserId), ConversationKind>, tokio_postgres::Error> {
+    if wanted.is_empty() {
+        return Ok(HashMap::new());
+    }
+    let conversations: Vec<Uuid> = wanted.iter().map(|(c, _)| c.as_uuid()).collect();
+    let users: Vec<Uuid> = wanted.iter().map(|(_, u)| u.as_uuid()).collect();
+    Ok(client
+        .query(
+            &client
+                .prepare_cached(
+                    "SELECT c.id, me.user_id, c.kind FROM conversations c
+                     JOIN conversation_members me ON me.conversation_id = c.id
+                     JOIN unnest($1::uuid[], $2::uuid[]) AS t(conversation_id, user_id)
+                       ON t.conversation_id = c.id AND t.user_id = me.user_id
+                     ORDER BY c.id FOR UPDATE OF c",
+                )
+                .await?,
+            &[&conversations, &users],
+        )
+        .await?
+        .iter()
+        .map(|row| {
+            (
+                (row.get::<_, Uuid>(0).into(), row.get::<_, Uuid>(1).into()),
+                kind_from_db(row.get(2)),
+            )
+        })
+        .collect())
+}
+
+/// The members of each of `conversations`.
+pub async fn members_of(
+    client: &impl GenericClient,
+    conversations: &[ConversationId],
+) -> Result<HashMap<ConversationId, Vec<UserId>>, tokio_postgres::Error> {
+    let ids: Vec<Uuid> = conversations.iter().map(ConversationId::as_uuid).collect();
+    let mut members: HashMap<ConversationId, Vec<UserId>> = HashMap::new();
+    for row in client
+        .query(
+            &client
+                .prepare_cached(
+                    "SELECT conversation_id, user_id FROM conversation_members
+                     WHERE conversation_id = ANY($1) ORDER BY conversation_id, user_id",
+                )
+                .await?,
+            &[&ids],
+        )
+        .await?
+    {
+        members
+            .entry(row.get::<_, Uuid>(0).into())
+            .or_default()
+            .push(row.get::<_, Uuid>(1).into());
+    }
+    Ok(members)
 }
 
 /// Creates a group named `name` whose owner is `owner` and whose other members are `members`.

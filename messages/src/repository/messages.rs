@@ -1,5 +1,7 @@
 //! SQL of messages: storing one with the next `seq`, finding a repeated send, pages of history.
 
+use std::collections::HashMap;
+
 use deadpool_postgres::GenericClient;
 use shared::events::{ChatMessage, MessageKind, ReplyTo, SystemInfo, Vote, VoteCounts};
 use shared::ids::{ConversationId, MessageId, UserId};
@@ -72,24 +74,180 @@ pub fn vote_from_db(value: Option<i16>) -> Option<Vote> {
     }
 }
 
-/// The message `sender` already sent with this client id, in any conversation (a retried send).
-pub async fn find_by_client_id(
+/// The messages already stored under any of `sends` (sender, client id): retried sends.
+pub async fn find_by_client_ids(
     client: &impl GenericClient,
-    sender: UserId,
-    client_msg_id: &str,
-) -> Result<Option<ChatMessage>, tokio_postgres::Error> {
+    sends: &[(UserId, &str)],
+) -> Result<HashMap<(UserId, String), ChatMessage>, tokio_postgres::Error> {
+    let senders: Vec<Uuid> = sends.iter().map(|(s, _)| s.as_uuid()).collect();
+    let ids: Vec<&str> = sends.iter().map(|(_, id)| *id).collect();
     let sql = format!(
-        "SELECT {MESSAGE_COLUMNS} FROM messages m
-         LEFT JOIN message_votes mv ON mv.message_id = m.id AND mv.user_id = $1
-         WHERE m.sender_id = $1 AND m.client_msg_id = $2"
+        "SELECT {MESSAGE_COLUMNS}, m.client_msg_id FROM messages m
+         JOIN unnest($1::uuid[], $2::text[]) AS t(sender_id, client_msg_id)
+           ON t.sender_id = m.sender_id AND t.client_msg_id = m.client_msg_id
+         LEFT JOIN message_votes mv ON mv.message_id = m.id AND mv.user_id = m.sender_id"
     );
     Ok(client
-        .query_opt(
+        .query(
             &client.prepare_cached(sql.as_str()).await?,
-            &[&sender.as_uuid(), &client_msg_id],
+            &[&senders, &ids],
         )
         .await?
-        .map(|row| message_from_row_at(&row)))
+        .iter()
+        .map(|row| {
+            let message = message_from_row_at(row);
+            ((message.sender_id, row.get("client_msg_id")), message)
+        })
+        .collect())
+}
+
+/// A user's message to store in a batch, its conversation locked by the caller.
+pub struct NewUserMessage<'a> {
+    /// Its conversation.
+    pub conversation: ConversationId,
+    /// Who wrote it.
+    pub sender: UserId,
+    /// The other participant of a direct conversation; `None` in a group.
+    pub receiver: Option<UserId>,
+    /// The sender's id for it.
+    pub client_msg_id: &'a str,
+    /// The text.
+    pub content: &'a str,
+    /// The message it replies to, as it is now.
+    pub reply_to: Option<ReplyTo>,
+}
+
+/// Stores `batch` in one statement: each message gets its conversation's next seq and rev in
+/// the order given, every other member of its conversation one more unread message. Returns the
+/// messages in the same order, as the contract shows them.
+pub async fn insert_many(
+    client: &impl GenericClient,
+    batch: &[NewUserMessage<'_>],
+) -> Result<Vec<ChatMessage>, tokio_postgres::Error> {
+    if batch.is_empty() {
+        return Ok(Vec::new());
+    }
+    let ids: Vec<Uuid> = batch.iter().map(|_| Uuid::now_v7()).collect();
+    let conversations: Vec<Uuid> = batch.iter().map(|m| m.conversation.as_uuid()).collect();
+    let senders: Vec<Uuid> = batch.iter().map(|m| m.sender.as_uuid()).collect();
+    let receivers: Vec<Option<Uuid>> = batch
+        .iter()
+        .map(|m| m.receiver.map(|r| r.as_uuid()))
+        .collect();
+    let client_ids: Vec<&str> = batch.iter().map(|m| m.client_msg_id).collect();
+    let contents: Vec<&str> = batch.iter().map(|m| m.content).collect();
+    let replies: Vec<Option<Uuid>> = batch
+        .iter()
+        .map(|m| m.reply_to.as_ref().map(|r| r.id.as_uuid()))
+        .collect();
+    let rows = client
+        .query(
+            &client
+                .prepare_cached(
+                    "WITH input AS (
+                         SELECT * FROM unnest($1::uuid[], $2::uuid[], $3::uuid[], $4::uuid[],
+                                              $5::text[], $6::text[], $7::uuid[])
+                             WITH ORDINALITY AS t(id, conversation_id, sender_id, receiver_id,
+                                                  client_msg_id, content, reply_to_id, ord)
+                     ), numbered AS (
+                         SELECT i.*, c.last_seq + row_number() OVER w AS seq,
+                                c.rev + row_number() OVER w AS rev
+                         FROM input i JOIN conversations c ON c.id = i.conversation_id
+                         WINDOW w AS (PARTITION BY i.conversation_id ORDER BY i.ord)
+                     ), bump AS (
+                         UPDATE conversations c
+                         SET last_seq = n.seq, rev = n.rev, updated_at = now()
+                         FROM (SELECT conversation_id, max(seq) AS seq, max(rev) AS rev
+                               FROM numbered GROUP BY conversation_id) n
+                         WHERE c.id = n.conversation_id
+                     ), unread AS (
+                         UPDATE conversation_members cm SET unread_count = cm.unread_count + u.n
+                         FROM (SELECT m.conversation_id, m.user_id, count(*) AS n
+                               FROM numbered x JOIN conversation_members m
+                                 ON m.conversation_id = x.conversation_id AND m.user_id <> x.sender_id
+                               GROUP BY m.conversation_id, m.user_id) u
+                         WHERE cm.conversation_id = u.conversation_id AND cm.user_id = u.user_id
+                     ), stored AS (
+                         INSERT INTO messages (id, conversation_id, seq, rev, sender_id, receiver_id,
+                                               client_msg_id, content, reply_to_id)
+                         SELECT id, conversation_id, seq, rev, sender_id, receiver_id, client_msg_id,
+                                content, reply_to_id
+                         FROM numbered
+                         RETURNING id, seq, rev, created_at
+                     )
+                     SELECT stored.seq, stored.rev, stored.created_at
+                     FROM stored JOIN input USING (id) ORDER BY input.ord",
+                )
+                .await?,
+            &[
+                &ids,
+                &conversations,
+                &senders,
+                &receivers,
+                &client_ids,
+                &contents,
+                &replies,
+            ],
+        )
+        .await?;
+    Ok(batch
+        .iter()
+        .zip(ids)
+        .zip(rows)
+        .map(|((new, id), row)| ChatMessage {
+            rev: row.get(1),
+            reply_to: new.reply_to.clone(),
+            ..ChatMessage::new_user(
+                id.into(),
+                new.conversation,
+                row.get(0),
+                new.sender,
+                new.receiver,
+                new.content.to_owned(),
+                row.get(2),
+            )
+        })
+        .collect())
+}
+
+/// Of `wanted` (message, conversation), the messages that exist in that conversation, as a
+/// reply would show them.
+pub async fn reply_targets(
+    client: &impl GenericClient,
+    wanted: &[(MessageId, ConversationId)],
+) -> Result<HashMap<MessageId, ReplyTo>, tokio_postgres::Error> {
+    if wanted.is_empty() {
+        return Ok(HashMap::new());
+    }
+    let messages: Vec<Uuid> = wanted.iter().map(|(m, _)| m.as_uuid()).collect();
+    let conversations: Vec<Uuid> = wanted.iter().map(|(_, c)| c.as_uuid()).collect();
+    Ok(client
+        .query(
+            &client
+                .prepare_cached(
+                    "SELECT m.id, m.seq, m.sender_id,
+                            CASE WHEN m.deleted_at IS NULL THEN left(m.content, 100) ELSE '' END
+                     FROM messages m JOIN unnest($1::uuid[], $2::uuid[]) AS t(id, conversation_id)
+                       ON t.id = m.id AND t.conversation_id = m.conversation_id",
+                )
+                .await?,
+            &[&messages, &conversations],
+        )
+        .await?
+        .iter()
+        .map(|row| {
+            let id: MessageId = row.get::<_, Uuid>(0).into();
+            (
+                id,
+                ReplyTo {
+                    id,
+                    seq: row.get(1),
+                    sender_id: row.get::<_, Uuid>(2).into(),
+                    preview: row.get(3),
+                },
+            )
+        })
+        .collect())
 }
 
 /// A message to store.
@@ -215,32 +373,6 @@ pub async fn replied(
             preview: row.get(3),
         })
         .collect())
-}
-
-/// `message` as a reply would show it, if it is in `conversation` (what a reply may point to).
-pub async fn reply_target(
-    client: &impl GenericClient,
-    message: MessageId,
-    conversation: ConversationId,
-) -> Result<Option<ReplyTo>, tokio_postgres::Error> {
-    Ok(client
-        .query_opt(
-            &client
-                .prepare_cached(
-                    "SELECT seq, sender_id,
-                            CASE WHEN deleted_at IS NULL THEN left(content, 100) ELSE '' END
-                     FROM messages WHERE id = $1 AND conversation_id = $2",
-                )
-                .await?,
-            &[&message.as_uuid(), &conversation.as_uuid()],
-        )
-        .await?
-        .map(|row| ReplyTo {
-            id: message,
-            seq: row.get(0),
-            sender_id: row.get::<_, Uuid>(1).into(),
-            preview: row.get(2),
-        }))
 }
 
 /// The most earlier versions of a message kept.

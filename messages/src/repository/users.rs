@@ -24,22 +24,6 @@ pub async fn upsert(
     Ok(())
 }
 
-/// Whether `id` is a known account.
-pub async fn exists(
-    client: &impl GenericClient,
-    id: UserId,
-) -> Result<bool, tokio_postgres::Error> {
-    Ok(client
-        .query_opt(
-            &client
-                .prepare_cached("SELECT 1 FROM users WHERE id = $1")
-                .await?,
-            &[&id.as_uuid()],
-        )
-        .await?
-        .is_some())
-}
-
 /// Whether every one of `ids` is a known account.
 pub async fn all_exist(
     client: &impl GenericClient,
@@ -56,4 +40,49 @@ pub async fn all_exist(
         .await?
         .get(0);
     Ok(known == ids.len() as i64)
+}
+
+/// Records (or renames) each of `users` in one statement.
+pub async fn upsert_many(
+    client: &impl GenericClient,
+    users: &[(UserId, String)],
+) -> Result<(), tokio_postgres::Error> {
+    if users.is_empty() {
+        return Ok(());
+    }
+    let ids: Vec<uuid::Uuid> = users.iter().map(|(id, _)| id.as_uuid()).collect();
+    let names: Vec<&str> = users.iter().map(|(_, name)| name.as_str()).collect();
+    client
+        .execute(
+            &client
+                .prepare_cached(
+                    "INSERT INTO users (id, username)
+                     SELECT DISTINCT ON (id) id, username FROM unnest($1::uuid[], $2::text[]) AS t(id, username)
+                     ON CONFLICT (id) DO UPDATE SET username = EXCLUDED.username
+                     WHERE users.username IS DISTINCT FROM EXCLUDED.username",
+                )
+                .await?,
+            &[&ids, &names],
+        )
+        .await?;
+    Ok(())
+}
+
+/// Which of `ids` are known accounts.
+pub async fn existing(
+    client: &impl GenericClient,
+    ids: &[UserId],
+) -> Result<std::collections::HashSet<UserId>, tokio_postgres::Error> {
+    let ids: Vec<uuid::Uuid> = ids.iter().map(UserId::as_uuid).collect();
+    Ok(client
+        .query(
+            &client
+                .prepare_cached("SELECT id FROM users WHERE id = ANY($1)")
+                .await?,
+            &[&ids],
+        )
+        .await?
+        .iter()
+        .map(|row| row.get::<_, uuid::Uuid>(0).into())
+        .collect())
 }

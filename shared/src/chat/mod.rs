@@ -27,7 +27,7 @@ use uuid::Uuid;
 pub use content::{Content, ContentError, MAX_CONTENT_CHARS};
 pub use conversation::{Conversation, MemberView, Peer};
 pub use emoji::{Emoji, MAX_EMOJI_BYTES};
-pub use route::{Route, deliver_after_commit, delivery, node_key, user_key};
+pub use route::{Route, deliver_after_commit, deliver_in, delivery, node_key, user_key};
 
 use crate::events::{ChatMessage, Vote};
 use crate::http::ErrorCode;

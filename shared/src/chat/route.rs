@@ -5,7 +5,7 @@ use serde::Serialize;
 
 use crate::amqp::{CHAT_DELIVERY_EXCHANGE, Outgoing, Topology};
 use crate::ids::UserId;
-use crate::outbox::{self, InternalMessage};
+use crate::outbox::{self, InternalMessage, OutboxBatch};
 
 /// The routing key of a user's deliveries, which a node binds while the user has a socket there.
 pub fn user_key(user: UserId) -> String {
@@ -68,6 +68,24 @@ pub async fn deliver_after_commit<T: Serialize>(
         },
     )
     .await
+}
+
+/// Like [`deliver_after_commit`], into `batch`, which the caller writes before committing.
+pub fn deliver_in<T: Serialize>(
+    batch: &mut OutboxBatch,
+    recipients: &[UserId],
+    kind: &str,
+    payload: &T,
+) {
+    if let Some(route) = Route::to(recipients) {
+        batch.internal(&InternalMessage {
+            exchange: CHAT_DELIVERY_EXCHANGE,
+            routing_key: &route.routing_key,
+            bcc: &route.bcc,
+            kind,
+            payload: &to_json(payload),
+        });
+    }
 }
 
 /// A delivery to publish at once: something ephemeral for `recipients`, or (with `route`

@@ -1,0 +1,137 @@
+//! Forwarding this node's commands to messages: every connection queues its commands here, and
+//! one task publishes whatever has gathered as one confirmed message on the commands queue. A
+//! burst from many sockets is then a handful of broker writes instead of one each, and no
+//! connection waits for the broker before reading its next frame; order is kept, since there
+//! is one queue and one publisher. What the broker does not confirm in time is answered
+//! `unavailable` to each connection that sent it (the client resends; a repeated send is
+//! recognised). When the node's queue is full, a command is refused at once the same way, so a
+//! flood cannot grow the node's memory without bound.
+
+use std::time::Duration;
+
+use shared::amqp::{Outgoing, Publisher};
+use shared::chat::CommandEnvelope;
+use shared::http::ErrorCode;
+use shared::service::ServiceInfra;
+use shared::socket::{ConnectionHub, Echo, ErrorFrame, frame_text};
+use tokio::sync::mpsc;
+use tokio_util::sync::CancellationToken;
+
+/// The most commands one publish carries.
+const MAX_BATCH: usize = 512;
+
+/// Where a node's connections put their commands. Cheap to clone.
+#[derive(Clone)]
+pub struct CommandForwarder {
+    queue: mpsc::Sender<CommandEnvelope>,
+}
+
+/// What the forwarding task needs.
+pub struct ForwarderSettings {
+    /// Confirmed publishing.
+    pub publisher: Publisher,
+    /// The commands queue (published to through the default exchange).
+    pub commands_queue: String,
+    /// This node's sockets, to answer refused commands.
+    pub hub: ConnectionHub,
+    /// How long a publish may wait for the broker's confirm.
+    pub deadline: Duration,
+    /// Commands waiting to be published, at most.
+    pub capacity: usize,
+}
+
+impl CommandForwarder {
+    /// Starts the forwarding task among the service's tasks; on shutdown it publishes what is
+    /// already queued, then stops.
+    pub fn start(settings: ForwarderSettings, infra: &ServiceInfra) -> Self {
+        let (queue, receiver) = mpsc::channel(settings.capacity.max(1));
+        infra
+            .tasks
+            .spawn(forward(settings, receiver, infra.shutdown.clone()));
+        Self { queue }
+    }
+
+    /// Queues `envelope` for messages; `false` if the node's queue is full (the caller answers
+    /// `unavailable`).
+    pub fn forward(&self, envelope: CommandEnvelope) -> bool {
+        self.queue.try_send(envelope).is_ok()
+    }
+}
+
+async fn forward(
+    settings: ForwarderSettings,
+    mut receiver: mpsc::Receiver<CommandEnvelope>,
+    shutdown: CancellationToken,
+) {
+    let mut batch = Vec::with_capacity(MAX_BATCH);
+    let mut closed = false;
+    loop {
+        let first = tokio::select! {
+            biased;
+            next = receiver.recv() => match next {
+                Some(envelope) => envelope,
+                None => return,
+            },
+            () = shutdown.cancelled(), if !closed => {
+                // No new commands; what is queued still goes out.
+                receiver.close();
+                closed = true;
+                continue;
+            }
+        };
+        batch.push(first);
+        while batch.len() < MAX_BATCH {
+            match receiver.try_recv() {
+                Ok(envelope) => batch.push(envelope),
+                Err(_) => break,
+            }
+        }
+        publish(&settings, &batch).await;
+        batch.clear();
+    }
+}
+
+/// One confirmed message carrying `batch`; refusals to its senders if the broker does not take it.
+async fn publish(settings: &ForwarderSettings, batch: &[CommandEnvelope]) {
+    let payload = match serde_json::to_vec(batch) {
+        Ok(payload) => payload,
+        Err(e) => {
+            tracing::error!(error = %e, "cannot serialise commands");
+            return refuse(settings, batch);
+        }
+    };
+    let message = Outgoing {
+        exchange: String::new(),
+        routing_key: settings.commands_queue.clone(),
+        bcc: Vec::new(),
+        kind: "chat.commands".to_owned(),
+        message_id: batch[0].id.to_string(),
+        payload,
+    };
+    if let Err(e) = settings
+        .publisher
+        .publish_all(std::slice::from_ref(&message), settings.deadline)
+        .await
+    {
+        tracing::warn!(error = %e, count = batch.len(), "commands not accepted by the broker");
+        refuse(settings, batch);
+    }
+}
+
+fn refuse(settings: &ForwarderSettings, batch: &[CommandEnvelope]) {
+    for envelope in batch {
+        let frame = ErrorFrame::new(
+            ErrorCode::Unavailable,
+            "Chat is briefly unavailable. Send again.",
+            Echo {
+                client_msg_id: envelope.command.client_msg_id(),
+                request_id: envelope.request_id.as_deref(),
+            },
+        );
+        settings.hub.send_to_connection(
+            envelope.user_id,
+            envelope.origin.connection,
+            frame_text(&frame),
+        );
+    }
+}
