@@ -15,8 +15,10 @@ use crate::helpers::{Stack, WAIT, send_frame, spawn_stack_with};
 /// The content of each message to the client that does not read: the largest allowed.
 const CONTENT_CHARS: usize = 4000;
 
-/// Messages sent to the slow client between two checks (without waiting for each ack).
-const BATCH: usize = 10;
+/// Messages sent to the slow client between two checks (without waiting for each ack). Their
+/// acks (and the one to Bob) may arrive as one burst, since messages applies commands in
+/// batches, so they must fit Ann's own send queue of 8 frames here.
+const BATCH: usize = 5;
 
 /// At most this many messages are sent to the client that does not read. Between it and its
 /// bounded queue (8 frames here) sit the kernel's buffers: the server's send buffer can grow to
