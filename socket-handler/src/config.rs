@@ -6,6 +6,8 @@ use shared::config::{self, CommonConfig, ConfigError};
 use shared::service::ServiceConfig;
 use shared::socket::{PresenceTiming, SocketLimits};
 
+use crate::rate_limit::CommandLimits;
+
 /// The port socket-handler listens on unless `PORT` says otherwise.
 pub const DEFAULT_PORT: u16 = 8083;
 
@@ -18,10 +20,8 @@ pub struct Config {
     pub socket_limits: SocketLimits,
     /// How presence is kept alive and expired.
     pub presence: PresenceTiming,
-    /// Messages a user may send per second on one node, on average…
-    pub send_rate_per_sec: f64,
-    /// …and in a burst.
-    pub send_burst: f64,
+    /// What each user may do per second, per kind of command, across all nodes.
+    pub command_limits: CommandLimits,
     /// How long a send may wait for the broker before the client is told `unavailable`.
     pub command_deadline: Duration,
     /// Commands a node holds waiting for the broker before it refuses more with `unavailable`.
@@ -34,8 +34,7 @@ impl ServiceConfig for Config {
             common: CommonConfig::from_env("socket-handler", DEFAULT_PORT)?,
             socket_limits: SocketLimits::default(),
             presence: PresenceTiming::default(),
-            send_rate_per_sec: config::var("SEND_RATE_PER_SEC", 20.0)?,
-            send_burst: config::var("SEND_BURST", 40.0)?,
+            command_limits: CommandLimits::from_env()?,
             command_deadline: Duration::from_millis(config::var("COMMAND_DEADLINE_MS", 3000)?),
             command_backlog: config::var("COMMAND_BACKLOG", 16_384)?,
         })

@@ -1,5 +1,6 @@
-//! What a chat socket does with the client's frames: check their shape, apply the send rate
-//! limit, and forward them as commands to messages, which decides everything else.
+//! What a chat socket does with the client's frames: check their shape, take them from the
+//! user's allowance for their kind (see [`crate::rate_limit`]), and forward them as commands to
+//! messages, which decides everything else.
 
 use std::cell::Cell;
 use std::sync::Arc;
@@ -13,7 +14,7 @@ use shared::socket::{ConnectionContext, Echo, FrameHandler};
 use crate::bindings::DeliveryBindings;
 use crate::forwarder::CommandForwarder;
 use crate::frames::{ClientFrame, FrameBody, ServerFrame};
-use crate::rate_limit::SendRateLimiter;
+use crate::rate_limit::{CommandLimiter, Kind, Verdict};
 
 /// A typing frame more often than this is dropped: the peer's indicator lasts longer anyway.
 const TYPING_INTERVAL: Duration = Duration::from_millis(1000);
@@ -24,8 +25,8 @@ pub struct ChatServices {
     pub forwarder: CommandForwarder,
     /// This node, for replies.
     pub node_id: String,
-    /// Per-user send allowance.
-    pub limiter: SendRateLimiter,
+    /// Per-user allowances, shared by all nodes.
+    pub limiter: CommandLimiter,
     /// Which users' deliveries this node receives.
     pub bindings: DeliveryBindings,
 }
@@ -73,6 +74,23 @@ impl ChatProtocol {
     }
 }
 
+impl ChatProtocol {
+    /// Whether this connection may send a typing notice now (one a second; the peer's indicator
+    /// lasts longer anyway), and if so counts it.
+    fn typing_due(&self) -> bool {
+        let now = Instant::now();
+        if self
+            .last_typing
+            .get()
+            .is_some_and(|last| now.duration_since(last) < TYPING_INTERVAL)
+        {
+            return false;
+        }
+        self.last_typing.set(Some(now));
+        true
+    }
+}
+
 impl FrameHandler for ChatProtocol {
     async fn on_open(&self, _ctx: &ConnectionContext, _first_on_node: bool) {}
 
@@ -91,30 +109,26 @@ impl FrameHandler for ChatProtocol {
             }
             FrameBody::Command(command) => command,
         };
-        match &command {
-            ChatCommand::Send(send) if !self.services.limiter.allow(ctx.user.id) => {
+        let kind = Kind::of(&command);
+        if kind == Kind::Typing && !self.typing_due() {
+            return;
+        }
+        if let Verdict::Refused(wait) = self.services.limiter.take(ctx.user.id, kind).await {
+            // A typing notice is best effort: one refused needs no answer.
+            if kind != Kind::Typing {
                 ctx.reply_error(
                     ErrorCode::RateLimited,
-                    "You are sending too fast. Slow down.",
+                    &format!(
+                        "You are doing that too fast. Try again in {:.1} s.",
+                        wait.as_secs_f64().max(0.1)
+                    ),
                     Echo {
-                        client_msg_id: Some(&send.client_msg_id),
+                        client_msg_id: command.client_msg_id(),
                         request_id: frame.request_id.as_deref(),
                     },
                 );
-                return;
             }
-            ChatCommand::Typing(_) => {
-                let now = Instant::now();
-                if self
-                    .last_typing
-                    .get()
-                    .is_some_and(|last| now.duration_since(last) < TYPING_INTERVAL)
-                {
-                    return;
-                }
-                self.last_typing.set(Some(now));
-            }
-            _ => {}
+            return;
         }
         self.forward(ctx, command, frame.request_id);
     }

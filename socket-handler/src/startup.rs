@@ -13,7 +13,7 @@ use crate::config::Config;
 use crate::deliveries::DeliveryRouter;
 use crate::forwarder::{CommandForwarder, ForwarderSettings};
 use crate::protocol::ChatServices;
-use crate::rate_limit::SendRateLimiter;
+use crate::rate_limit::CommandLimiter;
 use crate::{migrations, routes};
 
 /// The socket-handler service.
@@ -62,7 +62,7 @@ impl Service for SocketHandler {
         let chat = web::Data::new(ChatServices {
             forwarder,
             node_id,
-            limiter: SendRateLimiter::new(config.send_rate_per_sec, config.send_burst),
+            limiter: CommandLimiter::new(infra.cache.clone(), config.command_limits),
             bindings: DeliveryBindings::new(inbox, exchange),
         });
         let sockets = node.sockets;

@@ -10,6 +10,7 @@ use shared::testing::{
     Answer, TestInfra, TestService, TestUser, WsClient, announce_sign_up, spawn_service,
     wait_for_row,
 };
+use socket_handler::rate_limit::{Allowance, CommandLimits};
 use socket_handler::startup::SocketHandler;
 
 pub struct Stack {
@@ -21,14 +22,13 @@ pub struct Stack {
     pub infra: TestInfra,
 }
 
-/// A socket-handler node of `infra`'s stack, with a send rate no test reaches unless it says so.
+/// A socket-handler node of `infra`'s stack, with allowances no test reaches unless it says so.
 pub async fn start_node(
     infra: &TestInfra,
     adjust: impl FnOnce(&mut socket_handler::config::Config),
 ) -> TestService {
     spawn_service::<SocketHandler>(infra, |config| {
-        config.send_rate_per_sec = 1000.0;
-        config.send_burst = 1000.0;
+        config.command_limits = generous_limits();
         adjust(config);
     })
     .await
@@ -165,4 +165,19 @@ pub fn group_frame(client_msg_id: &str, conversation: &str, content: &str) -> Va
 
 pub fn send_frame(client_msg_id: &str, to: &TestUser, content: &str) -> Value {
     json!({"type": "message.send", "clientMsgId": client_msg_id, "to": to.id.to_string(), "content": content})
+}
+
+/// Allowances of 1,000 per second and at once for every kind of command.
+pub fn generous_limits() -> CommandLimits {
+    let generous = Allowance {
+        rate_per_sec: 1000.0,
+        burst: 1000.0,
+    };
+    CommandLimits {
+        send: generous,
+        watermark: generous,
+        reaction: generous,
+        change: generous,
+        typing: generous,
+    }
 }

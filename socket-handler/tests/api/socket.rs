@@ -4,6 +4,7 @@ use std::time::Duration;
 
 use serde_json::json;
 use shared::testing::{TestUser, WsClient};
+use socket_handler::rate_limit::Allowance;
 
 use crate::helpers::{WAIT, send_frame, spawn_stack, spawn_stack_with};
 
@@ -74,8 +75,10 @@ async fn bad_frames_get_error_frames_and_the_socket_stays_open() {
 #[actix_web::test]
 async fn sending_too_fast_is_refused_with_rate_limited() {
     let stack = spawn_stack_with(1, |c| {
-        c.send_rate_per_sec = 0.01;
-        c.send_burst = 3.0;
+        c.command_limits.send = Allowance {
+            rate_per_sec: 0.01,
+            burst: 3.0,
+        };
     })
     .await;
     let ann = stack.user("ann").await;
@@ -120,4 +123,56 @@ async fn cross_site_websocket_hijacking_is_refused_and_announces_nothing() {
         assert_eq!(refused, Some(403), "{origin}");
     }
     online.assert_silent(Duration::from_millis(300)).await;
+}
+
+#[actix_web::test]
+async fn one_allowance_per_user_and_kind_is_shared_by_all_nodes_and_answered_rate_limited() {
+    let stack = spawn_stack_with(2, |c| {
+        c.command_limits.watermark = Allowance {
+            rate_per_sec: 0.01,
+            burst: 4.0,
+        };
+    })
+    .await;
+    let ann = stack.user("ann").await;
+    let bob = stack.user("bob").await;
+    let mut on_first = stack.connect(&ann, 0).await;
+    let mut on_second = stack.connect(&ann, 1).await;
+    // Read receipts for conversations that do not exist: each one that gets through is answered
+    // `not_found` by messages, each one over the allowance `rate_limited` by the node.
+    let mut codes = Vec::new();
+    for (socket, node) in [(&mut on_first, "first"), (&mut on_second, "second")] {
+        for i in 0..3 {
+            socket
+                .send_json(
+                    &json!({"type": "message.read", "conversationId": uuid::Uuid::now_v7(),
+                    "seq": 1, "requestId": format!("{node}{i}")}),
+                )
+                .await;
+            let error = socket.next_of_type("error", WAIT).await;
+            assert_eq!(error["requestId"], format!("{node}{i}"));
+            codes.push(error["code"].as_str().unwrap().to_owned());
+        }
+    }
+    assert_eq!(
+        codes,
+        [
+            "not_found",
+            "not_found",
+            "not_found",
+            "not_found",
+            "rate_limited",
+            "rate_limited"
+        ],
+        "four in all across both nodes, then refused"
+    );
+    // Other kinds have allowances of their own, and both sockets stay open.
+    let mut bobs = stack.connect(&bob, 1).await;
+    on_first
+        .send_json(&send_frame("still", &bob, "sends are not watermarks"))
+        .await;
+    on_first.next_of_type("message.ack", WAIT).await;
+    bobs.next_of_type("message.new", WAIT).await;
+    on_second.send_json(&json!({"type": "ping"})).await;
+    on_second.next_of_type("pong", WAIT).await;
 }
