@@ -26,7 +26,7 @@ impl ServiceConfig for Config {
     fn from_env() -> Result<Self, ConfigError> {
         Ok(Self {
             common: CommonConfig::from_env("notifications", DEFAULT_PORT)?,
-            socket_limits: SocketLimits::default(),
+            socket_limits: SocketLimits::from_env()?,
             presence: PresenceTiming::default(),
             push: PushConfig::from_env()?,
         })

@@ -32,7 +32,7 @@ impl ServiceConfig for Config {
     fn from_env() -> Result<Self, ConfigError> {
         Ok(Self {
             common: CommonConfig::from_env("socket-handler", DEFAULT_PORT)?,
-            socket_limits: SocketLimits::default(),
+            socket_limits: SocketLimits::from_env()?,
             presence: PresenceTiming::default(),
             command_limits: CommandLimits::from_env()?,
             command_deadline: Duration::from_millis(config::var("COMMAND_DEADLINE_MS", 3000)?),

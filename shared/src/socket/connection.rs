@@ -16,6 +16,7 @@ use super::close_code;
 use super::hub::{ConnectionHub, ConnectionId, Outbound, Registration};
 use super::presence::Presence;
 use crate::auth::CurrentUser;
+use crate::config::{self, ConfigError};
 use crate::http::ErrorCode;
 
 /// The limits of the contract, configurable for tests.
@@ -29,6 +30,9 @@ pub struct SocketLimits {
     pub idle_timeout: Duration,
     /// Frames that may wait for a slow client before it is disconnected.
     pub send_queue: usize,
+    /// Sockets one user may hold on one node at once (`MAX_SOCKETS_PER_USER`); the next is
+    /// closed at once with 4029.
+    pub sockets_per_user: usize,
 }
 
 impl Default for SocketLimits {
@@ -38,7 +42,19 @@ impl Default for SocketLimits {
             ping_interval: Duration::from_secs(20),
             idle_timeout: Duration::from_secs(60),
             send_queue: 256,
+            sockets_per_user: 20,
         }
+    }
+}
+
+impl SocketLimits {
+    /// The defaults, with what the environment sets.
+    pub fn from_env() -> Result<Self, ConfigError> {
+        let default = Self::default();
+        Ok(Self {
+            sockets_per_user: config::var("MAX_SOCKETS_PER_USER", default.sockets_per_user)?.max(1),
+            ..default
+        })
     }
 }
 
@@ -156,9 +172,20 @@ pub async fn serve<H: FrameHandler>(
     services: Arc<SocketServices>,
     handler: H,
 ) {
-    let registration = services
-        .hub
-        .register(user.id, &user.username, user.session_id);
+    let Some(registration) = services.hub.register(
+        user.id,
+        &user.username,
+        user.session_id,
+        services.limits.sockets_per_user,
+    ) else {
+        tracing::info!(user = %user.id, "a socket over the user's limit refused");
+        let close = session.close(Some(CloseReason {
+            code: CloseCode::from(close_code::TOO_MANY_SOCKETS),
+            description: Some("too many connections".to_owned()),
+        }));
+        let _ = tokio::time::timeout(Duration::from_secs(1), close).await;
+        return;
+    };
     let span = tracing::info_span!("socket", user = %user.id, connection = registration.id);
     let ctx = ConnectionContext {
         user,

@@ -113,14 +113,24 @@ impl ConnectionHub {
             .unwrap_or_else(std::sync::PoisonError::into_inner)
     }
 
-    /// Adds a connection of `user` in `session`.
-    pub fn register(&self, user: UserId, username: &str, session: SessionId) -> Registration {
+    /// Adds a connection of `user` in `session`, unless the user already has `cap` connections
+    /// on this node (then `None`: one user must not be able to hold a node's sockets).
+    pub fn register(
+        &self,
+        user: UserId,
+        username: &str,
+        session: SessionId,
+        cap: usize,
+    ) -> Option<Registration> {
+        let mut inner = self.lock();
+        let entries = inner.by_user.entry(user).or_default();
+        if entries.len() >= cap {
+            return None;
+        }
         let (queue, receiver) = mpsc::channel(self.queue_capacity);
         let id = self.next_id.fetch_add(1, Ordering::Relaxed);
         let kick = CancellationToken::new();
         let latest = Arc::new(LatestFrames::default());
-        let mut inner = self.lock();
-        let entries = inner.by_user.entry(user).or_default();
         let first_on_node = entries.is_empty();
         entries.push(Entry {
             id,
@@ -130,13 +140,13 @@ impl ConnectionHub {
             latest: latest.clone(),
             kick: kick.clone(),
         });
-        Registration {
+        Some(Registration {
             id,
             queue: receiver,
             latest,
             kick,
             first_on_node,
-        }
+        })
     }
 
     /// Removes a connection; true if it was the user's last on this node.
@@ -286,8 +296,12 @@ mod tests {
     fn every_connection_of_a_user_gets_a_frame_except_the_excluded_one() {
         let hub = ConnectionHub::new(4);
         let user = UserId::new();
-        let mut a = hub.register(user, "u", SessionId::new());
-        let mut b = hub.register(user, "u", SessionId::new());
+        let mut a = hub
+            .register(user, "u", SessionId::new(), usize::MAX)
+            .unwrap();
+        let mut b = hub
+            .register(user, "u", SessionId::new(), usize::MAX)
+            .unwrap();
         assert!(a.first_on_node && !b.first_on_node);
         assert_eq!(hub.send_to_user(user, &frame("x"), Some(a.id)), 1);
         assert!(a.queue.try_recv().is_err());
@@ -298,9 +312,13 @@ mod tests {
     fn a_connection_whose_queue_is_full_is_kicked_and_others_still_get_frames() {
         let hub = ConnectionHub::new(2);
         let slow_user = UserId::new();
-        let slow = hub.register(slow_user, "slow", SessionId::new());
+        let slow = hub
+            .register(slow_user, "slow", SessionId::new(), usize::MAX)
+            .unwrap();
         let fast_user = UserId::new();
-        let mut fast = hub.register(fast_user, "fast", SessionId::new());
+        let mut fast = hub
+            .register(fast_user, "fast", SessionId::new(), usize::MAX)
+            .unwrap();
         for _ in 0..3 {
             hub.broadcast(&frame("tick"), None);
             while fast.queue.try_recv().is_ok() {}
@@ -312,9 +330,13 @@ mod tests {
     #[test]
     fn latest_frames_replace_older_ones_and_never_kick() {
         let hub = ConnectionHub::new(1);
-        let watcher = hub.register(UserId::new(), "w", SessionId::new());
+        let watcher = hub
+            .register(UserId::new(), "w", SessionId::new(), usize::MAX)
+            .unwrap();
         let mover = UserId::new();
-        let mut me = hub.register(mover, "m", SessionId::new());
+        let mut me = hub
+            .register(mover, "m", SessionId::new(), usize::MAX)
+            .unwrap();
         for i in 0..100 {
             hub.broadcast_latest(mover, &frame(&format!("status {i}")));
         }
@@ -335,8 +357,10 @@ mod tests {
         let hub = ConnectionHub::new(4);
         let user = UserId::new();
         let ended = SessionId::new();
-        let mut a = hub.register(user, "u", ended);
-        let mut b = hub.register(user, "u", SessionId::new());
+        let mut a = hub.register(user, "u", ended, usize::MAX).unwrap();
+        let mut b = hub
+            .register(user, "u", SessionId::new(), usize::MAX)
+            .unwrap();
         assert_eq!(hub.close_sessions(user, Some(ended), 4001, "signed out"), 1);
         assert!(matches!(a.queue.try_recv(), Ok(Outbound::Close(4001, _))));
         assert!(b.queue.try_recv().is_err());

@@ -43,4 +43,7 @@ pub mod close_code {
     pub const PROTOCOL_ERROR: u16 = 1002;
     /// The client did not read fast enough, or was silent too long: try again later.
     pub const TRY_AGAIN_LATER: u16 = 1013;
+    /// The user already has as many sockets on this node as one user may (the newest is
+    /// refused; close another tab or device's connection first).
+    pub const TOO_MANY_SOCKETS: u16 = 4029;
 }

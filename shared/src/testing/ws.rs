@@ -159,7 +159,10 @@ impl WsClient {
     }
 
     /// The next JSON frame or the end of the socket; `None` if `timeout` passes first.
-    async fn next_event(&mut self, timeout: Duration) -> Option<Result<serde_json::Value, WsEnd>> {
+    pub async fn next_event(
+        &mut self,
+        timeout: Duration,
+    ) -> Option<Result<serde_json::Value, WsEnd>> {
         use futures_util::{SinkExt, StreamExt};
         let deadline = tokio::time::Instant::now() + timeout;
         loop {

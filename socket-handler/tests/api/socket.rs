@@ -176,3 +176,37 @@ async fn one_allowance_per_user_and_kind_is_shared_by_all_nodes_and_answered_rat
     on_second.send_json(&json!({"type": "ping"})).await;
     on_second.next_of_type("pong", WAIT).await;
 }
+
+#[actix_web::test]
+async fn a_socket_over_the_users_limit_is_closed_with_4029_and_the_others_keep_working() {
+    let stack = spawn_stack_with(1, |c| c.socket_limits.sockets_per_user = 2).await;
+    let ann = stack.user("ann").await;
+    let bob = stack.user("bob").await;
+    let mut first = stack.connect(&ann, 0).await;
+    let _second = stack.connect(&ann, 0).await;
+    let mut third = stack.connect(&ann, 0).await;
+    assert_eq!(
+        third.closed(WAIT).await,
+        shared::testing::WsEnd::Closed(4029)
+    );
+    // Bob's own allowance is untouched, and Ann's first socket chats on.
+    let mut bobs = stack.connect(&bob, 0).await;
+    first
+        .send_json(&send_frame("one", &bob, "still here"))
+        .await;
+    first.next_of_type("message.ack", WAIT).await;
+    bobs.next_of_type("message.new", WAIT).await;
+    // Once a socket closes, its place is free again (as soon as the node has seen the close,
+    // which a new socket may just beat: then it is refused and tried again).
+    first.close().await;
+    for attempt in 0.. {
+        assert!(attempt < 50, "the closed socket's place never came free");
+        let mut again = stack.connect(&ann, 0).await;
+        again.send_json(&json!({"type": "ping"})).await;
+        match again.next_event(WAIT).await {
+            Some(Ok(frame)) if frame["type"] == "pong" => break,
+            Some(Err(end)) => assert_eq!(end, shared::testing::WsEnd::Closed(4029)),
+            other => panic!("neither a pong nor a refusal: {other:?}"),
+        }
+    }
+}
