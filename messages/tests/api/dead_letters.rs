@@ -5,7 +5,7 @@
 use serde_json::json;
 use shared::events::{Event, UserRegistered};
 
-use crate::helpers::{WAIT, spawn_app};
+use crate::helpers::{WAIT, spawn_app, spawn_app_on};
 
 #[actix_web::test]
 async fn a_poison_message_on_each_queue_is_dead_lettered_and_the_next_good_one_handled() {
@@ -62,4 +62,41 @@ async fn a_poison_message_on_each_queue_is_dead_lettered_and_the_next_good_one_h
 
     app.infra.wait_for_dead_letters("messages", 4, WAIT).await;
     println!("messages: 4 poison messages on 2 queues, all dead-lettered");
+}
+
+#[actix_web::test]
+async fn an_empty_commands_queue_left_with_other_arguments_by_an_earlier_version_is_recreated() {
+    use lapin::options::{QueueDeclareOptions, QueueDeleteOptions};
+    use lapin::types::{AMQPValue, FieldTable};
+
+    let infra = shared::testing::TestInfra::new("messages").await;
+    let commands = infra.topology().chat_commands_queue().name;
+    let channel = infra.amqp().channel(WAIT).await.unwrap();
+    // The test's infrastructure declared today's queue already: replace it with yesterday's.
+    channel
+        .queue_delete(commands.clone().into(), QueueDeleteOptions::default())
+        .await
+        .unwrap();
+    let mut unbounded = FieldTable::default();
+    unbounded.insert(
+        "x-queue-type".into(),
+        AMQPValue::LongString("quorum".into()),
+    );
+    channel
+        .queue_declare(
+            commands.clone().into(),
+            QueueDeclareOptions {
+                durable: true,
+                ..QueueDeclareOptions::default()
+            },
+            unbounded,
+        )
+        .await
+        .unwrap();
+
+    let app = spawn_app_on(infra, |_| {}).await;
+    app.infra.wait_for_consumer(&commands, WAIT).await;
+    let ann = app.user("ann").await;
+    let bob = app.user("bob").await;
+    app.send(&ann, &bob, 2).await;
 }

@@ -24,7 +24,14 @@ pub async fn spawn_app() -> TestApp {
 
 /// With a last say over the configuration (a smaller group limit, say).
 pub async fn spawn_app_with(adjust: impl FnOnce(&mut messages::config::Config)) -> TestApp {
-    let infra = TestInfra::new("messages").await;
+    spawn_app_on(TestInfra::new("messages").await, adjust).await
+}
+
+/// On `infra` prepared by the test (a queue left over by an earlier version, say).
+pub async fn spawn_app_on(
+    infra: TestInfra,
+    adjust: impl FnOnce(&mut messages::config::Config),
+) -> TestApp {
     TestApp {
         service: spawn_service::<Messages>(&infra, adjust).await,
         publisher: Publisher::new(infra.amqp()),

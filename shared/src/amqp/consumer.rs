@@ -9,6 +9,7 @@ use futures_util::{FutureExt, StreamExt};
 use lapin::message::Delivery;
 use lapin::options::{
     BasicAckOptions, BasicConsumeOptions, BasicNackOptions, BasicQosOptions, BasicRejectOptions,
+    QueueDeclareOptions, QueueDeleteOptions,
 };
 use lapin::types::{AMQPValue, FieldTable};
 use tokio_util::sync::CancellationToken;
@@ -383,11 +384,49 @@ async fn subscribe_until_subscribed(
 }
 
 async fn subscribe(client: &AmqpClient, spec: &ConsumerSpec) -> lapin::Result<lapin::Consumer> {
-    let channel = client.channel(Duration::from_secs(30)).await?;
-    client
-        .topology()
-        .declare_queue(&channel, &spec.queue)
-        .await?;
+    let mut channel = client.channel(Duration::from_secs(30)).await?;
+    if let Err(e) = client.topology().declare_queue(&channel, &spec.queue).await {
+        if !is_precondition_failed(&e) {
+            return Err(e);
+        }
+        // The queue exists with other arguments: an earlier version declared it. Empty, it is
+        // recreated with this version's; holding messages, it is left alone (deleting it would
+        // lose them) and this fails, loudly and retried, until an operator drains it. (Quorum
+        // queues cannot be deleted "if empty", so the count is read first; a command published
+        // in between is lost, and its sender, never answered, sends it again.)
+        let cleaner = client.channel(Duration::from_secs(30)).await?;
+        let existing = cleaner
+            .queue_declare(
+                spec.queue.name.clone().into(),
+                QueueDeclareOptions {
+                    passive: true,
+                    ..QueueDeclareOptions::default()
+                },
+                FieldTable::default(),
+            )
+            .await?;
+        if existing.message_count() > 0 {
+            tracing::error!(
+                queue = %spec.queue.name,
+                messages = existing.message_count(),
+                "the queue has other arguments than this version declares and still holds messages: \
+                 drain it with the earlier version, or delete it"
+            );
+            return Err(e);
+        }
+        tracing::warn!(queue = %spec.queue.name, "recreating an empty queue with this version's arguments");
+        cleaner
+            .queue_delete(
+                spec.queue.name.clone().into(),
+                QueueDeleteOptions::default(),
+            )
+            .await?;
+        channel = client.channel(Duration::from_secs(30)).await?;
+        client
+            .topology()
+            .declare_queue(&channel, &spec.queue)
+            .await?;
+    }
     channel
         .basic_qos(spec.prefetch, BasicQosOptions::default())
         .await?;
@@ -484,4 +523,14 @@ fn settle(result: lapin::Result<bool>) {
     if let Err(e) = result {
         tracing::warn!(error = %e, "could not settle a delivery; it will be redelivered");
     }
+}
+
+/// Whether the broker refused a declaration because the object exists with other arguments.
+fn is_precondition_failed(error: &lapin::Error) -> bool {
+    use lapin::protocol::{AMQPErrorKind, AMQPSoftError};
+    matches!(
+        error.kind(),
+        lapin::ErrorKind::ProtocolError(e)
+            if *e.kind() == AMQPErrorKind::Soft(AMQPSoftError::PRECONDITIONFAILED)
+    )
 }

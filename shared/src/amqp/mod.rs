@@ -24,8 +24,8 @@ pub use consumer::{
 };
 pub use publisher::{Outgoing, PublishError, Publisher};
 pub use topology::{
-    CHAT_DELIVERY_EXCHANGE, DELIVERY_LIMIT, NOTIFICATIONS_DELIVERY_EXCHANGE, PUSH_ROUTING_KEY,
-    QueueSpec, SUBSCRIPTIONS, Topology,
+    CHAT_DELIVERY_EXCHANGE, COMMANDS_QUEUE_BOUND, DELIVERY_LIMIT, NOTIFICATIONS_DELIVERY_EXCHANGE,
+    PUSH_ROUTING_KEY, QueueBound, QueueSpec, SUBSCRIPTIONS, Topology,
 };
 
 #[cfg(feature = "testing")]

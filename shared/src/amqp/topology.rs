@@ -55,7 +55,28 @@ pub struct QueueSpec {
     /// Only one consumer at a time receives (the others stand by), which keeps strict order
     /// while still failing over to another replica.
     pub single_active_consumer: bool,
+    /// The most the queue holds; beyond it the broker refuses publishes (`reject-publish`), so
+    /// the publisher learns at once instead of the queue growing while its consumer is away.
+    pub bound: Option<QueueBound>,
 }
+
+/// How much a queue may hold: messages and bytes of their bodies.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct QueueBound {
+    /// Messages.
+    pub messages: i64,
+    /// Bytes of message bodies.
+    pub bytes: i64,
+}
+
+/// The commands queue's bound. Each message is one socket node's batch of up to 512 commands
+/// (a few hundred bytes each): the bytes are the real limit, about 200,000 commands, a minute of
+/// a busy deployment's traffic waiting for messages to come back; beyond it senders are told
+/// `unavailable` at once and resend later.
+pub const COMMANDS_QUEUE_BOUND: QueueBound = QueueBound {
+    messages: 100_000,
+    bytes: 64 << 20,
+};
 
 /// Names and declarations of this deployment's (or this test's) broker objects.
 #[derive(Clone, Debug)]
@@ -108,6 +129,7 @@ impl Topology {
             bindings: vec![(self.exchange(exchange), routing_key.to_owned())],
             dead_letter_service: service,
             single_active_consumer: false,
+            bound: None,
         }
     }
 
@@ -126,6 +148,7 @@ impl Topology {
             bindings: Vec::new(),
             dead_letter_service: "messages",
             single_active_consumer: true,
+            bound: Some(COMMANDS_QUEUE_BOUND),
         }
     }
 
@@ -140,6 +163,7 @@ impl Topology {
             )],
             dead_letter_service: "notifications",
             single_active_consumer: false,
+            bound: None,
         }
     }
 
@@ -268,6 +292,16 @@ impl Topology {
         );
         if spec.single_active_consumer {
             arguments.insert("x-single-active-consumer".into(), AMQPValue::Boolean(true));
+        }
+        if let Some(bound) = spec.bound {
+            arguments.insert(
+                "x-max-length".into(),
+                AMQPValue::LongLongInt(bound.messages),
+            );
+            arguments.insert(
+                "x-max-length-bytes".into(),
+                AMQPValue::LongLongInt(bound.bytes),
+            );
         }
         record(Kind::Queue, &spec.name);
         channel
