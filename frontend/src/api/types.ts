@@ -136,6 +136,9 @@ export interface AppNotification {
   preview: string;
   createdAt: string;
   readAt: string | null;
+  /** v2 (contract §6): null or absent for a direct conversation. */
+  conversationKind?: ConversationKind | null;
+  conversationName?: string | null;
 }
 
 export interface NotificationPage {

@@ -437,8 +437,10 @@ function isCovered(
   seq: number,
   newest: number | null,
 ): boolean {
-  // A notification is about a message to us, so its thread is keyed by the sender.
-  const message = state.messages.threads[notification.senderId]?.byId[notification.messageId];
+  // A notification is about a message to us, so its thread is keyed by the sender (a group's
+  // by the conversation, see `peerOf`).
+  const key = notification.conversationKind === 'group' ? notification.conversationId : notification.senderId;
+  const message = state.messages.threads[key]?.byId[notification.messageId];
   if (message) return message.seq <= seq;
   return newest !== null && seq >= newest;
 }
