@@ -19,5 +19,8 @@ export const conversationUpdated = createAction<{ conversation: ConversationSumm
   'chat/conversationUpdated',
 );
 
-/** We are no longer a member (`conversation.removed`): we left, or someone removed us. */
-export const conversationRemoved = createAction<{ conversationId: string }>('chat/conversationRemoved');
+/** We are no longer a member (`conversation.removed`): we left, or someone removed us. `name`:
+ *  the group's name as last known, for the view that stays open to say which group it was. */
+export const conversationRemoved = createAction<{ conversationId: string; name?: string | null }>(
+  'chat/conversationRemoved',
+);

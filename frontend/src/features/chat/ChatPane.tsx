@@ -14,7 +14,7 @@ import { VirtualList } from '../../components/VirtualList';
 import { selectConversationById, selectConversationWithPeer } from '../conversations/conversationsSlice';
 import { DepartedNotice } from '../groups/DepartedNotice';
 import { GroupHeader } from '../groups/GroupHeader';
-import { selectDeparture, selectGroupMissing } from '../groups/groupsSlice';
+import { selectDepartedName, selectDeparture, selectGroupMissing } from '../groups/groupsSlice';
 import { storedStatus } from '../groups/ownStatus';
 import { SeenBy } from '../groups/SeenBy';
 import { SystemLine } from '../groups/SystemLine';
@@ -92,6 +92,7 @@ export const ChatPane = memo(function ChatPane({ peerId, group = false }: { peer
   );
   const departure = useAppSelector((state) => (group ? selectDeparture(state, peerId) : undefined));
   const groupMissing = useAppSelector((state) => group && selectGroupMissing(state, peerId));
+  const departedName = useAppSelector((state) => (group ? selectDepartedName(state, peerId) : undefined));
   const nameOf = useNameOf();
   const peer = useAppSelector((state) => selectDirectoryUserById(state, peerId));
   const focused = usePageFocused();
@@ -103,7 +104,7 @@ export const ChatPane = memo(function ChatPane({ peerId, group = false }: { peer
   const composerRef = useRef<HTMLTextAreaElement>(null);
   const readSent = useRef(new Map<string, number>());
 
-  const peerName = group ? (conversation?.name ?? '') : (peer?.username ?? conversation?.peer?.username ?? '');
+  const peerName = group ? (conversation?.name ?? departedName ?? '') : (peer?.username ?? conversation?.peer?.username ?? '');
   const conversationId = thread?.conversationId ?? conversation?.id ?? null;
   useDeliveredMark(conversation, thread, selfId, !!departure);
 

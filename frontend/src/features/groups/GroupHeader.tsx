@@ -4,7 +4,7 @@ import { useAppDispatch, useAppSelector } from '../../app/hooks';
 import { selectConversationById } from '../conversations/conversationsSlice';
 import { MuteMenu } from '../push/MuteMenu';
 import { EditGroupDialog } from './EditGroupDialog';
-import { fetchGroup, fetchMembers, selectDeparture } from './groupsSlice';
+import { fetchGroup, fetchMembers, selectDeparture, selectDepartedName } from './groupsSlice';
 import { MembersDialog } from './MembersDialog';
 import { canDo } from './roles';
 
@@ -17,14 +17,17 @@ export function GroupHeader({ conversationId }: { conversationId: string }) {
   const dispatch = useAppDispatch();
   const conversation = useAppSelector((state) => selectConversationById(state, conversationId));
   const departed = useAppSelector((state) => selectDeparture(state, conversationId));
+  const departedName = useAppSelector((state) => selectDepartedName(state, conversationId));
   const [panel, setPanel] = useState<'members' | 'edit' | null>(null);
 
   useEffect(() => {
+    if (departed) return;
     void dispatch(fetchGroup(conversationId));
     void dispatch(fetchMembers({ conversationId }));
+    // Once per group opened; a departure needs nothing more.
   }, [dispatch, conversationId]);
 
-  const name = conversation?.name ?? 'Group';
+  const name = conversation?.name ?? departedName ?? 'Group';
   const count = conversation?.memberCount ?? 0;
   const role = departed ? null : conversation?.myRole;
   const canEdit = canDo(role, 'rename') || canDo(role, 'setTopic');
@@ -43,9 +46,11 @@ export function GroupHeader({ conversationId }: { conversationId: string }) {
         </h2>
         <span className="group-header__topic" data-testid="group-topic">
           {conversation?.topic ? `${conversation.topic} · ` : ''}
-          <span data-testid="member-count">
-            {count} {count === 1 ? 'member' : 'members'}
-          </span>
+          {!departed && (
+            <span data-testid="member-count">
+              {count} {count === 1 ? 'member' : 'members'}
+            </span>
+          )}
         </span>
       </div>
       <div className="group-header__actions">

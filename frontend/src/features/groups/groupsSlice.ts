@@ -49,6 +49,8 @@ export interface GroupsState {
   names: Record<string, string>;
   /** conversationId → how we stopped being a member, for the open view to say so. */
   departed: Record<string, Departure>;
+  /** conversationId → the name of a group we are out of (it is gone from the list). */
+  departedNames: Record<string, string>;
   /** Groups we asked to leave, so the `conversation.removed` that follows reads as "left". */
   leaving: Record<string, true>;
   /** Groups the server answered 404 for (never ours, or gone). */
@@ -59,11 +61,16 @@ export const initialGroupsState: GroupsState = {
   byConversation: {},
   names: {},
   departed: {},
+  departedNames: {},
   leaving: {},
   missing: {},
 };
 
-type ThunkState = { groups: GroupsState; auth: AuthState };
+type ThunkState = {
+  groups: GroupsState;
+  auth: AuthState;
+  conversations: { entities: Record<string, ConversationSummary | undefined> };
+};
 const createGroupsThunk = createAsyncThunk.withTypes<{ state: ThunkState; rejectValue: ApiErrorPayload }>();
 
 const groupPath = (conversationId: string) => `/api/messages/conversations/${encodeURIComponent(conversationId)}`;
@@ -205,7 +212,9 @@ export const removeMember = createGroupsThunk(
       return rejectWithValue(toApiErrorPayload(error));
     }
     // Our own departure is final at once; the server's `conversation.removed` may follow.
-    if (leaving) dispatch(conversationRemoved({ conversationId }));
+    if (leaving) {
+      dispatch(conversationRemoved({ conversationId, name: getState().conversations.entities[conversationId]?.name }));
+    }
     else void dispatch(fetchMembers({ conversationId }));
     return { leaving };
   },
@@ -290,11 +299,13 @@ const groupsSlice = createSlice({
       .addCase(conversationUpdated, (state, action) => {
         const { conversation } = action.payload;
         delete state.departed[conversation.id];
+        delete state.departedNames[conversation.id];
         delete state.missing[conversation.id];
       })
       .addCase(conversationRemoved, (state, action) => {
         const { conversationId } = action.payload;
         state.departed[conversationId] = state.leaving[conversationId] ? 'left' : 'removed';
+        if (action.payload.name) state.departedNames[conversationId] = action.payload.name;
         delete state.leaving[conversationId];
         delete state.byConversation[conversationId];
       })
@@ -310,6 +321,8 @@ export const selectGroupDetails = (state: WithGroups, conversationId: string): G
   state.groups.byConversation[conversationId];
 export const selectDeparture = (state: WithGroups, conversationId: string): Departure | undefined =>
   state.groups.departed[conversationId];
+export const selectDepartedName = (state: WithGroups, conversationId: string): string | undefined =>
+  state.groups.departedNames[conversationId];
 export const selectGroupMissing = (state: WithGroups, conversationId: string): boolean =>
   state.groups.missing[conversationId] === true;
 

@@ -351,7 +351,12 @@ export class ChatClient implements ChatGateway {
       case 'conversation.removed':
         this.unconfirmedReads.delete(frame.conversationId);
         this.unconfirmedDelivered.delete(frame.conversationId);
-        store.dispatch(conversationRemoved({ conversationId: frame.conversationId }));
+        store.dispatch(
+          conversationRemoved({
+            conversationId: frame.conversationId,
+            name: store.getState().conversations.entities[frame.conversationId]?.name,
+          }),
+        );
         break;
       case 'error':
         this.handleError(store, frame.code, frame.message, frame.clientMsgId);
