@@ -348,7 +348,7 @@ export const ChatPane = memo(function ChatPane({ peerId, group = false }: { peer
         <DepartedNotice departure={departure} name={title} />
       ) : (
         <>
-          <TypingIndicator conversationId={conversationId} peerName={group ? 'Someone' : title} />
+          <TypingIndicator conversationId={conversationId} peerName={title} nameOf={group ? nameOf : undefined} />
           <Composer
             key={peerId}
             peerId={peerId}

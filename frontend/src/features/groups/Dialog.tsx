@@ -15,7 +15,11 @@ export function Dialog({
   children,
   className,
   description,
+  focusField = true,
 }: {
+  /** Whether focus starts in the first field (a form), or on the dialog itself (a panel, whose
+   *  title is then read first). */
+  focusField?: boolean;
   title: string;
   onClose: () => void;
   children: ReactNode;
@@ -31,13 +35,15 @@ export function Dialog({
   useEffect(() => {
     const opener = document.activeElement instanceof HTMLElement ? document.activeElement : null;
     const root = ref.current;
-    const first =
-      root?.querySelector<HTMLElement>('input:not([disabled]), textarea:not([disabled])') ??
-      root?.querySelector<HTMLElement>(FOCUSABLE);
+    const first = focusField
+      ? (root?.querySelector<HTMLElement>('input:not([disabled]), textarea:not([disabled])') ??
+        root?.querySelector<HTMLElement>(FOCUSABLE))
+      : null;
     (first ?? root)?.focus();
     return () => {
       if (opener?.isConnected) opener.focus();
     };
+    // Only on open and close.
   }, []);
 
   const onKeyDown = (event: React.KeyboardEvent) => {

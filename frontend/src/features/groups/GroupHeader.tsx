@@ -65,7 +65,13 @@ export function GroupHeader({ conversationId }: { conversationId: string }) {
           </button>
         )}
         {canEdit && (
-          <button type="button" className="button button--ghost" aria-haspopup="dialog" onClick={() => setPanel('edit')}>
+          <button
+            type="button"
+            className="button button--ghost"
+            aria-haspopup="dialog"
+            aria-label="Edit group name and topic"
+            onClick={() => setPanel('edit')}
+          >
             Edit
           </button>
         )}

@@ -103,7 +103,7 @@ export function MembersDialog({ conversation, onClose }: { conversation: Convers
   };
 
   return (
-    <Dialog title={`Members of ${conversation.name ?? 'the group'}`} onClose={onClose} className="dialog--members">
+    <Dialog title={`Members of ${conversation.name ?? 'the group'}`} onClose={onClose} className="dialog--members" focusField={false}>
       <p className="muted" data-testid="members-summary">
         {conversation.memberCount ?? members.length} members · you are {role ? ROLE_LABEL[role].toLowerCase() : 'not a member'}
       </p>

@@ -304,7 +304,8 @@ const groupsSlice = createSlice({
       })
       .addCase(conversationRemoved, (state, action) => {
         const { conversationId } = action.payload;
-        state.departed[conversationId] = state.leaving[conversationId] ? 'left' : 'removed';
+        // The server's frame and our leave's answer both land here, in either order.
+        state.departed[conversationId] ??= state.leaving[conversationId] ? 'left' : 'removed';
         if (action.payload.name) state.departedNames[conversationId] = action.payload.name;
         delete state.leaving[conversationId];
         delete state.byConversation[conversationId];
