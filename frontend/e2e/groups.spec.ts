@@ -179,3 +179,78 @@ test('three people in a group: chat, seen by, a removal, a rename, and a reload'
     await Promise.all(contexts.map((context) => context.close()));
   }
 });
+
+test('roles in a group: add a member, promote, hand ownership over, and leave', async ({ browser }) => {
+  test.setTimeout(180_000);
+  const people: Record<'ann' | 'bob' | 'cat', Credentials> = {
+    ann: uniqueCredentials('ra'),
+    bob: uniqueCredentials('rb'),
+    cat: uniqueCredentials('rc'),
+  };
+  const contexts = await Promise.all([0, 1, 2].map(() => newUserContext(browser)));
+  try {
+    const [ann, bob, cat] = await Promise.all(contexts.map((context) => context.newPage()));
+    if (!ann || !bob || !cat) throw new Error('no pages');
+    await signUp(ann, people.ann);
+    await signUp(bob, people.bob);
+    await signUp(cat, people.cat);
+    const name = `Roles ${Date.now().toString(36)}`;
+
+    await ann.getByRole('button', { name: 'New group' }).click();
+    await ann.getByRole('textbox', { name: 'Group name' }).fill(name);
+    await pick(ann, people.bob.username);
+    await ann.getByRole('button', { name: /^Create group/ }).click();
+    await expect(header(ann).getByRole('heading', { name, exact: true })).toBeVisible();
+    await expect(groupRow(bob, name)).toBeVisible({ timeout: LIVE_TIMEOUT_MS });
+    await openGroup(bob, name);
+    // Bob is a member: he may leave and see the members, nothing else.
+    await expect(header(bob).getByRole('button', { name: 'Edit' })).toHaveCount(0);
+
+    // --- Ann adds Cat from the members panel: the group arrives live in Cat's list ---
+    await header(ann).getByRole('button', { name: 'Members' }).click();
+    const members = ann.getByRole('dialog', { name: `Members of ${name}` });
+    await pick(ann, people.cat.username);
+    await members.getByRole('button', { name: /^Add 1 to group/ }).click();
+    await expect(members.getByTestId('member')).toHaveCount(3, { timeout: LIVE_TIMEOUT_MS });
+    await expect(groupRow(cat, name)).toBeVisible({ timeout: LIVE_TIMEOUT_MS });
+    await expect(header(bob).getByTestId('member-count')).toHaveText('3 members', { timeout: LIVE_TIMEOUT_MS });
+
+    // --- Ann makes Bob an admin: his header offers editing, live ---
+    await members.getByRole('button', { name: `Make admin: ${people.bob.username}` }).click();
+    await expect(members.locator(`[data-testid="member"][data-username="${people.bob.username}"]`)).toHaveAttribute(
+      'data-role',
+      'admin',
+      { timeout: LIVE_TIMEOUT_MS },
+    );
+    await expect(header(bob).getByRole('button', { name: 'Edit' })).toBeVisible({ timeout: LIVE_TIMEOUT_MS });
+
+    // --- and hands ownership to Bob: she becomes an admin ---
+    await members.getByRole('button', { name: `Make owner: ${people.bob.username}` }).click();
+    await members.getByRole('button', { name: 'Yes, make owner' }).click();
+    await expect(members.locator(`[data-testid="member"][data-username="${people.bob.username}"]`)).toHaveAttribute(
+      'data-role',
+      'owner',
+      { timeout: LIVE_TIMEOUT_MS },
+    );
+    await expect(members.locator(`[data-testid="member"][data-username="${people.ann.username}"]`)).toHaveAttribute(
+      'data-role',
+      'admin',
+    );
+    // As an admin she may remove Cat (a member) but not Bob (the owner), and change no roles.
+    await expect(members.getByRole('button', { name: `Remove: ${people.cat.username}` })).toBeVisible();
+    await expect(members.getByRole('button', { name: `Remove: ${people.bob.username}` })).toHaveCount(0);
+    await expect(members.getByRole('button', { name: /^Make (admin|member|owner):/ })).toHaveCount(0);
+
+    // --- Ann leaves: her view says so; the others see the line ---
+    await members.getByRole('button', { name: 'Leave group' }).click();
+    await members.getByRole('button', { name: 'Yes, leave' }).click();
+    await expect(ann.getByTestId('group-departed')).toContainText(`You left ${name}`, { timeout: LIVE_TIMEOUT_MS });
+    await expect(groupRow(ann, name)).toHaveCount(0);
+    await expect(bob.getByTestId('system-message').filter({ hasText: `${people.ann.username} left` })).toBeVisible({
+      timeout: LIVE_TIMEOUT_MS,
+    });
+    await expect(header(bob).getByTestId('member-count')).toHaveText('2 members', { timeout: LIVE_TIMEOUT_MS });
+  } finally {
+    await Promise.all(contexts.map((context) => context.close()));
+  }
+});
