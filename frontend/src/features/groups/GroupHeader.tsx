@@ -33,14 +33,14 @@ export function GroupHeader({ conversationId }: { conversationId: string }) {
   const canEdit = canDo(role, 'rename') || canDo(role, 'setTopic');
 
   return (
-    <header className="chat__header" data-testid="group-header">
+    <header className="chat__header group-header" data-testid="group-header">
       <Link to="/" className="chat__back button button--ghost" aria-label="Back to conversations">
         ‹ Back
       </Link>
       <span className="avatar" aria-hidden="true">
         #
       </span>
-      <div className="chat__title">
+      <div className="chat__title group-header__title">
         <h2 id="chat-title" data-testid="group-name">
           {name}
         </h2>
