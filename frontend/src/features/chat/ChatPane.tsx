@@ -114,7 +114,8 @@ export const ChatPane = memo(function ChatPane({ peerId, group = false }: { peer
     void dispatch(openThread(group ? { peerId, group } : { peerId }));
     composerRef.current?.focus();
     setAtBottom(true);
-  }, [dispatch, peerId]);
+    // Again when we are added back to a group we had left (it catches up).
+  }, [dispatch, peerId, group, departure]);
 
   // Opened by URL with someone the directory has not loaded (yet): ask for them.
   useEffect(() => {

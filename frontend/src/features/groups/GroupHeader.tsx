@@ -24,8 +24,8 @@ export function GroupHeader({ conversationId }: { conversationId: string }) {
     if (departed) return;
     void dispatch(fetchGroup(conversationId));
     void dispatch(fetchMembers({ conversationId }));
-    // Once per group opened; a departure needs nothing more.
-  }, [dispatch, conversationId]);
+    // Once per group opened, and again if we are added back after a departure.
+  }, [dispatch, conversationId, departed]);
 
   const name = conversation?.name ?? departedName ?? 'Group';
   const count = conversation?.memberCount ?? 0;
