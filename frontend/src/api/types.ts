@@ -41,16 +41,35 @@ export interface MessageVotes {
   mine: 'up' | 'down' | null;
 }
 
+/** A role in a group (contract §6). */
+export type GroupRole = 'owner' | 'admin' | 'member';
+
+export type ConversationKind = 'direct' | 'group';
+
+/** What a system message records (contract §6): a membership, name, topic or role change. */
+export interface SystemInfo {
+  event: 'created' | 'member.added' | 'member.removed' | 'member.left' | 'renamed' | 'topic.changed' | 'role.changed';
+  actorId: string;
+  userIds: string[];
+  name?: string;
+  topic?: string;
+  role?: GroupRole;
+}
+
 /** A stored chat message (contract §3 messages). `seq` is 1, 2, 3, … per conversation. */
 export interface ChatMessage {
   id: string;
   conversationId: string;
   seq: number;
   senderId: string;
-  receiverId: string;
+  /** The other participant of a direct conversation; null in a group (v2). */
+  receiverId: string | null;
   content: string;
   createdAt: string;
   votes: MessageVotes;
+  /** v2: absent from v1 answers, which only have user messages. */
+  kind?: 'user' | 'system';
+  system?: SystemInfo | null;
 }
 
 /** `GET /api/messages/with/{userId}` and `/conversations/{id}/messages`: ascending `seq`. */
@@ -59,15 +78,46 @@ export interface MessagePage {
   hasMore: boolean;
 }
 
-/** One row of `GET /api/messages/conversations`. */
+/** One row of `GET /api/messages/conversations`, or a `conversation` of contract §6. The v2
+ *  fields are optional so a v1-shaped row (no `kind`) reads as a direct conversation. */
 export interface ConversationSummary {
   id: string;
-  peer: { id: string; username: string };
+  /** Null for a group. */
+  peer: { id: string; username: string } | null;
   lastMessage: ChatMessage | null;
   unreadCount: number;
   lastReadSeq: number;
-  peerLastReadSeq: number;
+  /** Null for a group. */
+  peerLastReadSeq: number | null;
   updatedAt: string;
+  kind?: ConversationKind;
+  /** Groups only (null for direct). */
+  name?: string | null;
+  topic?: string | null;
+  myRole?: GroupRole | null;
+  memberCount?: number;
+  rev?: number;
+  lastDeliveredSeq?: number;
+  peerLastDeliveredSeq?: number | null;
+  createdAt?: string;
+}
+
+/** One member of a group (`GET /api/messages/conversations/{id}/members`). */
+export interface GroupMember {
+  user: { id: string; username: string };
+  role: GroupRole;
+  joinedAt: string;
+  lastReadSeq: number;
+  lastDeliveredSeq: number;
+}
+
+export interface MemberPage {
+  members: GroupMember[];
+  nextCursor: string | null;
+}
+
+export interface ConversationEnvelope {
+  conversation: ConversationSummary;
 }
 
 export interface ConversationPage {
@@ -86,6 +136,9 @@ export interface AppNotification {
   preview: string;
   createdAt: string;
   readAt: string | null;
+  /** v2 (contract §6): null or absent for a direct conversation. */
+  conversationKind?: ConversationKind | null;
+  conversationName?: string | null;
 }
 
 export interface NotificationPage {

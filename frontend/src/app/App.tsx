@@ -31,6 +31,7 @@ export function App() {
       >
         <Route index element={null} />
         <Route path="chat/:peerId" element={null} />
+        <Route path="group/:conversationId" element={null} />
       </Route>
       <Route
         path="/signin"

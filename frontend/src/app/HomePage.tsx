@@ -14,6 +14,9 @@ import {
   selectConversationsStatus,
 } from '../features/conversations/conversationsSlice';
 import { ConnectionBanner } from '../features/realtime/ConnectionBanner';
+import { NewGroupDialog } from '../features/groups/NewGroupDialog';
+import { groupPath } from '../features/groups/paths';
+import '../features/groups/groups.css';
 import { USER_ROW_HEIGHT, UserList } from '../features/users/UserList';
 import {
   fetchUsers,
@@ -43,6 +46,11 @@ export function HomePage() {
   const dispatch = useAppDispatch();
   const navigate = useNavigate();
   const peerId = useMatch('/chat/:peerId')?.params.peerId ?? null;
+  const groupId = useMatch('/group/:conversationId')?.params.conversationId ?? null;
+  const openId = peerId ?? groupId;
+  const groupName = useAppSelector((state) => (groupId ? state.conversations.entities[groupId]?.name : null));
+  const knownNames = useAppSelector((state) => state.groups.names);
+  const [newGroupOpen, setNewGroupOpen] = useState(false);
   const user = useAppSelector(selectCurrentUser);
   const signOutError = useAppSelector(selectAuthError);
   const directory = useAppSelector(selectDirectory);
@@ -59,8 +67,8 @@ export function HomePage() {
   const now = useNow(30_000);
   // On a narrow screen the pane that does not show is not rendered at all (no work for it).
   const narrow = useMediaQuery(NARROW_SCREEN);
-  const showSidebar = !narrow || peerId === null;
-  const showChat = !narrow || peerId !== null;
+  const showSidebar = !narrow || openId === null;
+  const showChat = !narrow || openId !== null;
   const [search, setSearch] = useState('');
 
   useEffect(() => {
@@ -87,8 +95,9 @@ export function HomePage() {
   const openChat = useCallback((id: string) => void navigate(`/chat/${id}`), [navigate]);
   // Stable callbacks, so the memoised lists skip the home's re-renders that do not concern them.
   const chooseConversation = useCallback(
-    (conversation: ConversationSummary) => openChat(conversation.peer.id),
-    [openChat],
+    (conversation: ConversationSummary) =>
+      conversation.peer ? openChat(conversation.peer.id) : void navigate(groupPath(conversation.id)),
+    [openChat, navigate],
   );
   const choosePerson = useCallback((person: DirectoryUser) => openChat(person.id), [openChat]);
   // Until the first answer, skeletons hold the lists' places ('idle' is the render before the
@@ -99,10 +108,16 @@ export function HomePage() {
 
   return (
     <>
-      <title>{peerId && usersById[peerId] ? `${usersById[peerId]?.username} · GoChat` : 'GoChat'}</title>
+      <title>
+        {peerId && usersById[peerId]
+          ? `${usersById[peerId]?.username} · GoChat`
+          : groupName
+            ? `${groupName} · GoChat`
+            : 'GoChat'}
+      </title>
       <AppHeader />
       <ConnectionBanner />
-      <main className={`home${peerId ? ' home--chat-open' : ''}`}>
+      <main className={`home${openId ? ' home--chat-open' : ''}`}>
         {signOutError && (
           <Alert tone="error">Could not sign out: {signOutError.message}</Alert>
         )}
@@ -111,7 +126,16 @@ export function HomePage() {
             <section className="sidebar__section" aria-labelledby="chats-heading">
               <div className="panel__header">
                 <h2 id="chats-heading">Chats</h2>
+                <button
+                  type="button"
+                  className="button button--ghost"
+                  aria-haspopup="dialog"
+                  onClick={() => setNewGroupOpen(true)}
+                >
+                  New group
+                </button>
               </div>
+              {newGroupOpen && <NewGroupDialog onClose={() => setNewGroupOpen(false)} />}
               <div className="sidebar__list">
                 {conversationsStatus === 'failed' && conversationsError && (
                   <Alert tone="error">
@@ -129,6 +153,8 @@ export function HomePage() {
                     selfId={user?.id ?? null}
                     usersById={usersById}
                     selectedPeerId={peerId}
+                    selectedGroupId={groupId}
+                    names={knownNames}
                     onChoose={chooseConversation}
                     now={now}
                   />
@@ -204,6 +230,8 @@ export function HomePage() {
 
         {!showChat ? null : peerId ? (
           <ChatPane key={peerId} peerId={peerId} />
+        ) : groupId ? (
+          <ChatPane key={groupId} peerId={groupId} group />
         ) : (
           <section className="chat chat--empty welcome" aria-labelledby="welcome-heading">
             <h1 id="welcome-heading">Welcome, {user?.username}</h1>

@@ -1,6 +1,7 @@
 import { combineReducers, configureStore, isAsyncThunkAction, type Middleware } from '@reduxjs/toolkit';
 import { authReducer } from '../features/auth/authSlice';
 import { conversationsReducer } from '../features/conversations/conversationsSlice';
+import { groupsReducer } from '../features/groups/groupsSlice';
 import { messagesReducer } from '../features/messages/messagesSlice';
 import { notificationsReducer } from '../features/notifications/notificationsSlice';
 import { pushReducer } from '../features/push/pushSlice';
@@ -16,6 +17,7 @@ export const rootReducer = combineReducers({
   users: usersReducer,
   system: systemReducer,
   conversations: conversationsReducer,
+  groups: groupsReducer,
   messages: messagesReducer,
   typing: typingReducer,
   notifications: notificationsReducer,

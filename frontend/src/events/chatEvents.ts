@@ -7,8 +7,13 @@
 import { createAction } from '@reduxjs/toolkit';
 import type { ChatMessage } from '../api/types';
 
-/** The other participant of a message, seen from `selfId`. */
-export function peerOf(message: Pick<ChatMessage, 'senderId' | 'receiverId'>, selfId: string): string {
+/** The key of the thread a message belongs to, seen from `selfId`: the other participant for a
+ *  direct conversation, the conversation itself for a group (`receiverId` null). */
+export function peerOf(
+  message: Pick<ChatMessage, 'senderId' | 'receiverId' | 'conversationId'>,
+  selfId: string,
+): string {
+  if (message.receiverId === null) return message.conversationId;
   return message.senderId === selfId ? message.receiverId : message.senderId;
 }
 

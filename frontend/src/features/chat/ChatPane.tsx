@@ -11,7 +11,16 @@ import { useAppDispatch, useAppSelector } from '../../app/hooks';
 import { usePageFocused } from '../../app/usePageFocused';
 import { Alert } from '../../components/Alert';
 import { VirtualList } from '../../components/VirtualList';
-import { selectConversationWithPeer } from '../conversations/conversationsSlice';
+import { selectConversationById, selectConversationWithPeer } from '../conversations/conversationsSlice';
+import { DepartedNotice } from '../groups/DepartedNotice';
+import { GroupHeader } from '../groups/GroupHeader';
+import { selectDepartedName, selectDeparture, selectGroupMissing } from '../groups/groupsSlice';
+import { storedStatus } from '../groups/ownStatus';
+import { SeenBy } from '../groups/SeenBy';
+import { SystemLine } from '../groups/SystemLine';
+import { isSystemMessage } from '../groups/systemText';
+import { useDeliveredMark } from '../groups/useDeliveredMark';
+import { useNameOf } from '../groups/useNameOf';
 import { MuteMenu } from '../push/MuteMenu';
 import {
   castVote,
@@ -73,11 +82,18 @@ function buildRows(thread: Thread | undefined): Row[] {
 
 /** The open chat. Memoised: the home around it re-renders with every directory or list change,
  *  which this pane reads through its own selectors. */
-export const ChatPane = memo(function ChatPane({ peerId }: { peerId: string }) {
+export const ChatPane = memo(function ChatPane({ peerId, group = false }: { peerId: string; group?: boolean }) {
   const dispatch = useAppDispatch();
   const selfId = useAppSelector((state) => state.auth.user?.id ?? null);
   const thread = useAppSelector((state) => selectThread(state, peerId));
-  const conversation = useAppSelector((state) => selectConversationWithPeer(state, peerId));
+  // A group's pane is keyed by its conversation id (see `peerOf`).
+  const conversation = useAppSelector((state) =>
+    group ? selectConversationById(state, peerId) : selectConversationWithPeer(state, peerId),
+  );
+  const departure = useAppSelector((state) => (group ? selectDeparture(state, peerId) : undefined));
+  const groupMissing = useAppSelector((state) => group && selectGroupMissing(state, peerId));
+  const departedName = useAppSelector((state) => (group ? selectDepartedName(state, peerId) : undefined));
+  const nameOf = useNameOf();
   const peer = useAppSelector((state) => selectDirectoryUserById(state, peerId));
   const focused = usePageFocused();
   const chatOpen = useAppSelector(selectChatSocketStatus) === 'open';
@@ -88,19 +104,23 @@ export const ChatPane = memo(function ChatPane({ peerId }: { peerId: string }) {
   const composerRef = useRef<HTMLTextAreaElement>(null);
   const readSent = useRef(new Map<string, number>());
 
-  const peerName = peer?.username ?? conversation?.peer.username ?? '';
+  const peerName = group ? (conversation?.name ?? departedName ?? '') : (peer?.username ?? conversation?.peer?.username ?? '');
   const conversationId = thread?.conversationId ?? conversation?.id ?? null;
+  useDeliveredMark(conversation, thread, selfId, !!departure);
 
   useEffect(() => {
-    void dispatch(openThread({ peerId }));
+    // A group we are no longer in answers 404: keep what is held.
+    if (group && departure) return;
+    void dispatch(openThread(group ? { peerId, group } : { peerId }));
     composerRef.current?.focus();
     setAtBottom(true);
-  }, [dispatch, peerId]);
+    // Again when we are added back to a group we had left (it catches up).
+  }, [dispatch, peerId, group, departure]);
 
   // Opened by URL with someone the directory has not loaded (yet): ask for them.
   useEffect(() => {
     setPeerMissing(false);
-    if (peer) return;
+    if (peer || group) return;
     let cancelled = false;
     void dispatch(fetchUser(peerId)).then((result) => {
       if (!cancelled && fetchUser.rejected.match(result) && result.payload?.status === 404) setPeerMissing(true);
@@ -112,7 +132,6 @@ export const ChatPane = memo(function ChatPane({ peerId }: { peerId: string }) {
   }, [dispatch, peerId]);
 
   const rows = useMemo(() => buildRows(thread), [thread]);
-  const peerLastReadSeq = conversation?.peerLastReadSeq ?? 0;
 
   const onNearTop = useCallback(() => {
     void dispatch(loadOlder({ peerId }));
@@ -174,9 +193,10 @@ export const ChatPane = memo(function ChatPane({ peerId }: { peerId: string }) {
     lastAnnounced.current = newest;
     const message = thread.byId[newest];
     if (message && message.senderId !== selfId) {
-      setAnnouncement(`${peerName}: ${message.content.slice(0, 200)}`);
+      const sender = group ? (nameOf(message.senderId) ?? 'Someone') : peerName;
+      setAnnouncement(`${sender}: ${message.content.slice(0, 200)}`);
     }
-  }, [newest, thread, selfId, peerName]);
+  }, [newest, thread, selfId, peerName, group, nameOf]);
   useEffect(() => {
     lastAnnounced.current = null;
     setAnnouncement('');
@@ -187,9 +207,11 @@ export const ChatPane = memo(function ChatPane({ peerId }: { peerId: string }) {
       if (row.kind === 'start') {
         return (
           <p className="chat__start">
-            {rows.length === 1
-              ? `No messages yet. Say hello to ${peerName || 'them'}!`
-              : `This is the beginning of your conversation with ${peerName || 'them'}.`}
+            {group
+              ? `This is the beginning of ${peerName || 'the group'}.`
+              : rows.length === 1
+                ? `No messages yet. Say hello to ${peerName || 'them'}!`
+                : `This is the beginning of your conversation with ${peerName || 'them'}.`}
           </p>
         );
       }
@@ -213,10 +235,15 @@ export const ChatPane = memo(function ChatPane({ peerId }: { peerId: string }) {
         );
       }
       const { message } = row;
+      if (isSystemMessage(message)) {
+        return <SystemLine system={message.system} seq={message.seq} createdAt={message.createdAt} />;
+      }
       const own = message.senderId === selfId;
-      const status: OwnStatus | null = own ? (message.seq <= peerLastReadSeq ? 'read' : 'sent') : null;
+      const status: OwnStatus | null = own ? storedStatus(message.seq, conversation) : null;
       return (
         <MessageBubble
+          senderName={group && !own ? (nameOf(message.senderId) ?? 'Someone') : null}
+          extra={group && own ? <SeenBy conversationId={peerId} seq={message.seq} /> : null}
           content={message.content}
           createdAt={message.createdAt}
           own={own}
@@ -232,18 +259,18 @@ export const ChatPane = memo(function ChatPane({ peerId }: { peerId: string }) {
         />
       );
     },
-    [dispatch, onVote, peerId, peerLastReadSeq, peerName, rows.length, selfId, voteBlocked],
+    [dispatch, onVote, peerId, conversation, group, nameOf, peerName, rows.length, selfId, voteBlocked],
   );
 
   const onSent = useCallback(() => setBottomSignal((n) => n + 1), []);
 
-  if (peerMissing && !conversation) {
+  if ((peerMissing || groupMissing) && !conversation && !departure) {
     return (
       <section className="chat chat--empty" aria-label="Chat">
         <Link to="/" className="chat__back button button--ghost">
           Back
         </Link>
-        <p className="empty">There is no such person on GoChat.</p>
+        <p className="empty">{group ? 'There is no such group, or you are not in it.' : 'There is no such person on GoChat.'}</p>
       </section>
     );
   }
@@ -251,23 +278,27 @@ export const ChatPane = memo(function ChatPane({ peerId }: { peerId: string }) {
   const title = peerName || 'Chat';
   return (
     <section className="chat" aria-labelledby="chat-title">
-      <header className="chat__header">
-        <Link to="/" className="chat__back button button--ghost" aria-label="Back to conversations">
-          ‹ Back
-        </Link>
-        <span className="avatar" aria-hidden="true">
-          {title.slice(0, 1).toUpperCase()}
-          {peer && <span className={`presence-dot presence-dot--${peer.status}`} />}
-        </span>
-        <div className="chat__title">
-          <h2 id="chat-title">{title}</h2>
-          {/* Always there, so the header keeps its height when the peer's presence arrives. */}
-          <span className="chat__presence" data-testid="chat-presence">
-            {peer ? describePresence(peer, new Date()) : '\u00a0'}
+      {group ? (
+        <GroupHeader conversationId={peerId} />
+      ) : (
+        <header className="chat__header">
+          <Link to="/" className="chat__back button button--ghost" aria-label="Back to conversations">
+            ‹ Back
+          </Link>
+          <span className="avatar" aria-hidden="true">
+            {title.slice(0, 1).toUpperCase()}
+            {peer && <span className={`presence-dot presence-dot--${peer.status}`} />}
           </span>
-        </div>
-        {conversation && <MuteMenu conversationId={conversation.id} />}
-      </header>
+          <div className="chat__title">
+            <h2 id="chat-title">{title}</h2>
+            {/* Always there, so the header keeps its height when the peer's presence arrives. */}
+            <span className="chat__presence" data-testid="chat-presence">
+              {peer ? describePresence(peer, new Date()) : '\u00a0'}
+            </span>
+          </div>
+          {conversation && <MuteMenu conversationId={conversation.id} />}
+        </header>
+      )}
 
       <div className="chat__body">
         {thread?.status === 'failed' && (
@@ -314,15 +345,21 @@ export const ChatPane = memo(function ChatPane({ peerId }: { peerId: string }) {
         </div>
       </div>
 
-      <TypingIndicator conversationId={conversationId} peerName={title} />
-      <Composer
-        key={peerId}
-        peerId={peerId}
-        peerName={title}
-        conversationId={conversationId}
-        onSent={onSent}
-        inputRef={composerRef}
-      />
+      {departure ? (
+        <DepartedNotice departure={departure} name={title} />
+      ) : (
+        <>
+          <TypingIndicator conversationId={conversationId} peerName={title} nameOf={group ? nameOf : undefined} />
+          <Composer
+            key={peerId}
+            peerId={peerId}
+            peerName={title}
+            conversationId={conversationId}
+            onSent={onSent}
+            inputRef={composerRef}
+          />
+        </>
+      )}
     </section>
   );
 });

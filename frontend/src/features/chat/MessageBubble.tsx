@@ -1,15 +1,16 @@
-import { memo } from 'react';
+import { memo, type ReactNode } from 'react';
 import type { MessageVotes } from '../../api/types';
 import type { VoteDirection } from '../messages/thread';
 import { formatMessageTime } from '../../time/formatTime';
 
 /** Where one of our messages is: pending (not stored yet), sent (stored), read (by the peer),
  *  or failed (refused; retry or discard). The peer's messages have no status. */
-export type OwnStatus = 'pending' | 'sent' | 'read' | 'failed';
+export type OwnStatus = 'pending' | 'sent' | 'delivered' | 'read' | 'failed';
 
 const STATUS_LABEL: Record<OwnStatus, string> = {
   pending: 'Sending',
   sent: 'Sent',
+  delivered: 'Delivered',
   read: 'Read',
   failed: 'Not sent',
 };
@@ -37,6 +38,10 @@ export interface MessageBubbleProps {
   voteError?: string | null;
   /** A vote of ours awaits the server's answer (`votes` shows its predicted outcome). */
   voteAwaiting?: boolean;
+  /** Who wrote it, shown above the text (others' messages in a group). */
+  senderName?: string | null;
+  /** More in the footer, after the status ("seen by N" in a group). */
+  extra?: ReactNode;
 }
 
 function StatusIcon({ status }: { status: OwnStatus }) {
@@ -60,7 +65,7 @@ function StatusIcon({ status }: { status: OwnStatus }) {
   return (
     <svg viewBox="0 0 20 16" width="17" height="14" aria-hidden="true" className="message__icon">
       <path d="M1.5 8.5l3.5 3.5 7-8" fill="none" stroke="currentColor" strokeWidth="1.6" strokeLinecap="round" strokeLinejoin="round" />
-      {status === 'read' && (
+      {(status === 'read' || status === 'delivered') && (
         <path d="M8.5 11.5l.5.5 7-8" fill="none" stroke="currentColor" strokeWidth="1.6" strokeLinecap="round" strokeLinejoin="round" />
       )}
     </svg>
@@ -139,6 +144,8 @@ export const MessageBubble = memo(function MessageBubble({
   onVote,
   voteError,
   voteAwaiting = false,
+  senderName = null,
+  extra = null,
 }: MessageBubbleProps) {
   const time = formatMessageTime(createdAt);
   const blocked = messageId === null ? 'Votes open once the message is sent' : voteBlocked;
@@ -155,6 +162,11 @@ export const MessageBubble = memo(function MessageBubble({
       data-client-msg-id={clientMsgId ?? undefined}
     >
       <div className={`message${status === 'failed' ? ' message--failed' : ''}`}>
+        {senderName && (
+          <span className="message__sender" data-testid="message-sender">
+            {senderName}
+          </span>
+        )}
         <p className="message__text" data-testid="message-text">
           {content}
         </p>
@@ -179,6 +191,7 @@ export const MessageBubble = memo(function MessageBubble({
               <span className="visually-hidden">{STATUS_LABEL[status]}</span>
             </span>
           )}
+          {extra}
         </div>
         {voteError && (
           <p className="message__vote-error" role="status">

@@ -2,6 +2,7 @@ import { memo } from 'react';
 import type { ConversationSummary, DirectoryUser } from '../../api/types';
 import { Listbox } from '../../components/Listbox';
 import { formatShortTime } from '../../time/formatTime';
+import { conversationPreview, conversationTitle, isGroup } from '../groups/conversationDisplay';
 
 /** One conversation's row, in pixels (the stylesheet's `.conversation-list .listbox__option`). */
 export const CONVERSATION_ROW_HEIGHT = 64;
@@ -12,6 +13,10 @@ export interface ConversationListProps {
   /** The directory, for peers' presence and names the list may not have yet. */
   usersById: Record<string, DirectoryUser | undefined>;
   selectedPeerId: string | null;
+  /** The open group, if a group is open. */
+  selectedGroupId?: string | null;
+  /** Names known beyond the directory (group members), for group previews. */
+  names?: Record<string, string>;
   onChoose: (conversation: ConversationSummary) => void;
   now: Date;
 }
@@ -22,13 +27,17 @@ export const ConversationList = memo(function ConversationList({
   selfId,
   usersById,
   selectedPeerId,
+  selectedGroupId = null,
+  names = {},
   onChoose,
   now,
 }: ConversationListProps) {
+  const nameOf = (id: string) => usersById[id]?.username ?? names[id];
   if (conversations.length === 0) {
     return <p className="empty">No conversations yet. Pick someone under People to say hello.</p>;
   }
-  const selected = conversations.find((c) => c.peer.id === selectedPeerId)?.id ?? null;
+  const selected =
+    selectedGroupId ?? conversations.find((c) => c.peer && c.peer.id === selectedPeerId)?.id ?? null;
   return (
     <Listbox
       id="conversations"
@@ -41,18 +50,18 @@ export const ConversationList = memo(function ConversationList({
       onChoose={onChoose}
       optionProps={(conversation) => ({
         'data-testid': 'conversation-item',
-        'data-peer': usersById[conversation.peer.id]?.username ?? conversation.peer.username,
+        'data-peer': conversationTitle(conversation, nameOf),
+        'data-kind': conversation.kind ?? 'direct',
         'data-unread': String(conversation.unreadCount),
       })}
       renderOption={(conversation) => {
-        const peer = usersById[conversation.peer.id];
-        const name = peer?.username ?? (conversation.peer.username || 'Someone');
+        const peer = conversation.peer ? usersById[conversation.peer.id] : undefined;
+        const name = conversationTitle(conversation, nameOf);
         const last = conversation.lastMessage;
-        const mine = last !== null && last.senderId === selfId;
         return (
           <>
             <span className="avatar" aria-hidden="true">
-              {name.slice(0, 1).toUpperCase()}
+              {isGroup(conversation) ? '#' : name.slice(0, 1).toUpperCase()}
               {peer && <span className={`presence-dot presence-dot--${peer.status}`} />}
             </span>
             <span className="conversation-list__text">
@@ -66,7 +75,7 @@ export const ConversationList = memo(function ConversationList({
               </span>
               <span className="conversation-list__bottom">
                 <span className="conversation-list__preview">
-                  {last ? `${mine ? 'You: ' : ''}${last.content}` : 'No messages yet'}
+                  {conversationPreview(conversation, nameOf, selfId)}
                 </span>
                 {conversation.unreadCount > 0 && (
                   <span className="unread-badge" data-testid="unread-badge">

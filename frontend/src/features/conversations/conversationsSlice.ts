@@ -18,6 +18,7 @@ import type { ChatMessage, ConversationPage, ConversationSummary } from '../../a
 import { isSessionChange } from '../auth/sessionReset';
 import { messageAcked, messageReceived, peerOf, readReceived } from '../../events/chatEvents';
 import { catchUpPageLoaded } from '../messages/messagesSlice';
+import { conversationRemoved, conversationUpdated, deliveredReceived } from '../../events/groupEvents';
 
 export const CONVERSATIONS_PAGE_SIZE = 50;
 
@@ -80,7 +81,13 @@ export function mergeSummary(
     merged.lastMessage = held.lastMessage;
     merged.updatedAt = held.updatedAt;
   }
-  merged.peerLastReadSeq = Math.max(held.peerLastReadSeq, fresh.peerLastReadSeq);
+  if (fresh.peerLastReadSeq !== null) {
+    merged.peerLastReadSeq = Math.max(held.peerLastReadSeq ?? 0, fresh.peerLastReadSeq);
+  }
+  if (fresh.peerLastDeliveredSeq != null) {
+    merged.peerLastDeliveredSeq = Math.max(held.peerLastDeliveredSeq ?? 0, fresh.peerLastDeliveredSeq);
+  }
+  merged.lastDeliveredSeq = Math.max(held.lastDeliveredSeq ?? 0, fresh.lastDeliveredSeq ?? 0);
   merged.lastReadSeq = Math.max(held.lastReadSeq, fresh.lastReadSeq);
   const newest = merged.lastMessage?.seq ?? 0;
   if (held.lastReadSeq > fresh.lastReadSeq) {
@@ -89,7 +96,7 @@ export function mergeSummary(
   }
   // The peer's messages that arrived after the server counted.
   merged.unreadCount += livePeerSeqs.filter((seq) => seq > listedUpTo && seq > merged.lastReadSeq).length;
-  if (!merged.peer.username && held.peer.username) merged.peer = held.peer;
+  if (merged.peer && !merged.peer.username && held.peer?.username) merged.peer = held.peer;
   return merged;
 }
 
@@ -101,7 +108,8 @@ function applyMessage(
   countUnread: boolean,
 ) {
   const conversation = state.entities[message.conversationId];
-  const fromPeer = message.senderId !== selfId;
+  // System messages never count as unread (contract §6).
+  const fromPeer = message.senderId !== selfId && message.kind !== 'system';
   const counted = fromPeer && countUnread && message.seq > (conversation?.lastReadSeq ?? 0);
   const newer = !conversation?.lastMessage || message.seq > conversation.lastMessage.seq;
   if (counted && newer) {
@@ -111,6 +119,8 @@ function applyMessage(
     if (live.length > 500) live.splice(0, live.length - 500);
   }
   if (!conversation) {
+    // A group is not guessed from one message: the chat client fetches the list for it.
+    if (message.receiverId === null) return;
     adapter.addOne(state, {
       id: message.conversationId,
       peer: { id: peerOf(message, selfId), username: peerUsername ?? '' },
@@ -127,7 +137,7 @@ function applyMessage(
   if (fromPeer && countUnread && message.seq > conversation.lastReadSeq) {
     changes.unreadCount = conversation.unreadCount + 1;
   }
-  if (!conversation.peer.username && peerUsername) {
+  if (conversation.peer && !conversation.peer.username && peerUsername) {
     changes.peer = { ...conversation.peer, username: peerUsername };
   }
   adapter.updateOne(state, { id: conversation.id, changes });
@@ -140,7 +150,7 @@ const conversationsSlice = createSlice({
     /** Fills in a peer's name learnt elsewhere (the directory). */
     peerNamed(state, action: PayloadAction<{ conversationId: string; username: string }>) {
       const conversation = state.entities[action.payload.conversationId];
-      if (conversation && !conversation.peer.username) conversation.peer.username = action.payload.username;
+      if (conversation?.peer && !conversation.peer.username) conversation.peer.username = action.payload.username;
     },
   },
   extraReducers: (builder) => {
@@ -195,9 +205,14 @@ const conversationsSlice = createSlice({
         const conversation = state.entities[conversationId];
         if (!conversation) return;
         if (readerId !== selfId) {
-          conversation.peerLastReadSeq = Math.max(conversation.peerLastReadSeq, seq);
+          // A group's members' marks live in the groups slice.
+          if (conversation.peerLastReadSeq !== null) {
+            conversation.peerLastReadSeq = Math.max(conversation.peerLastReadSeq, seq);
+          }
           return;
         }
+        // Reading implies delivered.
+        conversation.lastDeliveredSeq = Math.max(conversation.lastDeliveredSeq ?? 0, seq);
         if (seq <= conversation.lastReadSeq) return;
         conversation.lastReadSeq = seq;
         const live = state.livePeerSeqs[conversationId]?.filter((liveSeq) => liveSeq > seq);
@@ -206,6 +221,25 @@ const conversationsSlice = createSlice({
         const newest = conversation.lastMessage?.seq ?? 0;
         conversation.unreadCount =
           seq >= newest ? 0 : Math.max(0, Math.min(conversation.unreadCount, newest - seq));
+      })
+      .addCase(deliveredReceived, (state, action) => {
+        const { conversationId, userId, seq, selfId } = action.payload;
+        const conversation = state.entities[conversationId];
+        if (!conversation) return;
+        if (userId === selfId) {
+          conversation.lastDeliveredSeq = Math.max(conversation.lastDeliveredSeq ?? 0, seq);
+        } else if (conversation.peer) {
+          conversation.peerLastDeliveredSeq = Math.max(conversation.peerLastDeliveredSeq ?? 0, seq);
+        }
+      })
+      .addCase(conversationUpdated, (state, action) => {
+        const fresh = action.payload.conversation;
+        const held = state.entities[fresh.id];
+        adapter.upsertOne(state, held ? mergeSummary(held, fresh, state.livePeerSeqs[fresh.id] ?? []) : fresh);
+      })
+      .addCase(conversationRemoved, (state, action) => {
+        adapter.removeOne(state, action.payload.conversationId);
+        delete state.livePeerSeqs[action.payload.conversationId];
       })
       .addMatcher(isSessionChange, () => initialConversationsState);
   },
@@ -231,7 +265,7 @@ export function selectConversationWithPeer(
   const { ids, entities } = state.conversations;
   for (const id of ids) {
     const conversation = entities[id];
-    if (conversation?.peer.id === peerId) return conversation;
+    if (conversation?.peer?.id === peerId) return conversation;
   }
   return undefined;
 }

@@ -68,14 +68,30 @@ const createMessagesThunk = createAsyncThunk.withTypes<{
   extra: ThunkExtra;
 }>();
 
-const historyPath = (peerId: string) => `/api/messages/with/${encodeURIComponent(peerId)}`;
+/**
+ * Where a thread's history is. A direct thread is keyed by the peer (its conversation may not
+ * exist yet); a group's thread by the conversation itself, which `isGroupThread` tells.
+ */
+function historyPath(state: MessagesState, key: string, group = isGroupThread(state.threads[key], key)): string {
+  return group
+    ? `/api/messages/conversations/${encodeURIComponent(key)}/messages`
+    : `/api/messages/with/${encodeURIComponent(key)}`;
+}
 
-/** The newest page of the conversation with `peerId` (empty before its first message). */
+/** A group's thread is keyed by its conversation id (see `peerOf`). */
+function isGroupThread(thread: Thread | undefined, key: string): boolean {
+  return thread?.conversationId === key;
+}
+
+/** The newest page of the conversation with `peerId` (empty before its first message); `group`:
+ *  `peerId` is a group's conversation id. */
 export const loadThread = createMessagesThunk(
   'messages/loadThread',
-  async ({ peerId }: { peerId: string }, { rejectWithValue }) => {
+  async ({ peerId, group }: { peerId: string; group?: boolean }, { getState, rejectWithValue }) => {
     try {
-      return await api.get<MessagePage>(historyPath(peerId), { query: { limit: HISTORY_PAGE_SIZE } });
+      return await api.get<MessagePage>(historyPath(getState().messages, peerId, group), {
+        query: { limit: HISTORY_PAGE_SIZE },
+      });
     } catch (error) {
       return rejectWithValue(toApiErrorPayload(error));
     }
@@ -93,7 +109,7 @@ export const loadOlder = createMessagesThunk(
     const before = thread ? oldestSeq(thread) : null;
     if (before === null) return { messages: [], hasMore: false } satisfies MessagePage;
     try {
-      return await api.get<MessagePage>(historyPath(peerId), {
+      return await api.get<MessagePage>(historyPath(getState().messages, peerId), {
         query: { before, limit: HISTORY_PAGE_SIZE },
       });
     } catch (error) {
@@ -130,7 +146,7 @@ export const catchUp = createMessagesThunk(
       const after = before.syncedSeq;
       let answer: MessagePage;
       try {
-        answer = await api.get<MessagePage>(historyPath(peerId), {
+        answer = await api.get<MessagePage>(historyPath(getState().messages, peerId), {
           query: { after, limit: CATCH_UP_PAGE_SIZE },
         });
       } catch (error) {
@@ -159,10 +175,10 @@ export const catchUp = createMessagesThunk(
 /** Opens a conversation: the newest page the first time, a catch-up after that. */
 export const openThread = createMessagesThunk(
   'messages/openThread',
-  async ({ peerId }: { peerId: string }, { dispatch, getState }) => {
+  async ({ peerId, group }: { peerId: string; group?: boolean }, { dispatch, getState }) => {
     const thread = getState().messages.threads[peerId];
     if (!thread || thread.status === 'idle' || thread.status === 'failed') {
-      await dispatch(loadThread({ peerId }));
+      await dispatch(loadThread(group ? { peerId, group } : { peerId }));
     } else if (thread.status === 'ready') {
       await dispatch(catchUp({ peerId }));
     }
@@ -171,13 +187,18 @@ export const openThread = createMessagesThunk(
   },
 );
 
+/** `message.send`'s addressee: the person of a direct thread, the conversation of a group's. */
+function sendTarget(state: MessagesState, key: string): { to: string } | { conversationId: string } {
+  return isGroupThread(state.threads[key], key) ? { conversationId: key } : { to: key };
+}
+
 /** Shows the message at once (pending) and hands it to the chat socket's outbox. */
 export const sendMessage = createMessagesThunk(
   'messages/send',
-  async ({ peerId, content }: { peerId: string; content: string }, { dispatch, extra }) => {
+  async ({ peerId, content }: { peerId: string; content: string }, { dispatch, getState, extra }) => {
     const clientMsgId = crypto.randomUUID();
     dispatch(messageQueued({ peerId, clientMsgId, content, createdAt: new Date().toISOString() }));
-    extra.chat.send({ clientMsgId, to: peerId, content });
+    extra.chat.send({ clientMsgId, content, ...sendTarget(getState().messages, peerId) });
     return clientMsgId;
   },
 );
@@ -189,7 +210,7 @@ export const retrySend = createMessagesThunk(
     const pending = getState().messages.threads[peerId]?.pending.find((p) => p.clientMsgId === clientMsgId);
     if (!pending) return;
     dispatch(retryRequested({ peerId, clientMsgId }));
-    extra.chat.send({ clientMsgId, to: peerId, content: pending.content });
+    extra.chat.send({ clientMsgId, content: pending.content, ...sendTarget(getState().messages, peerId) });
   },
 );
 
@@ -226,9 +247,11 @@ export const castVote = createMessagesThunk(
  */
 export const refreshVotes = createMessagesThunk(
   'messages/refreshVotes',
-  async ({ peerId }: { peerId: string }, { dispatch, rejectWithValue }) => {
+  async ({ peerId }: { peerId: string }, { dispatch, getState, rejectWithValue }) => {
     try {
-      const page = await api.get<MessagePage>(historyPath(peerId), { query: { limit: HISTORY_PAGE_SIZE } });
+      const page = await api.get<MessagePage>(historyPath(getState().messages, peerId), {
+        query: { limit: HISTORY_PAGE_SIZE },
+      });
       dispatch(votesRefreshed({ peerId, messages: page.messages }));
     } catch (error) {
       return rejectWithValue(toApiErrorPayload(error));
@@ -345,6 +368,7 @@ const messagesSlice = createSlice({
     builder
       .addCase(loadThread.pending, (state, action) => {
         const thread = threadFor(state, action.meta.arg.peerId);
+        if (action.meta.arg.group) thread.conversationId = action.meta.arg.peerId;
         thread.status = 'loading';
         thread.error = null;
       })

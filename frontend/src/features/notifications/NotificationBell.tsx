@@ -7,6 +7,7 @@ import { useEffect, useId, useRef, useState } from 'react';
 import { useNavigate } from 'react-router';
 import { useAppDispatch, useAppSelector } from '../../app/hooks';
 import { formatShortTime } from '../../time/formatTime';
+import { conversationPath } from '../push/workerLogic';
 import {
   fetchNotifications,
   markNotificationsRead,
@@ -114,11 +115,16 @@ export function NotificationBell() {
                     onClick={() => {
                       if (!notification.readAt) void dispatch(markNotificationsRead({ ids: [notification.id] }));
                       setOpen(false);
-                      void navigate(`/chat/${notification.senderId}`);
+                      void navigate(conversationPath(notification));
                     }}
                   >
                     <span className="bell__item-top">
-                      <strong>{notification.senderUsername}</strong>
+                      <strong>
+                        {notification.senderUsername}
+                        {notification.conversationKind === 'group' && notification.conversationName
+                          ? ` in ${notification.conversationName}`
+                          : ''}
+                      </strong>
                       <time dateTime={notification.createdAt}>{formatShortTime(notification.createdAt, now)}</time>
                     </span>
                     <span className="bell__preview">{notification.preview}</span>

@@ -59,6 +59,15 @@ describe('notificationDisplay', () => {
     expect(notificationDisplay({ ...notification, senderUsername: '' }).title).toBe('Someone');
   });
 
+  it('opens a group by its conversation, not by the sender', () => {
+    const group = { ...notification, conversationKind: 'group' as const, conversationName: 'Team' };
+    expect(conversationPath(group)).toBe('/group/c1');
+    expect(notificationDisplay(group).options.data.path).toBe('/group/c1');
+    expect(conversationPath({ ...notification, conversationKind: 'direct' })).toBe('/chat/u-ann');
+    expect(conversationPath({ ...notification, conversationKind: null })).toBe('/chat/u-ann');
+    expect(conversationPath({ ...group, conversationId: '../x?y' })).toBe('/group/..%2Fx%3Fy');
+  });
+
   it('keeps ids in the path from escaping it', () => {
     expect(conversationPath({ ...notification, senderId: '../x?y' })).toBe('/chat/..%2Fx%3Fy');
   });
@@ -107,12 +116,15 @@ describe('windowForClick', () => {
 describe('openRequest', () => {
   it('accepts only the app’s own chat paths', () => {
     expect(openRequest({ type: OPEN_MESSAGE, path: '/chat/u-ann' })).toBe('/chat/u-ann');
+    expect(openRequest({ type: OPEN_MESSAGE, path: '/group/c1' })).toBe('/group/c1');
     for (const message of [
       null,
       { type: 'other', path: '/chat/u' },
       { type: OPEN_MESSAGE, path: 'https://evil.example/' },
       { type: OPEN_MESSAGE, path: '//evil.example/chat/x' },
       { type: OPEN_MESSAGE, path: '/chat/a/b' },
+      { type: OPEN_MESSAGE, path: '/group/a/b' },
+      { type: OPEN_MESSAGE, path: '/settings/x' },
     ]) {
       expect(openRequest(message)).toBeNull();
     }

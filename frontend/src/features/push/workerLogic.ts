@@ -67,9 +67,12 @@ export function parsePush(json: unknown): PushedNotification | null {
   return candidate as unknown as PushedNotification;
 }
 
-/** The app path of the notification's conversation: the chat with the sender, for a direct
- *  conversation (the app addresses those by peer, as the bell does). */
-export function conversationPath(notification: PushedNotification): string {
+/** The app path of the notification's conversation: a group by its id (`/group/<id>`), a
+ *  direct conversation by the peer, the sender (`/chat/<id>`), as the app's routes address them. */
+export function conversationPath(
+  notification: Pick<PushedNotification, 'conversationId' | 'senderId' | 'conversationKind'>,
+): string {
+  if (notification.conversationKind === 'group') return `/group/${encodeURIComponent(notification.conversationId)}`;
   return `/chat/${encodeURIComponent(notification.senderId)}`;
 }
 
@@ -140,6 +143,6 @@ export interface OpenConversationMessage {
 export function openRequest(message: unknown): string | null {
   if (typeof message !== 'object' || message === null) return null;
   const { type, path } = message as Record<string, unknown>;
-  if (type !== OPEN_MESSAGE || !isString(path) || !/^\/chat\/[^/?#]+$/.test(path)) return null;
+  if (type !== OPEN_MESSAGE || !isString(path) || !/^\/(chat|group)\/[^/?#]+$/.test(path)) return null;
   return path;
 }

@@ -29,6 +29,8 @@ import {
   votesChanged,
 } from '../../events/chatEvents';
 import { fetchConversations } from '../conversations/conversationsSlice';
+import { conversationRemoved, conversationUpdated, deliveredReceived } from '../../events/groupEvents';
+import { fetchMembers } from '../groups/groupsSlice';
 import {
   catchUp,
   refreshVotes,
@@ -93,6 +95,10 @@ export class ChatClient implements ChatGateway {
    *  (`sent`: handed to the current socket). Re-sent on every (re)connect until echoed: a mark
    *  is only forward on the server, so repeating one is harmless. */
   private readonly unconfirmedReads = new Map<string, { seq: number; sent: boolean }>();
+  /** The same for `message.delivered` marks (contract §6): this device has received up to seq. */
+  private readonly unconfirmedDelivered = new Map<string, { seq: number; sent: boolean }>();
+  /** conversationId → the highest delivered mark we ever sent, so each goes out once. */
+  private readonly deliveredSent = new Map<string, number>();
   private outboxTimer: ReturnType<typeof setTimeout> | null = null;
   /** messageId → the timer that gives up on the answer to our latest vote on it. */
   private readonly votesAwaitingAnswer = new Map<string, ReturnType<typeof setTimeout>>();
@@ -131,6 +137,8 @@ export class ChatClient implements ChatGateway {
     this.socket.stop();
     this.outbox.clear();
     this.unconfirmedReads.clear();
+    this.unconfirmedDelivered.clear();
+    this.deliveredSent.clear();
     this.clearOutboxTimer();
     this.dropVoteIntents();
   }
@@ -152,6 +160,13 @@ export class ChatClient implements ChatGateway {
     const held = this.unconfirmedReads.get(conversationId);
     if (!held || seq > held.seq) this.unconfirmedReads.set(conversationId, { seq, sent: false });
     this.flushReads();
+  }
+
+  markDelivered(conversationId: string, seq: number): void {
+    if (seq <= (this.deliveredSent.get(conversationId) ?? 0)) return;
+    this.deliveredSent.set(conversationId, seq);
+    this.unconfirmedDelivered.set(conversationId, { seq, sent: false });
+    this.flushDelivered();
   }
 
   typing(conversationId: string): void {
@@ -184,11 +199,16 @@ export class ChatClient implements ChatGateway {
   private handleOpen(): void {
     this.outbox.resetForNewConnection();
     for (const read of this.unconfirmedReads.values()) read.sent = false;
+    for (const mark of this.unconfirmedDelivered.values()) mark.sent = false;
     this.flushOutbox();
     this.flushReads();
+    this.flushDelivered();
     const store = this.store;
     if (!store) return;
+    const departed = store.getState().groups.departed;
     for (const peerId of selectLoadedPeerIds(store.getState())) {
+      // A group we are no longer in answers 404; its view keeps what it held.
+      if (departed[peerId]) continue;
       void store.dispatch(catchUp({ peerId }));
       void store.dispatch(refreshVotes({ peerId }));
     }
@@ -222,6 +242,25 @@ export class ChatClient implements ChatGateway {
     }
   }
 
+  private flushDelivered(): void {
+    for (const [conversationId, mark] of this.unconfirmedDelivered) {
+      if (mark.sent) continue;
+      if (!this.socket.send({ type: 'message.delivered', conversationId, seq: mark.seq })) return;
+      mark.sent = true;
+    }
+  }
+
+  /** The list tells this device of every conversation's newest message: delivered (forward only). */
+  private markListDelivered(store: RealtimeStore, selfId: string): void {
+    const { ids, entities } = store.getState().conversations;
+    for (const id of ids) {
+      const conversation = entities[id];
+      const last = conversation?.lastMessage;
+      if (!conversation || !last || last.senderId === selfId) continue;
+      if (last.seq > (conversation.lastDeliveredSeq ?? 0)) this.markDelivered(id, last.seq);
+    }
+  }
+
   /** Re-fetches the conversation list; calls made while one runs coalesce into one more. */
   private refreshConversations(): void {
     const store = this.store;
@@ -233,6 +272,8 @@ export class ChatClient implements ChatGateway {
     this.refreshingConversations = true;
     void Promise.resolve(store.dispatch(fetchConversations())).finally(() => {
       this.refreshingConversations = false;
+      const selfId = store.getState().auth.user?.id;
+      if (selfId) this.markListDelivered(store, selfId);
       if (this.conversationsRefreshWanted) {
         this.conversationsRefreshWanted = false;
         this.refreshConversations();
@@ -289,6 +330,34 @@ export class ChatClient implements ChatGateway {
         }
         break;
       }
+      case 'message.delivered': {
+        const { conversationId, userId, seq } = frame;
+        store.dispatch(lowPriority(deliveredReceived({ conversationId, userId, seq, selfId })));
+        if (userId === selfId) {
+          const unconfirmed = this.unconfirmedDelivered.get(conversationId);
+          if (unconfirmed && unconfirmed.seq <= seq) this.unconfirmedDelivered.delete(conversationId);
+        }
+        break;
+      }
+      case 'conversation.updated': {
+        const { conversation } = frame;
+        store.dispatch(conversationUpdated({ conversation }));
+        // Members or roles may have changed: re-read the member list of a group on screen.
+        if (store.getState().groups.byConversation[conversation.id]) {
+          void store.dispatch(fetchMembers({ conversationId: conversation.id }));
+        }
+        break;
+      }
+      case 'conversation.removed':
+        this.unconfirmedReads.delete(frame.conversationId);
+        this.unconfirmedDelivered.delete(frame.conversationId);
+        store.dispatch(
+          conversationRemoved({
+            conversationId: frame.conversationId,
+            name: store.getState().conversations.entities[frame.conversationId]?.name,
+          }),
+        );
+        break;
       case 'error':
         this.handleError(store, frame.code, frame.message, frame.clientMsgId);
         break;
@@ -313,6 +382,8 @@ export class ChatClient implements ChatGateway {
     }
     // A conversation the list did not hold: its real counts (and maybe name) are on the server.
     if (!known) this.refreshConversations();
+    // This device has it (contract §6: `message.delivered`, forward only).
+    if (message.senderId !== selfId) this.markDelivered(message.conversationId, message.seq);
     if (store.getState().messages.threads[peerId]?.gapDetected) {
       void store.dispatch(catchUp({ peerId }));
     }
@@ -371,8 +442,10 @@ function isCovered(
   seq: number,
   newest: number | null,
 ): boolean {
-  // A notification is about a message to us, so its thread is keyed by the sender.
-  const message = state.messages.threads[notification.senderId]?.byId[notification.messageId];
+  // A notification is about a message to us, so its thread is keyed by the sender (a group's
+  // by the conversation, see `peerOf`).
+  const key = notification.conversationKind === 'group' ? notification.conversationId : notification.senderId;
+  const message = state.messages.threads[key]?.byId[notification.messageId];
   if (message) return message.seq <= seq;
   return newest !== null && seq >= newest;
 }

@@ -7,12 +7,12 @@
  * dropped; the message stays on screen as failed until the user retries or discards it.
  */
 
-export interface OutgoingMessage {
-  clientMsgId: string;
-  /** The other participant's user id. */
-  to: string;
-  content: string;
-}
+/** A send: to a person (`to`, a direct conversation) or into a conversation (`conversationId`,
+ *  a group), exactly one of the two (contract §6). */
+export type OutgoingMessage = { clientMsgId: string; content: string } & (
+  | { /** The other participant's user id. */ to: string }
+  | { conversationId: string }
+);
 
 interface Entry {
   message: OutgoingMessage;

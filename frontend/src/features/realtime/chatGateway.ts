@@ -12,6 +12,8 @@ export interface ChatGateway {
   discard(clientMsgId: string): void;
   /** `message.read`; kept (the highest per conversation) and sent on reconnect if offline now. */
   markRead(conversationId: string, seq: number): void;
+  /** `message.delivered` (forward only); kept like read marks until a socket takes it. */
+  markDelivered?(conversationId: string, seq: number): void;
   /** `typing`; dropped when offline (it would be stale by the time we reconnect). */
   typing(conversationId: string): void;
   /** `message.vote`, only while connected; returns whether it went out. Never queued: a vote

@@ -3,7 +3,7 @@
  * far as the app relies on them (`type` and the fields it reads); anything else is ignored, so
  * a server that adds fields or frame types does not break the client.
  */
-import type { AppNotification, ChatMessage } from '../../api/types';
+import type { AppNotification, ChatMessage, ConversationSummary } from '../../api/types';
 
 /** `/ws/chat`, server → client. */
 export type ChatServerFrame =
@@ -19,12 +19,16 @@ export type ChatServerFrame =
       down: number;
       mine: 'up' | 'down' | null;
     }
+  | { type: 'message.delivered'; conversationId: string; userId: string; seq: number }
+  | { type: 'conversation.updated'; conversation: ConversationSummary }
+  | { type: 'conversation.removed'; conversationId: string }
   | { type: 'error'; code: string; message: string; clientMsgId?: string };
 
 /** `/ws/chat`, client → server. */
 export type ChatClientFrame =
-  | { type: 'message.send'; clientMsgId: string; to: string; content: string }
+  | ({ type: 'message.send'; clientMsgId: string; content: string } & ({ to: string } | { conversationId: string }))
   | { type: 'message.read'; conversationId: string; seq: number }
+  | { type: 'message.delivered'; conversationId: string; seq: number }
   | { type: 'typing'; conversationId: string }
   | { type: 'message.vote'; messageId: string; vote: 'up' | 'down' }
   | { type: 'ping' };
@@ -63,9 +67,23 @@ export function isChatMessage(value: unknown): value is ChatMessage {
     isString(value.conversationId) &&
     isSeq(value.seq) &&
     isString(value.senderId) &&
-    isString(value.receiverId) &&
+    // Null in a group (contract §6).
+    (isString(value.receiverId) || value.receiverId === null) &&
     isString(value.content) &&
     isString(value.createdAt)
+  );
+}
+
+/** A `conversation` of contract §6, as far as the app relies on it. */
+function isConversation(value: unknown): value is ConversationSummary {
+  return (
+    isRecord(value) &&
+    isString(value.id) &&
+    (value.kind === 'direct' || value.kind === 'group') &&
+    isCount(value.unreadCount) &&
+    isSeq(value.lastReadSeq) &&
+    isString(value.updatedAt) &&
+    (value.lastMessage === null || isChatMessage(value.lastMessage))
   );
 }
 
@@ -117,6 +135,16 @@ export function parseChatFrame(frame: Json): ChatServerFrame | null {
             mine: frame.mine ?? null,
           }
         : null;
+    case 'message.delivered':
+      return isString(frame.conversationId) && isString(frame.userId) && isSeq(frame.seq)
+        ? { type: 'message.delivered', conversationId: frame.conversationId, userId: frame.userId, seq: frame.seq }
+        : null;
+    case 'conversation.updated':
+      return isConversation(frame.conversation)
+        ? { type: 'conversation.updated', conversation: frame.conversation }
+        : null;
+    case 'conversation.removed':
+      return isString(frame.conversationId) ? { type: 'conversation.removed', conversationId: frame.conversationId } : null;
     case 'error': {
       const code = isString(frame.code) ? frame.code : 'unknown';
       const message = isString(frame.message) ? frame.message : 'The server refused a frame.';
