@@ -1,3 +1,5 @@
+//! A parsed, normalised email address.
+
 use unicode_normalization::UnicodeNormalization;
 use unicode_security::{GeneralSecurityProfile, RestrictionLevel, RestrictionLevelDetection};
 

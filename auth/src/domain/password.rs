@@ -1,3 +1,5 @@
+//! A password that meets the configured rules.
+
 /// Password length bounds, in bytes of UTF-8 (bcrypt reads bytes and ignores any past 72).
 #[derive(Clone, Copy, Debug)]
 pub struct PasswordRules {

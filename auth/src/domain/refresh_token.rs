@@ -1,3 +1,5 @@
+//! The refresh token a session is renewed with.
+
 use base64::Engine as _;
 use sha2::{Digest, Sha256};
 

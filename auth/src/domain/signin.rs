@@ -1,3 +1,5 @@
+//! The sign-in request and the identifier it names an account by.
+
 use serde::Deserialize;
 use shared::http::FieldErrors;
 

@@ -1,3 +1,5 @@
+//! The sign-up request, parsed field by field.
+
 use serde::Deserialize;
 use shared::http::FieldErrors;
 

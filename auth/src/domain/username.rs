@@ -1,3 +1,5 @@
+//! A parsed username.
+
 /// A username: 3 to 32 of `A-Z a-z 0-9 _ . -`. Unique without regard to case, displayed as typed.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Username(String);

@@ -1,3 +1,6 @@
+//! Accounts: created at sign-up (a unique violation is a taken email or username), looked up by
+//! email, username or id.
+
 use chrono::{DateTime, Utc};
 use deadpool_postgres::GenericClient;
 use serde::Serialize;

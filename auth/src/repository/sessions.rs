@@ -1,3 +1,6 @@
+//! Sessions and their refresh tokens (stored as SHA-256 hashes): created at sign-in, rotated on
+//! refresh, ended by sign-out.
+
 use std::time::Duration;
 
 use deadpool_postgres::GenericClient;
