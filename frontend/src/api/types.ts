@@ -51,6 +51,29 @@ export interface ChatMessage {
   content: string;
   createdAt: string;
   votes: MessageVotes;
+  /** Contract v2 §7 (a v1 server leaves these out: read them through `features/lifecycle`). */
+  kind?: 'user' | 'system';
+  replyTo?: ReplyRef | null;
+  editedAt?: string | null;
+  deletedAt?: string | null;
+  reactions?: MessageReaction[];
+  /** The conversation's `rev` at this message's last change. */
+  rev?: number;
+}
+
+/** The message a reply answers; `preview` is empty once that message was deleted. */
+export interface ReplyRef {
+  id: string;
+  seq: number;
+  senderId: string;
+  preview: string;
+}
+
+/** One emoji's reactions on a message; `mine`: the caller reacted with it. */
+export interface MessageReaction {
+  emoji: string;
+  count: number;
+  mine: boolean;
 }
 
 /** `GET /api/messages/with/{userId}` and `/conversations/{id}/messages`: ascending `seq`. */

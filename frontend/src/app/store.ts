@@ -1,6 +1,7 @@
 import { combineReducers, configureStore, isAsyncThunkAction, type Middleware } from '@reduxjs/toolkit';
 import { authReducer } from '../features/auth/authSlice';
 import { conversationsReducer } from '../features/conversations/conversationsSlice';
+import { lifecycleReducer } from '../features/lifecycle/lifecycleSlice';
 import { messagesReducer } from '../features/messages/messagesSlice';
 import { notificationsReducer } from '../features/notifications/notificationsSlice';
 import { pushReducer } from '../features/push/pushSlice';
@@ -17,6 +18,7 @@ export const rootReducer = combineReducers({
   system: systemReducer,
   conversations: conversationsReducer,
   messages: messagesReducer,
+  lifecycle: lifecycleReducer,
   typing: typingReducer,
   notifications: notificationsReducer,
   push: pushReducer,

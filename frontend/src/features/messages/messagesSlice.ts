@@ -17,18 +17,20 @@
  */
 import { createAction, createAsyncThunk, createSlice, type PayloadAction } from '@reduxjs/toolkit';
 import { api, toApiErrorPayload, type ApiErrorPayload } from '../../api/client';
-import type { ChatMessage, MessagePage } from '../../api/types';
+import type { ChatMessage, MessagePage, ReplyRef } from '../../api/types';
 import type { AuthState } from '../auth/authSlice';
 import { isSessionChange } from '../auth/sessionReset';
 import {
   messageAcked,
   messageReceived,
+  messageUpdated,
   peerOf,
   readReceived,
   sendFailed,
   votesChanged,
 } from '../../events/chatEvents';
 import type { ThunkExtra } from '../realtime/chatGateway';
+import { applyChangedMessage, changesPageLoaded } from '../lifecycle/applyChanges';
 import {
   advanceSyncedSeq,
   displayedVotes,
@@ -174,10 +176,14 @@ export const openThread = createMessagesThunk(
 /** Shows the message at once (pending) and hands it to the chat socket's outbox. */
 export const sendMessage = createMessagesThunk(
   'messages/send',
-  async ({ peerId, content }: { peerId: string; content: string }, { dispatch, extra }) => {
+  async (
+    { peerId, content, replyTo }: { peerId: string; content: string; replyTo?: ReplyRef },
+    { dispatch, extra },
+  ) => {
     const clientMsgId = crypto.randomUUID();
-    dispatch(messageQueued({ peerId, clientMsgId, content, createdAt: new Date().toISOString() }));
-    extra.chat.send({ clientMsgId, to: peerId, content });
+    const createdAt = new Date().toISOString();
+    dispatch(messageQueued({ peerId, clientMsgId, content, createdAt, ...(replyTo ? { replyTo } : {}) }));
+    extra.chat.send({ clientMsgId, to: peerId, content, ...(replyTo ? { replyTo: replyTo.id } : {}) });
     return clientMsgId;
   },
 );
@@ -189,7 +195,8 @@ export const retrySend = createMessagesThunk(
     const pending = getState().messages.threads[peerId]?.pending.find((p) => p.clientMsgId === clientMsgId);
     if (!pending) return;
     dispatch(retryRequested({ peerId, clientMsgId }));
-    extra.chat.send({ clientMsgId, to: peerId, content: pending.content });
+    const replyTo = pending.replyTo?.id;
+    extra.chat.send({ clientMsgId, to: peerId, content: pending.content, ...(replyTo ? { replyTo } : {}) });
   },
 );
 
@@ -284,9 +291,15 @@ const messagesSlice = createSlice({
   reducers: {
     messageQueued(
       state,
-      action: PayloadAction<{ peerId: string; clientMsgId: string; content: string; createdAt: string }>,
+      action: PayloadAction<{
+        peerId: string;
+        clientMsgId: string;
+        content: string;
+        createdAt: string;
+        replyTo?: ReplyRef;
+      }>,
     ) {
-      const { peerId, clientMsgId, content, createdAt } = action.payload;
+      const { peerId, clientMsgId, content, createdAt, replyTo } = action.payload;
       const pending: PendingMessage = {
         clientMsgId,
         peerId,
@@ -294,6 +307,7 @@ const messagesSlice = createSlice({
         createdAt,
         status: 'pending',
         error: null,
+        ...(replyTo ? { replyTo } : {}),
       };
       threadFor(state, peerId).pending.push(pending);
     },
@@ -426,7 +440,20 @@ const messagesSlice = createSlice({
           if (intent.awaiting <= 0) delete thread.voteIntents[messageId];
         }
         message.votes = { up, down, mine };
+        const { rev } = action.payload;
+        if (rev !== undefined && rev > (message.rev ?? 0)) message.rev = rev;
         delete thread.voteErrors[messageId];
+      })
+      .addCase(messageUpdated, (state, action) => {
+        const { message } = action.payload;
+        const thread = threadHolding(state, message.id);
+        if (thread) applyChangedMessage(thread, message);
+      })
+      .addCase(changesPageLoaded, (state, action) => {
+        for (const message of action.payload.messages) {
+          const thread = threadHolding(state, message.id);
+          if (thread) applyChangedMessage(thread, message);
+        }
       })
       .addMatcher(isSessionChange, () => initialMessagesState);
   },

@@ -12,6 +12,8 @@ export interface OutgoingMessage {
   /** The other participant's user id. */
   to: string;
   content: string;
+  /** The id of the message this one answers (a reply). */
+  replyTo?: string;
 }
 
 interface Entry {

@@ -1,0 +1,96 @@
+/**
+ * How a changed message (an edit, a delete, a reaction, a vote: contract §7) reaches what the
+ * client holds, and the per-conversation `rev` watermark that lets a client that was away ask
+ * only for what changed (`GET …/changes?since=REV`).
+ *
+ * The rules, all by `rev` (every change gives the changed message the conversation's next rev):
+ * - a copy replaces the held message only when its `rev` is higher, so a page fetched before a
+ *   live `message.updated` can never undo it, whatever order they land in;
+ * - a changed message that is not held is left alone: a newer one is fetched by the `after=`
+ *   catch-up, an older one by the page that loads it, both as they are now;
+ * - the watermark moves only with what is known complete: live frames on an open socket (they
+ *   come in commit order) and the change feed's own `rev`. History pages never move it, since a
+ *   page can show a message changed at rev 60 while an edit at rev 55 of another one is not in
+ *   it; the first page of a thread only sets it when there is none yet (every change after that
+ *   page has a higher rev than any message in it).
+ */
+import { createAction } from '@reduxjs/toolkit';
+import type { ChatMessage, MessageReaction, ReplyRef } from '../../api/types';
+import type { Thread } from '../messages/thread';
+
+/** One page of `GET /api/messages/conversations/{id}/changes`. */
+export interface ChangesPage {
+  messages: ChatMessage[];
+  rev: number;
+  hasMore: boolean;
+}
+
+/** A page of the change feed of one conversation arrived. */
+export const changesPageLoaded = createAction<{ conversationId: string; messages: ChatMessage[]; rev: number }>(
+  'lifecycle/changesPageLoaded',
+);
+
+/** Whether `incoming` is a later version of `held` (a copy without `rev`, from a v1 server, is
+ *  taken as it comes). */
+export function isLaterVersion(incoming: ChatMessage, held: ChatMessage): boolean {
+  if (incoming.rev === undefined) return true;
+  return incoming.rev > (held.rev ?? 0);
+}
+
+/** Puts a changed message in place of the held one (same id, same seq, same row). Returns
+ *  whether anything changed. */
+export function applyChangedMessage(thread: Thread, message: ChatMessage): boolean {
+  const held = thread.byId[message.id];
+  if (!held || !isLaterVersion(message, held)) return false;
+  thread.byId[message.id] = message;
+  return true;
+}
+
+/** The highest `rev` among these messages (0 for none). */
+export function highestRev(messages: readonly ChatMessage[]): number {
+  let rev = 0;
+  for (const message of messages) rev = Math.max(rev, message.rev ?? 0);
+  return rev;
+}
+
+/** Raises a watermark (a rev never goes back). */
+export function raiseRev(revs: Record<string, number>, conversationId: string, rev: number | undefined): void {
+  if (rev === undefined || !Number.isFinite(rev)) return;
+  if (rev > (revs[conversationId] ?? 0)) revs[conversationId] = rev;
+}
+
+export const isDeleted = (message: Pick<ChatMessage, 'deletedAt'>): boolean => !!message.deletedAt;
+export const isEdited = (message: Pick<ChatMessage, 'editedAt' | 'deletedAt'>): boolean =>
+  !!message.editedAt && !message.deletedAt;
+export const isSystem = (message: Pick<ChatMessage, 'kind'>): boolean => message.kind === 'system';
+export const reactionsOf = (message: Pick<ChatMessage, 'reactions'>): MessageReaction[] => message.reactions ?? [];
+
+/** The contract's preview length: the first 100 characters of the replied message. */
+export const REPLY_PREVIEW_CHARS = 100;
+
+export function previewOf(content: string): string {
+  return [...content].slice(0, REPLY_PREVIEW_CHARS).join('');
+}
+
+/** What a reply's quote shows: the replied message as held now (so an edit or a delete shows at
+ *  once), else the preview the server served with the reply. */
+export function quotePreview(reply: ReplyRef, original: ChatMessage | undefined): { text: string; deleted: boolean } {
+  if (original) {
+    return isDeleted(original) ? { text: '', deleted: true } : { text: previewOf(original.content), deleted: false };
+  }
+  return { text: reply.preview, deleted: reply.preview === '' };
+}
+
+/** A reply reference to a held message, for the composer's quote and a pending reply. */
+export function replyRefOf(message: ChatMessage): ReplyRef {
+  return { id: message.id, seq: message.seq, senderId: message.senderId, preview: previewOf(message.content) };
+}
+
+/** The newest message of ours in the thread that can still be edited (Up in an empty composer). */
+export function lastEditableOwn(thread: Thread, selfId: string): ChatMessage | undefined {
+  for (let index = thread.ids.length - 1; index >= 0; index -= 1) {
+    const message = thread.byId[thread.ids[index] as string];
+    if (message && message.senderId === selfId && !isDeleted(message) && !isSystem(message)) return message;
+  }
+  return undefined;
+}
