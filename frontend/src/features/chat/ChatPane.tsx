@@ -26,6 +26,8 @@ import { displayedVotes, type PendingMessage, type Thread, type VoteDirection } 
 import { selectChatSocketStatus } from '../realtime/connectionSlice';
 import { describePresence } from '../users/formatLastSeen';
 import { fetchUser, selectDirectoryUserById } from '../users/usersSlice';
+import { lifecycleSlots, useRevealKey } from '../lifecycle/MessageParts';
+import { ReplyQuote } from '../lifecycle/ReplyQuote';
 import { Composer } from './Composer';
 import { MessageBubble, type OwnStatus } from './MessageBubble';
 import { TypingIndicator } from './TypingIndicator';
@@ -112,6 +114,7 @@ export const ChatPane = memo(function ChatPane({ peerId }: { peerId: string }) {
   }, [dispatch, peerId]);
 
   const rows = useMemo(() => buildRows(thread), [thread]);
+  const revealKey = useRevealKey(peerId, thread);
   const peerLastReadSeq = conversation?.peerLastReadSeq ?? 0;
 
   const onNearTop = useCallback(() => {
@@ -209,6 +212,7 @@ export const ChatPane = memo(function ChatPane({ peerId }: { peerId: string }) {
             votes={NO_VOTES}
             voteBlocked={null}
             messageId={null}
+            quote={pending.replyTo && <ReplyQuote threadKey={peerId} reply={pending.replyTo} />}
           />
         );
       }
@@ -229,10 +233,11 @@ export const ChatPane = memo(function ChatPane({ peerId }: { peerId: string }) {
           onVote={onVote}
           voteError={row.voteError}
           voteAwaiting={row.voteAwaiting}
+          {...lifecycleSlots({ message, own, threadKey: peerId, connected: chatOpen })}
         />
       );
     },
-    [dispatch, onVote, peerId, peerLastReadSeq, peerName, rows.length, selfId, voteBlocked],
+    [dispatch, onVote, peerId, peerLastReadSeq, peerName, rows.length, selfId, voteBlocked, chatOpen],
   );
 
   const onSent = useCallback(() => setBottomSignal((n) => n + 1), []);
@@ -303,6 +308,7 @@ export const ChatPane = memo(function ChatPane({ peerId }: { peerId: string }) {
           onVisibleRangeChange={onVisibleRangeChange}
           onAtBottomChange={setAtBottom}
           scrollToBottomSignal={bottomSignal}
+          revealKey={revealKey}
         />
         {!atBottom && (
           <button type="button" className="button chat__jump" onClick={() => setBottomSignal((n) => n + 1)}>

@@ -1,4 +1,4 @@
-import { memo } from 'react';
+import { memo, type ReactNode } from 'react';
 import type { MessageVotes } from '../../api/types';
 import type { VoteDirection } from '../messages/thread';
 import { formatMessageTime } from '../../time/formatTime';
@@ -37,6 +37,15 @@ export interface MessageBubbleProps {
   voteError?: string | null;
   /** A vote of ours awaits the server's answer (`votes` shows its predicted outcome). */
   voteAwaiting?: boolean;
+  /** The lifecycle's parts (`features/lifecycle`, contract §7): a reply quote above the text,
+   *  a body in place of the text (editor, tombstone), marks in the meta line ("edited"),
+   *  a row under the message (reactions), the actions menu, and no votes on a tombstone. */
+  quote?: ReactNode;
+  body?: ReactNode;
+  marks?: ReactNode;
+  below?: ReactNode;
+  actions?: ReactNode;
+  votesHidden?: boolean;
 }
 
 function StatusIcon({ status }: { status: OwnStatus }) {
@@ -139,6 +148,12 @@ export const MessageBubble = memo(function MessageBubble({
   onVote,
   voteError,
   voteAwaiting = false,
+  quote,
+  body,
+  marks,
+  below,
+  actions,
+  votesHidden = false,
 }: MessageBubbleProps) {
   const time = formatMessageTime(createdAt);
   const blocked = messageId === null ? 'Votes open once the message is sent' : voteBlocked;
@@ -155,21 +170,30 @@ export const MessageBubble = memo(function MessageBubble({
       data-client-msg-id={clientMsgId ?? undefined}
     >
       <div className={`message${status === 'failed' ? ' message--failed' : ''}`}>
-        <p className="message__text" data-testid="message-text">
-          {content}
-        </p>
+        {quote}
+        {body ?? (
+          <p className="message__text" data-testid="message-text">
+            {content}
+          </p>
+        )}
         <div className="message__meta">
-          <div
-            className="message__votes"
-            role="group"
-            aria-label="Votes"
-            data-testid="votes"
-            data-mine={votes.mine ?? 'none'}
-            data-awaiting={voteAwaiting ? 'true' : undefined}
-          >
-            <VoteButton vote="up" count={votes.up} pressed={votes.mine === 'up'} blocked={blocked} onVote={vote} />
-            <VoteButton vote="down" count={votes.down} pressed={votes.mine === 'down'} blocked={blocked} onVote={vote} />
-          </div>
+          {votesHidden ? (
+            <span className="message__votes" />
+          ) : (
+            <div
+              className="message__votes"
+              role="group"
+              aria-label="Votes"
+              data-testid="votes"
+              data-mine={votes.mine ?? 'none'}
+              data-awaiting={voteAwaiting ? 'true' : undefined}
+            >
+              <VoteButton vote="up" count={votes.up} pressed={votes.mine === 'up'} blocked={blocked} onVote={vote} />
+              <VoteButton vote="down" count={votes.down} pressed={votes.mine === 'down'} blocked={blocked} onVote={vote} />
+            </div>
+          )}
+          {actions}
+          {marks}
           <time dateTime={createdAt} title={time.full}>
             {time.short}
           </time>
@@ -180,6 +204,7 @@ export const MessageBubble = memo(function MessageBubble({
             </span>
           )}
         </div>
+        {below}
         {voteError && (
           <p className="message__vote-error" role="status">
             {voteError}
