@@ -1,8 +1,8 @@
 /**
  * A modal dialog on the native `<dialog>` (focus kept inside, the page behind inert, Escape
  * closes), rendered into `document.body` so a windowed row never clips or measures it. The
- * caller owns `open` and gives focus back where it belongs in `onClose` (the control that
- * opened it, which may have been re-rendered meanwhile).
+ * caller owns `open` and says where focus goes back to (`returnFocus`: the control that opened
+ * it, which may have been re-rendered meanwhile).
  */
 import { useEffect, useId, useRef, type ReactNode } from 'react';
 import { createPortal } from 'react-dom';
@@ -17,10 +17,15 @@ export interface DialogProps {
   description?: string;
   className?: string;
   testId?: string;
+  /** Gives focus back (the control that opened it) once the dialog is gone: while it is open,
+   *  everything behind it is inert and cannot take focus. */
+  returnFocus?: () => void;
 }
 
-export function Dialog({ open, title, onClose, children, description, className, testId }: DialogProps) {
+export function Dialog({ open, title, onClose, children, description, className, testId, returnFocus }: DialogProps) {
   const ref = useRef<HTMLDialogElement>(null);
+  const returnFocusRef = useRef(returnFocus);
+  returnFocusRef.current = returnFocus;
   const titleId = useId();
   const descriptionId = useId();
 
@@ -34,6 +39,7 @@ export function Dialog({ open, title, onClose, children, description, className,
     first?.focus();
     return () => {
       if (typeof dialog.close === 'function' && dialog.open) dialog.close();
+      returnFocusRef.current?.();
     };
   }, [open]);
 

@@ -78,9 +78,10 @@ export interface EmojiPickerProps {
   onClose: () => void;
   /** Emoji we already reacted with (shown pressed: choosing one removes it). */
   mine: readonly string[];
+  returnFocus: () => void;
 }
 
-export function EmojiPicker({ open, onPick, onClose, mine }: EmojiPickerProps) {
+export function EmojiPicker({ open, onPick, onClose, mine, returnFocus }: EmojiPickerProps) {
   const [query, setQuery] = useState('');
   const gridRef = useRef<HTMLDivElement>(null);
   const found = useMemo(() => filterEmoji(query), [query]);
@@ -106,7 +107,7 @@ export function EmojiPicker({ open, onPick, onClose, mine }: EmojiPickerProps) {
   };
 
   return (
-    <Dialog open={open} title="Add a reaction" onClose={close} className="emoji-picker" testId="emoji-picker">
+    <Dialog open={open} title="Add a reaction" onClose={close} returnFocus={returnFocus} className="emoji-picker" testId="emoji-picker">
       <label className="visually-hidden" htmlFor="emoji-search">
         Search emoji
       </label>

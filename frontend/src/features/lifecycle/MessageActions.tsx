@@ -2,7 +2,7 @@
  * A message's actions menu ("Message actions", a menu button): reply, react, and for our own
  * messages edit, edit history and delete. Dialogs it opens give focus back to its button.
  */
-import { useRef, useState } from 'react';
+import { useState } from 'react';
 import type { ChatMessage } from '../../api/types';
 import { useAppDispatch } from '../../app/hooks';
 import { MenuButton, type MenuItem } from '../push/Menu';
@@ -27,16 +27,13 @@ export interface MessageActionsProps {
 export function MessageActions({ message, own, threadKey, blocked }: MessageActionsProps) {
   const dispatch = useAppDispatch();
   const [open, setOpen] = useState<Open>('none');
-  const wrapperRef = useRef<HTMLDivElement>(null);
   if (isSystem(message)) return null;
   // A tombstone has nothing left to act on (no text, reactions or history).
   const deleted = isDeleted(message);
   if (deleted) return null;
 
-  const close = () => {
-    setOpen('none');
-    returnFocus('actions', message.id);
-  };
+  const close = () => setOpen('none');
+  const focusMenu = () => returnFocus('actions', message.id);
   const change = (item: MenuItem): MenuItem => (blocked ? { ...item, disabled: true } : item);
 
   const items: MenuItem[] = [
@@ -60,7 +57,7 @@ export function MessageActions({ message, own, threadKey, blocked }: MessageActi
   if (own) items.push(change({ key: 'delete', label: 'Delete', onSelect: () => setOpen('delete') }));
 
   return (
-    <div ref={wrapperRef} className="message-actions" data-actions-for={message.id}>
+    <div className="message-actions" data-actions-for={message.id}>
       <MenuButton label="Message actions" items={items} note={blocked} testId="message-actions" className="message-actions__menu">
         <svg viewBox="0 0 24 24" width="16" height="16" aria-hidden="true">
           <circle cx="5" cy="12" r="1.8" fill="currentColor" />
@@ -76,12 +73,14 @@ export function MessageActions({ message, own, threadKey, blocked }: MessageActi
           close();
         }}
         onClose={close}
+        returnFocus={focusMenu}
       />
       <Dialog
         open={open === 'delete'}
         title="Delete this message?"
         description="It is deleted for everyone in the conversation and shows as “This message was deleted”."
         onClose={close}
+        returnFocus={focusMenu}
         testId="delete-dialog"
       >
         <div className="lc-dialog__actions">
@@ -100,7 +99,7 @@ export function MessageActions({ message, own, threadKey, blocked }: MessageActi
           </button>
         </div>
       </Dialog>
-      <RevisionsDialog message={message} open={open === 'history'} onClose={close} />
+      <RevisionsDialog message={message} open={open === 'history'} onClose={close} returnFocus={focusMenu} />
     </div>
   );
 }

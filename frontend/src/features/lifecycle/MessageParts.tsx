@@ -106,10 +106,8 @@ export function EditedMark({ message }: { message: ChatMessage }) {
       <RevisionsDialog
         message={message}
         open={open}
-        onClose={() => {
-          setOpen(false);
-          ref.current?.focus();
-        }}
+        onClose={() => setOpen(false)}
+        returnFocus={() => ref.current?.focus()}
       />
     </>
   );

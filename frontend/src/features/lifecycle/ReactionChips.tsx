@@ -62,12 +62,9 @@ export function ReactionChips({ message, blocked }: { message: ChatMessage; bloc
         onPick={(emoji) => {
           toggle(emoji);
           setPicking(false);
-          addRef.current?.focus();
         }}
-        onClose={() => {
-          setPicking(false);
-          addRef.current?.focus();
-        }}
+        onClose={() => setPicking(false)}
+        returnFocus={() => addRef.current?.focus()}
       />
     </div>
   );

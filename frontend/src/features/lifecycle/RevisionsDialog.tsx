@@ -11,7 +11,14 @@ import { fetchRevisions, type MessageRevision } from './lifecycleThunks';
 
 type Loaded = { status: 'loading' } | { status: 'ready'; revisions: MessageRevision[] } | { status: 'failed'; error: string };
 
-export function RevisionsDialog({ message, open, onClose }: { message: ChatMessage; open: boolean; onClose: () => void }) {
+export interface RevisionsDialogProps {
+  message: ChatMessage;
+  open: boolean;
+  onClose: () => void;
+  returnFocus: () => void;
+}
+
+export function RevisionsDialog({ message, open, onClose, returnFocus }: RevisionsDialogProps) {
   const [loaded, setLoaded] = useState<Loaded>({ status: 'loading' });
 
   useEffect(() => {
@@ -29,7 +36,7 @@ export function RevisionsDialog({ message, open, onClose }: { message: ChatMessa
   }, [open, message.id, message.rev]);
 
   return (
-    <Dialog open={open} title="Edit history" onClose={onClose} className="revisions" testId="revisions-dialog">
+    <Dialog open={open} title="Edit history" onClose={onClose} returnFocus={returnFocus} className="revisions" testId="revisions-dialog">
       {loaded.status === 'loading' && <p role="status">Loading earlier versions…</p>}
       {loaded.status === 'failed' && <p role="alert">Could not load the history: {loaded.error}</p>}
       {loaded.status === 'ready' && (
