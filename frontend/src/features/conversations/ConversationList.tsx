@@ -1,6 +1,7 @@
 import { memo } from 'react';
 import type { ConversationSummary, DirectoryUser } from '../../api/types';
 import { Listbox } from '../../components/Listbox';
+import { previewText } from '../lifecycle/applyChanges';
 import { formatShortTime } from '../../time/formatTime';
 
 /** One conversation's row, in pixels (the stylesheet's `.conversation-list .listbox__option`). */
@@ -66,7 +67,7 @@ export const ConversationList = memo(function ConversationList({
               </span>
               <span className="conversation-list__bottom">
                 <span className="conversation-list__preview">
-                  {last ? `${mine ? 'You: ' : ''}${last.content}` : 'No messages yet'}
+                  {last ? `${mine ? 'You: ' : ''}${previewText(last)}` : 'No messages yet'}
                 </span>
                 {conversation.unreadCount > 0 && (
                   <span className="unread-badge" data-testid="unread-badge">

@@ -9,7 +9,7 @@ import { useEffect, useRef, useState, type ReactNode } from 'react';
 import type { ChatMessage } from '../../api/types';
 import { useAppDispatch, useAppSelector } from '../../app/hooks';
 import type { Thread } from '../messages/thread';
-import { isDeleted, isEdited } from './applyChanges';
+import { isDeleted, isEdited, TOMBSTONE_TEXT } from './applyChanges';
 import { InlineEditor } from './InlineEditor';
 import { errorDismissed, jumpDone, selectLifecycleError, selectPendingChange } from './lifecycleSlice';
 import { MessageActions } from './MessageActions';
@@ -18,7 +18,6 @@ import { ReplyQuote } from './ReplyQuote';
 import { RevisionsDialog } from './RevisionsDialog';
 import './lifecycle.css';
 
-export const TOMBSTONE_TEXT = 'This message was deleted';
 const OFFLINE_HINT = 'Changes resume when the connection is back';
 
 /** The text, the editor, an edit on its way, or the tombstone; focused when a quote jumps here. */

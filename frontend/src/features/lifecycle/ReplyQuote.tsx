@@ -6,7 +6,7 @@
 import type { ReplyRef } from '../../api/types';
 import { useAppDispatch, useAppSelector } from '../../app/hooks';
 import { selectDirectoryUserById } from '../users/usersSlice';
-import { quotePreview } from './applyChanges';
+import { quotePreview, TOMBSTONE_TEXT } from './applyChanges';
 import { replyCancelled, selectReplyDraft } from './lifecycleSlice';
 import { jumpToMessage } from './lifecycleThunks';
 
@@ -34,7 +34,7 @@ export function ReplyQuote({ threadKey, reply }: { threadKey: string; reply: Rep
     >
       <span className="reply-quote__name">{name}</span>
       <span className={`reply-quote__text${deleted ? ' reply-quote__text--deleted' : ''}`}>
-        {deleted ? 'This message was deleted' : text}
+        {deleted ? TOMBSTONE_TEXT : text}
       </span>
     </button>
   );
@@ -53,7 +53,7 @@ export function ComposerReplyBar({ threadKey }: { threadKey: string }) {
       <div className="reply-bar__quote">
         <span className="reply-quote__name">Replying to {name}</span>
         <span className={`reply-quote__text${deleted ? ' reply-quote__text--deleted' : ''}`}>
-          {deleted ? 'This message was deleted' : text}
+          {deleted ? TOMBSTONE_TEXT : text}
         </span>
       </div>
       <button

@@ -65,6 +65,13 @@ export const isEdited = (message: Pick<ChatMessage, 'editedAt' | 'deletedAt'>): 
 export const isSystem = (message: Pick<ChatMessage, 'kind'>): boolean => message.kind === 'system';
 export const reactionsOf = (message: Pick<ChatMessage, 'reactions'>): MessageReaction[] => message.reactions ?? [];
 
+export const TOMBSTONE_TEXT = 'This message was deleted';
+
+/** A message's text for a one-line preview (the conversation list): a tombstone says so. */
+export function previewText(message: Pick<ChatMessage, 'content' | 'deletedAt'>): string {
+  return isDeleted(message) ? TOMBSTONE_TEXT : message.content;
+}
+
 /** The contract's preview length: the first 100 characters of the replied message. */
 export const REPLY_PREVIEW_CHARS = 100;
 
