@@ -11,11 +11,14 @@ import { editMessage } from './lifecycleThunks';
 
 /** Focuses where an edit or a dialog of this message started. */
 export function returnFocus(origin: EditOrigin, messageId: string): void {
-  const target =
-    origin === 'composer'
-      ? document.getElementById('composer-input')
-      : document.querySelector<HTMLElement>(`[data-actions-for="${CSS.escape(messageId)}"] button`);
-  target?.focus();
+  if (origin === 'composer') {
+    document.getElementById('composer-input')?.focus();
+    return;
+  }
+  const actions = Array.from(document.querySelectorAll<HTMLElement>('[data-actions-for]')).find(
+    (element) => element.dataset.actionsFor === messageId,
+  );
+  actions?.querySelector('button')?.focus();
 }
 
 export function InlineEditor({ message, origin }: { message: ChatMessage; origin: EditOrigin }) {

@@ -6,6 +6,7 @@ import { json, mockFetch } from '../../test/fetchMock';
 import { FakeLifecycle, FakeWebSocket } from '../../test/fakeWebSocket';
 import { loadThread, sendMessage } from '../messages/messagesSlice';
 import { ChatClient, LIFECYCLE_ANSWER_TIMEOUT_MS } from '../realtime/ChatClient';
+import { parseChatFrame } from '../realtime/frames';
 import { deleteMessage, editMessage, toggleReaction } from './lifecycleThunks';
 
 function setup(messages: ChatMessage[]) {
@@ -144,5 +145,22 @@ describe('the chat client and the message lifecycle', () => {
       { type: 'message.send', clientMsgId: id, to: BOB, content: 'yes', replyTo: replyTo.id },
     ]);
     expect(store.getState().messages.threads[BOB]?.pending[0]?.replyTo).toEqual(replyTo);
+  });
+});
+
+describe('the lifecycle frames', () => {
+  it('reads message.updated, the votes’ rev and the request id an error echoes', () => {
+    const changed = message(1, { rev: 3, reactions: [{ emoji: '👍', count: 1, mine: true }] });
+    expect(parseChatFrame({ type: 'message.updated', message: changed })).toEqual({ type: 'message.updated', message: changed });
+    expect(parseChatFrame({ type: 'message.updated', message: { id: 1 } })).toBeNull();
+    expect(
+      parseChatFrame({ type: 'message.votes', conversationId: CONV_AB, messageId: 'm', up: 1, down: 0, mine: null, rev: 9 }),
+    ).toMatchObject({ rev: 9 });
+    expect(parseChatFrame({ type: 'error', code: 'forbidden', message: 'no', requestId: 'r1' })).toEqual({
+      type: 'error',
+      code: 'forbidden',
+      message: 'no',
+      requestId: 'r1',
+    });
   });
 });
