@@ -187,3 +187,78 @@ test('two people reply, edit, delete and react, and one who was offline catches 
     await bobContext.close();
   }
 });
+
+/** Sends `count` messages to `peerId` over a socket of the page's own (faster than typing). */
+async function sendMany(page: Page, peerId: string, count: number, prefix: string): Promise<void> {
+  await page.evaluate(
+    async ({ peerId, count, prefix }) => {
+      const socket = new WebSocket(`${location.protocol === 'https:' ? 'wss' : 'ws'}://${location.host}/ws/chat`);
+      await new Promise((resolve, reject) => {
+        socket.onopen = resolve;
+        socket.onerror = reject;
+      });
+      const acked = new Promise<void>((resolve) => {
+        let left = count;
+        socket.onmessage = (event) => {
+          if (JSON.parse(event.data).type === 'message.ack' && --left === 0) resolve();
+        };
+      });
+      for (let i = 1; i <= count; i += 1) {
+        socket.send(JSON.stringify({ type: 'message.send', clientMsgId: crypto.randomUUID(), to: peerId, content: `${prefix} ${i}` }));
+      }
+      await acked;
+      socket.close();
+    },
+    { peerId, count, prefix },
+  );
+}
+
+test('a reply’s quote shows its original even when that is older than the loaded history, by keyboard', async ({
+  browser,
+}) => {
+  test.setTimeout(180_000);
+  const alice = uniqueCredentials('lj');
+  const bob = uniqueCredentials('lk');
+  const aliceContext = await newUserContext(browser);
+  const bobContext = await newUserContext(browser);
+  try {
+    const alicePage = await aliceContext.newPage();
+    const bobPage = await bobContext.newPage();
+    await signUp(alicePage, alice);
+    await signUp(bobPage, bob);
+    await openChatFromDirectory(alicePage, bob.username);
+    const bobId = new URL(alicePage.url()).pathname.split('/').pop() as string;
+
+    const anchor = 'The plan, in short';
+    await send(alicePage, anchor);
+    await expect(bubble(alicePage, anchor)).toHaveAttribute('data-status', /^(sent|read)$/, { timeout: LIVE_TIMEOUT_MS });
+    // Reply to it by keyboard only: the menu button, Enter, the first item (Reply), Enter.
+    const actions = bubble(alicePage, anchor).getByRole('button', { name: 'Message actions' });
+    await actions.focus();
+    await alicePage.keyboard.press('Enter');
+    await expect(alicePage.getByRole('menuitem', { name: 'Reply' })).toBeFocused();
+    await alicePage.keyboard.press('Enter');
+    const composer = alicePage.getByRole('textbox', { name: /^Message to / });
+    await expect(composer).toBeFocused();
+    await expect(alicePage.getByTestId('composer-reply')).toContainText(anchor);
+    // Many messages in between, then the reply: the original is no longer on the newest page.
+    await sendMany(alicePage, bobId, 70, 'Filler');
+    await composer.fill('About the plan: yes');
+    await composer.press('Enter');
+
+    await openChatFromDirectory(bobPage, alice.username);
+    const reply = bubble(bobPage, 'About the plan: yes');
+    await expect(reply).toBeVisible({ timeout: LIVE_TIMEOUT_MS });
+    await expect(bubble(bobPage, anchor)).toHaveCount(0);
+    const quote = reply.getByTestId('reply-quote');
+    await expect(quote).toContainText(anchor);
+    await quote.focus();
+    await bobPage.keyboard.press('Enter');
+    const original = bubble(bobPage, anchor);
+    await expect(original.locator('.message__body')).toBeFocused({ timeout: LIVE_TIMEOUT_MS });
+    await expect(original).toBeInViewport();
+  } finally {
+    await aliceContext.close();
+    await bobContext.close();
+  }
+});
