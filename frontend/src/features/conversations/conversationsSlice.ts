@@ -199,7 +199,20 @@ const conversationsSlice = createSlice({
         });
       })
       .addCase(messageUpdated, (state, action) => {
-        followChangedMessage(state, action.payload.message);
+        const { message, selfId } = action.payload;
+        followChangedMessage(state, message);
+        // A peer's unread message deleted stops counting (the server's count does the same;
+        // the re-fetch after a reconnect has the final word). A delete is announced once.
+        const conversation = state.entities[message.conversationId];
+        if (
+          conversation &&
+          message.deletedAt &&
+          message.senderId !== selfId &&
+          message.seq > conversation.lastReadSeq &&
+          conversation.unreadCount > 0
+        ) {
+          conversation.unreadCount -= 1;
+        }
       })
       .addCase(changesPageLoaded, (state, action) => {
         for (const message of action.payload.messages) followChangedMessage(state, message);

@@ -1,10 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import type { ChatMessage } from '../../api/types';
 import { makeStore } from '../../app/store';
-import { ALICE, BOB, CONV_AB, message, mine, signedInAsAlice } from '../../test/chatFixtures';
+import { ALICE, BOB, CONV_AB, conversation, message, mine, signedInAsAlice } from '../../test/chatFixtures';
 import { json, mockFetch } from '../../test/fetchMock';
 import { messageReceived, messageUpdated, votesChanged } from '../../events/chatEvents';
+import { fetchConversations } from '../conversations/conversationsSlice';
 import { loadOlder, loadThread } from '../messages/messagesSlice';
+import { notificationReceived } from '../notifications/notificationsSlice';
 import { emptyThread, insertMessage } from '../messages/thread';
 import type { ChatGateway } from '../realtime/chatGateway';
 import { offlineChatGateway } from '../realtime/chatGateway';
@@ -218,5 +220,43 @@ describe('jumping to a replied message', () => {
     expect(await store.dispatch(jumpToMessage({ threadKey: BOB, messageId: target.id, seq: 20 })).unwrap()).toBe(true);
     expect(fetch.calls.map((call) => call.search.get('before'))).toEqual(['101', '51']);
     expect(store.getState().lifecycle.jump).toEqual({ threadKey: BOB, messageId: target.id });
+  });
+});
+
+describe('the list and the bell follow changes', () => {
+  it('moves the preview, stops counting a deleted unread message, and drops its notifications', () => {
+    const store = storeWith([v(1, 1), v(2, 2)]);
+    store.dispatch(
+      fetchConversations.fulfilled(
+        { conversations: [conversation({ lastMessage: v(2, 2), unreadCount: 2 })], nextCursor: null },
+        'r',
+        undefined,
+      ),
+    );
+    store.dispatch(
+      notificationReceived({
+        notification: {
+          id: 'n2',
+          type: 'message',
+          conversationId: CONV_AB,
+          messageId: v(2, 2).id,
+          senderId: BOB,
+          senderUsername: 'bob',
+          preview: 'message 2',
+          createdAt: at(2),
+          readAt: null,
+        },
+      }),
+    );
+    store.dispatch(messageUpdated({ message: v(2, 3, { content: 'better', editedAt: at(3) }), selfId: ALICE }));
+    expect(store.getState().conversations.entities[CONV_AB]?.lastMessage?.content).toBe('better');
+    expect(store.getState().notifications.entities.n2?.preview).toBe('better');
+    expect(store.getState().conversations.entities[CONV_AB]?.unreadCount).toBe(2);
+
+    store.dispatch(messageUpdated({ message: v(2, 4, { content: '', deletedAt: at(4) }), selfId: ALICE }));
+    expect(store.getState().conversations.entities[CONV_AB]?.lastMessage?.deletedAt).toBe(at(4));
+    expect(store.getState().conversations.entities[CONV_AB]?.unreadCount).toBe(1);
+    expect(store.getState().notifications.entities.n2).toBeUndefined();
+    expect(store.getState().notifications.unreadCount).toBe(0);
   });
 });
