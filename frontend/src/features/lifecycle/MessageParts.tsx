@@ -121,6 +121,10 @@ export interface LifecycleSlots {
   votesHidden?: boolean;
 }
 
+/** Slots made for a message object (held messages are immutable: a change is a new object), so
+ *  an unchanged message gets the very same elements and its memoised bubble skips rendering. */
+const slotsCache = new WeakMap<ChatMessage, { key: string; slots: LifecycleSlots }>();
+
 /** The slots of a stored message's bubble. */
 export function lifecycleSlots({
   message,
@@ -133,6 +137,15 @@ export function lifecycleSlots({
   threadKey: string;
   connected: boolean;
 }): LifecycleSlots {
+  const key = `${own}|${threadKey}|${connected}`;
+  const cached = slotsCache.get(message);
+  if (cached?.key === key) return cached.slots;
+  const slots = makeSlots(message, own, threadKey, connected);
+  slotsCache.set(message, { key, slots });
+  return slots;
+}
+
+function makeSlots(message: ChatMessage, own: boolean, threadKey: string, connected: boolean): LifecycleSlots {
   const deleted = isDeleted(message);
   const blocked = connected ? null : OFFLINE_HINT;
   return {
