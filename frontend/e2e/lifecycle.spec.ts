@@ -135,6 +135,8 @@ test('two people reply, edit, delete and react, and one who was offline catches 
     await expect(bubble(bobPage, answer).getByRole('button', { name: 'Message actions' })).toBeFocused();
     await chooseAction(bobPage, bubble(bobPage, answer), 'Delete');
     await confirm.getByRole('button', { name: 'Delete' }).click();
+    // The menu went with the text: focus is on the tombstone, where it was.
+    await expect(row(bobPage, answerSeq).locator('.message__body')).toBeFocused({ timeout: LIVE_TIMEOUT_MS });
     for (const page of [alicePage, bobPage]) {
       await expect(row(page, answerSeq).getByTestId('message-tombstone')).toHaveText('This message was deleted', {
         timeout: LIVE_TIMEOUT_MS,

@@ -42,8 +42,19 @@ export function MessageBody({ message, own }: { message: ChatMessage; own: boole
     return () => clearTimeout(timer);
   }, [jumpedHere, dispatch]);
 
+  // Our own delete takes the menu button (which had focus) away with the text: focus moves to
+  // the tombstone, so keyboard and screen-reader users hear what happened and stay in place.
+  const deleted = isDeleted(message);
+  const weDeleted = useRef(false);
+  if (deleting) weDeleted.current = true;
+  useEffect(() => {
+    if (!deleted || !weDeleted.current) return;
+    weDeleted.current = false;
+    if (document.activeElement === document.body || document.activeElement === null) ref.current?.focus();
+  }, [deleted]);
+
   let body: ReactNode;
-  if (isDeleted(message)) {
+  if (deleted) {
     body = (
       <p className="message__text message__text--deleted" data-testid="message-tombstone">
         {TOMBSTONE_TEXT}
@@ -64,10 +75,10 @@ export function MessageBody({ message, own }: { message: ChatMessage; own: boole
       tabIndex={-1}
       className={`message__body${flash ? ' message__body--flash' : ''}`}
       data-message-id={message.id}
-      data-deleted={isDeleted(message) ? 'true' : undefined}
+      data-deleted={deleted ? 'true' : undefined}
     >
       {body}
-      {(pendingEdit || deleting) && !isDeleted(message) && (
+      {(pendingEdit || deleting) && !deleted && (
         <span className="message__saving" role="status">
           {deleting ? 'Deleting…' : 'Saving…'}
         </span>
