@@ -76,6 +76,34 @@ describe('applying a changed message', () => {
   });
 });
 
+describe('a change that overtakes a page', () => {
+  it('is kept while the first page is on its way and applied when it brings an older copy', () => {
+    const store = makeStore(signedInAsAlice);
+    store.dispatch(loadThread.pending('r1', { peerId: BOB }));
+    store.dispatch(messageUpdated({ message: v(2, 5, { content: 'edited' }), selfId: ALICE }));
+    store.dispatch(loadThread.fulfilled({ messages: [v(1, 1), v(2, 2)], hasMore: false }, 'r1', { peerId: BOB }));
+    expect(held(store, 2)?.content).toBe('edited');
+    expect(store.getState().messages.threads[BOB]?.lateChanges).toBeUndefined();
+    expect(revOf(store)).toBe(5);
+  });
+
+  it('is kept while an older page is on its way, from the feed too, and forgotten when no page comes', () => {
+    const store = storeWith([v(51, 51), v(52, 52)], { hasMore: true });
+    store.dispatch(loadOlder.pending('r2', { peerId: BOB }));
+    store.dispatch(changesPageLoaded({ conversationId: CONV_AB, messages: [v(3, 60, { content: '', deletedAt: at(60) })], rev: 60 }));
+    store.dispatch(messageUpdated({ message: v(9, 61, { content: 'not on the page' }), selfId: ALICE }));
+    store.dispatch(
+      loadOlder.fulfilled({ messages: [v(3, 3), v(4, 4)], hasMore: true }, 'r2', { peerId: BOB }),
+    );
+    expect(held(store, 3)?.deletedAt).toBe(at(60));
+    // Nothing on its way any more: what no page brought is forgotten (a later page shows it as it is).
+    expect(store.getState().messages.threads[BOB]?.lateChanges).toBeUndefined();
+    // And without a page on its way, a change of a message not held is not kept at all.
+    store.dispatch(messageUpdated({ message: v(1, 70, { content: 'x' }), selfId: ALICE }));
+    expect(store.getState().messages.threads[BOB]?.lateChanges).toBeUndefined();
+  });
+});
+
 describe('the rev watermark', () => {
   it('starts at the first page’s highest rev and moves with live frames and the feed, not with older pages', () => {
     const store = storeWith([v(3, 7), v(4, 9)], { hasMore: true });

@@ -7,7 +7,8 @@
  * - a copy replaces the held message only when its `rev` is higher, so a page fetched before a
  *   live `message.updated` can never undo it, whatever order they land in;
  * - a changed message that is not held is left alone: a newer one is fetched by the `after=`
- *   catch-up, an older one by the page that loads it, both as they are now;
+ *   catch-up, an older one by the page that loads it, both as they are now; only while a page
+ *   of its thread is on its way is the change kept, for that page may predate it;
  * - the watermark moves only with what is known complete: live frames on an open socket (they
  *   come in commit order) and the change feed's own `rev`. History pages never move it, since a
  *   page can show a message changed at rev 60 while an edit at rev 55 of another one is not in
@@ -44,6 +45,40 @@ export function applyChangedMessage(thread: Thread, message: ChatMessage): boole
   if (!held || !isLaterVersion(message, held)) return false;
   thread.byId[message.id] = message;
   return true;
+}
+
+/** Whether a page of this thread is on its way (first page, older page, catch-up). */
+function pageInFlight(thread: Thread): boolean {
+  return thread.status === 'loading' || thread.loadingOlder || thread.catchingUp;
+}
+
+/**
+ * A changed message: in place when held; otherwise, while a page of the thread is on its way,
+ * kept for that page (it may bring the message as it was before this change, and the rev has
+ * already moved past it). See `applyLateChanges`.
+ */
+export function applyOrKeepChange(thread: Thread, message: ChatMessage): void {
+  if (thread.byId[message.id]) {
+    applyChangedMessage(thread, message);
+    return;
+  }
+  if (!pageInFlight(thread)) return;
+  const late = (thread.lateChanges ??= {});
+  const kept = late[message.id];
+  if (!kept || isLaterVersion(message, kept)) late[message.id] = message;
+}
+
+/** After a page landed (or failed): the kept changes of messages it brought are applied; the
+ *  rest are forgotten once no page is on its way (a later page shows them as they are). */
+export function applyLateChanges(thread: Thread): void {
+  const late = thread.lateChanges;
+  if (!late) return;
+  for (const [id, message] of Object.entries(late)) {
+    if (!thread.byId[id]) continue;
+    applyChangedMessage(thread, message);
+    delete late[id];
+  }
+  if (!pageInFlight(thread) || Object.keys(late).length === 0) delete thread.lateChanges;
 }
 
 /** The highest `rev` among these messages (0 for none). */

@@ -30,7 +30,7 @@ import {
   votesChanged,
 } from '../../events/chatEvents';
 import type { ThunkExtra } from '../realtime/chatGateway';
-import { applyChangedMessage, changesPageLoaded } from '../lifecycle/applyChanges';
+import { applyLateChanges, applyOrKeepChange, changesPageLoaded } from '../lifecycle/applyChanges';
 import {
   advanceSyncedSeq,
   displayedVotes,
@@ -372,11 +372,13 @@ const messagesSlice = createSlice({
         thread.hasOlder = hasMore;
         thread.status = 'ready';
         advanceSyncedSeq(thread);
+        applyLateChanges(thread);
       })
       .addCase(loadThread.rejected, (state, action) => {
         const thread = threadFor(state, action.meta.arg.peerId);
         thread.status = 'failed';
         thread.error = action.payload ?? toApiErrorPayload(action.error);
+        applyLateChanges(thread);
       })
       .addCase(loadOlder.pending, (state, action) => {
         const thread = state.threads[action.meta.arg.peerId];
@@ -388,10 +390,13 @@ const messagesSlice = createSlice({
         for (const message of action.payload.messages) insertMessage(thread, message);
         thread.hasOlder = action.payload.hasMore;
         thread.loadingOlder = false;
+        applyLateChanges(thread);
       })
       .addCase(loadOlder.rejected, (state, action) => {
         const thread = state.threads[action.meta.arg.peerId];
-        if (thread) thread.loadingOlder = false;
+        if (!thread) return;
+        thread.loadingOlder = false;
+        applyLateChanges(thread);
       })
       .addCase(catchUp.pending, (state, action) => {
         const thread = state.threads[action.meta.arg.peerId];
@@ -399,17 +404,22 @@ const messagesSlice = createSlice({
       })
       .addCase(catchUp.fulfilled, (state, action) => {
         const thread = state.threads[action.meta.arg.peerId];
-        if (thread) thread.catchingUp = false;
+        if (!thread) return;
+        thread.catchingUp = false;
+        applyLateChanges(thread);
       })
       .addCase(catchUp.rejected, (state, action) => {
         const thread = state.threads[action.meta.arg.peerId];
-        if (thread) thread.catchingUp = false;
+        if (!thread) return;
+        thread.catchingUp = false;
+        applyLateChanges(thread);
       })
       .addCase(catchUpPageLoaded, (state, action) => {
         const thread = state.threads[action.payload.peerId];
         if (!thread) return;
         for (const message of action.payload.messages) insertMessage(thread, message);
         advanceSyncedSeq(thread);
+        applyLateChanges(thread);
       })
       .addCase(messageReceived, (state, action) => {
         const { message, selfId, clientMsgId } = action.payload;
@@ -445,14 +455,16 @@ const messagesSlice = createSlice({
         delete thread.voteErrors[messageId];
       })
       .addCase(messageUpdated, (state, action) => {
-        const { message } = action.payload;
-        const thread = threadHolding(state, message.id);
-        if (thread) applyChangedMessage(thread, message);
+        const { message, selfId } = action.payload;
+        const thread = threadHolding(state, message.id) ?? state.threads[peerOf(message, selfId)];
+        if (thread) applyOrKeepChange(thread, message);
       })
       .addCase(changesPageLoaded, (state, action) => {
+        const { conversationId } = action.payload;
+        const inConversation = Object.values(state.threads).find((t) => t.conversationId === conversationId);
         for (const message of action.payload.messages) {
-          const thread = threadHolding(state, message.id);
-          if (thread) applyChangedMessage(thread, message);
+          const thread = threadHolding(state, message.id) ?? inConversation;
+          if (thread) applyOrKeepChange(thread, message);
         }
       })
       .addMatcher(isSessionChange, () => initialMessagesState);

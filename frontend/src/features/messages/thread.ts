@@ -75,6 +75,10 @@ export interface Thread {
   /** message id → why our last vote on it was not counted (the server's `error` frame), until
    *  the next vote on it or a fresh count. */
   voteErrors: Record<string, string>;
+  /** message id → a change (`message.updated`, the change feed) of a message not held, that
+   *  came while a page of this thread was on its way: applied if that page brings the message
+   *  (in an older version), so a page fetched before the change cannot undo it. */
+  lateChanges?: Record<string, ChatMessage>;
 }
 
 export function emptyThread(peerId: string): Thread {
