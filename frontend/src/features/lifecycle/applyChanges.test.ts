@@ -98,6 +98,13 @@ describe('a change that overtakes a page', () => {
     expect(held(store, 3)?.deletedAt).toBe(at(60));
     // Nothing on its way any more: what no page brought is forgotten (a later page shows it as it is).
     expect(store.getState().messages.threads[BOB]?.lateChanges).toBeUndefined();
+    // Votes too.
+    store.dispatch(loadOlder.pending('r3', { peerId: BOB }));
+    store.dispatch(votesChanged({ conversationId: CONV_AB, messageId: v(2, 2).id, up: 3, down: 0, mine: 'up', rev: 80 }));
+    store.dispatch(loadOlder.fulfilled({ messages: [v(2, 2)], hasMore: false }, 'r3', { peerId: BOB }));
+    expect(held(store, 2)?.votes).toEqual({ up: 3, down: 0, mine: 'up' });
+    expect(held(store, 2)?.rev).toBe(80);
+    expect(store.getState().messages.threads[BOB]?.lateVotes).toBeUndefined();
     // And without a page on its way, a change of a message not held is not kept at all.
     store.dispatch(messageUpdated({ message: v(1, 70, { content: 'x' }), selfId: ALICE }));
     expect(store.getState().messages.threads[BOB]?.lateChanges).toBeUndefined();

@@ -16,7 +16,7 @@
  *   page has a higher rev than any message in it).
  */
 import { createAction } from '@reduxjs/toolkit';
-import type { ChatMessage, MessageReaction, ReplyRef } from '../../api/types';
+import type { ChatMessage, MessageReaction, MessageVotes, ReplyRef } from '../../api/types';
 import type { Thread } from '../messages/thread';
 
 /** One page of `GET /api/messages/conversations/{id}/changes`. */
@@ -68,17 +68,35 @@ export function applyOrKeepChange(thread: Thread, message: ChatMessage): void {
   if (!kept || isLaterVersion(message, kept)) late[message.id] = message;
 }
 
+/** The same for new counts of a message not held (`message.votes`, which carries no message). */
+export function keepLateVotes(thread: Thread, messageId: string, votes: MessageVotes, rev: number | undefined): void {
+  if (rev === undefined || !pageInFlight(thread)) return;
+  const late = (thread.lateVotes ??= {});
+  if ((late[messageId]?.rev ?? -1) < rev) late[messageId] = { votes, rev };
+}
+
 /** After a page landed (or failed): the kept changes of messages it brought are applied; the
  *  rest are forgotten once no page is on its way (a later page shows them as they are). */
 export function applyLateChanges(thread: Thread): void {
   const late = thread.lateChanges;
-  if (!late) return;
-  for (const [id, message] of Object.entries(late)) {
-    if (!thread.byId[id]) continue;
-    applyChangedMessage(thread, message);
-    delete late[id];
+  if (late) {
+    for (const [id, message] of Object.entries(late)) {
+      if (!thread.byId[id]) continue;
+      applyChangedMessage(thread, message);
+      delete late[id];
+    }
+    if (!pageInFlight(thread) || Object.keys(late).length === 0) delete thread.lateChanges;
   }
-  if (!pageInFlight(thread) || Object.keys(late).length === 0) delete thread.lateChanges;
+  const lateVotes = thread.lateVotes;
+  if (lateVotes) {
+    for (const [id, { votes, rev }] of Object.entries(lateVotes)) {
+      const held = thread.byId[id];
+      if (!held) continue;
+      if ((held.rev ?? 0) < rev) thread.byId[id] = { ...held, votes, rev };
+      delete lateVotes[id];
+    }
+    if (!pageInFlight(thread) || Object.keys(lateVotes).length === 0) delete thread.lateVotes;
+  }
 }
 
 /** The highest `rev` among these messages (0 for none). */

@@ -30,7 +30,7 @@ import {
   votesChanged,
 } from '../../events/chatEvents';
 import type { ThunkExtra } from '../realtime/chatGateway';
-import { applyLateChanges, applyOrKeepChange, changesPageLoaded } from '../lifecycle/applyChanges';
+import { applyLateChanges, applyOrKeepChange, changesPageLoaded, keepLateVotes } from '../lifecycle/applyChanges';
 import {
   advanceSyncedSeq,
   displayedVotes,
@@ -442,7 +442,12 @@ const messagesSlice = createSlice({
         const { messageId, up, down, mine } = action.payload;
         const thread = threadHolding(state, messageId);
         const message = thread?.byId[messageId];
-        if (!thread || !message) return;
+        if (!thread || !message) {
+          const { conversationId, rev } = action.payload;
+          const inConversation = Object.values(state.threads).find((t) => t.conversationId === conversationId);
+          if (inConversation) keepLateVotes(inConversation, messageId, { up, down, mine }, rev);
+          return;
+        }
         const intent = thread.voteIntents[messageId];
         // Our `mine` moved: this answers one of our votes (the peer's never move it).
         if (intent && mine !== message.votes.mine) {

@@ -79,6 +79,8 @@ export interface Thread {
    *  came while a page of this thread was on its way: applied if that page brings the message
    *  (in an older version), so a page fetched before the change cannot undo it. */
   lateChanges?: Record<string, ChatMessage>;
+  /** The same for `message.votes` frames (counts and our own vote, with their rev). */
+  lateVotes?: Record<string, { votes: MessageVotes; rev: number }>;
 }
 
 export function emptyThread(peerId: string): Thread {
