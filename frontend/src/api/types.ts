@@ -70,6 +70,28 @@ export interface ChatMessage {
   /** v2: absent from v1 answers, which only have user messages. */
   kind?: 'user' | 'system';
   system?: SystemInfo | null;
+  /** Contract v2 §7 (a v1 server leaves these out: read them through `features/lifecycle`). */
+  replyTo?: ReplyRef | null;
+  editedAt?: string | null;
+  deletedAt?: string | null;
+  reactions?: MessageReaction[];
+  /** The conversation's `rev` at this message's last change. */
+  rev?: number;
+}
+
+/** The message a reply answers; `preview` is empty once that message was deleted. */
+export interface ReplyRef {
+  id: string;
+  seq: number;
+  senderId: string;
+  preview: string;
+}
+
+/** One emoji's reactions on a message; `mine`: the caller reacted with it. */
+export interface MessageReaction {
+  emoji: string;
+  count: number;
+  mine: boolean;
 }
 
 /** `GET /api/messages/with/{userId}` and `/conversations/{id}/messages`: ascending `seq`. */

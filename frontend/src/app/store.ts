@@ -2,6 +2,7 @@ import { combineReducers, configureStore, isAsyncThunkAction, type Middleware } 
 import { authReducer } from '../features/auth/authSlice';
 import { conversationsReducer } from '../features/conversations/conversationsSlice';
 import { groupsReducer } from '../features/groups/groupsSlice';
+import { lifecycleReducer } from '../features/lifecycle/lifecycleSlice';
 import { messagesReducer } from '../features/messages/messagesSlice';
 import { notificationsReducer } from '../features/notifications/notificationsSlice';
 import { pushReducer } from '../features/push/pushSlice';
@@ -19,6 +20,7 @@ export const rootReducer = combineReducers({
   conversations: conversationsReducer,
   groups: groupsReducer,
   messages: messagesReducer,
+  lifecycle: lifecycleReducer,
   typing: typingReducer,
   notifications: notificationsReducer,
   push: pushReducer,

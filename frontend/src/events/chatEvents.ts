@@ -56,7 +56,13 @@ export const votesChanged = createAction<{
   up: number;
   down: number;
   mine: 'up' | 'down' | null;
+  /** The message's new `rev` (v2 servers). */
+  rev?: number;
 }>('chat/votesChanged');
+
+/** A stored message changed (`message.updated`: an edit, a delete, a reaction); `mine` of its
+ *  reactions is the receiving user's own. */
+export const messageUpdated = createAction<{ message: ChatMessage; selfId: string }>('chat/messageUpdated');
 
 /** The server refused a send for good (`content_too_long`, `not_found`, `invalid_field`, ...). */
 export const sendFailed = createAction<{ clientMsgId: string; code: string; message: string }>(

@@ -35,6 +35,8 @@ import { displayedVotes, type PendingMessage, type Thread, type VoteDirection } 
 import { selectChatSocketStatus } from '../realtime/connectionSlice';
 import { describePresence } from '../users/formatLastSeen';
 import { fetchUser, selectDirectoryUserById } from '../users/usersSlice';
+import { lifecycleSlots, useRevealKey } from '../lifecycle/MessageParts';
+import { ReplyQuote } from '../lifecycle/ReplyQuote';
 import { Composer } from './Composer';
 import { MessageBubble, type OwnStatus } from './MessageBubble';
 import { TypingIndicator } from './TypingIndicator';
@@ -132,6 +134,7 @@ export const ChatPane = memo(function ChatPane({ peerId, group = false }: { peer
   }, [dispatch, peerId]);
 
   const rows = useMemo(() => buildRows(thread), [thread]);
+  const revealKey = useRevealKey(peerId, thread);
 
   const onNearTop = useCallback(() => {
     void dispatch(loadOlder({ peerId }));
@@ -231,6 +234,7 @@ export const ChatPane = memo(function ChatPane({ peerId, group = false }: { peer
             votes={NO_VOTES}
             voteBlocked={null}
             messageId={null}
+            quote={pending.replyTo && <ReplyQuote threadKey={peerId} reply={pending.replyTo} />}
           />
         );
       }
@@ -256,10 +260,11 @@ export const ChatPane = memo(function ChatPane({ peerId, group = false }: { peer
           onVote={onVote}
           voteError={row.voteError}
           voteAwaiting={row.voteAwaiting}
+          {...lifecycleSlots({ message, own, threadKey: peerId, connected: chatOpen })}
         />
       );
     },
-    [dispatch, onVote, peerId, conversation, group, nameOf, peerName, rows.length, selfId, voteBlocked],
+    [dispatch, onVote, peerId, conversation, group, nameOf, peerName, rows.length, selfId, voteBlocked, chatOpen],
   );
 
   const onSent = useCallback(() => setBottomSignal((n) => n + 1), []);
@@ -334,6 +339,7 @@ export const ChatPane = memo(function ChatPane({ peerId, group = false }: { peer
           onVisibleRangeChange={onVisibleRangeChange}
           onAtBottomChange={setAtBottom}
           scrollToBottomSignal={bottomSignal}
+          revealKey={revealKey}
         />
         {!atBottom && (
           <button type="button" className="button chat__jump" onClick={() => setBottomSignal((n) => n + 1)}>

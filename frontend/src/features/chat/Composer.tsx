@@ -7,6 +7,8 @@ import {
   sendMessage,
   sendTyping,
 } from '../messages/messagesSlice';
+import { ComposerReplyBar } from '../lifecycle/ReplyQuote';
+import { useComposerLifecycle } from '../lifecycle/useComposerLifecycle';
 
 export interface ComposerProps {
   peerId: string;
@@ -23,13 +25,16 @@ export function Composer({ peerId, peerName, conversationId, onSent, inputRef }:
   const dispatch = useAppDispatch();
   const [draft, setDraft] = useState('');
   const lastTypingSent = useRef(0);
+  const lifecycle = useComposerLifecycle(peerId);
   const length = messageLength(draft);
   const tooLong = length > MAX_MESSAGE_CHARS;
   const canSend = length > 0 && !tooLong;
 
   const submit = () => {
     if (!canSend) return;
-    void dispatch(sendMessage({ peerId, content: draft.trim() }));
+    const { replyTo } = lifecycle;
+    void dispatch(sendMessage({ peerId, content: draft.trim(), ...(replyTo ? { replyTo } : {}) }));
+    lifecycle.sent();
     setDraft('');
     // The next typing frame waits a full interval: sent at once, it could overtake the message
     // (which is stored first) and be cleared by its arrival on the other side.
@@ -43,6 +48,7 @@ export function Composer({ peerId, peerName, conversationId, onSent, inputRef }:
   };
 
   const onKeyDown = (event: KeyboardEvent<HTMLTextAreaElement>) => {
+    if (lifecycle.onKeyDown(event, draft)) return;
     if (event.key !== 'Enter' || event.shiftKey || event.nativeEvent.isComposing) return;
     event.preventDefault();
     submit();
@@ -59,6 +65,7 @@ export function Composer({ peerId, peerName, conversationId, onSent, inputRef }:
 
   return (
     <form className="composer" onSubmit={onSubmit} aria-label={`Message ${peerName}`}>
+      <ComposerReplyBar threadKey={peerId} />
       <label htmlFor="composer-input" className="visually-hidden">
         Message to {peerName}
       </label>
@@ -88,7 +95,7 @@ export function Composer({ peerId, peerName, conversationId, onSent, inputRef }:
         </button>
       </div>
       <span id="composer-hint" className="visually-hidden">
-        Enter sends, Shift+Enter starts a new line.
+        Enter sends, Shift+Enter starts a new line, Up edits your last message.
       </span>
     </form>
   );

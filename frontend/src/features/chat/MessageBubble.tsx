@@ -42,6 +42,15 @@ export interface MessageBubbleProps {
   senderName?: string | null;
   /** More in the footer, after the status ("seen by N" in a group). */
   extra?: ReactNode;
+  /** The lifecycle's parts (`features/lifecycle`, contract §7): a reply quote above the text,
+   *  a body in place of the text (editor, tombstone), marks in the meta line ("edited"),
+   *  a row under the message (reactions), the actions menu, and no votes on a tombstone. */
+  quote?: ReactNode;
+  body?: ReactNode;
+  marks?: ReactNode;
+  below?: ReactNode;
+  actions?: ReactNode;
+  votesHidden?: boolean;
 }
 
 function StatusIcon({ status }: { status: OwnStatus }) {
@@ -146,6 +155,12 @@ export const MessageBubble = memo(function MessageBubble({
   voteAwaiting = false,
   senderName = null,
   extra = null,
+  quote,
+  body,
+  marks,
+  below,
+  actions,
+  votesHidden = false,
 }: MessageBubbleProps) {
   const time = formatMessageTime(createdAt);
   const blocked = messageId === null ? 'Votes open once the message is sent' : voteBlocked;
@@ -167,21 +182,30 @@ export const MessageBubble = memo(function MessageBubble({
             {senderName}
           </span>
         )}
-        <p className="message__text" data-testid="message-text">
-          {content}
-        </p>
+        {quote}
+        {body ?? (
+          <p className="message__text" data-testid="message-text">
+            {content}
+          </p>
+        )}
         <div className="message__meta">
-          <div
-            className="message__votes"
-            role="group"
-            aria-label="Votes"
-            data-testid="votes"
-            data-mine={votes.mine ?? 'none'}
-            data-awaiting={voteAwaiting ? 'true' : undefined}
-          >
-            <VoteButton vote="up" count={votes.up} pressed={votes.mine === 'up'} blocked={blocked} onVote={vote} />
-            <VoteButton vote="down" count={votes.down} pressed={votes.mine === 'down'} blocked={blocked} onVote={vote} />
-          </div>
+          {votesHidden ? (
+            <span className="message__votes" />
+          ) : (
+            <div
+              className="message__votes"
+              role="group"
+              aria-label="Votes"
+              data-testid="votes"
+              data-mine={votes.mine ?? 'none'}
+              data-awaiting={voteAwaiting ? 'true' : undefined}
+            >
+              <VoteButton vote="up" count={votes.up} pressed={votes.mine === 'up'} blocked={blocked} onVote={vote} />
+              <VoteButton vote="down" count={votes.down} pressed={votes.mine === 'down'} blocked={blocked} onVote={vote} />
+            </div>
+          )}
+          {actions}
+          {marks}
           <time dateTime={createdAt} title={time.full}>
             {time.short}
           </time>
@@ -193,6 +217,7 @@ export const MessageBubble = memo(function MessageBubble({
           )}
           {extra}
         </div>
+        {below}
         {voteError && (
           <p className="message__vote-error" role="status">
             {voteError}

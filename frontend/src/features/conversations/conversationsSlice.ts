@@ -16,7 +16,8 @@ import {
 import { api, toApiErrorPayload, type ApiErrorPayload } from '../../api/client';
 import type { ChatMessage, ConversationPage, ConversationSummary } from '../../api/types';
 import { isSessionChange } from '../auth/sessionReset';
-import { messageAcked, messageReceived, peerOf, readReceived } from '../../events/chatEvents';
+import { messageAcked, messageReceived, messageUpdated, peerOf, readReceived } from '../../events/chatEvents';
+import { changesPageLoaded, isLaterVersion } from '../lifecycle/applyChanges';
 import { catchUpPageLoaded } from '../messages/messagesSlice';
 import { conversationRemoved, conversationUpdated, deliveredReceived } from '../../events/groupEvents';
 
@@ -98,6 +99,13 @@ export function mergeSummary(
   merged.unreadCount += livePeerSeqs.filter((seq) => seq > listedUpTo && seq > merged.lastReadSeq).length;
   if (merged.peer && !merged.peer.username && held.peer?.username) merged.peer = held.peer;
   return merged;
+}
+
+/** The preview follows an edit or a delete of the conversation's last message. */
+function followChangedMessage(state: ConversationsState, message: ChatMessage) {
+  const conversation = state.entities[message.conversationId];
+  const last = conversation?.lastMessage;
+  if (conversation && last && last.id === message.id && isLaterVersion(message, last)) conversation.lastMessage = message;
 }
 
 function applyMessage(
@@ -199,6 +207,25 @@ const conversationsSlice = createSlice({
           id: conversation.id,
           changes: { lastMessage: last, updatedAt: last.createdAt },
         });
+      })
+      .addCase(messageUpdated, (state, action) => {
+        const { message, selfId } = action.payload;
+        followChangedMessage(state, message);
+        // A peer's unread message deleted stops counting (the server's count does the same;
+        // the re-fetch after a reconnect has the final word). A delete is announced once.
+        const conversation = state.entities[message.conversationId];
+        if (
+          conversation &&
+          message.deletedAt &&
+          message.senderId !== selfId &&
+          message.seq > conversation.lastReadSeq &&
+          conversation.unreadCount > 0
+        ) {
+          conversation.unreadCount -= 1;
+        }
+      })
+      .addCase(changesPageLoaded, (state, action) => {
+        for (const message of action.payload.messages) followChangedMessage(state, message);
       })
       .addCase(readReceived, (state, action) => {
         const { conversationId, readerId, seq, selfId } = action.payload;

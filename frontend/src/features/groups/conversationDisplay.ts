@@ -3,6 +3,7 @@
  * group's), and the last message's preview ("You: …", "ann: …" in a group, a system line).
  */
 import type { ConversationSummary } from '../../api/types';
+import { previewText } from '../lifecycle/applyChanges';
 import { describeSystem, isSystemMessage, type NameOf } from './systemText';
 
 export function isGroup(conversation: Pick<ConversationSummary, 'kind'>): boolean {
@@ -19,7 +20,8 @@ export function conversationPreview(conversation: ConversationSummary, nameOf: N
   const last = conversation.lastMessage;
   if (!last) return 'No messages yet';
   if (isSystemMessage(last)) return describeSystem(last.system, nameOf, selfId);
-  if (last.senderId === selfId) return `You: ${last.content}`;
-  if (isGroup(conversation)) return `${nameOf(last.senderId) ?? 'Someone'}: ${last.content}`;
-  return last.content;
+  const text = previewText(last);
+  if (last.senderId === selfId) return `You: ${text}`;
+  if (isGroup(conversation)) return `${nameOf(last.senderId) ?? 'Someone'}: ${text}`;
+  return text;
 }

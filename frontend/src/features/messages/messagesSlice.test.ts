@@ -43,6 +43,7 @@ function recordingGateway({ connected = true } = {}) {
       votes.push([messageId, vote]);
       return true;
     },
+    lifecycle: () => connected,
   };
   return { gateway, sent, discarded, reads, votes };
 }

@@ -17,18 +17,20 @@
  */
 import { createAction, createAsyncThunk, createSlice, type PayloadAction } from '@reduxjs/toolkit';
 import { api, toApiErrorPayload, type ApiErrorPayload } from '../../api/client';
-import type { ChatMessage, MessagePage } from '../../api/types';
+import type { ChatMessage, MessagePage, ReplyRef } from '../../api/types';
 import type { AuthState } from '../auth/authSlice';
 import { isSessionChange } from '../auth/sessionReset';
 import {
   messageAcked,
   messageReceived,
+  messageUpdated,
   peerOf,
   readReceived,
   sendFailed,
   votesChanged,
 } from '../../events/chatEvents';
 import type { ThunkExtra } from '../realtime/chatGateway';
+import { applyLateChanges, applyOrKeepChange, changesPageLoaded, keepLateVotes } from '../lifecycle/applyChanges';
 import {
   advanceSyncedSeq,
   displayedVotes,
@@ -195,10 +197,19 @@ function sendTarget(state: MessagesState, key: string): { to: string } | { conve
 /** Shows the message at once (pending) and hands it to the chat socket's outbox. */
 export const sendMessage = createMessagesThunk(
   'messages/send',
-  async ({ peerId, content }: { peerId: string; content: string }, { dispatch, getState, extra }) => {
+  async (
+    { peerId, content, replyTo }: { peerId: string; content: string; replyTo?: ReplyRef },
+    { dispatch, getState, extra },
+  ) => {
     const clientMsgId = crypto.randomUUID();
-    dispatch(messageQueued({ peerId, clientMsgId, content, createdAt: new Date().toISOString() }));
-    extra.chat.send({ clientMsgId, content, ...sendTarget(getState().messages, peerId) });
+    const createdAt = new Date().toISOString();
+    dispatch(messageQueued({ peerId, clientMsgId, content, createdAt, ...(replyTo ? { replyTo } : {}) }));
+    extra.chat.send({
+      clientMsgId,
+      content,
+      ...sendTarget(getState().messages, peerId),
+      ...(replyTo ? { replyTo: replyTo.id } : {}),
+    });
     return clientMsgId;
   },
 );
@@ -210,7 +221,13 @@ export const retrySend = createMessagesThunk(
     const pending = getState().messages.threads[peerId]?.pending.find((p) => p.clientMsgId === clientMsgId);
     if (!pending) return;
     dispatch(retryRequested({ peerId, clientMsgId }));
-    extra.chat.send({ clientMsgId, content: pending.content, ...sendTarget(getState().messages, peerId) });
+    const replyTo = pending.replyTo?.id;
+    extra.chat.send({
+      clientMsgId,
+      content: pending.content,
+      ...sendTarget(getState().messages, peerId),
+      ...(replyTo ? { replyTo } : {}),
+    });
   },
 );
 
@@ -307,9 +324,15 @@ const messagesSlice = createSlice({
   reducers: {
     messageQueued(
       state,
-      action: PayloadAction<{ peerId: string; clientMsgId: string; content: string; createdAt: string }>,
+      action: PayloadAction<{
+        peerId: string;
+        clientMsgId: string;
+        content: string;
+        createdAt: string;
+        replyTo?: ReplyRef;
+      }>,
     ) {
-      const { peerId, clientMsgId, content, createdAt } = action.payload;
+      const { peerId, clientMsgId, content, createdAt, replyTo } = action.payload;
       const pending: PendingMessage = {
         clientMsgId,
         peerId,
@@ -317,6 +340,7 @@ const messagesSlice = createSlice({
         createdAt,
         status: 'pending',
         error: null,
+        ...(replyTo ? { replyTo } : {}),
       };
       threadFor(state, peerId).pending.push(pending);
     },
@@ -382,11 +406,13 @@ const messagesSlice = createSlice({
         thread.hasOlder = hasMore;
         thread.status = 'ready';
         advanceSyncedSeq(thread);
+        applyLateChanges(thread);
       })
       .addCase(loadThread.rejected, (state, action) => {
         const thread = threadFor(state, action.meta.arg.peerId);
         thread.status = 'failed';
         thread.error = action.payload ?? toApiErrorPayload(action.error);
+        applyLateChanges(thread);
       })
       .addCase(loadOlder.pending, (state, action) => {
         const thread = state.threads[action.meta.arg.peerId];
@@ -398,10 +424,13 @@ const messagesSlice = createSlice({
         for (const message of action.payload.messages) insertMessage(thread, message);
         thread.hasOlder = action.payload.hasMore;
         thread.loadingOlder = false;
+        applyLateChanges(thread);
       })
       .addCase(loadOlder.rejected, (state, action) => {
         const thread = state.threads[action.meta.arg.peerId];
-        if (thread) thread.loadingOlder = false;
+        if (!thread) return;
+        thread.loadingOlder = false;
+        applyLateChanges(thread);
       })
       .addCase(catchUp.pending, (state, action) => {
         const thread = state.threads[action.meta.arg.peerId];
@@ -409,17 +438,22 @@ const messagesSlice = createSlice({
       })
       .addCase(catchUp.fulfilled, (state, action) => {
         const thread = state.threads[action.meta.arg.peerId];
-        if (thread) thread.catchingUp = false;
+        if (!thread) return;
+        thread.catchingUp = false;
+        applyLateChanges(thread);
       })
       .addCase(catchUp.rejected, (state, action) => {
         const thread = state.threads[action.meta.arg.peerId];
-        if (thread) thread.catchingUp = false;
+        if (!thread) return;
+        thread.catchingUp = false;
+        applyLateChanges(thread);
       })
       .addCase(catchUpPageLoaded, (state, action) => {
         const thread = state.threads[action.payload.peerId];
         if (!thread) return;
         for (const message of action.payload.messages) insertMessage(thread, message);
         advanceSyncedSeq(thread);
+        applyLateChanges(thread);
       })
       .addCase(messageReceived, (state, action) => {
         const { message, selfId, clientMsgId } = action.payload;
@@ -442,7 +476,12 @@ const messagesSlice = createSlice({
         const { messageId, up, down, mine } = action.payload;
         const thread = threadHolding(state, messageId);
         const message = thread?.byId[messageId];
-        if (!thread || !message) return;
+        if (!thread || !message) {
+          const { conversationId, rev } = action.payload;
+          const inConversation = Object.values(state.threads).find((t) => t.conversationId === conversationId);
+          if (inConversation) keepLateVotes(inConversation, messageId, { up, down, mine }, rev);
+          return;
+        }
         const intent = thread.voteIntents[messageId];
         // Our `mine` moved: this answers one of our votes (the peer's never move it).
         if (intent && mine !== message.votes.mine) {
@@ -450,7 +489,22 @@ const messagesSlice = createSlice({
           if (intent.awaiting <= 0) delete thread.voteIntents[messageId];
         }
         message.votes = { up, down, mine };
+        const { rev } = action.payload;
+        if (rev !== undefined && rev > (message.rev ?? 0)) message.rev = rev;
         delete thread.voteErrors[messageId];
+      })
+      .addCase(messageUpdated, (state, action) => {
+        const { message, selfId } = action.payload;
+        const thread = threadHolding(state, message.id) ?? state.threads[peerOf(message, selfId)];
+        if (thread) applyOrKeepChange(thread, message);
+      })
+      .addCase(changesPageLoaded, (state, action) => {
+        const { conversationId } = action.payload;
+        const inConversation = Object.values(state.threads).find((t) => t.conversationId === conversationId);
+        for (const message of action.payload.messages) {
+          const thread = threadHolding(state, message.id) ?? inConversation;
+          if (thread) applyOrKeepChange(thread, message);
+        }
       })
       .addMatcher(isSessionChange, () => initialMessagesState);
   },

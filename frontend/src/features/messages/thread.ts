@@ -8,7 +8,7 @@
  * that holds every seq up to n and asks `after=n` has missed nothing.
  */
 import type { ApiErrorPayload } from '../../api/client';
-import type { ChatMessage, MessageVotes } from '../../api/types';
+import type { ChatMessage, MessageVotes, ReplyRef } from '../../api/types';
 
 /** A vote as cast (`message.vote`), and one's own vote as held (`mine`, null for none). */
 export type VoteDirection = 'up' | 'down';
@@ -39,6 +39,8 @@ export interface PendingMessage {
   status: 'pending' | 'failed';
   /** Why it failed (the server's `error` frame), when it did. */
   error: { code: string; message: string } | null;
+  /** The message it answers, when it is a reply. */
+  replyTo?: ReplyRef;
 }
 
 export interface Thread {
@@ -73,6 +75,12 @@ export interface Thread {
   /** message id → why our last vote on it was not counted (the server's `error` frame), until
    *  the next vote on it or a fresh count. */
   voteErrors: Record<string, string>;
+  /** message id → a change (`message.updated`, the change feed) of a message not held, that
+   *  came while a page of this thread was on its way: applied if that page brings the message
+   *  (in an older version), so a page fetched before the change cannot undo it. */
+  lateChanges?: Record<string, ChatMessage>;
+  /** The same for `message.votes` frames (counts and our own vote, with their rev). */
+  lateVotes?: Record<string, { votes: MessageVotes; rev: number }>;
 }
 
 export function emptyThread(peerId: string): Thread {
@@ -108,11 +116,16 @@ export function newestSeq(thread: Thread): number {
 
 /**
  * Adds a message in seq order. Returns false for one already held (same id), which changes
- * nothing but its vote counts.
+ * nothing but its vote counts, or replaces it when this copy has a higher `rev`.
  */
 export function insertMessage(thread: Thread, message: ChatMessage): boolean {
   const held = thread.byId[message.id];
   if (held) {
+    // A later version (edited, deleted, reacted to since): it replaces the held one whole.
+    if ((message.rev ?? 0) > (held.rev ?? 0)) {
+      thread.byId[message.id] = message;
+      return false;
+    }
     // Re-reads (catch-up, the votes refresh after a reconnect) mostly bring the same counts:
     // leaving them untouched keeps the thread, and so every bubble on screen, unchanged.
     const { up, down, mine } = message.votes;

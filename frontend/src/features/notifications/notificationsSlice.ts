@@ -14,9 +14,12 @@ import {
 import { api, toApiErrorPayload, type ApiErrorPayload } from '../../api/client';
 import type { AppNotification, NotificationPage } from '../../api/types';
 import { isSessionChange } from '../auth/sessionReset';
+import { messageUpdated } from '../../events/chatEvents';
 import { fetchMutes, muteConversation, mutedAt, unmuteConversation } from '../push/pushSlice';
 
 export const NOTIFICATIONS_PAGE_SIZE = 20;
+/** A notification's preview: the first 120 characters, as the notifications service cuts it. */
+const NOTIFICATION_PREVIEW_CHARS = 120;
 
 function compareNewestFirst(a: AppNotification, b: AppNotification): number {
   if (a.createdAt !== b.createdAt) return a.createdAt < b.createdAt ? 1 : -1;
@@ -150,6 +153,28 @@ const notificationsSlice = createSlice({
         // Only the newest page is kept; older ones are a fetch away.
         const extra = state.ids.slice(NOTIFICATIONS_PAGE_SIZE * 2);
         if (extra.length > 0) adapter.removeMany(state, extra);
+      })
+      .addCase(messageUpdated, (state, action) => {
+        // The server drops a deleted message's notifications and makes previews follow edits;
+        // the bell does the same at once rather than at its next fetch.
+        const { message } = action.payload;
+        const ids = state.ids.filter((id) => state.entities[id]?.messageId === message.id);
+        if (ids.length === 0) return;
+        if (message.deletedAt) {
+          for (const id of ids) {
+            const notification = state.entities[id];
+            if (notification && !notification.readAt && !mutedAt(state.muted, notification.conversationId, notification.createdAt)) {
+              state.unreadCount = Math.max(0, state.unreadCount - 1);
+            }
+          }
+          adapter.removeMany(state, ids);
+        } else {
+          const preview = [...message.content].slice(0, NOTIFICATION_PREVIEW_CHARS).join('');
+          for (const id of ids) {
+            const notification = state.entities[id];
+            if (notification) notification.preview = preview;
+          }
+        }
       })
       .addCase(markNotificationsRead.pending, (state, action) => {
         const at = new Date().toISOString();

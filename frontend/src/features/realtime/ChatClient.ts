@@ -22,6 +22,7 @@ import { sessionEnded } from '../auth/authSlice';
 import {
   messageAcked,
   messageReceived,
+  messageUpdated,
   peerOf,
   readReceived,
   sendFailed,
@@ -33,16 +34,17 @@ import { conversationRemoved, conversationUpdated, deliveredReceived } from '../
 import { fetchMembers } from '../groups/groupsSlice';
 import {
   catchUp,
-  refreshVotes,
   selectHasVoteIntent,
   selectLoadedPeerIds,
   voteIntentsDropped,
 } from '../messages/messagesSlice';
+import { requestFailed, requestsDropped } from '../lifecycle/lifecycleSlice';
+import { syncThread } from '../lifecycle/lifecycleThunks';
 import type { VoteDirection } from '../messages/thread';
 import { notificationsReadLocally } from '../notifications/notificationsSlice';
 import type { ChatGateway } from './chatGateway';
 import { socketStatusChanged } from './connectionSlice';
-import { parseChatFrame } from './frames';
+import { parseChatFrame, type LifecycleCommandFrame } from './frames';
 import { lowPriority } from '../../app/lowPriority';
 import { Outbox, TRANSIENT_SEND_ERRORS, type OutgoingMessage } from './Outbox';
 import {
@@ -86,6 +88,8 @@ export async function checkSessionOverHttp(): Promise<SessionCheck> {
 
 /** How long a vote's predicted outcome may wait for the server's `message.votes`. */
 export const VOTE_ANSWER_TIMEOUT_MS = 10_000;
+/** How long an edit, delete or reaction is shown as on its way without an answer. */
+export const LIFECYCLE_ANSWER_TIMEOUT_MS = 10_000;
 
 export class ChatClient implements ChatGateway {
   private store: RealtimeStore | null = null;
@@ -102,6 +106,8 @@ export class ChatClient implements ChatGateway {
   private outboxTimer: ReturnType<typeof setTimeout> | null = null;
   /** messageId → the timer that gives up on the answer to our latest vote on it. */
   private readonly votesAwaitingAnswer = new Map<string, ReturnType<typeof setTimeout>>();
+  /** requestId → the timer that gives up on the answer to our edit, delete or reaction. */
+  private readonly lifecycleAwaitingAnswer = new Map<string, ReturnType<typeof setTimeout>>();
   private refreshingConversations = false;
   private conversationsRefreshWanted = false;
 
@@ -117,7 +123,10 @@ export class ChatClient implements ChatGateway {
       onOpen: () => this.handleOpen(),
       onStatus: (status) => {
         // Answers to votes sent on a socket that is gone will never come.
-        if (status !== 'open') this.dropVoteIntents();
+        if (status !== 'open') {
+          this.dropVoteIntents();
+          this.dropLifecycleRequests();
+        }
         this.store?.dispatch(socketStatusChanged({ socket: 'chat', status }));
       },
       onSessionEnded: () => this.store?.dispatch(sessionEnded()),
@@ -141,6 +150,7 @@ export class ChatClient implements ChatGateway {
     this.deliveredSent.clear();
     this.clearOutboxTimer();
     this.dropVoteIntents();
+    this.dropLifecycleRequests();
   }
 
   get isOpen(): boolean {
@@ -184,6 +194,38 @@ export class ChatClient implements ChatGateway {
     return true;
   }
 
+  lifecycle(frame: LifecycleCommandFrame): boolean {
+    if (!this.socket.send(frame)) return false;
+    const { requestId } = frame;
+    this.lifecycleAwaitingAnswer.set(
+      requestId,
+      setTimeout(() => this.dropLifecycleRequests([requestId]), LIFECYCLE_ANSWER_TIMEOUT_MS),
+    );
+    return true;
+  }
+
+  /** Forgets our edits, deletes and reactions still awaiting an answer (all, or these): what
+   *  the server did shows in its frames, or in the change feed after a reconnect. */
+  private dropLifecycleRequests(requestIds: string[] = [...this.lifecycleAwaitingAnswer.keys()]): void {
+    if (requestIds.length === 0) return;
+    for (const requestId of requestIds) {
+      const timer = this.lifecycleAwaitingAnswer.get(requestId);
+      if (timer !== undefined) clearTimeout(timer);
+      this.lifecycleAwaitingAnswer.delete(requestId);
+    }
+    this.store?.dispatch(requestsDropped({ requestIds }));
+  }
+
+  /** Stops the timers of requests the store no longer awaits (answered by a frame). */
+  private forgetAnsweredLifecycleRequests(store: RealtimeStore): void {
+    const awaiting = store.getState().lifecycle.requests;
+    for (const [requestId, timer] of this.lifecycleAwaitingAnswer) {
+      if (awaiting[requestId]) continue;
+      clearTimeout(timer);
+      this.lifecycleAwaitingAnswer.delete(requestId);
+    }
+  }
+
   /** Gives up on the answers to our votes (all, or on these messages): the server's last
    *  counts show again. */
   private dropVoteIntents(messageIds: string[] = [...this.votesAwaitingAnswer.keys()], error?: string): void {
@@ -205,12 +247,16 @@ export class ChatClient implements ChatGateway {
     this.flushDelivered();
     const store = this.store;
     if (!store) return;
-    const departed = store.getState().groups.departed;
-    for (const peerId of selectLoadedPeerIds(store.getState())) {
+    // The revs are read now, before any frame of the new socket can raise them: what changed
+    // while we were away lies between them and whatever the new socket brings.
+    const state = store.getState();
+    const departed = state.groups.departed;
+    for (const peerId of selectLoadedPeerIds(state)) {
       // A group we are no longer in answers 404; its view keeps what it held.
       if (departed[peerId]) continue;
-      void store.dispatch(catchUp({ peerId }));
-      void store.dispatch(refreshVotes({ peerId }));
+      const conversationId = state.messages.threads[peerId]?.conversationId;
+      const since = conversationId ? state.lifecycle.revs[conversationId] : undefined;
+      void store.dispatch(syncThread({ peerId, since }));
     }
     this.refreshConversations();
   }
@@ -321,8 +367,10 @@ export class ChatClient implements ChatGateway {
         }
         break;
       case 'message.votes': {
-        const { conversationId, messageId, up, down, mine } = frame;
-        store.dispatch(lowPriority(votesChanged({ conversationId, messageId, up, down, mine })));
+        const { conversationId, messageId, up, down, mine, rev } = frame;
+        store.dispatch(
+          lowPriority(votesChanged({ conversationId, messageId, up, down, mine, ...(rev !== undefined ? { rev } : {}) })),
+        );
         const timer = this.votesAwaitingAnswer.get(messageId);
         if (timer !== undefined && !selectHasVoteIntent(store.getState(), messageId)) {
           clearTimeout(timer);
@@ -358,7 +406,18 @@ export class ChatClient implements ChatGateway {
           }),
         );
         break;
+      case 'message.updated':
+        store.dispatch(messageUpdated({ message: frame.message, selfId }));
+        this.forgetAnsweredLifecycleRequests(store);
+        break;
       case 'error':
+        if (frame.requestId && this.lifecycleAwaitingAnswer.has(frame.requestId)) {
+          const timer = this.lifecycleAwaitingAnswer.get(frame.requestId);
+          if (timer !== undefined) clearTimeout(timer);
+          this.lifecycleAwaitingAnswer.delete(frame.requestId);
+          store.dispatch(requestFailed({ requestId: frame.requestId, error: lifecycleErrorText(frame.code, frame.message) }));
+          break;
+        }
         this.handleError(store, frame.code, frame.message, frame.clientMsgId);
         break;
     }
@@ -406,6 +465,15 @@ export class ChatClient implements ChatGateway {
     this.outbox.drop(clientMsgId);
     store.dispatch(sendFailed({ clientMsgId, code, message }));
   }
+}
+
+/** What to tell the user about an edit, delete or reaction the server refused. */
+function lifecycleErrorText(code: string, message: string): string {
+  if (code === 'rate_limited') return 'Too many changes at once; try again in a moment.';
+  if (code === 'unavailable') return 'Changes are unavailable right now; try again later.';
+  if (code === 'not_found') return 'This message no longer exists.';
+  if (code === 'forbidden') return 'You cannot change this message.';
+  return message || 'The change was refused.';
 }
 
 /** What to tell the user about a vote the server did not count. */

@@ -8,8 +8,8 @@
  */
 
 /** A send: to a person (`to`, a direct conversation) or into a conversation (`conversationId`,
- *  a group), exactly one of the two (contract §6). */
-export type OutgoingMessage = { clientMsgId: string; content: string } & (
+ *  a group), exactly one of the two (contract §6); `replyTo`: the id of the message it answers. */
+export type OutgoingMessage = { clientMsgId: string; content: string; replyTo?: string } & (
   | { /** The other participant's user id. */ to: string }
   | { conversationId: string }
 );

@@ -1,4 +1,5 @@
 import type { VoteDirection } from '../messages/thread';
+import type { LifecycleCommandFrame } from './frames';
 import type { OutgoingMessage } from './Outbox';
 
 /**
@@ -19,6 +20,9 @@ export interface ChatGateway {
   /** `message.vote`, only while connected; returns whether it went out. Never queued: a vote
    *  toggles, so one repeated after a reconnect could undo itself. */
   vote(messageId: string, vote: VoteDirection): boolean;
+  /** `message.edit` / `message.delete` / `message.react`, only while connected; returns whether
+   *  it went out. Never queued, like a vote (a reaction toggles too). */
+  lifecycle(frame: LifecycleCommandFrame): boolean;
 }
 
 /** A gateway that goes nowhere: the default for tests that do not care about the socket. */
@@ -28,6 +32,7 @@ export const offlineChatGateway: ChatGateway = {
   markRead: () => {},
   typing: () => {},
   vote: () => false,
+  lifecycle: () => false,
 };
 
 export interface ThunkExtra {

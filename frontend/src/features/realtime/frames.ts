@@ -18,20 +18,30 @@ export type ChatServerFrame =
       up: number;
       down: number;
       mine: 'up' | 'down' | null;
+      /** The message's new `rev` (v2). */
+      rev?: number;
     }
   | { type: 'message.delivered'; conversationId: string; userId: string; seq: number }
   | { type: 'conversation.updated'; conversation: ConversationSummary }
   | { type: 'conversation.removed'; conversationId: string }
-  | { type: 'error'; code: string; message: string; clientMsgId?: string };
+  | { type: 'message.updated'; message: ChatMessage }
+  | { type: 'error'; code: string; message: string; clientMsgId?: string; requestId?: string };
 
 /** `/ws/chat`, client → server. */
 export type ChatClientFrame =
-  | ({ type: 'message.send'; clientMsgId: string; content: string } & ({ to: string } | { conversationId: string }))
+  | ({ type: 'message.send'; clientMsgId: string; content: string; replyTo?: string } & ({ to: string } | { conversationId: string }))
+  | LifecycleCommandFrame
   | { type: 'message.read'; conversationId: string; seq: number }
   | { type: 'message.delivered'; conversationId: string; seq: number }
   | { type: 'typing'; conversationId: string }
   | { type: 'message.vote'; messageId: string; vote: 'up' | 'down' }
   | { type: 'ping' };
+
+/** The lifecycle commands (contract §7), each with the `requestId` an `error` answering it echoes. */
+export type LifecycleCommandFrame =
+  | { type: 'message.edit'; messageId: string; content: string; requestId: string }
+  | { type: 'message.delete'; messageId: string; requestId: string }
+  | { type: 'message.react'; messageId: string; emoji: string; requestId: string };
 
 /** `/ws/notifications`, server → client. */
 export type NotificationsServerFrame =
@@ -133,6 +143,7 @@ export function parseChatFrame(frame: Json): ChatServerFrame | null {
             up: frame.up,
             down: frame.down,
             mine: frame.mine ?? null,
+            ...(isSeq(frame.rev) ? { rev: frame.rev } : {}),
           }
         : null;
     case 'message.delivered':
@@ -145,12 +156,18 @@ export function parseChatFrame(frame: Json): ChatServerFrame | null {
         : null;
     case 'conversation.removed':
       return isString(frame.conversationId) ? { type: 'conversation.removed', conversationId: frame.conversationId } : null;
+    case 'message.updated':
+      return isChatMessage(frame.message) ? { type: 'message.updated', message: withVotes(frame.message) } : null;
     case 'error': {
       const code = isString(frame.code) ? frame.code : 'unknown';
       const message = isString(frame.message) ? frame.message : 'The server refused a frame.';
-      return isString(frame.clientMsgId)
-        ? { type: 'error', code, message, clientMsgId: frame.clientMsgId }
-        : { type: 'error', code, message };
+      return {
+        type: 'error',
+        code,
+        message,
+        ...(isString(frame.clientMsgId) ? { clientMsgId: frame.clientMsgId } : {}),
+        ...(isString(frame.requestId) ? { requestId: frame.requestId } : {}),
+      };
     }
     default:
       return null;
