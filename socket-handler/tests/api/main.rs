@@ -12,6 +12,7 @@
 
 mod closing;
 mod delivery;
+mod flood;
 mod fragments;
 mod fuzz;
 mod groups;
