@@ -352,7 +352,7 @@ report_method() {
 - **W8 groups**: 20 groups of 10 members (made with `POST /api/messages/conversations`), each
   member with one `/ws/chat` socket, the members of every group alternating between the two
   socket-handler nodes (connected to them directly); open loop at stepped rates of group
-  messages (100, 250, 500, 1,000 per second in all), each group on its own schedule with its
+  messages (100, 250, 500 per second in all), each group on its own schedule with its
   members taking turns, so one message is 9 deliveries. Latency from the scheduled send to each
   receiver's `message.new`; per step: deliveries per second (first scheduled send to last
   delivery), lost (deliveries missing when the backlog stopped moving), duplicated, out of

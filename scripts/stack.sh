@@ -199,15 +199,15 @@ cmd_status() {
   for name in "${PROCESSES[@]}"; do
     if pid="$(live_pid "$(pidfile "$name")")"; then
       ready="$(http_status "$(readyz_url "$name")")"
-      printf '  %-14s pid %-7s port %s  /readyz %s\n' "$name" "$pid" "${SERVICE_PORT[$name]}" "$ready"
+      printf '  %-16s pid %-7s port %s  /readyz %s\n' "$name" "$pid" "${SERVICE_PORT[$name]}" "$ready"
     else
-      printf '  %-14s stopped\n' "$name"
+      printf '  %-16s stopped\n' "$name"
     fi
   done
   if pid="$(live_pid "$NGINX_PIDFILE")"; then
-    printf '  %-14s pid %-7s (gateway)\n' nginx "$pid"
+    printf '  %-16s pid %-7s (gateway)\n' nginx "$pid"
   else
-    printf '  %-14s stopped\n' nginx
+    printf '  %-16s stopped\n' nginx
   fi
 }
 

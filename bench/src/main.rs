@@ -143,7 +143,7 @@ impl Opts {
             w7_requests: 300,
             w8_groups: 20,
             w8_members: 10,
-            w8_rates: vec![100, 250, 500, 1000],
+            w8_rates: vec![100, 250, 500],
             w8_secs: 5.0,
             w8_nodes: Vec::new(),
         }
