@@ -9,6 +9,9 @@
 #        BCRYPT_COST 4                          (BENCH_BCRYPT_COST; production's 12 makes every
 #                                                sign-up cost ~0.25 s of CPU: ten thousand users
 #                                                would not fit in the time budget)
+#        SOCKET_HANDLER_NODES 2                 (BENCH_SOCKET_HANDLER_NODES; the second node,
+#                                                socket-handler-2, serves only W8's members, who
+#                                                connect to both nodes directly: see lib.sh)
 #      and the reference server, the yardstick of issue 18 (the simplest durable design, kept
 #      outside this repository: shared/reference next to the main checkout, or
 #      BENCH_REFERENCE_DIR): copied into .run/bench/reference, `npm install`ed there, started
@@ -46,6 +49,8 @@
 # W5's kill; without it W5 does not kill) describe it. Its settings are read from the processes'
 # environment and reported.
 set -euo pipefail
+# Read by lib.sh, so set before it.
+export SOCKET_HANDLER_NODES="${BENCH_SOCKET_HANDLER_NODES:-2}"
 # shellcheck source=scripts/lib.sh
 . "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
@@ -204,11 +209,18 @@ if [[ -z "${BENCH_BASE_URL:-}" ]]; then
   base_url="http://localhost:$GATEWAY_PORT"
   bench_run_dir="$RUN_DIR"
   restart_cmd="$scripts/stack.sh start"
+  # W8's members connect to every socket-handler node directly (the gateway knows the first).
+  if ((${#EXTRA_NODES[@]} > 0)); then
+    w8_nodes="http://127.0.0.1:${SERVICE_PORT[socket-handler]}"
+    for node in "${EXTRA_NODES[@]}"; do w8_nodes+=",http://127.0.0.1:${SERVICE_PORT[$node]}"; done
+  fi
   stack_note="the stack started by this script (scripts/stack.sh), release build unless BENCH_PROFILE says otherwise"
   settings_note="\`SEND_RATE_PER_SEC=$SEND_RATE_PER_SEC SEND_BURST=$SEND_BURST\` (otherwise the
 per-user send limit is what W1/W2 measure), \`BCRYPT_COST=$BCRYPT_COST\` (sign-up and sign-in hash
 at this cost; production's default is 12, which makes W4 bcrypt-bound), cargo profile
-\`$PROFILE\`."
+\`$PROFILE\`, \`SOCKET_HANDLER_NODES=$SOCKET_HANDLER_NODES\` (W8's members spread over the
+socket-handler nodes, connected to them directly; every other workload goes through the gateway
+to the first)."
 else
   header "1/5 build the bench (cargo profile $PROFILE); the stack at $BENCH_BASE_URL is measured as it runs"
   ensure_cargo_on_path
@@ -252,6 +264,7 @@ bench_args=(
 )
 [[ -z "$restart_cmd" ]] || bench_args+=(--restart-cmd "$restart_cmd")
 [[ -z "$only" ]] || bench_args+=(--only "$only")
+[[ -z "${w8_nodes:-}" ]] || bench_args+=(--w8-nodes "$w8_nodes")
 if ((reference_started == 1)); then
   bench_args+=(--reference-url "$reference_url" --reference-pid "$reference_pid" --reference-db "$reference_db")
 fi
@@ -336,6 +349,16 @@ report_method() {
 - **W7 history**: 1,000,000 stored messages (half in one conversation, interleaved with 100
   others), newest page and a page from the middle of the long conversation, 300 requests each
   after 20 of warm-up, over one keep-alive connection through the gateway.
+- **W8 groups**: 20 groups of 10 members (made with `POST /api/messages/conversations`), each
+  member with one `/ws/chat` socket, the members of every group alternating between the two
+  socket-handler nodes (connected to them directly); open loop at stepped rates of group
+  messages (100, 250, 500 per second in all), each group on its own schedule with its
+  members taking turns, so one message is 9 deliveries. Latency from the scheduled send to each
+  receiver's `message.new`; per step: deliveries per second (first scheduled send to last
+  delivery), lost (deliveries missing when the backlog stopped moving), duplicated, out of
+  order (`seq` not above the last its receiver saw of its group), delivered to a non-member or
+  from the wrong sender. A step with a p99 over 1 s or a loss ends the stepping; the
+  socket-handler CPU column counts both nodes.
 
 ## Where the time goes per message
 

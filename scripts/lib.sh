@@ -19,6 +19,16 @@ declare -A SERVICE_PORT=(
   [auth]=$SERVICE_PORT_BASE [users]=$((SERVICE_PORT_BASE + 1)) [socket-handler]=$((SERVICE_PORT_BASE + 2))
   [messages]=$((SERVICE_PORT_BASE + 3)) [notifications]=$((SERVICE_PORT_BASE + 4))
 )
+# socket-handler nodes beyond the first (SOCKET_HANDLER_NODES in all, 1 unless set; `make bench`
+# runs 2): socket-handler-2, … on the ports after the five services'. The gateway sends /ws/* to
+# the first alone; the bench's W8 connects to every node directly.
+SOCKET_HANDLER_NODES="${SOCKET_HANDLER_NODES:-1}"
+EXTRA_NODES=()
+for ((node = 2; node <= SOCKET_HANDLER_NODES; node++)); do
+  EXTRA_NODES+=("socket-handler-$node")
+  SERVICE_PORT[socket-handler-$node]=$((SERVICE_PORT_BASE + 3 + node))
+done
+unset node
 
 # The well-known local infrastructure ports, and the ports of the private instances started under
 # .run/ when those are closed. Overridable through GOCHAT_-prefixed variables (e.g.

@@ -9,7 +9,8 @@
 #
 # Settings: PROFILE (cargo profile of the binaries, release unless set), GATEWAY_PORT (8080),
 # READY_TIMEOUT (seconds, 120), RUST_LOG (info), FRONTEND_ROOT (frontend/dist), VAPID_SUBJECT
-# (the contact in every push's VAPID token).
+# (the contact in every push's VAPID token), SOCKET_HANDLER_NODES (1; more start socket-handler-2,
+# … beside the first, reached directly rather than through the gateway: see lib.sh).
 # Needs .run/env from scripts/infra.sh.
 # Each service logs to .run/logs/<name>.log and has its pid in .run/pids/<name>.pid.
 set -euo pipefail
@@ -22,6 +23,9 @@ READY_TIMEOUT="${READY_TIMEOUT:-120}"
 NGINX_PREFIX="$RUN_DIR/nginx"
 NGINX_PIDFILE="$PID_DIR/nginx.pid"
 FRONTEND_ROOT="${FRONTEND_ROOT:-$FRONTEND_DIR/dist}"
+
+# Every service process: the five services, then any further socket-handler nodes.
+PROCESSES=("${SERVICES[@]}" "${EXTRA_NODES[@]}")
 
 pidfile() { echo "$PID_DIR/$1.pid"; }
 logfile() { echo "$LOG_DIR/$1.log"; }
@@ -41,9 +45,10 @@ ensure_vapid_key() {
   info "made the VAPID key pair for push notifications (${VAPID_KEY_FILE#"$GOCHAT_ROOT"/}); keep it"
 }
 
-# Starts one service in its own session (so a Ctrl-C in the terminal does not reach it).
+# Starts one service process in its own session (so a Ctrl-C in the terminal does not reach it).
+# A further node (socket-handler-2) is its service's binary on that service's database.
 start_service() {
-  local name="$1" bin="$2" log settings=()
+  local name="$1" bin="$2" log settings=() service="${1%-[0-9]*}"
   log="$(logfile "$name")"
   : >"$log"
   # Settings only one service needs.
@@ -56,7 +61,7 @@ start_service() {
     exec env "${settings[@]}" \
       HOST=127.0.0.1 \
       PORT="${SERVICE_PORT[$name]}" \
-      DATABASE_URL="$PG_URL/${GOCHAT_DB_PREFIX:-gochat_}${name//-/_}" \
+      DATABASE_URL="$PG_URL/${GOCHAT_DB_PREFIX:-gochat_}${service//-/_}" \
       AMQP_NAMESPACE="${GOCHAT_AMQP_NAMESPACE:-}" \
       REDIS_PREFIX="${GOCHAT_REDIS_PREFIX:-gochat:}" \
       AMQP_URL="$AMQP_URL" \
@@ -107,7 +112,7 @@ fail_start() {
 # Polls until every service is ready and the gateway serves the app, or a process dies, or the
 # deadline passes.
 wait_until_ready() {
-  local deadline next_report pending=("${SERVICES[@]}" gateway) still name pid
+  local deadline next_report pending=("${PROCESSES[@]}" gateway) still name pid
   deadline=$((SECONDS + READY_TIMEOUT))
   next_report=$((SECONDS + 10))
   info "waiting up to ${READY_TIMEOUT}s for ${pending[*]}"
@@ -152,7 +157,7 @@ cmd_start() {
   [[ -f "$FRONTEND_ROOT/index.html" ]] || die "$FRONTEND_ROOT/index.html is missing: build first (scripts/build.sh frontend)"
 
   cmd_stop quiet
-  for name in "${SERVICES[@]}"; do
+  for name in "${PROCESSES[@]}"; do
     ! port_open 127.0.0.1 "${SERVICE_PORT[$name]}" ||
       die "port ${SERVICE_PORT[$name]} ($name) is in use by a process this project did not start; stop it first"
   done
@@ -161,7 +166,7 @@ cmd_start() {
   mkdir -p "$LOG_DIR" "$PID_DIR"
   ensure_vapid_key
 
-  for name in "${SERVICES[@]}"; do start_service "$name" "$bindir/$name"; done
+  for name in "${PROCESSES[@]}"; do start_service "$name" "$bindir/${name%-[0-9]*}"; done
   start_gateway
   wait_until_ready
   ok "GoChat is up: http://localhost:$GATEWAY_PORT"
@@ -175,6 +180,8 @@ cmd_stop() {
   # The gateway first, so nothing new reaches a service that is stopping.
   stop_pidfile "$NGINX_PIDFILE" 15
   for name in "${SERVICES[@]}"; do files+=("$(pidfile "$name")"); done
+  # Further socket-handler nodes, also those a start with another SOCKET_HANDLER_NODES left.
+  files+=("$PID_DIR"/socket-handler-[0-9]*.pid)
   stop_pidfiles 20 "${files[@]}"
 }
 
@@ -183,23 +190,24 @@ cmd_running() {
   local name
   live_pid "$NGINX_PIDFILE" >/dev/null && return 0
   for name in "${SERVICES[@]}"; do live_pid "$(pidfile "$name")" >/dev/null && return 0; done
+  for name in "$PID_DIR"/socket-handler-[0-9]*.pid; do live_pid "$name" >/dev/null && return 0; done
   return 1
 }
 
 cmd_status() {
   local name pid ready
-  for name in "${SERVICES[@]}"; do
+  for name in "${PROCESSES[@]}"; do
     if pid="$(live_pid "$(pidfile "$name")")"; then
       ready="$(http_status "$(readyz_url "$name")")"
-      printf '  %-14s pid %-7s port %s  /readyz %s\n' "$name" "$pid" "${SERVICE_PORT[$name]}" "$ready"
+      printf '  %-16s pid %-7s port %s  /readyz %s\n' "$name" "$pid" "${SERVICE_PORT[$name]}" "$ready"
     else
-      printf '  %-14s stopped\n' "$name"
+      printf '  %-16s stopped\n' "$name"
     fi
   done
   if pid="$(live_pid "$NGINX_PIDFILE")"; then
-    printf '  %-14s pid %-7s (gateway)\n' nginx "$pid"
+    printf '  %-16s pid %-7s (gateway)\n' nginx "$pid"
   else
-    printf '  %-14s stopped\n' nginx
+    printf '  %-16s stopped\n' nginx
   fi
 }
 

@@ -3,7 +3,8 @@
 //! it. Every run is bounded in count and time and talks only to localhost.
 //!
 //! Workloads (see `workloads/`): W1 fixed-rate latency, W2 saturation, W3 idle sockets, W4
-//! connect storm, W5 backlog and crash, W6 presence fan-out, W7 history. `--quick` is the
+//! connect storm, W5 backlog and crash, W6 presence fan-out, W7 history, W8 group fan-out
+//! across socket-handler nodes. `--quick` is the
 //! correctness check of `make test`: a small W1 and W5 whose counts must be exact.
 //!
 //! With `--reference-url`, W1 and W2 also run against the reference server (the yardstick of
@@ -96,6 +97,17 @@ pub struct Opts {
     pub w7_messages: usize,
     /// W7: requests per page kind.
     pub w7_requests: usize,
+    /// W8: groups.
+    pub w8_groups: usize,
+    /// W8: members per group.
+    pub w8_members: usize,
+    /// W8: offered rates, group messages per second (all groups together).
+    pub w8_rates: Vec<u32>,
+    /// W8: seconds per rate.
+    pub w8_secs: f64,
+    /// W8: socket-handler nodes (`http://host:port`) the members connect to directly, in turn;
+    /// none: through the gateway.
+    pub w8_nodes: Vec<String>,
 }
 
 impl Opts {
@@ -129,6 +141,11 @@ impl Opts {
             w6_subjects: 20,
             w7_messages: 1_000_000,
             w7_requests: 300,
+            w8_groups: 20,
+            w8_members: 10,
+            w8_rates: vec![100, 250, 500],
+            w8_secs: 5.0,
+            w8_nodes: Vec::new(),
         }
     }
 
@@ -176,6 +193,17 @@ impl Opts {
                 "--w6-subjects" => o.w6_subjects = num(flag, value)?,
                 "--w7-messages" => o.w7_messages = num(flag, value)?,
                 "--w7-requests" => o.w7_requests = num(flag, value)?,
+                "--w8-groups" => o.w8_groups = num(flag, value)?,
+                "--w8-members" => o.w8_members = num(flag, value)?,
+                "--w8-rates" => o.w8_rates = list(flag, value)?,
+                "--w8-secs" => o.w8_secs = num(flag, value)?,
+                "--w8-nodes" => {
+                    o.w8_nodes = value
+                        .split(',')
+                        .map(|v| v.trim().to_owned())
+                        .filter(|v| !v.is_empty())
+                        .collect();
+                }
                 _ => bail!("unknown option {flag}\n\n{USAGE}"),
             }
         }
@@ -192,6 +220,12 @@ impl Opts {
             o.w1_secs = 5.0;
             o.w5_messages = 300;
             o.w5_senders = 3;
+            // W8 only when asked for (--only W8): 4 groups of 4 at 12 group msg/s, within the
+            // default send limit.
+            o.w8_groups = 4;
+            o.w8_members = 4;
+            o.w8_rates = vec![12];
+            o.w8_secs = 3.0;
             o.restart_cmd = None;
             o.reference_url = None;
             o.budget_secs = o.budget_secs.min(110);
@@ -226,7 +260,8 @@ const USAGE: &str = "usage: bench [--quick] [--only W1,W2,...] [--base-url URL] 
              [--w1-rates R,..] [--w1-pairs N] [--w1-secs S] [--w2-secs S]
              [--w2-window N] [--w3-counts N,..] [--w4-rates R,..] [--w4-secs S]
              [--w5-messages N] [--w5-senders N] [--w5-crash-messages N] [--w6-users N]
-             [--w6-subjects N] [--w7-messages N] [--w7-requests N]
+             [--w6-subjects N] [--w7-messages N] [--w7-requests N] [--w8-groups N]
+             [--w8-members N] [--w8-rates R,..] [--w8-secs S] [--w8-nodes URL,..]
 
 Drives a running GoChat stack at --base-url (default $E2E_BASE_URL, else http://localhost:8080)
 through its public contract. JSON lines on stdout, progress and a table on stderr.
@@ -235,7 +270,9 @@ through its public contract. JSON lines on stdout, progress and a table on stder
 does not kill. The stack's processes are found through --run-dir/pids (default .run).
 --reference-url: the reference server (shared/reference, the yardstick), also driven through W1
 and W2 in this run, interleaved with ours; the report then compares the two (ours / reference).
-Its CPU time is that of --reference-pid and of the Postgres backends of --reference-db.";
+Its CPU time is that of --reference-pid and of the Postgres backends of --reference-db.
+--w8-nodes: socket-handler nodes (http://127.0.0.1:PORT,...) W8's members connect to directly,
+in turn, so that every group spans them; without it W8 goes through the gateway.";
 
 /// Everything a workload needs, for one system (ours or the reference server).
 pub struct Ctx {

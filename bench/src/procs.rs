@@ -95,9 +95,13 @@ impl Stack {
         if let Some(reference) = &self.reference {
             return reference.processes();
         }
+        // Further socket-handler nodes (socket-handler-2, …: scripts/lib.sh) count as
+        // socket-handler.
+        let extra_nodes = (2..).map_while(|n| self.pid(&format!("socket-handler-{n}")));
         let services: HashMap<u32, &str> = SERVICES
             .iter()
             .filter_map(|s| self.pid(s).map(|p| (p, *s)))
+            .chain(extra_nodes.map(|p| (p, "socket-handler")))
             .collect();
         let nginx = self.pid("nginx");
         let our_dbs: Vec<String> = SERVICES.iter().map(|s| self.database(s)).collect();

@@ -157,6 +157,19 @@ pub fn send_frame(client_msg_id: &str, to: &str, content: &str) -> Message {
     )
 }
 
+/// The `message.send` frame into a conversation by its id (a group).
+pub fn send_frame_into(client_msg_id: &str, conversation: &str, content: &str) -> Message {
+    Message::text(
+        serde_json::json!({
+            "type": "message.send",
+            "clientMsgId": client_msg_id,
+            "conversationId": conversation,
+            "content": content,
+        })
+        .to_string(),
+    )
+}
+
 /// How a reader ended.
 #[derive(Debug)]
 pub enum ReaderEnd {

@@ -4,6 +4,8 @@
 //! sockets, so W3's ten thousand users include W6's observers. Memory (W3) is measured on fresh
 //! processes, before other workloads have grown the allocators' caches. With the reference
 //! server, W1 and W2 run on it too, on users of its own, right before ours (W1 rate by rate).
+//! W8's groups are made of the first users of the pool (W1's among them: their conversations
+//! with each other stay apart from the groups).
 
 mod w1_fixed_rate;
 mod w2_saturation;
@@ -12,6 +14,7 @@ mod w4_storm;
 mod w5_backlog;
 mod w6_presence;
 mod w7_history;
+mod w8_groups;
 
 use std::sync::OnceLock;
 use std::time::Duration;
@@ -103,6 +106,10 @@ fn estimate(w: &str, ctx: &Ctx, systems: usize) -> Duration {
         "W5" => 45.0,
         "W6" => 20.0 + o.w6_users as f64 / 40.0,
         "W7" => 30.0 + o.w7_messages as f64 / 40_000.0,
+        "W8" => {
+            10.0 + (o.w8_groups * o.w8_members) as f64 / 20.0
+                + o.w8_rates.len() as f64 * (o.w8_secs + 6.0)
+        }
         _ => 0.0,
     };
     Duration::from_secs_f64(secs.min(if o.quick { 60.0 } else { 400.0 }))
@@ -146,6 +153,10 @@ pub async fn run_all(ctx: &Ctx, reference: Option<&Ctx>, fd_limit: u64) -> anyho
     if o.wants("W4") {
         pool_size = pool_size.max(200);
     }
+    let w8_users = o.w8_groups * o.w8_members;
+    if o.wants("W8") {
+        pool_size = pool_size.max(w8_users);
+    }
     // bcrypt at cost 12 in a debug build (the check's stack) takes about a second of CPU per
     // sign-up: a few at a time, or each would wait for all the others.
     let concurrency = if o.quick { 4 } else { 48 };
@@ -175,8 +186,9 @@ pub async fn run_all(ctx: &Ctx, reference: Option<&Ctx>, fd_limit: u64) -> anyho
     // between and after its counts). W7 next: its seeding covers the burst of presence changes
     // that follows W3 (see w3_idle). Then the hot path, W1 and W2 (with the reference server,
     // the longest part), before W4, so that a slow machine skips the storm rather than them. W5
-    // last, sized to the time that is left (its crash restarts everything anyway).
-    let order = ["W6", "W3", "W7", "W1", "W2", "W4", "W5"];
+    // last, sized to the time that is left (its crash restarts everything anyway). W8, the group
+    // fan-out, right after the hot path it extends.
+    let order = ["W6", "W3", "W7", "W1", "W2", "W8", "W4", "W5"];
     for w in order.into_iter().filter(|w| o.wants(w)) {
         let systems = if matches!(w, "W1" | "W2") {
             chat.len()
@@ -218,6 +230,7 @@ pub async fn run_all(ctx: &Ctx, reference: Option<&Ctx>, fd_limit: u64) -> anyho
             }
             "W6" => w6_presence::run(ctx, &pool).await,
             "W7" => w7_history::run(ctx, &pool[w7_at..w7_at + 2]).await,
+            "W8" => w8_groups::run(ctx, &pool[..w8_users]).await,
             _ => Ok(()),
         };
         if let Err(e) = result {

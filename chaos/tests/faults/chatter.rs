@@ -1,5 +1,8 @@
 //! A chat client that behaves as the contract asks of one, and records what it saw.
 //!
+//! It chats in one conversation: a direct one with a peer, or a group (section 6 of the
+//! contract: `message.send` with `conversationId`, history by conversation id).
+//!
 //! It sends at a steady rate with a bounded number of unacknowledged messages, resends a message
 //! with the same `clientMsgId` until it is acknowledged (after an `unavailable` error, on a new
 //! connection, or when no answer came within a few seconds), reconnects with backoff (to the
@@ -128,16 +131,53 @@ impl ChatState {
     }
 }
 
+/// The conversation a client chats in.
+#[derive(Clone, Debug)]
+pub enum Target {
+    /// The direct conversation with this user.
+    Peer(Account),
+    /// A group conversation, by id.
+    Group(String),
+}
+
+impl Target {
+    /// A `message.send` of `content` with `client_msg_id` into the conversation.
+    fn send_frame(&self, client_msg_id: &str, content: &str) -> Value {
+        let mut frame = json!({
+            "type": "message.send",
+            "clientMsgId": client_msg_id,
+            "content": content,
+        });
+        match self {
+            Self::Peer(peer) => frame["to"] = json!(peer.id),
+            Self::Group(id) => frame["conversationId"] = json!(id),
+        }
+        frame
+    }
+
+    /// The history page after `after`, on a messages replica at `address`.
+    fn history_url(&self, address: &str, after: i64) -> String {
+        let path = match self {
+            Self::Peer(peer) => format!("with/{}", peer.id),
+            Self::Group(id) => format!("conversations/{id}/messages"),
+        };
+        format!("{address}/api/messages/{path}?after={after}&limit=100")
+    }
+}
+
 /// Switches shared between a client task and the test.
 #[derive(Default)]
 pub struct Control {
     sending: Cell<bool>,
     stop: Cell<bool>,
+    /// Close the socket and connect to this node next.
+    move_to: Cell<Option<usize>>,
 }
 
-/// One user chatting with one peer.
+/// One user chatting in one conversation.
 pub struct Chatter {
     pub account: Account,
+    pub target: Target,
     pub state: Rc<RefCell<ChatState>>,
     control: Rc<Control>,
     messages: Rc<RefCell<Vec<String>>>,
@@ -153,13 +193,41 @@ impl Chatter {
         nodes: Vec<String>,
         first: usize,
     ) -> Self {
+        Self::spawn(stack, account, Target::Peer(peer.clone()), nodes, first)
+    }
+
+    /// Connects to `nodes[first]` (then the next on failure) and starts sending into the group
+    /// `conversation`.
+    pub fn in_group(
+        stack: &Stack,
+        account: &Account,
+        conversation: &str,
+        nodes: Vec<String>,
+        first: usize,
+    ) -> Self {
+        Self::spawn(
+            stack,
+            account,
+            Target::Group(conversation.to_owned()),
+            nodes,
+            first,
+        )
+    }
+
+    fn spawn(
+        stack: &Stack,
+        account: &Account,
+        target: Target,
+        nodes: Vec<String>,
+        first: usize,
+    ) -> Self {
         let state = Rc::new(RefCell::new(ChatState::default()));
         let control = Rc::new(Control::default());
         control.sending.set(true);
         let messages = Rc::new(RefCell::new(Vec::new()));
         let client = Client {
             me: account.clone(),
-            peer: peer.clone(),
+            target: target.clone(),
             nodes,
             messages: messages.clone(),
             http: stack.http.clone(),
@@ -169,6 +237,7 @@ impl Chatter {
         let task = actix_web::rt::spawn(client.run(first));
         let chatter = Self {
             account: account.clone(),
+            target,
             state,
             control,
             messages,
@@ -186,6 +255,17 @@ impl Chatter {
             .filter(|p| p.service == "messages")
             .map(|p| p.http())
             .collect();
+    }
+
+    /// Closes the socket and connects to `nodes[node]` next (a reconnect like any other: resend
+    /// what is unacknowledged, catch up).
+    pub fn move_to(&self, node: usize) {
+        self.control.move_to.set(Some(node));
+    }
+
+    /// How many connections the client has opened so far.
+    pub fn connections(&self) -> usize {
+        self.state.borrow().connections
     }
 
     pub fn acked(&self) -> usize {
@@ -249,7 +329,7 @@ impl Drop for Chatter {
 
 struct Client {
     me: Account,
-    peer: Account,
+    target: Target,
     nodes: Vec<String>,
     messages: Rc<RefCell<Vec<String>>>,
     http: awc::Client,
@@ -283,6 +363,9 @@ impl Client {
                     backoff = Duration::from_millis(100);
                     self.session(socket).await;
                     self.state.borrow_mut().connected = false;
+                    if let Some(next) = self.control.move_to.take() {
+                        node = next;
+                    }
                 }
                 _ => {
                     self.state.borrow_mut().failed_connects += 1;
@@ -327,7 +410,7 @@ impl Client {
                     Some(Ok(_)) => {}
                 },
                 _ = tick.tick() => {
-                    if self.control.stop.get() {
+                    if self.control.stop.get() || self.control.move_to.get().is_some() {
                         let _ = socket.send(awc::ws::Message::Close(None)).await;
                         // Let the server see the close before the connection goes.
                         let _ = tokio::time::timeout(Duration::from_secs(2), async {
@@ -356,12 +439,7 @@ impl Client {
                         .map(|(id, _)| id.clone())
                         .collect();
                     for id in due {
-                        let frame = json!({
-                            "type": "message.send",
-                            "clientMsgId": id,
-                            "to": self.peer.id,
-                            "content": format!("{id} says hello"),
-                        });
+                        let frame = self.target.send_frame(&id, &format!("{id} says hello"));
                         if socket.send(awc::ws::Message::Text(frame.to_string().into())).await.is_err() {
                             return;
                         }
@@ -423,10 +501,7 @@ impl Client {
         let replicas = self.messages.borrow().clone();
         for address in &replicas {
             loop {
-                let url = format!(
-                    "{address}/api/messages/with/{}?after={after}&limit=100",
-                    self.peer.id
-                );
+                let url = self.target.history_url(address, after);
                 let response = self
                     .http
                     .get(url)
@@ -464,7 +539,7 @@ impl Client {
 }
 
 /// The whole history of a conversation, as `viewer` gets it from any messages replica.
-pub async fn history(stack: &Stack, viewer: &Account, peer: &Account) -> Vec<Value> {
+pub async fn history(stack: &Stack, viewer: &Account, target: &Target) -> Vec<Value> {
     eventually("the full history", WAIT, || async {
         for address in stack.addresses("messages") {
             let mut all = Vec::new();
@@ -472,10 +547,7 @@ pub async fn history(stack: &Stack, viewer: &Account, peer: &Account) -> Vec<Val
             loop {
                 let Ok(mut response) = stack
                     .http
-                    .get(format!(
-                        "{address}/api/messages/with/{}?after={after}&limit=100",
-                        peer.id
-                    ))
+                    .get(target.history_url(&address, after))
                     .insert_header(("Cookie", viewer.cookie.clone()))
                     .send()
                     .await
@@ -506,15 +578,18 @@ pub async fn history(stack: &Stack, viewer: &Account, peer: &Account) -> Vec<Val
 
 /// Counts of one conversation after a run.
 pub struct Verdict {
+    /// Every message stored, system messages included.
     pub stored: usize,
     pub acked: usize,
 }
 
-/// Checks one conversation between two chatters after both drained: the history is numbered
-/// 1..n without gaps, holds each acknowledged clientMsgId exactly once (as the message its ack
-/// named) and nothing else, and both clients hold exactly that history.
-pub async fn verify(stack: &Stack, a: &Chatter, b: &Chatter) -> Verdict {
-    let history = history(stack, &a.account, &b.account).await;
+/// Checks one conversation between its chatters (every participant, all chatting in it) after
+/// all drained: the history is numbered 1..n without gaps, holds each acknowledged clientMsgId
+/// exactly once (as the message its ack named) and, besides system messages, nothing else, and
+/// every client holds exactly that history.
+pub async fn verify(stack: &Stack, chatters: &[&Chatter]) -> Verdict {
+    let first = chatters.first().expect("a conversation has chatters");
+    let history = history(stack, &first.account, &first.target).await;
     let seqs: Vec<i64> = history.iter().filter_map(|m| m["seq"].as_i64()).collect();
     assert_eq!(
         seqs,
@@ -522,7 +597,14 @@ pub async fn verify(stack: &Stack, a: &Chatter, b: &Chatter) -> Verdict {
         "seq must start at 1 and have no gaps or repeats"
     );
     let mut by_client_id: HashMap<String, (i64, String)> = HashMap::new();
+    let mut system = 0;
     for message in &history {
+        // A group's membership changes (its creation included) are system messages with no
+        // content: in the timeline, acknowledged to nobody.
+        if message["kind"] == "system" {
+            system += 1;
+            continue;
+        }
         let client_msg_id = message["content"]
             .as_str()
             .and_then(|c| c.split(' ').next())
@@ -540,7 +622,7 @@ pub async fn verify(stack: &Stack, a: &Chatter, b: &Chatter) -> Verdict {
         }
     }
     let mut acked = 0;
-    for chatter in [a, b] {
+    for chatter in chatters {
         let state = chatter.state.borrow();
         assert!(
             state.violations.is_empty(),
@@ -586,7 +668,7 @@ pub async fn verify(stack: &Stack, a: &Chatter, b: &Chatter) -> Verdict {
     }
     assert_eq!(
         acked,
-        history.len(),
+        history.len() - system,
         "everything stored was acknowledged to its sender, and nothing else is stored"
     );
     Verdict {

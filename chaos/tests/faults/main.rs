@@ -18,6 +18,8 @@
 //! 3. Redis killed and started again empty: presence and caches rebuild themselves.
 //! 4. Each of the five services `kill -9`-ed in turn and restarted.
 //! 5. Two replicas of socket-handler and of messages; one of each killed: the others carry on.
+//! 6. A group of four with its members on two socket-handler nodes; one node killed and
+//!    restarted: every member ends holding every message of the group once (`groups`).
 //!
 //! Everything a test started is killed and its folder removed when it ends, also when it fails.
 //!
@@ -26,6 +28,7 @@
 #![allow(clippy::expect_used, clippy::unwrap_used, clippy::print_stderr)]
 
 mod chatter;
+mod groups;
 mod infra;
 mod stack;
 
@@ -136,7 +139,7 @@ async fn chat_through(
     let recovered = started.elapsed();
     a.drain().await;
     b.drain().await;
-    let verdict = verify(stack, &a, &b).await;
+    let verdict = verify(stack, &[&a, &b]).await;
     report(test, &[&a, &b]);
     eprintln!(
         "[{test}] {fault} stopping took {:.1}s, stopped for {:.0}s, starting took {:.1}s: {before} acked before, {acked_during} acked during, {sent_during} waiting when it came back; chat flowing again {:.1}s after the fault began; {} stored = {} acked, each exactly once, seq 1..{} dense and in order",
@@ -312,8 +315,8 @@ async fn each_service_killed_in_turn_and_restarted_loses_nothing() {
     for chatter in &chatters {
         chatter.drain().await;
     }
-    let first = verify(&stack, &chatters[0], &chatters[1]).await;
-    let second = verify(&stack, &chatters[2], &chatters[3]).await;
+    let first = verify(&stack, &[&chatters[0], &chatters[1]]).await;
+    let second = verify(&stack, &[&chatters[2], &chatters[3]]).await;
     report(test, &all);
     // notifications was killed too: still one notification per received message, none twice.
     for chatter in &chatters {
@@ -394,8 +397,8 @@ async fn with_two_replicas_killing_one_of_each_leaves_the_others_carrying_on() {
     for chatter in &chatters {
         chatter.drain().await;
     }
-    let first = verify(&stack, &chatters[0], &chatters[1]).await;
-    let second = verify(&stack, &chatters[2], &chatters[3]).await;
+    let first = verify(&stack, &[&chatters[0], &chatters[1]]).await;
+    let second = verify(&stack, &[&chatters[2], &chatters[3]]).await;
     report(test, &all);
     eprintln!(
         "[{test}] socket-handler#0 and messages#0 (the active consumer; #1 was the standby) killed (-9) with {before} acked; chat flowing again through the survivors {:.1}s later; {} + {} stored, each acked once, seq dense and in order",

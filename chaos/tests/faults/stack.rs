@@ -386,6 +386,27 @@ impl Stack {
         account
     }
 
+    /// Creates a group owned by `owner` with `members` through messages
+    /// (`POST /api/messages/conversations`); returns its id.
+    pub async fn create_group(&self, owner: &Account, name: &str, members: &[&Account]) -> String {
+        let address = self.address("messages", 0);
+        let ids: Vec<&str> = members.iter().map(|m| m.id.as_str()).collect();
+        let mut response = self
+            .http
+            .post(format!("{address}/api/messages/conversations"))
+            .insert_header(("Origin", TEST_ORIGIN))
+            .insert_header(("Cookie", owner.cookie.clone()))
+            .send_json(&json!({"name": name, "memberIds": ids}))
+            .await
+            .expect("messages answers the group's creation");
+        let body: Value = response.json().await.expect("a JSON answer");
+        assert_eq!(response.status().as_u16(), 201, "creating {name}: {body}");
+        body["conversation"]["id"]
+            .as_str()
+            .expect("the group's id")
+            .to_owned()
+    }
+
     /// `GET /api/users` as `viewer` from any live users replica: username → status.
     pub async fn presence(&self, viewer: &Account) -> Option<BTreeMap<String, String>> {
         let address = self.addresses("users").into_iter().next()?;
