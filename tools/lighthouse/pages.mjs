@@ -24,4 +24,10 @@ export const PAGES = [
     path: (seeded) => `/chat/${seeded.longPeer.id}`,
     signedIn: true,
   },
+  {
+    name: 'group',
+    title: '`/group/:id` (a group of 11 members, 200 messages)',
+    path: (seeded) => `/group/${seeded.group.id}`,
+    signedIn: true,
+  },
 ];

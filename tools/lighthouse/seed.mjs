@@ -3,7 +3,9 @@
 //   - a viewer and SEED.users other users (the viewer's directory holds at least that many);
 //   - SEED.conversations conversations of the viewer: each peer writes one message (so the list
 //     shows unread badges and the bell a count), except the first, the long one, where the
-//     viewer and that peer write SEED.longMessages messages between them.
+//     viewer and that peer write SEED.longMessages messages between them;
+//   - a group of the viewer and SEED.groupMembers of those peers, where the viewer and the first
+//     of them write SEED.groupMessages messages.
 // Sign-ups go out SEED.concurrency at a time, each from its own loopback address (127.0.N.M):
 // the gateway rate-limits sign-up per client address, as it should for real clients.
 import http from 'node:http';
@@ -15,6 +17,8 @@ export const SEED = {
   users: 1000,
   conversations: 30,
   longMessages: 2000,
+  groupMembers: 10,
+  groupMessages: 200,
   concurrency: 16,
   /** Unacknowledged sends per socket while filling the long conversation. */
   sendWindow: 64,
@@ -136,8 +140,9 @@ async function openChat(gateway, user) {
       resolve(frame);
     }
   });
-  /** Sends once; resolves to the answer (ack or error) for its clientMsgId. */
-  const sendOnce = (to, content, clientMsgId) =>
+  /** Sends once to `target` (`{to}` or `{conversationId}`); resolves to the answer (ack or error)
+   *  for its clientMsgId. */
+  const sendOnce = (target, content, clientMsgId) =>
     new Promise((resolve, reject) => {
       const timer = setTimeout(() => {
         waiting.delete(clientMsgId);
@@ -147,14 +152,16 @@ async function openChat(gateway, user) {
         clearTimeout(timer);
         resolve(frame);
       });
-      socket.send(JSON.stringify({ type: 'message.send', clientMsgId, to, content }));
+      socket.send(JSON.stringify({ type: 'message.send', clientMsgId, ...target, content }));
     });
-  /** Sends until acknowledged: `not_found` while messages has not heard of the receiver yet. */
+  /** Sends until acknowledged: `not_found` while messages has not heard of the receiver yet.
+   *  `to`: a user id, or `{conversationId}` for a group. */
   const send = async (to, content) => {
     const clientMsgId = randomUUID();
+    const target = typeof to === 'string' ? { to } : to;
     const deadline = Date.now() + TIMEOUT_MS;
     for (;;) {
-      const answer = await sendOnce(to, content, clientMsgId);
+      const answer = await sendOnce(target, content, clientMsgId);
       if (answer.type === 'message.ack') return answer.message;
       const retriable = ['not_found', 'rate_limited', 'unavailable'].includes(answer.code);
       if (!retriable || Date.now() > deadline) throw new Error(`send refused: ${JSON.stringify(answer)}`);
@@ -214,6 +221,7 @@ export async function seed(baseUrl, log = () => {}) {
   rest.catch(() => {});
 
   const [longPeer, ...others] = peers;
+  let group = null;
   const viewerChat = await openChat(gateway, viewer);
   const longPeerChat = await openChat(gateway, longPeer);
   try {
@@ -236,6 +244,22 @@ export async function seed(baseUrl, log = () => {}) {
       }
     });
     await filling;
+
+    const created = await request(gateway, 'POST', '/api/messages/conversations', {
+      cookie: viewer.cookie,
+      body: { name: 'Lighthouse group', memberIds: others.slice(0, SEED.groupMembers).map((u) => u.id) },
+    });
+    if (created.status !== 201) throw new Error(`POST /api/messages/conversations: ${created.status} ${created.body}`);
+    group = JSON.parse(created.body).conversation;
+    const member = await openChat(gateway, others[0]);
+    try {
+      const into = { conversationId: group.id };
+      await pool(SEED.groupMessages, SEED.sendWindow, (i) =>
+        (i % 2 === 0 ? viewerChat : member).send(into, chatText(i)),
+      );
+    } finally {
+      member.close();
+    }
   } finally {
     viewerChat.close();
     longPeerChat.close();
@@ -247,5 +271,12 @@ export async function seed(baseUrl, log = () => {}) {
   await rest;
 
   await waitForDirectory(gateway, viewer, prefix, SEED.users);
-  return { viewer, longPeer, users: SEED.users, conversations: SEED.conversations, longMessages: SEED.longMessages };
+  return {
+    viewer,
+    longPeer,
+    group,
+    users: SEED.users,
+    conversations: SEED.conversations,
+    longMessages: SEED.longMessages,
+  };
 }
