@@ -147,6 +147,36 @@ impl SearchQuery {
     }
 }
 
+impl SearchQuery {
+    /// The lower-cased words whose stems [`highlights`] needs for `contents`: the query's words
+    /// (and its phrases' words), and the words of `contents` that could share a stem with one
+    /// of them (they begin alike), so that only a few go to the stemmer.
+    pub fn words_to_stem<'a>(&self, contents: impl IntoIterator<Item = &'a str>) -> Vec<String> {
+        let wanted: Vec<String> = self.words().iter().map(|w| w.to_lowercase()).collect();
+        if wanted.is_empty() {
+            return Vec::new();
+        }
+        let mut words: std::collections::BTreeSet<String> = wanted.iter().cloned().collect();
+        for content in contents {
+            for run in runs(content).filter(|r| r.kind == RunKind::Spaced) {
+                let word = run.text.to_lowercase();
+                if wanted.iter().any(|w| begin_alike(w, &word)) {
+                    words.insert(word);
+                }
+            }
+        }
+        words.into_iter().collect()
+    }
+}
+
+/// Whether two words share their first 3 characters (all of the shorter one's if it has fewer):
+/// what any two words with one stem do.
+fn begin_alike(a: &str, b: &str) -> bool {
+    let shared = a.chars().zip(b.chars()).take_while(|(x, y)| x == y).count();
+    let shortest = a.chars().count().min(b.chars().count());
+    shared >= shortest.min(MIN_SUBSTRING_CHARS)
+}
+
 /// `%text%` for `ILIKE`, with `\`, `%` and `_` escaped (backslash is `LIKE`'s default escape).
 pub fn contains_pattern(text: &str) -> String {
     let mut pattern = String::with_capacity(text.len() + 2);
@@ -506,10 +536,7 @@ mod tests {
         assert_eq!(SearchQuery::parse("-"), Err(NOTHING_TO_FIND));
         assert_eq!(SearchQuery::parse("-pizza"), Err(NOTHING_TO_FIND));
         assert_eq!(SearchQuery::parse("\"\" - ;;"), Err(NOTHING_TO_FIND));
-        assert_eq!(
-            SearchQuery::parse(&"a OR ".repeat(33)),
-            Err(TOO_MANY_TERMS)
-        );
+        assert_eq!(SearchQuery::parse(&"a OR ".repeat(33)), Err(TOO_MANY_TERMS));
         assert_eq!(parse("\"open quote").terms().len(), 2);
         assert_eq!(parse("a \"b").terms(), &[word("a", false), word("b", true)]);
         assert_eq!(SearchQuery::parse("from:"), Err(NOTHING_TO_FIND));
@@ -520,6 +547,15 @@ mod tests {
         let q = parse("FROM:bob");
         assert!(q.terms().is_empty());
         assert_eq!(q.from(), &["bob".to_owned()]);
+    }
+
+    #[test]
+    fn only_words_that_begin_like_a_query_word_are_stemmed() {
+        let q = parse(r#"studies "big cat""#);
+        assert_eq!(
+            q.words_to_stem(["A study of Studying cats and dogs", "big"]),
+            ["big", "cat", "cats", "studies", "study", "studying"]
+        );
     }
 
     #[test]
@@ -580,18 +616,12 @@ mod tests {
         );
         let q = parse(r#""run fast""#);
         let s = stems(&[("running", "run"), ("run", "run")]);
-        assert_eq!(
-            highlights("running fast", &q, &s),
-            vec![[0, 7], [8, 12]]
-        );
+        assert_eq!(highlights("running fast", &q, &s), vec![[0, 7], [8, 12]]);
     }
 
     #[test]
     fn overlapping_matches_are_merged_and_excluded_words_not_marked() {
         let q = parse("hello ell -world");
-        assert_eq!(
-            highlights("hello world", &q, &HashMap::new()),
-            vec![[0, 5]]
-        );
+        assert_eq!(highlights("hello world", &q, &HashMap::new()), vec![[0, 5]]);
     }
 }

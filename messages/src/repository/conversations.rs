@@ -665,7 +665,7 @@ fn role_from_db(role: &str) -> Role {
     Role::parse(role).unwrap_or(Role::Member)
 }
 
-fn kind_from_db(kind: &str) -> ConversationKind {
+pub(crate) fn kind_from_db(kind: &str) -> ConversationKind {
     match kind {
         "group" => ConversationKind::Group,
         _ => ConversationKind::Direct,
