@@ -62,6 +62,11 @@ impl SearchQuery {
     /// Parses `q`; refuses an empty or over-long query, one with too many terms, or one that
     /// only excludes.
     pub fn parse(q: &str) -> Result<Self, &'static str> {
+        // Control characters separate like spaces (and a NUL could not reach Postgres at all).
+        let q: String = q
+            .chars()
+            .map(|c| if c.is_control() { ' ' } else { c })
+            .collect();
         let q = q.trim();
         if q.is_empty() {
             return Err(EMPTY_QUERY);
@@ -532,6 +537,7 @@ mod tests {
         assert_eq!(SearchQuery::parse(""), Err(EMPTY_QUERY));
         assert_eq!(SearchQuery::parse("   "), Err(EMPTY_QUERY));
         assert_eq!(SearchQuery::parse(&"a".repeat(201)), Err(LONG_QUERY));
+        assert_eq!(SearchQuery::parse(&"a OR ".repeat(10_000)), Err(LONG_QUERY));
         assert!(SearchQuery::parse(&"é".repeat(200)).is_ok());
         assert_eq!(SearchQuery::parse("-"), Err(NOTHING_TO_FIND));
         assert_eq!(SearchQuery::parse("-pizza"), Err(NOTHING_TO_FIND));
@@ -540,6 +546,10 @@ mod tests {
         assert_eq!(parse("\"open quote").terms().len(), 2);
         assert_eq!(parse("a \"b").terms(), &[word("a", false), word("b", true)]);
         assert_eq!(SearchQuery::parse("from:"), Err(NOTHING_TO_FIND));
+        assert_eq!(
+            parse("\"a\u{0}b\" from:x\u{0}y").terms(),
+            &[Term::Phrase("a b".into()), word("y", true)]
+        );
     }
 
     #[test]
