@@ -2,7 +2,7 @@
 
 use serde_json::Value;
 use shared::chat::{ChatCommand, Content, DeleteCommand, EditCommand};
-use shared::testing::hostile::percent_encode;
+use shared::testing::hostile::{Lcg, percent_encode};
 use shared::testing::{TestUser, eventually};
 
 use crate::helpers::{TestApp, WAIT, seqs, spawn_app};
@@ -297,6 +297,19 @@ async fn hostile_queries_are_a_400_or_an_answer_never_a_500() {
     ] {
         let (status, body) = search(&app, &ann, q, "").await;
         assert!(status == 200 || status == 400, "{q}: {status} {body}");
+    }
+    // Random queries from the characters that mean something to tsquery, LIKE or SQL.
+    let pieces = [
+        "\"", "-", ":", "*", "&", "|", "!", "(", ")", "<->", "\\", "%", "_", "'", ";", " ", " ",
+        "or", "OR", "from:", "text", "quo", "会議", "😀", "\u{0}", "\t", "é", "2",
+    ];
+    let mut rng = Lcg(16);
+    for _ in 0..200 {
+        let q: String = (0..1 + rng.draw() % 40)
+            .map(|_| *rng.pick(&pieces))
+            .collect();
+        let (status, body) = search(&app, &ann, &q, "").await;
+        assert!(status == 200 || status == 400, "{q:?}: {status} {body}");
     }
     assert_eq!(found(&app, &ann, "100%").await.len(), 1);
     assert_eq!(found(&app, &ann, "a_b").await.len(), 1);
