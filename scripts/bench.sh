@@ -302,9 +302,9 @@ each measured run; when it is far from 0%, the numbers are lower than this machi
 **The stack measured**: $stack_note. **The reference server**: $reference_note.
 
 **Settings of this run.** $settings_note Postgres is durable (see its fsync settings below).
-W7's million messages are written with SQL into messages' database in its own schema (a million
-sends through the socket would take longer than the whole run may); everything else goes
-through the gateway.
+W7's and W9's million messages each are written with SQL into messages' database in its own
+schema (a million sends through the socket would take longer than the whole run may); everything
+else goes through the gateway.
 
 EOF
 }
