@@ -29,6 +29,22 @@ pub const STATEMENT_TIMEOUT: &str = "2s";
 /// The text search configuration of the `search_vector` column (migration V8).
 const CONFIG: &str = "'english'::regconfig";
 
+/// The configuration of the `search_bigrams` column: pairs of characters, not stemmed.
+const PAIRS_CONFIG: &str = "'simple'::regconfig";
+
+/// A run of a script without spaces as the tsquery of its overlapping pairs of characters in a
+/// row (`'北京' <-> '京的'`), as `unspaced_bigrams` (migration V8) indexes it; `None` for a single
+/// character. The run holds only letters of those scripts (see [`Term::Substring`]), never
+/// tsquery syntax.
+fn unspaced_pairs(run: &str) -> Option<String> {
+    let chars: Vec<char> = run.chars().collect();
+    let pairs: Vec<String> = chars
+        .windows(2)
+        .map(|pair| format!("'{}'", pair.iter().collect::<String>()))
+        .collect();
+    (!pairs.is_empty()).then(|| pairs.join(" <-> "))
+}
+
 /// Where to look.
 pub struct Scope {
     /// Who searches: only their conversations now.
@@ -78,7 +94,17 @@ fn condition(term: &Term, params: &mut Params) -> String {
             }
         }
         Term::Substring(text) => {
-            format!("m.content ILIKE {}", params.bind(contains_pattern(text)))
+            let pattern = params.bind(contains_pattern(text));
+            match unspaced_pairs(text) {
+                // One character: no pair to look up.
+                None => format!("m.content ILIKE {pattern}"),
+                Some(pairs) => {
+                    let q = format!("to_tsquery({PAIRS_CONFIG}, {})", params.bind(pairs));
+                    format!(
+                        "(numnode({q}) = 0 OR m.search_bigrams @@ {q}) AND m.content ILIKE {pattern}"
+                    )
+                }
+            }
         }
         Term::Phrase(text) => {
             let q = format!("phraseto_tsquery({CONFIG}, {})", params.bind(text.clone()));
@@ -246,4 +272,19 @@ pub async fn stems(
         .iter()
         .filter_map(|row| Some((row.get::<_, String>(0), row.get::<_, Option<String>>(1)?)))
         .collect())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn runs_without_spaces_become_pairs_in_a_row() {
+        assert_eq!(unspaced_pairs("北"), None);
+        assert_eq!(unspaced_pairs("北京").as_deref(), Some("'北京'"));
+        assert_eq!(
+            unspaced_pairs("会議室").as_deref(),
+            Some("'会議' <-> '議室'")
+        );
+    }
 }
