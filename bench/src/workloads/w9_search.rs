@@ -78,7 +78,9 @@ const KINDS: [Kind; 4] = [
         name: "CJK substring",
         q: "北京",
         holds: "北京",
-        condition: "m.content ILIKE '%北京%'",
+        condition: "(numnode(to_tsquery('simple'::regconfig, '''北京''')) = 0 \
+                    OR m.search_bigrams @@ to_tsquery('simple'::regconfig, '''北京''')) \
+                    AND m.content ILIKE '%北京%'",
     },
 ];
 
