@@ -16,6 +16,7 @@ use shared::ids::{ConversationId, UserId};
 use tokio_postgres::types::ToSql;
 use uuid::Uuid;
 
+use super::conversations;
 use super::messages::{MESSAGE_COLUMNS, message_from_row_at};
 use crate::domain::search::{
     SearchQuery, Term, contains_pattern, has_unspaced_script, is_substring_long_enough,
@@ -127,7 +128,8 @@ fn condition(term: &Term, params: &mut Params) -> String {
     }
 }
 
-/// The messages `query` finds in `scope`, newest first by (createdAt, seq, id), as the viewer
+/// The messages `query` finds in `scope` (the viewer's conversations now, or the one of them
+/// asked for), newest first by (createdAt, seq, id), as the viewer
 /// sees them (their vote; the rest is completed by `crate::view`); one more than the limit when
 /// there is a next page. Runs in its own transaction, under [`STATEMENT_TIMEOUT`].
 pub async fn find(
@@ -135,20 +137,30 @@ pub async fn find(
     query: &SearchQuery,
     scope: &Scope,
 ) -> Result<Vec<ChatMessage>, tokio_postgres::Error> {
+    let transaction = client.transaction().await?;
+    transaction
+        .batch_execute(&format!(
+            "SET LOCAL statement_timeout = '{STATEMENT_TIMEOUT}'"
+        ))
+        .await?;
+    // The viewer's conversations as a list, not a join: the planner can then AND the
+    // (conversation_id, rev) index's bitmap of their messages with the text indexes' bitmaps,
+    // and read from the table only the matches in those conversations.
+    let mut conversations = conversations::ids_of_member(&transaction, scope.viewer).await?;
+    if let Some(only) = scope.conversation {
+        conversations.retain(|id| *id == only.as_uuid());
+    }
+    if conversations.is_empty() {
+        transaction.commit().await?;
+        return Ok(Vec::new());
+    }
     let mut params = Params::default();
     let viewer = params.bind(scope.viewer.as_uuid());
     let mut conditions = vec![
-        format!(
-            "m.conversation_id IN (SELECT cm.conversation_id FROM conversation_members cm
-                                   WHERE cm.user_id = {viewer})"
-        ),
+        format!("m.conversation_id = ANY({})", params.bind(conversations)),
         "m.deleted_at IS NULL".to_owned(),
         "m.kind = 'user'".to_owned(),
     ];
-    if let Some(conversation) = scope.conversation {
-        let id = params.bind(conversation.as_uuid());
-        conditions.push(format!("m.conversation_id = {id}"));
-    }
     if !query.from().is_empty() {
         let names = params.bind(query.from().to_vec());
         conditions.push(format!(
@@ -173,12 +185,6 @@ pub async fn find(
          LIMIT {limit}",
         conditions.join("\n           AND ")
     );
-    let transaction = client.transaction().await?;
-    transaction
-        .batch_execute(&format!(
-            "SET LOCAL statement_timeout = '{STATEMENT_TIMEOUT}'"
-        ))
-        .await?;
     let rows = transaction.query(sql.as_str(), &params.refs()).await?;
     transaction.commit().await?;
     Ok(rows.iter().map(message_from_row_at).collect())
@@ -228,7 +234,7 @@ pub async fn conversation_refs(
         .iter()
         .map(|row| {
             let id: ConversationId = row.get::<_, Uuid>("id").into();
-            let kind = super::conversations::kind_from_db(row.get("kind"));
+            let kind = conversations::kind_from_db(row.get("kind"));
             let peer = row
                 .get::<_, Option<Uuid>>("peer_id")
                 .filter(|_| kind == ConversationKind::Direct)
