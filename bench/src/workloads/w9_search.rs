@@ -200,18 +200,26 @@ pub async fn run(ctx: &Ctx, users: &[User]) -> anyhow::Result<()> {
 /// The plan of messages' search statement for `condition` (`repository/search.rs`, with its
 /// parameters written in), as `viewer` runs it.
 async fn explain(ctx: &Ctx, db: &str, viewer: &str, condition: &str) -> anyhow::Result<String> {
+    // The service reads the viewer's conversations first and passes them as a list.
+    let list = format!(
+        "SELECT coalesce(string_agg(quote_literal(conversation_id::text), ','), '') \
+         FROM conversation_members WHERE user_id = '{viewer}'"
+    );
+    let stack = ctx.stack.clone();
+    let database = db.to_owned();
+    let ids = tokio::task::spawn_blocking(move || stack.psql(&database, &list)).await??;
     let sql = format!(
         "EXPLAIN (ANALYZE, BUFFERS)
          SELECT m.id, m.conversation_id, m.seq, m.content, m.created_at, mv.vote AS my_vote
          FROM messages m
          LEFT JOIN message_votes mv ON mv.message_id = m.id AND mv.user_id = '{viewer}'
-         WHERE m.conversation_id IN (SELECT cm.conversation_id FROM conversation_members cm
-                                     WHERE cm.user_id = '{viewer}')
+         WHERE m.conversation_id = ANY(ARRAY[{}]::uuid[])
            AND m.deleted_at IS NULL
            AND m.kind = 'user'
            AND {condition}
          ORDER BY m.created_at DESC, m.seq DESC, m.id DESC
          LIMIT {}",
+        ids.trim(),
         PAGE + 1
     );
     let stack = ctx.stack.clone();
