@@ -271,6 +271,8 @@ fi
 # BENCH_ARGS: more options for the tool (smaller runs while working on it, e.g. "--w1-rates 500,2000").
 read -r -a extra_args <<<"${BENCH_ARGS:-}"
 bench_args+=("${extra_args[@]}")
+# W9 writes its plans there; an earlier run's must not end up in this report.
+rm -f "$bench_run_dir/bench/w9-plans.txt"
 timeout 900 "$bench_bin" "${bench_args[@]}" \
   >"$out_dir/results.jsonl" 2> >(tee "$out_dir/bench.log" >&2) || bench_rc=$?
 finished_at="$(date -u +%Y-%m-%dT%H:%M:%SZ)"
@@ -302,9 +304,9 @@ each measured run; when it is far from 0%, the numbers are lower than this machi
 **The stack measured**: $stack_note. **The reference server**: $reference_note.
 
 **Settings of this run.** $settings_note Postgres is durable (see its fsync settings below).
-W7's million messages are written with SQL into messages' database in its own schema (a million
-sends through the socket would take longer than the whole run may); everything else goes
-through the gateway.
+W7's and W9's million messages each are written with SQL into messages' database in its own
+schema (a million sends through the socket would take longer than the whole run may); everything
+else goes through the gateway.
 
 EOF
 }
@@ -359,6 +361,11 @@ report_method() {
   order (`seq` not above the last its receiver saw of its group), delivered to a non-member or
   from the wrong sender. A step with a p99 over 1 s or a loss ends the stepping; the
   socket-handler CPU column counts both nodes.
+- **W9 search**: 1,000,000 more stored messages over 1,000 conversations, a user in 100 of them
+  searching (`GET /api/messages/search`, 20 results) for a common word (one message in ten), a
+  rare word (one in 100,003), a phrase (one in fifty) and a two-character Chinese word (one in
+  twenty is Chinese or Japanese), 200 requests each after 10 of warm-up; the plans behind the
+  numbers are below.
 
 ## Where the time goes per message
 
@@ -411,10 +418,22 @@ report_raw() {
   printf '```\n\n</details>\n'
 }
 
+# shellcheck disable=SC2329  # invoked by write_report
+report_w9_plans() {
+  local plans="$bench_run_dir/bench/w9-plans.txt"
+  [[ -f "$plans" ]] || return 0
+  printf '\n## W9: the plans behind the search numbers\n\n'
+  printf 'EXPLAIN (ANALYZE, BUFFERS) of the statement messages runs for each query, after the run.\n\n'
+  printf '<details><summary>w9-plans.txt</summary>\n\n```text\n'
+  cat "$plans"
+  printf '```\n\n</details>\n'
+}
+
 write_report() {
   report_intro
   cat "$out_dir/report.md" # the comparison, the tables, the machine, the command (from bench/)
   report_method
+  report_w9_plans
   report_raw
 }
 

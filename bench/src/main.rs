@@ -4,7 +4,7 @@
 //!
 //! Workloads (see `workloads/`): W1 fixed-rate latency, W2 saturation, W3 idle sockets, W4
 //! connect storm, W5 backlog and crash, W6 presence fan-out, W7 history, W8 group fan-out
-//! across socket-handler nodes. `--quick` is the
+//! across socket-handler nodes, W9 search. `--quick` is the
 //! correctness check of `make test`: a small W1 and W5 whose counts must be exact.
 //!
 //! With `--reference-url`, W1 and W2 also run against the reference server (the yardstick of
@@ -108,6 +108,12 @@ pub struct Opts {
     /// W8: socket-handler nodes (`http://host:port`) the members connect to directly, in turn;
     /// none: through the gateway.
     pub w8_nodes: Vec<String>,
+    /// W9: messages to store.
+    pub w9_messages: usize,
+    /// W9: conversations they are spread over (the searcher is in a tenth of them).
+    pub w9_conversations: usize,
+    /// W9: requests per query kind.
+    pub w9_requests: usize,
 }
 
 impl Opts {
@@ -146,6 +152,9 @@ impl Opts {
             w8_rates: vec![100, 250, 500],
             w8_secs: 5.0,
             w8_nodes: Vec::new(),
+            w9_messages: 1_000_000,
+            w9_conversations: 1_000,
+            w9_requests: 200,
         }
     }
 
@@ -204,6 +213,9 @@ impl Opts {
                         .filter(|v| !v.is_empty())
                         .collect();
                 }
+                "--w9-messages" => o.w9_messages = num(flag, value)?,
+                "--w9-conversations" => o.w9_conversations = num(flag, value)?,
+                "--w9-requests" => o.w9_requests = num(flag, value)?,
                 _ => bail!("unknown option {flag}\n\n{USAGE}"),
             }
         }
@@ -262,6 +274,7 @@ const USAGE: &str = "usage: bench [--quick] [--only W1,W2,...] [--base-url URL] 
              [--w5-messages N] [--w5-senders N] [--w5-crash-messages N] [--w6-users N]
              [--w6-subjects N] [--w7-messages N] [--w7-requests N] [--w8-groups N]
              [--w8-members N] [--w8-rates R,..] [--w8-secs S] [--w8-nodes URL,..]
+             [--w9-messages N] [--w9-conversations N] [--w9-requests N]
 
 Drives a running GoChat stack at --base-url (default $E2E_BASE_URL, else http://localhost:8080)
 through its public contract. JSON lines on stdout, progress and a table on stderr.

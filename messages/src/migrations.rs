@@ -27,4 +27,5 @@ pub const ALL: &[Migration] = &[
         "lifecycle",
         include_str!("../migrations/V7__lifecycle.sql"),
     ),
+    Migration::new(8, "search", include_str!("../migrations/V8__search.sql")),
 ];

@@ -15,6 +15,7 @@ mod w5_backlog;
 mod w6_presence;
 mod w7_history;
 mod w8_groups;
+mod w9_search;
 
 use std::sync::OnceLock;
 use std::time::Duration;
@@ -110,6 +111,8 @@ fn estimate(w: &str, ctx: &Ctx, systems: usize) -> Duration {
             10.0 + (o.w8_groups * o.w8_members) as f64 / 20.0
                 + o.w8_rates.len() as f64 * (o.w8_secs + 6.0)
         }
+        // Two GIN indexes (words, trigrams) make its rows slower to load than W7's.
+        "W9" => 40.0 + o.w9_messages as f64 / 15_000.0,
         _ => 0.0,
     };
     Duration::from_secs_f64(secs.min(if o.quick { 60.0 } else { 400.0 }))
@@ -136,6 +139,10 @@ pub async fn run_all(ctx: &Ctx, reference: Option<&Ctx>, fd_limit: u64) -> anyho
     let w7_at = pool_size;
     if o.wants("W7") {
         pool_size += 2;
+    }
+    let w9_at = pool_size;
+    if o.wants("W9") {
+        pool_size += 1;
     }
     let fd_room = usize::try_from(fd_limit.saturating_sub(1000)).unwrap_or(usize::MAX);
     let w3_counts: Vec<usize> = o.w3_counts.iter().map(|c| (*c).min(fd_room)).collect();
@@ -184,11 +191,12 @@ pub async fn run_all(ctx: &Ctx, reference: Option<&Ctx>, fd_limit: u64) -> anyho
 
     // W6 and W3 on fresh processes (W6 barely touches socket-handler; W3 restarts the stack
     // between and after its counts). W7 next: its seeding covers the burst of presence changes
-    // that follows W3 (see w3_idle). Then the hot path, W1 and W2 (with the reference server,
-    // the longest part), before W4, so that a slow machine skips the storm rather than them. W5
+    // that follows W3 (see w3_idle), and W9 after it (search, seeded the same way). Then the hot
+    // path, W1 and W2 (with the reference server, the longest part), before W4, so that a slow
+    // machine skips the storm rather than them. W5
     // last, sized to the time that is left (its crash restarts everything anyway). W8, the group
     // fan-out, right after the hot path it extends.
-    let order = ["W6", "W3", "W7", "W1", "W2", "W8", "W4", "W5"];
+    let order = ["W6", "W3", "W7", "W9", "W1", "W2", "W8", "W4", "W5"];
     for w in order.into_iter().filter(|w| o.wants(w)) {
         let systems = if matches!(w, "W1" | "W2") {
             chat.len()
@@ -231,6 +239,7 @@ pub async fn run_all(ctx: &Ctx, reference: Option<&Ctx>, fd_limit: u64) -> anyho
             "W6" => w6_presence::run(ctx, &pool).await,
             "W7" => w7_history::run(ctx, &pool[w7_at..w7_at + 2]).await,
             "W8" => w8_groups::run(ctx, &pool[..w8_users]).await,
+            "W9" => w9_search::run(ctx, &pool[w9_at..=w9_at]).await,
             _ => Ok(()),
         };
         if let Err(e) = result {

@@ -2,6 +2,7 @@ import { Link, NavLink } from 'react-router';
 import { selectAuthPending, selectCurrentUser, signOut } from '../features/auth/authSlice';
 import { NotificationBell } from '../features/notifications/NotificationBell';
 import { PushSettingsMenu } from '../features/push/PushSettingsMenu';
+import { SearchLauncher } from '../features/search/SearchLauncher';
 import { useAppDispatch, useAppSelector } from './hooks';
 
 /** The top bar of the signed-in home and the status page. */
@@ -23,6 +24,7 @@ export function AppHeader() {
           </NavLink>
           {user ? (
             <>
+              <SearchLauncher />
               <NotificationBell />
               <PushSettingsMenu />
               <span className="app-header__user">

@@ -6,6 +6,7 @@ import { lifecycleReducer } from '../features/lifecycle/lifecycleSlice';
 import { messagesReducer } from '../features/messages/messagesSlice';
 import { notificationsReducer } from '../features/notifications/notificationsSlice';
 import { pushReducer } from '../features/push/pushSlice';
+import { searchReducer } from '../features/search/searchSlice';
 import { offlineChatGateway, type ChatGateway, type ThunkExtra } from '../features/realtime/chatGateway';
 import { connectionReducer } from '../features/realtime/connectionSlice';
 import { systemReducer } from '../features/system/systemSlice';
@@ -25,6 +26,7 @@ export const rootReducer = combineReducers({
   notifications: notificationsReducer,
   push: pushReducer,
   connection: connectionReducer,
+  search: searchReducer,
 });
 
 export type RootState = ReturnType<typeof rootReducer>;

@@ -4,7 +4,8 @@ pub mod group;
 mod history;
 mod page;
 pub mod role;
+pub mod search;
 
 pub use history::{HistoryQuery, HistoryWindow};
-pub use page::{MemberCursor, PageCursor};
+pub use page::{MemberCursor, PageCursor, SearchCursor};
 pub use shared::http::PageSize;

@@ -1,6 +1,7 @@
 //! The opaque cursors of messages' lists: the conversation list (by `(updatedAt, id)`, most
-//! recently active first) and a group's member list (owner, admins, members, each by
-//! username). Encoded and checked by the one codec every list uses, [`shared::http::cursor`].
+//! recently active first), a group's member list (owner, admins, members, each by username)
+//! and search results (by `(createdAt, seq, id)`, newest first). Encoded and checked by the one
+//! codec every list uses, [`shared::http::cursor`].
 
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
@@ -37,4 +38,21 @@ pub struct MemberCursor {
 
 impl CursorPosition for MemberCursor {
     const LIST: &'static str = "members";
+}
+
+/// Where the next page of search results starts: after this (createdAt, seq, id), newest first.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SearchCursor {
+    /// The last result's time.
+    #[serde(rename = "t", with = "cursor::time")]
+    pub created_at: DateTime<Utc>,
+    /// The last result's seq.
+    #[serde(rename = "s")]
+    pub seq: i64,
+    /// The last result's id.
+    pub id: Uuid,
+}
+
+impl CursorPosition for SearchCursor {
+    const LIST: &'static str = "search";
 }

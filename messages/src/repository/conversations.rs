@@ -277,6 +277,26 @@ pub async fn members(
         .collect())
 }
 
+/// The conversations `user` is a member of now.
+pub async fn ids_of_member(
+    client: &impl GenericClient,
+    user: UserId,
+) -> Result<Vec<Uuid>, tokio_postgres::Error> {
+    Ok(client
+        .query(
+            &client
+                .prepare_cached(
+                    "SELECT conversation_id FROM conversation_members WHERE user_id = $1",
+                )
+                .await?,
+            &[&user.as_uuid()],
+        )
+        .await?
+        .iter()
+        .map(|row| row.get(0))
+        .collect())
+}
+
 /// Whether `user` is a member of `id`.
 pub async fn is_member(
     client: &impl GenericClient,
@@ -665,7 +685,7 @@ fn role_from_db(role: &str) -> Role {
     Role::parse(role).unwrap_or(Role::Member)
 }
 
-fn kind_from_db(kind: &str) -> ConversationKind {
+pub(crate) fn kind_from_db(kind: &str) -> ConversationKind {
     match kind {
         "group" => ConversationKind::Group,
         _ => ConversationKind::Direct,

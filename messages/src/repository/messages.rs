@@ -571,6 +571,8 @@ pub async fn page(
         HistoryWindow::Newest(limit) => ("$3::bigint IS NULL", "DESC", None, limit),
         HistoryWindow::Before(seq, limit) => ("m.seq < $3", "DESC", Some(seq), limit),
         HistoryWindow::After(seq, limit) => ("m.seq > $3", "ASC", Some(seq), limit),
+        // The routes read a page around a message with [`around`]; here it is read from there.
+        HistoryWindow::Around(seq, limit) => ("m.seq >= $3", "ASC", Some(seq), limit),
     };
     let sql = format!(
         "SELECT {MESSAGE_COLUMNS} FROM messages m
@@ -599,4 +601,69 @@ pub async fn page(
         messages.reverse();
     }
     Ok((messages, has_more))
+}
+
+/// A page of a conversation centred on a message.
+pub struct AroundPage {
+    /// Ascending seq: about half before the message, it and the rest after.
+    pub messages: Vec<ChatMessage>,
+    /// Older messages remain before the page.
+    pub has_more_before: bool,
+    /// Newer messages remain after the page.
+    pub has_more_after: bool,
+}
+
+/// About `limit` messages of `conversation` centred on `seq` (which need not exist: a deleted
+/// or unknown seq still places the page), as `viewer` sees them. One statement, both halves
+/// served by the (conversation_id, seq) index.
+pub async fn around(
+    client: &impl GenericClient,
+    conversation: ConversationId,
+    viewer: UserId,
+    seq: i64,
+    limit: PageSize,
+) -> Result<AroundPage, tokio_postgres::Error> {
+    let before = limit.as_i64() / 2;
+    let after = limit.as_i64() - before;
+    let sql = format!(
+        "(SELECT {MESSAGE_COLUMNS} FROM messages m
+          LEFT JOIN message_votes mv ON mv.message_id = m.id AND mv.user_id = $2
+          WHERE m.conversation_id = $1 AND m.seq < $3
+          ORDER BY m.seq DESC LIMIT $4)
+         UNION ALL
+         (SELECT {MESSAGE_COLUMNS} FROM messages m
+          LEFT JOIN message_votes mv ON mv.message_id = m.id AND mv.user_id = $2
+          WHERE m.conversation_id = $1 AND m.seq >= $3
+          ORDER BY m.seq ASC LIMIT $5)"
+    );
+    let rows = client
+        .query(
+            &client.prepare_cached(sql.as_str()).await?,
+            &[
+                &conversation.as_uuid(),
+                &viewer.as_uuid(),
+                &seq,
+                &(before + 1),
+                &(after + 1),
+            ],
+        )
+        .await?;
+    let (mut older, mut newer): (Vec<ChatMessage>, Vec<ChatMessage>) = rows
+        .iter()
+        .map(message_from_row_at)
+        .partition(|m| m.seq < seq);
+    // Each half was read one row past its share, to tell whether more lie beyond it.
+    older.sort_unstable_by_key(|m| std::cmp::Reverse(m.seq));
+    newer.sort_unstable_by_key(|m| m.seq);
+    let has_more_before = older.len() as i64 > before;
+    let has_more_after = newer.len() as i64 > after;
+    older.truncate(usize::try_from(before).unwrap_or_default());
+    newer.truncate(usize::try_from(after).unwrap_or_default());
+    older.reverse();
+    older.append(&mut newer);
+    Ok(AroundPage {
+        messages: older,
+        has_more_before,
+        has_more_after,
+    })
 }

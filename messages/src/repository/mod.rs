@@ -6,5 +6,6 @@ pub mod messages;
 pub mod processed;
 pub mod reactions;
 pub mod read_state;
+pub mod search;
 pub mod users;
 pub mod votes;

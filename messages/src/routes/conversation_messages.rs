@@ -8,8 +8,7 @@ use shared::ids::ConversationId;
 use super::HistoryBody;
 use crate::domain::HistoryQuery;
 use crate::error::MessagesError;
-use crate::repository::{conversations, messages};
-use crate::view;
+use crate::repository::conversations;
 use crate::vote_cache::VoteCache;
 
 /// A page of a conversation the caller belongs to; 404 for anyone else.
@@ -27,7 +26,6 @@ pub async fn history(
     if !conversations::is_member(&client, conversation, user.id).await? {
         return Err(MessagesError::NotFound);
     }
-    let (mut messages, has_more) = messages::page(&client, conversation, user.id, window).await?;
-    view::complete(&client, &votes, user.id, &mut messages).await;
-    Ok(HttpResponse::Ok().json(HistoryBody { messages, has_more }))
+    let body = HistoryBody::read(&client, &votes, conversation, user.id, window).await?;
+    Ok(HttpResponse::Ok().json(body))
 }

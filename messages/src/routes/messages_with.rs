@@ -8,8 +8,7 @@ use shared::ids::UserId;
 use super::HistoryBody;
 use crate::domain::HistoryQuery;
 use crate::error::MessagesError;
-use crate::repository::{conversations, messages};
-use crate::view;
+use crate::repository::conversations;
 use crate::vote_cache::VoteCache;
 
 /// A page of the caller's conversation with another user; empty until its first message.
@@ -25,12 +24,8 @@ pub async fn history(
     let client = db.get().await?;
     let Some(conversation) = conversations::find_pair(&client, user.id, path.into_inner()).await?
     else {
-        return Ok(HttpResponse::Ok().json(HistoryBody {
-            messages: Vec::new(),
-            has_more: false,
-        }));
+        return Ok(HttpResponse::Ok().json(HistoryBody::default()));
     };
-    let (mut messages, has_more) = messages::page(&client, conversation, user.id, window).await?;
-    view::complete(&client, &votes, user.id, &mut messages).await;
-    Ok(HttpResponse::Ok().json(HistoryBody { messages, has_more }))
+    let body = HistoryBody::read(&client, &votes, conversation, user.id, window).await?;
+    Ok(HttpResponse::Ok().json(body))
 }

@@ -1,6 +1,13 @@
 //! messages' HTTP routes, one file per endpoint.
 
 use actix_web::web;
+use deadpool_postgres::GenericClient;
+use shared::events::ChatMessage;
+use shared::ids::{ConversationId, UserId};
+
+use crate::domain::HistoryWindow;
+use crate::repository::messages;
+use crate::vote_cache::VoteCache;
 
 mod add_members;
 mod conversation_changes;
@@ -12,6 +19,7 @@ mod list_members;
 mod message_revisions;
 mod messages_with;
 mod remove_member;
+mod search;
 mod set_role;
 mod update_group;
 
@@ -63,18 +71,58 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             "/api/messages/messages/{id}/revisions",
             web::get().to(message_revisions::revisions),
         )
+        .route("/api/messages/search", web::get().to(search::search))
         .route(
             "/api/messages/with/{user_id}",
             web::get().to(messages_with::history),
         );
 }
 
-/// `{messages, hasMore}`.
-#[derive(serde::Serialize)]
+/// `{messages, hasMore}`, and for a page around a message `hasMoreBefore` and `hasMoreAfter`.
+#[derive(Default, serde::Serialize)]
 #[serde(rename_all = "camelCase")]
 struct HistoryBody {
-    messages: Vec<shared::events::ChatMessage>,
+    messages: Vec<ChatMessage>,
     has_more: bool,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    has_more_before: Option<bool>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    has_more_after: Option<bool>,
+}
+
+impl HistoryBody {
+    /// `window` of `conversation` as `viewer` sees it (a member: the caller has checked).
+    async fn read(
+        client: &impl GenericClient,
+        votes: &VoteCache,
+        conversation: ConversationId,
+        viewer: UserId,
+        window: HistoryWindow,
+    ) -> Result<Self, tokio_postgres::Error> {
+        let mut body = match window {
+            HistoryWindow::Around(seq, limit) => {
+                let page = messages::around(client, conversation, viewer, seq, limit).await?;
+                Self {
+                    messages: page.messages,
+                    // As for a page read backwards: whether older messages remain.
+                    has_more: page.has_more_before,
+                    has_more_before: Some(page.has_more_before),
+                    has_more_after: Some(page.has_more_after),
+                }
+            }
+            window => {
+                let (messages, has_more) =
+                    messages::page(client, conversation, viewer, window).await?;
+                Self {
+                    messages,
+                    has_more,
+                    ..Self::default()
+                }
+            }
+        };
+        crate::view::complete(client, votes, viewer, &mut body.messages).await;
+        Ok(body)
+    }
 }
 
 /// `{conversation}`.

@@ -17,3 +17,4 @@ mod health;
 mod helpers;
 mod history;
 mod hostile;
+mod search;

@@ -33,6 +33,8 @@ import {
 } from '../messages/messagesSlice';
 import { displayedVotes, type PendingMessage, type Thread, type VoteDirection } from '../messages/thread';
 import { selectChatSocketStatus } from '../realtime/connectionSlice';
+import { JumpMark } from '../search/JumpMark';
+import { useJumpTarget } from '../search/useJumpTarget';
 import { describePresence } from '../users/formatLastSeen';
 import { fetchUser, selectDirectoryUserById } from '../users/usersSlice';
 import { lifecycleSlots, useRevealKey } from '../lifecycle/MessageParts';
@@ -109,6 +111,9 @@ export const ChatPane = memo(function ChatPane({ peerId, group = false }: { peer
   const peerName = group ? (conversation?.name ?? departedName ?? '') : (peer?.username ?? conversation?.peer?.username ?? '');
   const conversationId = thread?.conversationId ?? conversation?.id ?? null;
   useDeliveredMark(conversation, thread, selfId, !!departure);
+  // A search result opened this chat at a message: scroll to it and mark it.
+  const jumpId = useJumpTarget({ peerId, conversationId });
+  const jumpKey = jumpId && thread?.byId[jumpId] ? (thread.clientIdByMessageId[jumpId] ?? jumpId) : null;
 
   useEffect(() => {
     // A group we are no longer in answers 404: keep what is held.
@@ -244,7 +249,7 @@ export const ChatPane = memo(function ChatPane({ peerId, group = false }: { peer
       }
       const own = message.senderId === selfId;
       const status: OwnStatus | null = own ? storedStatus(message.seq, conversation) : null;
-      return (
+      const bubble = (
         <MessageBubble
           senderName={group && !own ? (nameOf(message.senderId) ?? 'Someone') : null}
           extra={group && own ? <SeenBy conversationId={peerId} seq={message.seq} /> : null}
@@ -263,8 +268,9 @@ export const ChatPane = memo(function ChatPane({ peerId, group = false }: { peer
           {...lifecycleSlots({ message, own, threadKey: peerId, connected: chatOpen })}
         />
       );
+      return message.id === jumpId ? <JumpMark>{bubble}</JumpMark> : bubble;
     },
-    [dispatch, onVote, peerId, conversation, group, nameOf, peerName, rows.length, selfId, voteBlocked, chatOpen],
+    [dispatch, jumpId, onVote, peerId, conversation, group, nameOf, peerName, rows.length, selfId, voteBlocked, chatOpen],
   );
 
   const onSent = useCallback(() => setBottomSignal((n) => n + 1), []);
@@ -339,7 +345,7 @@ export const ChatPane = memo(function ChatPane({ peerId, group = false }: { peer
           onVisibleRangeChange={onVisibleRangeChange}
           onAtBottomChange={setAtBottom}
           scrollToBottomSignal={bottomSignal}
-          revealKey={revealKey}
+          revealKey={jumpKey ?? revealKey}
         />
         {!atBottom && (
           <button type="button" className="button chat__jump" onClick={() => setBottomSignal((n) => n + 1)}>

@@ -31,6 +31,9 @@ import {
 } from '../../events/chatEvents';
 import type { ThunkExtra } from '../realtime/chatGateway';
 import { applyLateChanges, applyOrKeepChange, changesPageLoaded, keepLateVotes } from '../lifecycle/applyChanges';
+
+import { holdAroundPage } from '../search/aroundPage';
+import type { AroundPage } from '../search/types';
 import {
   advanceSyncedSeq,
   displayedVotes,
@@ -193,6 +196,39 @@ export const openThread = createMessagesThunk(
 function sendTarget(state: MessagesState, key: string): { to: string } | { conversationId: string } {
   return isGroupThread(state.threads[key], key) ? { conversationId: key } : { to: key };
 }
+
+/** A page centred on a message arrived (see `holdAroundPage`). */
+export const aroundPageLoaded = createAction<{ peerId: string; page: AroundPage }>('messages/aroundPageLoaded');
+
+/**
+ * Opens the conversation with `peerId` at message `seq` (a search hit): the page around it
+ * (`around=`), unless it is held already, then the newer messages up to the newest (catch-up).
+ */
+export const openThreadAt = createMessagesThunk(
+  'messages/openThreadAt',
+  async (
+    { peerId, conversationId, seq }: { peerId: string; conversationId: string; seq: number },
+    { dispatch, rejectWithValue },
+  ) => {
+    let page: AroundPage;
+    try {
+      page = await api.get<AroundPage>(`/api/messages/conversations/${encodeURIComponent(conversationId)}/messages`, {
+        query: { around: seq, limit: HISTORY_PAGE_SIZE },
+      });
+    } catch (error) {
+      return rejectWithValue(toApiErrorPayload(error));
+    }
+    dispatch(aroundPageLoaded({ peerId, page }));
+    if (page.hasMoreAfter) await dispatch(catchUp({ peerId }));
+  },
+  {
+    // Held already: nothing to load. A newest page on its way would not know about a hole.
+    condition: ({ peerId, seq }, { getState }) => {
+      const thread = getState().messages.threads[peerId];
+      return !thread || (thread.idBySeq[seq] === undefined && thread.status !== 'loading');
+    },
+  },
+);
 
 /** Shows the message at once (pending) and hands it to the chat socket's outbox. */
 export const sendMessage = createMessagesThunk(
@@ -430,6 +466,24 @@ const messagesSlice = createSlice({
         const thread = state.threads[action.meta.arg.peerId];
         if (!thread) return;
         thread.loadingOlder = false;
+        applyLateChanges(thread);
+      })
+      .addCase(openThreadAt.pending, (state, action) => {
+        const thread = threadFor(state, action.meta.arg.peerId);
+        if (thread.status === 'ready') return;
+        thread.status = 'loading';
+        thread.error = null;
+      })
+      .addCase(openThreadAt.rejected, (state, action) => {
+        const thread = state.threads[action.meta.arg.peerId];
+        if (!thread || thread.status !== 'loading') return;
+        thread.status = 'failed';
+        thread.error = action.payload ?? toApiErrorPayload(action.error);
+        applyLateChanges(thread);
+      })
+      .addCase(aroundPageLoaded, (state, action) => {
+        const thread = threadFor(state, action.payload.peerId);
+        holdAroundPage(thread, action.payload.page);
         applyLateChanges(thread);
       })
       .addCase(catchUp.pending, (state, action) => {

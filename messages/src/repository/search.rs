@@ -1,0 +1,296 @@
+//! SQL of message search: the messages a query finds among the viewer's conversations now, the
+//! conversations they are in, and the stems highlighting compares words by.
+//!
+//! The statement's shape follows the parsed query (one condition per term), and every piece of
+//! the user's text reaches Postgres as a bound parameter. Tsquery text is only ever built from
+//! runs of letters and digits (see [`crate::domain::search`]), so it cannot hold tsquery
+//! syntax. The work is bounded by the number of terms and by a statement timeout.
+
+use std::collections::HashMap;
+use std::fmt::Write as _;
+
+use deadpool_postgres::GenericClient;
+use shared::chat::Peer;
+use shared::events::{ChatMessage, ConversationKind};
+use shared::ids::{ConversationId, UserId};
+use tokio_postgres::types::ToSql;
+use uuid::Uuid;
+
+use super::conversations;
+use super::messages::{MESSAGE_COLUMNS, message_from_row_at};
+use crate::domain::search::{
+    SearchQuery, Term, contains_pattern, has_unspaced_script, is_substring_long_enough,
+};
+use crate::domain::{PageSize, SearchCursor};
+
+/// How long one search may run: past it Postgres cancels the statement (SQLSTATE 57014), and
+/// the route answers that the query is too broad.
+pub const STATEMENT_TIMEOUT: &str = "2s";
+
+/// The text search configuration of the `search_vector` column (migration V8).
+const CONFIG: &str = "'english'::regconfig";
+
+/// The configuration of the `search_bigrams` column: pairs of characters, not stemmed.
+const PAIRS_CONFIG: &str = "'simple'::regconfig";
+
+/// A run of a script without spaces as the tsquery of its overlapping pairs of characters in a
+/// row (`'北京' <-> '京的'`), as `unspaced_bigrams` (migration V8) indexes it; `None` for a single
+/// character. The run holds only letters of those scripts (see [`Term::Substring`]), never
+/// tsquery syntax.
+fn unspaced_pairs(run: &str) -> Option<String> {
+    let chars: Vec<char> = run.chars().collect();
+    let pairs: Vec<String> = chars
+        .windows(2)
+        .map(|pair| format!("'{}'", pair.iter().collect::<String>()))
+        .collect();
+    (!pairs.is_empty()).then(|| pairs.join(" <-> "))
+}
+
+/// Where to look.
+pub struct Scope {
+    /// Who searches: only their conversations now.
+    pub viewer: UserId,
+    /// Only this conversation (the caller has checked the viewer belongs to it).
+    pub conversation: Option<ConversationId>,
+    /// After this result.
+    pub cursor: Option<SearchCursor>,
+    /// Page size; one more row is read to tell whether there is a next page.
+    pub limit: PageSize,
+}
+
+type Param = Box<dyn ToSql + Sync + Send>;
+
+/// Collects parameters and hands out their `$n`.
+#[derive(Default)]
+struct Params(Vec<Param>);
+
+impl Params {
+    fn bind(&mut self, value: impl ToSql + Sync + Send + 'static) -> String {
+        self.0.push(Box::new(value));
+        format!("${}", self.0.len())
+    }
+
+    fn refs(&self) -> Vec<&(dyn ToSql + Sync)> {
+        self.0
+            .iter()
+            .map(|p| p.as_ref() as &(dyn ToSql + Sync))
+            .collect()
+    }
+}
+
+/// The condition one term adds.
+fn condition(term: &Term, params: &mut Params) -> String {
+    match term {
+        Term::Word { text, prefix } => {
+            // `text` is letters and digits only: quoting it makes one lexeme, stemmed by the
+            // configuration; `:*` matches lexemes starting with that stem.
+            let tsquery = format!("'{text}'{}", if *prefix { ":*" } else { "" });
+            let q = format!("to_tsquery({CONFIG}, {})", params.bind(tsquery));
+            if is_substring_long_enough(text) {
+                let pattern = params.bind(contains_pattern(text));
+                format!("(m.search_vector @@ {q} OR m.content ILIKE {pattern})")
+            } else {
+                // A stop word ("a", "or") stems to nothing: it is ignored, not unmatched.
+                format!("(numnode({q}) = 0 OR m.search_vector @@ {q})")
+            }
+        }
+        Term::Substring(text) => {
+            let pattern = params.bind(contains_pattern(text));
+            match unspaced_pairs(text) {
+                // One character: no pair to look up.
+                None => format!("m.content ILIKE {pattern}"),
+                Some(pairs) => {
+                    let q = format!("to_tsquery({PAIRS_CONFIG}, {})", params.bind(pairs));
+                    format!(
+                        "(numnode({q}) = 0 OR m.search_bigrams @@ {q}) AND m.content ILIKE {pattern}"
+                    )
+                }
+            }
+        }
+        Term::Phrase(text) => {
+            let q = format!("phraseto_tsquery({CONFIG}, {})", params.bind(text.clone()));
+            if is_substring_long_enough(text) || has_unspaced_script(text) {
+                let pattern = params.bind(contains_pattern(text));
+                format!("(m.search_vector @@ {q} OR m.content ILIKE {pattern})")
+            } else {
+                format!("(numnode({q}) = 0 OR m.search_vector @@ {q})")
+            }
+        }
+        Term::Excluded(text) => {
+            let q = format!("plainto_tsquery({CONFIG}, {})", params.bind(text.clone()));
+            let mut sql = format!("NOT (m.search_vector @@ {q})");
+            if has_unspaced_script(text) {
+                let pattern = params.bind(contains_pattern(text));
+                let _ = write!(sql, " AND m.content NOT ILIKE {pattern}");
+            }
+            sql
+        }
+    }
+}
+
+/// The messages `query` finds in `scope` (the viewer's conversations now, or the one of them
+/// asked for), newest first by (createdAt, seq, id), as the viewer
+/// sees them (their vote; the rest is completed by `crate::view`); one more than the limit when
+/// there is a next page. Runs in its own transaction, under [`STATEMENT_TIMEOUT`].
+pub async fn find(
+    client: &mut deadpool_postgres::Object,
+    query: &SearchQuery,
+    scope: &Scope,
+) -> Result<Vec<ChatMessage>, tokio_postgres::Error> {
+    let transaction = client.transaction().await?;
+    transaction
+        .batch_execute(&format!(
+            "SET LOCAL statement_timeout = '{STATEMENT_TIMEOUT}'"
+        ))
+        .await?;
+    // The viewer's conversations as a list, not a join: the planner can then AND the
+    // (conversation_id, rev) index's bitmap of their messages with the text indexes' bitmaps,
+    // and read from the table only the matches in those conversations.
+    let mut conversations = conversations::ids_of_member(&transaction, scope.viewer).await?;
+    if let Some(only) = scope.conversation {
+        conversations.retain(|id| *id == only.as_uuid());
+    }
+    if conversations.is_empty() {
+        transaction.commit().await?;
+        return Ok(Vec::new());
+    }
+    let mut params = Params::default();
+    let viewer = params.bind(scope.viewer.as_uuid());
+    let mut conditions = vec![
+        format!("m.conversation_id = ANY({})", params.bind(conversations)),
+        "m.deleted_at IS NULL".to_owned(),
+        "m.kind = 'user'".to_owned(),
+    ];
+    if !query.from().is_empty() {
+        let names = params.bind(query.from().to_vec());
+        conditions.push(format!(
+            "m.sender_id IN (SELECT u.id FROM users u WHERE lower(u.username) = ANY({names}))"
+        ));
+    }
+    for term in query.terms() {
+        conditions.push(condition(term, &mut params));
+    }
+    if let Some(cursor) = scope.cursor {
+        let at = params.bind(cursor.created_at);
+        let seq = params.bind(cursor.seq);
+        let id = params.bind(cursor.id);
+        conditions.push(format!("(m.created_at, m.seq, m.id) < ({at}, {seq}, {id})"));
+    }
+    let limit = params.bind(scope.limit.as_i64() + 1);
+    let sql = format!(
+        "SELECT {MESSAGE_COLUMNS} FROM messages m
+         LEFT JOIN message_votes mv ON mv.message_id = m.id AND mv.user_id = {viewer}
+         WHERE {}
+         ORDER BY m.created_at DESC, m.seq DESC, m.id DESC
+         LIMIT {limit}",
+        conditions.join("\n           AND ")
+    );
+    let rows = transaction.query(sql.as_str(), &params.refs()).await?;
+    transaction.commit().await?;
+    Ok(rows.iter().map(message_from_row_at).collect())
+}
+
+/// Whether `e` is Postgres cancelling a statement that ran past its timeout.
+pub fn is_timeout(e: &tokio_postgres::Error) -> bool {
+    e.code() == Some(&tokio_postgres::error::SqlState::QUERY_CANCELED)
+}
+
+/// A conversation as a search result names it: `{id, kind, name, peer}`.
+#[derive(Clone, Debug, serde::Serialize)]
+pub struct ConversationRef {
+    /// The conversation.
+    pub id: ConversationId,
+    /// Direct or group.
+    pub kind: ConversationKind,
+    /// A group's name; null for a direct conversation.
+    pub name: Option<String>,
+    /// The other participant of a direct conversation; null for a group.
+    pub peer: Option<Peer>,
+}
+
+/// `ids` as `viewer` sees them.
+pub async fn conversation_refs(
+    client: &impl GenericClient,
+    viewer: UserId,
+    ids: &[Uuid],
+) -> Result<HashMap<ConversationId, ConversationRef>, tokio_postgres::Error> {
+    Ok(client
+        .query(
+            &client
+                .prepare_cached(
+                    "SELECT c.id, c.kind, c.name, peer.user_id AS peer_id,
+                            coalesce(u.username, '') AS peer_username
+                     FROM conversations c
+                     LEFT JOIN conversation_members peer
+                       ON c.kind = 'direct' AND peer.conversation_id = c.id
+                      AND peer.user_id <> $1
+                     LEFT JOIN users u ON u.id = peer.user_id
+                     WHERE c.id = ANY($2)",
+                )
+                .await?,
+            &[&viewer.as_uuid(), &ids],
+        )
+        .await?
+        .iter()
+        .map(|row| {
+            let id: ConversationId = row.get::<_, Uuid>("id").into();
+            let kind = conversations::kind_from_db(row.get("kind"));
+            let peer = row
+                .get::<_, Option<Uuid>>("peer_id")
+                .filter(|_| kind == ConversationKind::Direct)
+                .map(|peer| Peer {
+                    id: peer.into(),
+                    username: row.get("peer_username"),
+                });
+            (
+                id,
+                ConversationRef {
+                    id,
+                    kind,
+                    name: row.get("name"),
+                    peer,
+                },
+            )
+        })
+        .collect())
+}
+
+/// The English stems of `words` (lower-cased), as the `search_vector` column stems them; a
+/// stop word or a word the stemmer does not take is left out.
+pub async fn stems(
+    client: &impl GenericClient,
+    words: &[String],
+) -> Result<HashMap<String, String>, tokio_postgres::Error> {
+    if words.is_empty() {
+        return Ok(HashMap::new());
+    }
+    Ok(client
+        .query(
+            &client
+                .prepare_cached(
+                    "SELECT w, (ts_lexize('english_stem', w))[1]
+                     FROM unnest($1::text[]) AS w",
+                )
+                .await?,
+            &[&words],
+        )
+        .await?
+        .iter()
+        .filter_map(|row| Some((row.get::<_, String>(0), row.get::<_, Option<String>>(1)?)))
+        .collect())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn runs_without_spaces_become_pairs_in_a_row() {
+        assert_eq!(unspaced_pairs("北"), None);
+        assert_eq!(unspaced_pairs("北京").as_deref(), Some("'北京'"));
+        assert_eq!(
+            unspaced_pairs("会議室").as_deref(),
+            Some("'会議' <-> '議室'")
+        );
+    }
+}
