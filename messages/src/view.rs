@@ -1,6 +1,6 @@
 //! Messages as a reader sees them: what a row does not hold is filled in here for a page at a
-//! time, in one query each (vote counts from their cache, the reader's reactions, the replied
-//! message's preview as it is now).
+//! time, in one query each (vote counts from their cache, the reader's reactions, the files, the
+//! replied message's preview as it is now).
 
 use std::collections::HashMap;
 
@@ -9,7 +9,7 @@ use shared::events::{ChatMessage, ReplyTo};
 use shared::ids::UserId;
 use uuid::Uuid;
 
-use crate::repository::{messages, reactions};
+use crate::repository::{attachments, messages, reactions};
 use crate::vote_cache::VoteCache;
 
 /// Completes `page` for `viewer`. A failure of the extras leaves them as the rows had them
@@ -36,6 +36,14 @@ pub async fn complete(
             }
         }
         Err(e) => tracing::warn!(error = %e, "reactions unavailable"),
+    }
+    match attachments::of_messages(client, &ids).await {
+        Ok(mut files) => {
+            for message in page.iter_mut() {
+                message.attachments = files.remove(&message.id.as_uuid()).unwrap_or_default();
+            }
+        }
+        Err(e) => tracing::warn!(error = %e, "attachments unavailable"),
     }
     let replied: Vec<Uuid> = page
         .iter()
