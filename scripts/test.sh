@@ -82,7 +82,7 @@ infrastructure() {
   infra_step_ran=1
   "$scripts/infra.sh" up
   load_env
-  export PG_URL AMQP_URL REDIS_URL
+  export PG_URL AMQP_URL REDIS_URL S3_TEST_ENDPOINT
 }
 
 cargo_fmt() { (cd "$GOCHAT_ROOT" && cargo fmt --all -- --check); }
