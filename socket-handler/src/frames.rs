@@ -388,7 +388,9 @@ mod tests {
         };
         assert_eq!(send.content, None);
         assert_eq!(send.attachment_ids, vec![file]);
-        let eleven: Vec<String> = (0..11).map(|_| format!("\"{}\"", AttachmentId::new())).collect();
+        let eleven: Vec<String> = (0..11)
+            .map(|_| format!("\"{}\"", AttachmentId::new()))
+            .collect();
         assert_eq!(
             code(&format!(
                 r#"{{"type":"message.send","clientMsgId":"c","to":"{to}","content":"hi","attachmentIds":[{}]}}"#,

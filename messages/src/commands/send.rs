@@ -50,8 +50,10 @@ const BAD_ATTACHMENTS: Outcome = Outcome::Refused(
     ErrorCode::InvalidField,
     "attachmentIds must be at most 10 of your own uploads that no message has used yet.",
 );
-const NOTHING_TO_SEND: Outcome =
-    Outcome::Refused(ErrorCode::InvalidField, "A message needs some text or a file.");
+const NOTHING_TO_SEND: Outcome = Outcome::Refused(
+    ErrorCode::InvalidField,
+    "A message needs some text or a file.",
+);
 
 /// The conversation a send goes to, locked.
 #[derive(Clone, Copy)]

@@ -99,7 +99,7 @@ pub async fn lock_quota(
 ) -> Result<(), tokio_postgres::Error> {
     client
         .execute(
-            "SELECT pg_advisory_xact_lock(hashtextextended('attachments quota ' || $1::text, 0))",
+            "SELECT pg_advisory_xact_lock(hashtextextended('attachments quota ' || $1::uuid::text, 0))",
             &[&uploader.as_uuid()],
         )
         .await?;

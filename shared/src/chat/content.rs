@@ -196,7 +196,10 @@ mod tests {
             Err(ContentError::TooManyAttachments)
         );
         assert_eq!(
-            Content::parse_for_send(" hi ", 2).unwrap().unwrap().as_str(),
+            Content::parse_for_send(" hi ", 2)
+                .unwrap()
+                .unwrap()
+                .as_str(),
             "hi"
         );
     }
