@@ -41,6 +41,20 @@ export interface MessageVotes {
   mine: 'up' | 'down' | null;
 }
 
+/** A file of a message, or a pending upload (contract §8). `width`, `height` and
+ *  `thumbnailUrl` are null unless it is a PNG, JPEG, GIF or WebP image; the URLs are gateway
+ *  paths, checked on every request. */
+export interface Attachment {
+  id: string;
+  filename: string;
+  contentType: string;
+  size: number;
+  width: number | null;
+  height: number | null;
+  url: string;
+  thumbnailUrl: string | null;
+}
+
 /** A stored chat message (contract §3 messages). `seq` is 1, 2, 3, … per conversation. */
 export interface ChatMessage {
   id: string;
@@ -51,6 +65,8 @@ export interface ChatMessage {
   content: string;
   createdAt: string;
   votes: MessageVotes;
+  /** Its files (contract v2; absent from a v1 server). */
+  attachments?: Attachment[];
 }
 
 /** `GET /api/messages/with/{userId}` and `/conversations/{id}/messages`: ascending `seq`. */

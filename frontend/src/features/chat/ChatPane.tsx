@@ -209,6 +209,7 @@ export const ChatPane = memo(function ChatPane({ peerId }: { peerId: string }) {
             votes={NO_VOTES}
             voteBlocked={null}
             messageId={null}
+            attachments={pending.attachments}
           />
         );
       }
@@ -229,6 +230,7 @@ export const ChatPane = memo(function ChatPane({ peerId }: { peerId: string }) {
           onVote={onVote}
           voteError={row.voteError}
           voteAwaiting={row.voteAwaiting}
+          attachments={message.attachments}
         />
       );
     },

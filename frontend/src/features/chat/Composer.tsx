@@ -7,6 +7,9 @@ import {
   sendMessage,
   sendTyping,
 } from '../messages/messagesSlice';
+import { AttachButton, AttachmentTray } from '../attachments/AttachmentTray';
+import { pastedFiles, useFileDrop } from '../attachments/fileDrop';
+import { useUploads } from '../attachments/useUploads';
 
 export interface ComposerProps {
   peerId: string;
@@ -25,12 +28,16 @@ export function Composer({ peerId, peerName, conversationId, onSent, inputRef }:
   const lastTypingSent = useRef(0);
   const length = messageLength(draft);
   const tooLong = length > MAX_MESSAGE_CHARS;
-  const canSend = length > 0 && !tooLong;
+  const uploads = useUploads();
+  const drop = useFileDrop(uploads.add);
+  // Files alone make a message too; it waits until every upload has finished.
+  const canSend = (length > 0 || uploads.ready.length > 0) && !tooLong && !uploads.busy;
 
   const submit = () => {
     if (!canSend) return;
-    void dispatch(sendMessage({ peerId, content: draft.trim() }));
+    void dispatch(sendMessage({ peerId, content: draft.trim(), attachments: uploads.ready }));
     setDraft('');
+    uploads.clear();
     // The next typing frame waits a full interval: sent at once, it could overtake the message
     // (which is stored first) and be cleared by its arrival on the other side.
     lastTypingSent.current = Date.now();
@@ -58,7 +65,14 @@ export function Composer({ peerId, peerName, conversationId, onSent, inputRef }:
   };
 
   return (
-    <form className="composer" onSubmit={onSubmit} aria-label={`Message ${peerName}`}>
+    <form
+      className={`composer${drop.dragging ? ' composer--dragging' : ''}`}
+      onSubmit={onSubmit}
+      aria-label={`Message ${peerName}`}
+      {...drop.handlers}
+    >
+      <AttachmentTray items={uploads.items} onRemove={uploads.remove} />
+      <AttachButton onFiles={uploads.add} />
       <label htmlFor="composer-input" className="visually-hidden">
         Message to {peerName}
       </label>
@@ -71,6 +85,10 @@ export function Composer({ peerId, peerName, conversationId, onSent, inputRef }:
         placeholder={`Message ${peerName}…`}
         onChange={(event) => onChange(event.target.value)}
         onKeyDown={onKeyDown}
+        onPaste={(event) => {
+          const files = pastedFiles(event);
+          if (files.length > 0) uploads.add(files);
+        }}
         aria-invalid={tooLong}
         aria-describedby="composer-count composer-hint"
       />

@@ -1,5 +1,6 @@
 import { memo } from 'react';
-import type { MessageVotes } from '../../api/types';
+import type { Attachment, MessageVotes } from '../../api/types';
+import { MessageAttachments } from '../attachments/MessageAttachments';
 import type { VoteDirection } from '../messages/thread';
 import { formatMessageTime } from '../../time/formatTime';
 
@@ -37,6 +38,8 @@ export interface MessageBubbleProps {
   voteError?: string | null;
   /** A vote of ours awaits the server's answer (`votes` shows its predicted outcome). */
   voteAwaiting?: boolean;
+  /** Its files. */
+  attachments?: Attachment[];
 }
 
 function StatusIcon({ status }: { status: OwnStatus }) {
@@ -66,6 +69,8 @@ function StatusIcon({ status }: { status: OwnStatus }) {
     </svg>
   );
 }
+
+const NO_ATTACHMENTS: Attachment[] = [];
 
 const VOTE_NAME: Record<VoteDirection, string> = { up: 'Upvote', down: 'Downvote' };
 
@@ -139,6 +144,7 @@ export const MessageBubble = memo(function MessageBubble({
   onVote,
   voteError,
   voteAwaiting = false,
+  attachments = NO_ATTACHMENTS,
 }: MessageBubbleProps) {
   const time = formatMessageTime(createdAt);
   const blocked = messageId === null ? 'Votes open once the message is sent' : voteBlocked;
@@ -155,9 +161,12 @@ export const MessageBubble = memo(function MessageBubble({
       data-client-msg-id={clientMsgId ?? undefined}
     >
       <div className={`message${status === 'failed' ? ' message--failed' : ''}`}>
-        <p className="message__text" data-testid="message-text">
-          {content}
-        </p>
+        <MessageAttachments attachments={attachments} />
+        {(content || attachments.length === 0) && (
+          <p className="message__text" data-testid="message-text">
+            {content}
+          </p>
+        )}
         <div className="message__meta">
           <div
             className="message__votes"

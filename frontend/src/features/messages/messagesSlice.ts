@@ -17,7 +17,7 @@
  */
 import { createAction, createAsyncThunk, createSlice, type PayloadAction } from '@reduxjs/toolkit';
 import { api, toApiErrorPayload, type ApiErrorPayload } from '../../api/client';
-import type { ChatMessage, MessagePage } from '../../api/types';
+import type { Attachment, ChatMessage, MessagePage } from '../../api/types';
 import type { AuthState } from '../auth/authSlice';
 import { isSessionChange } from '../auth/sessionReset';
 import {
@@ -174,10 +174,13 @@ export const openThread = createMessagesThunk(
 /** Shows the message at once (pending) and hands it to the chat socket's outbox. */
 export const sendMessage = createMessagesThunk(
   'messages/send',
-  async ({ peerId, content }: { peerId: string; content: string }, { dispatch, extra }) => {
+  async (
+    { peerId, content, attachments = [] }: { peerId: string; content: string; attachments?: Attachment[] },
+    { dispatch, extra },
+  ) => {
     const clientMsgId = crypto.randomUUID();
-    dispatch(messageQueued({ peerId, clientMsgId, content, createdAt: new Date().toISOString() }));
-    extra.chat.send({ clientMsgId, to: peerId, content });
+    dispatch(messageQueued({ peerId, clientMsgId, content, attachments, createdAt: new Date().toISOString() }));
+    extra.chat.send({ clientMsgId, to: peerId, content, ...attachmentIdsOf(attachments) });
     return clientMsgId;
   },
 );
@@ -189,9 +192,19 @@ export const retrySend = createMessagesThunk(
     const pending = getState().messages.threads[peerId]?.pending.find((p) => p.clientMsgId === clientMsgId);
     if (!pending) return;
     dispatch(retryRequested({ peerId, clientMsgId }));
-    extra.chat.send({ clientMsgId, to: peerId, content: pending.content });
+    extra.chat.send({
+      clientMsgId,
+      to: peerId,
+      content: pending.content,
+      ...attachmentIdsOf(pending.attachments ?? []),
+    });
   },
 );
+
+/** The send frame's `attachmentIds`, only when there are any (a v1 server knows no such field). */
+function attachmentIdsOf(attachments: Attachment[]): { attachmentIds?: string[] } {
+  return attachments.length > 0 ? { attachmentIds: attachments.map((a) => a.id) } : {};
+}
 
 export const discardSend = createMessagesThunk(
   'messages/discard',
@@ -284,13 +297,20 @@ const messagesSlice = createSlice({
   reducers: {
     messageQueued(
       state,
-      action: PayloadAction<{ peerId: string; clientMsgId: string; content: string; createdAt: string }>,
+      action: PayloadAction<{
+        peerId: string;
+        clientMsgId: string;
+        content: string;
+        attachments?: Attachment[];
+        createdAt: string;
+      }>,
     ) {
-      const { peerId, clientMsgId, content, createdAt } = action.payload;
+      const { peerId, clientMsgId, content, attachments, createdAt } = action.payload;
       const pending: PendingMessage = {
         clientMsgId,
         peerId,
         content,
+        attachments: attachments ?? [],
         createdAt,
         status: 'pending',
         error: null,

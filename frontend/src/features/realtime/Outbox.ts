@@ -12,6 +12,8 @@ export interface OutgoingMessage {
   /** The other participant's user id. */
   to: string;
   content: string;
+  /** Pending uploads it carries (empty text is then allowed). */
+  attachmentIds?: string[];
 }
 
 interface Entry {

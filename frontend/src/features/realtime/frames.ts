@@ -23,7 +23,7 @@ export type ChatServerFrame =
 
 /** `/ws/chat`, client → server. */
 export type ChatClientFrame =
-  | { type: 'message.send'; clientMsgId: string; to: string; content: string }
+  | { type: 'message.send'; clientMsgId: string; to: string; content: string; attachmentIds?: string[] }
   | { type: 'message.read'; conversationId: string; seq: number }
   | { type: 'typing'; conversationId: string }
   | { type: 'message.vote'; messageId: string; vote: 'up' | 'down' }
