@@ -13,6 +13,9 @@ describe('uploads', () => {
 
   it('says why the server refused, in words', () => {
     expect(describeRefusal('a.zip', 413, 'too_large', '').message).toContain('too large');
+    expect(describeRefusal('a.zip', 413, 'too_large', 'Files are at most 5 MiB.').message).toBe(
+      'a.zip is too large. Files are at most 5 MiB.',
+    );
     expect(describeRefusal('a.zip', 413, 'payload_too_large', '').code).toBe('too_large');
     expect(describeRefusal('a.zip', 413, 'quota_exceeded', '').message).toContain('storage quota');
     expect(describeRefusal('bomb.png', 400, 'invalid_field', 'Images are at most 50 megapixels.').message).toBe(

@@ -44,6 +44,8 @@ function tooLarge(name: string): UploadError {
 
 /** The sentence for a refusal from the server. */
 export function describeRefusal(name: string, status: number, code: string, message: string): UploadError {
+  // The server's limit is a setting: its own sentence says what it is.
+  if (code === 'too_large' && message) return new UploadError(code, `${name} is too large. ${message}`);
   if (code === 'too_large' || (status === 413 && code !== 'quota_exceeded')) return tooLarge(name);
   if (code === 'quota_exceeded') {
     return new UploadError(code, `${name} does not fit: your files use up your storage quota.`);
