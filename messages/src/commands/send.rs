@@ -230,7 +230,15 @@ async fn repeats(
         .iter()
         .map(|(envelope, send)| (envelope.user_id, send.client_msg_id.as_str()))
         .collect();
-    let stored_before = messages::find_by_client_ids(transaction, &keys).await?;
+    let mut stored_before = messages::find_by_client_ids(transaction, &keys).await?;
+    if !stored_before.is_empty() {
+        // The ack of a repeat shows the message as the first one did, files included.
+        let ids: Vec<Uuid> = stored_before.values().map(|m| m.id.as_uuid()).collect();
+        let mut files = attachments::of_messages(transaction, &ids).await?;
+        for message in stored_before.values_mut() {
+            message.attachments = files.remove(&message.id.as_uuid()).unwrap_or_default();
+        }
+    }
     let mut first_of: HashMap<(UserId, &str), usize> = HashMap::new();
     Ok(keys
         .iter()
