@@ -45,10 +45,16 @@ pub async fn upload(
                 Some(Ok(mut other)) => while other.next().await.is_some() {},
                 Some(Err(e)) => {
                     tracing::info!(error = %e, "a malformed multipart upload");
-                    return Err(MessagesError::field("file", "The multipart body is malformed."));
+                    return Err(MessagesError::field(
+                        "file",
+                        "The multipart body is malformed.",
+                    ));
                 }
                 None => {
-                    return Err(MessagesError::field("file", "Send the file in a part named file."));
+                    return Err(MessagesError::field(
+                        "file",
+                        "Send the file in a part named file.",
+                    ));
                 }
             }
         };
@@ -70,7 +76,13 @@ pub async fn upload(
             .and_then(|value| value.parse::<u64>().ok());
         let name = query.filename.unwrap_or_default();
         attachments
-            .receive(&db, user.id, Filename::sanitize(&name), declared_length, body)
+            .receive(
+                &db,
+                user.id,
+                Filename::sanitize(&name),
+                declared_length,
+                body,
+            )
             .await?
     };
     Ok(HttpResponse::Created().json(serde_json::json!({ "attachment": attachment })))

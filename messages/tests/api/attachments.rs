@@ -842,7 +842,8 @@ async fn a_multipart_upload_takes_the_part_named_file() {
     let files = Files::spawn(Backend::File, |_| {}).await;
     let ann = files.app.user("ann").await;
     let content = pattern(0, 300_000);
-    let mut body = b"--XyZ\r\nContent-Disposition: form-data; name=\"note\"\r\n\r\nignored\r\n".to_vec();
+    let mut body =
+        b"--XyZ\r\nContent-Disposition: form-data; name=\"note\"\r\n\r\nignored\r\n".to_vec();
     body.extend_from_slice(
         b"--XyZ\r\nContent-Disposition: form-data; name=\"file\"; filename=\"../m.bin\"\r\n\
           Content-Type: text/html\r\n\r\n",
@@ -858,14 +859,18 @@ async fn a_multipart_upload_takes_the_part_named_file() {
     let attachment = Reply::read(response).await.attachment();
     assert_eq!(attachment["filename"], "_m.bin");
     assert_eq!(attachment["size"], content.len());
-    let served = files.get(&ann, attachment["url"].as_str().unwrap(), &[]).await;
+    let served = files
+        .get(&ann, attachment["url"].as_str().unwrap(), &[])
+        .await;
     assert!(served.body == content);
 
     let response = client()
         .post(files.app.service.url(UPLOAD))
         .insert_header(("Cookie", ann.cookie()))
         .insert_header(("Content-Type", "multipart/form-data; boundary=XyZ"))
-        .send_body("--XyZ\r\nContent-Disposition: form-data; name=\"other\"\r\n\r\nx\r\n--XyZ--\r\n")
+        .send_body(
+            "--XyZ\r\nContent-Disposition: form-data; name=\"other\"\r\n\r\nx\r\n--XyZ--\r\n",
+        )
         .await;
     assert_eq!(Reply::read(response).await.status, 400);
     files.finish().await;
