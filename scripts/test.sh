@@ -40,7 +40,7 @@ run_step() {
 # The private infrastructure instances running now (markers in .run/private), one per line.
 private_instances() {
   local name
-  for name in postgres rabbitmq redis; do
+  for name in postgres rabbitmq redis s3; do
     if [[ -f "$PRIVATE_DIR/$name" ]]; then echo "$name"; fi
   done
 }
