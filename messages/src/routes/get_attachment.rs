@@ -55,7 +55,11 @@ pub async fn thumbnail(
         return Err(MessagesError::NotFound);
     };
     let (content_type, disposition) = serving_headers(kind, "thumbnail");
-    let length = attachments.storage.size(key).await?;
+    let length = match attachments.storage.size(key).await {
+        Ok(length) => length,
+        Err(object_store::Error::NotFound { .. }) => return Err(MessagesError::NotFound),
+        Err(e) => return Err(e.into()),
+    };
     let object = Object {
         key,
         length,
@@ -137,7 +141,18 @@ async fn serve(
             .insert_header((header::CONTENT_DISPOSITION, object.disposition))
             .finish());
     }
-    let download = attachments.storage.get(object.key, range.clone()).await?;
+    let download = match attachments.storage.get(object.key, range.clone()).await {
+        Ok(download) => download,
+        // Its row says it exists but the store has lost it: as good as gone.
+        Err(object_store::Error::NotFound { .. }) => {
+            tracing::warn!(
+                key = object.key.as_str(),
+                "an attachment's object is missing"
+            );
+            return Err(MessagesError::NotFound);
+        }
+        Err(e) => return Err(e.into()),
+    };
     let mut response = with_common(status);
     response
         .insert_header((header::CONTENT_TYPE, object.content_type))
