@@ -17,9 +17,12 @@ use object_store::{GetOptions, GetRange, ObjectStore, PutPayload, WriteMultipart
 use shared::config::{ConfigError, var};
 use tokio::io::AsyncReadExt;
 
-/// The size of the parts a large file is uploaded in (S3's smallest part is 5 MiB), and so the
-/// most of a file held in memory while it is stored.
-const PART_BYTES: usize = 5 * 1024 * 1024;
+/// The size of the parts a large file is uploaded to S3 in (its smallest part is 5 MiB), and so
+/// about the most of a file held in memory while it is stored.
+const S3_PART_BYTES: usize = 5 * 1024 * 1024;
+/// The same for a directory, which has no smallest part: small parts keep concurrent uploads'
+/// memory flat.
+const FILE_PART_BYTES: usize = 256 * 1024;
 /// How many parts may be on their way at once.
 const PARTS_IN_FLIGHT: usize = 2;
 
@@ -132,15 +135,20 @@ pub struct Download {
 #[derive(Clone)]
 pub struct Storage {
     store: Arc<dyn ObjectStore>,
+    /// The size of the parts files are stored in.
+    part_bytes: usize,
 }
 
 impl Storage {
     /// Opens the store `settings` name (a directory is created if missing).
     pub fn open(settings: &StoreSettings) -> anyhow::Result<Self> {
-        let store: Arc<dyn ObjectStore> = match settings {
+        let (store, part_bytes): (Arc<dyn ObjectStore>, usize) = match settings {
             StoreSettings::File { dir } => {
                 std::fs::create_dir_all(dir)?;
-                Arc::new(LocalFileSystem::new_with_prefix(dir)?)
+                (
+                    Arc::new(LocalFileSystem::new_with_prefix(dir)?),
+                    FILE_PART_BYTES,
+                )
             }
             StoreSettings::S3 {
                 endpoint,
@@ -162,10 +170,10 @@ impl Storage {
                         .with_virtual_hosted_style_request(false)
                         .with_allow_http(endpoint.starts_with("http://"));
                 }
-                Arc::new(builder.build()?)
+                (Arc::new(builder.build()?), S3_PART_BYTES)
             }
         };
-        Ok(Self { store })
+        Ok(Self { store, part_bytes })
     }
 
     /// Stores the file at `file` (of `size` bytes) under `key`: in parts, so at most a few
@@ -179,8 +187,8 @@ impl Storage {
         let mut reader = tokio::fs::File::open(file)
             .await
             .map_err(|e| io_error(file, e))?;
-        if size <= PART_BYTES as u64 {
-            let mut buffer = Vec::with_capacity(usize::try_from(size).unwrap_or(PART_BYTES));
+        if size <= self.part_bytes as u64 {
+            let mut buffer = Vec::with_capacity(usize::try_from(size).unwrap_or(self.part_bytes));
             reader
                 .read_to_end(&mut buffer)
                 .await
@@ -188,8 +196,8 @@ impl Storage {
             return self.put_bytes(key, Bytes::from(buffer)).await;
         }
         let upload = self.store.put_multipart(&key.path()).await?;
-        let mut writer = WriteMultipart::new_with_chunk_size(upload, PART_BYTES);
-        let mut buffer = vec![0; 256 * 1024];
+        let mut writer = WriteMultipart::new_with_chunk_size(upload, self.part_bytes);
+        let mut buffer = vec![0; 64 * 1024];
         loop {
             let read = match reader.read(&mut buffer).await {
                 Ok(read) => read,
