@@ -5,6 +5,7 @@
 use std::collections::HashMap;
 
 use deadpool_postgres::GenericClient;
+use shared::chat::Conversation;
 use shared::events::{ChatMessage, ReplyTo};
 use shared::ids::UserId;
 use uuid::Uuid;
@@ -63,5 +64,32 @@ pub async fn complete(
             }
         }
         Err(e) => tracing::warn!(error = %e, "replied messages unavailable"),
+    }
+}
+
+/// Gives the last message of each of `conversations` its files (the list and a conversation
+/// show them; everything else of a last message is in its row). A failure leaves them empty,
+/// logged.
+pub async fn complete_last_messages(
+    client: &impl GenericClient,
+    conversations: &mut [Conversation],
+) {
+    let ids: Vec<Uuid> = conversations
+        .iter()
+        .filter_map(|c| c.last_message.as_ref().map(|m| m.id.as_uuid()))
+        .collect();
+    if ids.is_empty() {
+        return;
+    }
+    match attachments::of_messages(client, &ids).await {
+        Ok(mut files) => {
+            for message in conversations
+                .iter_mut()
+                .filter_map(|c| c.last_message.as_mut())
+            {
+                message.attachments = files.remove(&message.id.as_uuid()).unwrap_or_default();
+            }
+        }
+        Err(e) => tracing::warn!(error = %e, "attachments unavailable"),
     }
 }

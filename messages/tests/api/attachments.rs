@@ -685,6 +685,14 @@ async fn a_sent_file_is_seen_by_the_conversation_and_deleted_with_its_message(ba
     assert_eq!(message["content"], "");
     assert_eq!(message["attachments"][0], picture);
     assert_eq!(message["attachments"][1], doc);
+    let (_, list) = files
+        .app
+        .get(Some(&bob), "/api/messages/conversations")
+        .await;
+    assert_eq!(
+        list["conversations"][0]["lastMessage"]["attachments"][0],
+        picture
+    );
     assert_eq!(files.get(&bob, url, &[]).await.status, 200);
     let thumbnail = picture["thumbnailUrl"].as_str().unwrap();
     assert_eq!(files.get(&bob, thumbnail, &[]).await.status, 200);
