@@ -25,3 +25,11 @@ export function formatBytes(bytes: number): string {
   const shown = unit === 0 || value >= 10 ? Math.round(value).toString() : value.toFixed(1);
   return `${shown} ${units[unit]}`;
 }
+
+/** What a list shows of a message: its text, or for a message of files only what it carries. */
+export function previewText(message: { content: string; attachments?: { filename: string }[] }): string {
+  const files = message.attachments ?? [];
+  if (message.content || files.length === 0) return message.content;
+  const [only] = files;
+  return files.length === 1 && only ? `📎 ${only.filename}` : `📎 ${files.length} files`;
+}

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { formatBytes, isInlineImage, MAX_ATTACHMENT_BYTES } from './limits';
+import { formatBytes, isInlineImage, MAX_ATTACHMENT_BYTES, previewText } from './limits';
 import { checkBeforeUpload, describeRefusal } from './upload';
 
 describe('uploads', () => {
@@ -35,5 +35,12 @@ describe('uploads', () => {
     expect(isInlineImage('image/png')).toBe(true);
     expect(isInlineImage('image/svg+xml')).toBe(false);
     expect(isInlineImage('text/html')).toBe(false);
+  });
+
+  it('previews a message of files only by its files', () => {
+    expect(previewText({ content: 'hi', attachments: [{ filename: 'a.png' }] })).toBe('hi');
+    expect(previewText({ content: '', attachments: [{ filename: 'a.png' }] })).toBe('📎 a.png');
+    expect(previewText({ content: '', attachments: [{ filename: 'a' }, { filename: 'b' }] })).toBe('📎 2 files');
+    expect(previewText({ content: '' })).toBe('');
   });
 });

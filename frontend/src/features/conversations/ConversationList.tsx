@@ -2,6 +2,7 @@ import { memo } from 'react';
 import type { ConversationSummary, DirectoryUser } from '../../api/types';
 import { Listbox } from '../../components/Listbox';
 import { formatShortTime } from '../../time/formatTime';
+import { previewText } from '../attachments/limits';
 
 /** One conversation's row, in pixels (the stylesheet's `.conversation-list .listbox__option`). */
 export const CONVERSATION_ROW_HEIGHT = 64;
@@ -66,7 +67,7 @@ export const ConversationList = memo(function ConversationList({
               </span>
               <span className="conversation-list__bottom">
                 <span className="conversation-list__preview">
-                  {last ? `${mine ? 'You: ' : ''}${last.content}` : 'No messages yet'}
+                  {last ? `${mine ? 'You: ' : ''}${previewText(last)}` : 'No messages yet'}
                 </span>
                 {conversation.unreadCount > 0 && (
                   <span className="unread-badge" data-testid="unread-badge">
