@@ -5,6 +5,7 @@
 //! processes, before other workloads have grown the allocators' caches. With the reference
 //! server, W1 and W2 run on it too, on users of its own, right before ours (W1 rate by rate).
 
+mod w10_attachments;
 mod w1_fixed_rate;
 mod w2_saturation;
 mod w3_idle;
@@ -12,7 +13,6 @@ mod w4_storm;
 mod w5_backlog;
 mod w6_presence;
 mod w7_history;
-mod w8_attachments;
 
 use std::sync::OnceLock;
 use std::time::Duration;
@@ -104,7 +104,7 @@ fn estimate(w: &str, ctx: &Ctx, systems: usize) -> Duration {
         "W5" => 45.0,
         "W6" => 20.0 + o.w6_users as f64 / 40.0,
         "W7" => 30.0 + o.w7_messages as f64 / 40_000.0,
-        "W8" => 90.0,
+        "W10" => 90.0,
         _ => 0.0,
     };
     Duration::from_secs_f64(secs.min(if o.quick { 60.0 } else { 400.0 }))
@@ -148,8 +148,8 @@ pub async fn run_all(ctx: &Ctx, reference: Option<&Ctx>, fd_limit: u64) -> anyho
     if o.wants("W4") {
         pool_size = pool_size.max(200);
     }
-    if o.wants("W8") {
-        pool_size = pool_size.max(w8_attachments::UPLOADERS);
+    if o.wants("W10") {
+        pool_size = pool_size.max(w10_attachments::UPLOADERS);
     }
     // bcrypt at cost 12 in a debug build (the check's stack) takes about a second of CPU per
     // sign-up: a few at a time, or each would wait for all the others.
@@ -178,10 +178,10 @@ pub async fn run_all(ctx: &Ctx, reference: Option<&Ctx>, fd_limit: u64) -> anyho
 
     // W6 and W3 on fresh processes (W6 barely touches socket-handler; W3 restarts the stack
     // between and after its counts). W7 next: its seeding covers the burst of presence changes
-    // that follows W3 (see w3_idle), and W8's uploads (which only touch messages). Then the hot path, W1 and W2 (with the reference server,
+    // that follows W3 (see w3_idle), and W10's uploads (which only touch messages). Then the hot path, W1 and W2 (with the reference server,
     // the longest part), before W4, so that a slow machine skips the storm rather than them. W5
     // last, sized to the time that is left (its crash restarts everything anyway).
-    let order = ["W6", "W3", "W7", "W8", "W1", "W2", "W4", "W5"];
+    let order = ["W6", "W3", "W7", "W10", "W1", "W2", "W4", "W5"];
     for w in order.into_iter().filter(|w| o.wants(w)) {
         let systems = if matches!(w, "W1" | "W2") {
             chat.len()
@@ -223,7 +223,7 @@ pub async fn run_all(ctx: &Ctx, reference: Option<&Ctx>, fd_limit: u64) -> anyho
             }
             "W6" => w6_presence::run(ctx, &pool).await,
             "W7" => w7_history::run(ctx, &pool[w7_at..w7_at + 2]).await,
-            "W8" => w8_attachments::run(ctx, &pool).await,
+            "W10" => w10_attachments::run(ctx, &pool).await,
             _ => Ok(()),
         };
         if let Err(e) = result {

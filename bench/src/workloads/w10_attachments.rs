@@ -1,4 +1,4 @@
-//! W8, attachments: upload throughput and the messages service's memory while 20 users upload
+//! W10, attachments: upload throughput and the messages service's memory while 20 users upload
 //! a 20 MiB file each at once through the gateway (streamed end to end, so memory must stay
 //! flat: 400 MiB in flight must not become 400 MiB resident), then the latency of uploading an
 //! image, which includes reading its header, stripping its metadata and making its thumbnail.
@@ -47,7 +47,7 @@ pub async fn run(ctx: &Ctx, users: &[User]) -> anyhow::Result<()> {
     });
 
     log(&format!(
-        "W8: {} users upload {} MiB each at once",
+        "W10: {} users upload {} MiB each at once",
         uploaders.len(),
         FILE_BYTES / (1024 * 1024)
     ));
@@ -62,11 +62,11 @@ pub async fn run(ctx: &Ctx, users: &[User]) -> anyhow::Result<()> {
         let piece = piece.clone();
         async move {
             let mut conn = HttpConn::connect(&ctx.target, user.source).await?;
-            let path = format!("{UPLOAD_PATH}?filename=w8-{i}.bin");
+            let path = format!("{UPLOAD_PATH}?filename=w10-{i}.bin");
             let t = Instant::now();
             let response = conn.upload(&path, &user.cookie, &piece, FILE_BYTES).await?;
             if response.status != 201 {
-                return Err(response.unexpected("a W8 upload"));
+                return Err(response.unexpected("a W10 upload"));
             }
             anyhow::Ok(t.elapsed())
         }
@@ -92,7 +92,7 @@ pub async fn run(ctx: &Ctx, users: &[User]) -> anyhow::Result<()> {
         baseline.map(|b| (peak.load(Ordering::Relaxed).saturating_sub(b)) as f64 / 1024.0);
 
     log(&format!(
-        "W8: {IMAGES} images of {}×{} one after another",
+        "W10: {IMAGES} images of {}×{} one after another",
         IMAGE_SIDE.0, IMAGE_SIDE.1
     ));
     let image = png(IMAGE_SIDE.0, IMAGE_SIDE.1)?;
@@ -103,14 +103,14 @@ pub async fn run(ctx: &Ctx, users: &[User]) -> anyhow::Result<()> {
         if !conn.is_open() {
             conn = HttpConn::connect(&ctx.target, user.source).await?;
         }
-        let path = format!("{UPLOAD_PATH}?filename=w8-{i}.png");
+        let path = format!("{UPLOAD_PATH}?filename=w10-{i}.png");
         let t = Instant::now();
         let response = conn
             .upload(&path, &user.cookie, &image, image.len())
             .await?;
         let took = t.elapsed();
         if response.status != 201 {
-            return Err(response.unexpected("a W8 image upload"));
+            return Err(response.unexpected("a W10 image upload"));
         }
         let body: serde_json::Value = response.json()?;
         if body["attachment"]["thumbnailUrl"].is_null() {
@@ -132,7 +132,7 @@ pub async fn run(ctx: &Ctx, users: &[User]) -> anyhow::Result<()> {
         images.p99,
     );
     ctx.reporter.record(Run {
-        workload: "W8",
+        workload: "W10",
         name: format!("{} concurrent uploads", uploaders.len()),
         parameters: json!({
             "uploaders": uploaders.len(),
