@@ -27,4 +27,9 @@ pub const ALL: &[Migration] = &[
         "lifecycle",
         include_str!("../migrations/V7__lifecycle.sql"),
     ),
+    Migration::new(
+        9,
+        "attachments",
+        include_str!("../migrations/V9__attachments.sql"),
+    ),
 ];

@@ -7,6 +7,7 @@ mod conversation_changes;
 mod conversation_messages;
 mod conversations;
 mod create_group;
+mod get_attachment;
 mod get_conversation;
 mod list_members;
 mod message_revisions;
@@ -14,6 +15,7 @@ mod messages_with;
 mod remove_member;
 mod set_role;
 mod update_group;
+mod upload_attachment;
 
 /// Registers every route of messages.
 pub fn configure(cfg: &mut web::ServiceConfig) {
@@ -62,6 +64,18 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .route(
             "/api/messages/messages/{id}/revisions",
             web::get().to(message_revisions::revisions),
+        )
+        .route(
+            "/api/messages/attachments",
+            web::post().to(upload_attachment::upload),
+        )
+        .route(
+            "/api/messages/attachments/{id}",
+            web::get().to(get_attachment::file),
+        )
+        .route(
+            "/api/messages/attachments/{id}/thumbnail",
+            web::get().to(get_attachment::thumbnail),
         )
         .route(
             "/api/messages/with/{user_id}",

@@ -235,6 +235,7 @@ export const ChatPane = memo(function ChatPane({ peerId, group = false }: { peer
             voteBlocked={null}
             messageId={null}
             quote={pending.replyTo && <ReplyQuote threadKey={peerId} reply={pending.replyTo} />}
+            attachments={pending.attachments}
           />
         );
       }
@@ -261,6 +262,7 @@ export const ChatPane = memo(function ChatPane({ peerId, group = false }: { peer
           voteError={row.voteError}
           voteAwaiting={row.voteAwaiting}
           {...lifecycleSlots({ message, own, threadKey: peerId, connected: chatOpen })}
+          attachments={message.attachments}
         />
       );
     },
