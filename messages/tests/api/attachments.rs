@@ -112,12 +112,10 @@ impl Files {
             .count()
     }
 
-    /// Removes the store's directory or bucket.
+    /// Removes the store's bucket (a directory goes when this is dropped, also after a panic).
     async fn finish(self) {
         match &self.place {
-            Place::Dir(dir) => {
-                let _ = std::fs::remove_dir_all(dir);
-            }
+            Place::Dir(_) => {}
             Place::Bucket { endpoint, name } => {
                 let keys: Vec<_> = self
                     .store
@@ -277,6 +275,14 @@ impl Files {
             (self.objects().await == 0).then_some(())
         })
         .await;
+    }
+}
+
+impl Drop for Files {
+    fn drop(&mut self) {
+        if let Place::Dir(dir) = &self.place {
+            let _ = std::fs::remove_dir_all(dir);
+        }
     }
 }
 
