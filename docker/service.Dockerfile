@@ -35,13 +35,16 @@ ARG SERVICE
 ARG PORT
 # curl is only for the HEALTHCHECK (the binary has no health subcommand). Versions follow the
 # Debian release's security updates, so they are not pinned.
+# /data/attachments: where messages keeps attachments on the filesystem (ATTACHMENT_DIR); a
+# volume mounted there starts with this owner.
 # hadolint ignore=DL3008
 RUN apt-get update \
     && apt-get install -y --no-install-recommends ca-certificates curl \
     && rm -rf /var/lib/apt/lists/* \
     && groupadd --system --gid 10001 gochat \
     && useradd --system --uid 10001 --gid gochat --no-create-home --home-dir /nonexistent \
-        --shell /usr/sbin/nologin gochat
+        --shell /usr/sbin/nologin gochat \
+    && mkdir -p /data/attachments && chown 10001:10001 /data/attachments
 COPY --from=builder /src/service /usr/local/bin/service
 
 # Containers listen on every interface and log JSON; everything else comes from the environment

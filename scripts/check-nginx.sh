@@ -163,6 +163,12 @@ expect "a write to a static file is a JSON 405" 405 '^content-type: application/
 expect "a body over 64k is a JSON 413" 413 '^content-type: application/json' \
   '"code":"payload_too_large"' -X POST -H 'Content-Type: application/json' \
   --data-binary "@$work/big-body" "$base/api/messages/x"
+expect "an upload over 64k passes through to messages" 503 '^content-type: application/json' \
+  '"code":"unavailable"' -X POST -H 'Content-Type: application/octet-stream' \
+  --data-binary "@$work/big-body" "$base/api/messages/attachments?filename=a.bin"
+expect "only the upload route takes big bodies" 413 '^content-type: application/json' \
+  '"code":"payload_too_large"' -X POST -H 'Content-Type: application/octet-stream' \
+  --data-binary "@$work/big-body" "$base/api/messages/attachments/x"
 
 # Raw requests curl cannot (or will not) send: every answer nginx gives itself is the contract's
 # JSON error. Usage: expect_raw DESCRIPTION STATUS CODE PRINTF_FORMAT [ARGS...]; the request is

@@ -9,7 +9,9 @@
 #   - the tools of the deployment checks (scripts/check-deploy.sh install-tools): pinned Python
 #     tools in a virtualenv under ~/.cache/gochat/, mermaid-cli in tools/diagrams/node_modules.
 #     kubectl is not a Debian package: where it is missing, that check is skipped with a warning;
-#   - Lighthouse in tools/lighthouse/node_modules (scripts/lighthouse.sh install).
+#   - Lighthouse in tools/lighthouse/node_modules (scripts/lighthouse.sh install);
+#   - moto's S3-compatible server (a virtualenv under ~/.cache/gochat/) for the attachment tests,
+#     unless a moto_server is on PATH already.
 set -euo pipefail
 # shellcheck source=scripts/lib.sh
 . "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
@@ -133,6 +135,18 @@ if [[ -f "$FRONTEND_DIR/package.json" ]]; then
 else
   warn "frontend/package.json is missing: skipping npm ci"
 fi
+# ---- The S3-compatible server of the attachment tests (moto) ---------------------------------
+if moto_server_bin >/dev/null; then
+  info "moto_server: $(moto_server_bin)"
+else
+  info "installing moto[server] $MOTO_VERSION into $MOTO_VENV (the tests' S3-compatible server)"
+  rm -rf "$MOTO_VENV"
+  mkdir -p "$(dirname "$MOTO_VENV")"
+  python3 -m venv "$MOTO_VENV" ||
+    die "python3 -m venv failed (Debian: apt-get install python3-venv)"
+  "$MOTO_VENV/bin/pip" install --quiet --disable-pip-version-check "moto[server]==$MOTO_VERSION"
+fi
+
 # ---- Tools of the deployment checks, Lighthouse ----------------------------------------------
 "$GOCHAT_ROOT/scripts/check-deploy.sh" install-tools
 "$GOCHAT_ROOT/scripts/lighthouse.sh" install

@@ -1,11 +1,13 @@
 #!/usr/bin/env bash
-# PostgreSQL, RabbitMQ and Redis for GoChat.
+# PostgreSQL, RabbitMQ and Redis for GoChat, and the S3-compatible server the attachment tests use.
 #
 #   infra.sh up            for each server: use the machine's when its usual port (5432, 5672,
 #                          6379) accepts connections, else start a private instance under .run/
-#                          (ports 55432, 55672, 56379); write .run/env; create the databases.
+#                          (ports 55432, 55672, 56379); start moto's S3 server (port 59000) when
+#                          moto is installed; write .run/env; create the databases.
 #   infra.sh down [NAME..] stop the private instances this project started (all, or the named
-#                          ones: postgres, rabbitmq, redis). The machine's servers are never touched.
+#                          ones: postgres, rabbitmq, redis, s3). The machine's servers are never
+#                          touched.
 #   infra.sh status        say what is used and whether it answers.
 #   infra.sh reset-databases  drop and recreate the five databases (after editing a migration).
 #
@@ -25,6 +27,7 @@ for service in "${SERVICES[@]}"; do DATABASES+=("${DB_PREFIX}${service//-/_}"); 
 RABBIT_NODE="gochat@localhost"
 RABBIT_BASE="$RUN_DIR/rabbitmq"
 REDIS_DIR="$RUN_DIR/redis"
+S3_DIR="$RUN_DIR/s3"
 
 marker() { echo "$PRIVATE_DIR/$1"; }
 # Records that this project started the named instance; extra lines are key=value details.
@@ -169,6 +172,38 @@ stop_private_redis() {
   stop_pidfile "$REDIS_DIR/redis.pid" 30
 }
 
+# ---- S3 (moto) -------------------------------------------------------------------------------
+
+# Prints the S3 endpoint, starting moto's server when it is not running; nothing (and a warning)
+# when moto is not installed, so `make up` needs no Python. A server already answering on the
+# port (another clone's) is used as it is.
+ensure_s3() {
+  local port="$S3_PRIVATE_PORT" moto
+  if port_open 127.0.0.1 "$port"; then
+    info "s3: using the server on 127.0.0.1:$port" >&2
+  else
+    if ! moto="$(moto_server_bin)"; then
+      warn "s3: moto is not installed (scripts/deps.sh installs it); the S3 attachment tests will fail" >&2
+      return 0
+    fi
+    info "s3: starting moto's S3 server on 127.0.0.1:$port" >&2
+    mkdir -p "$S3_DIR"
+    mark_private s3 "port=$port"
+    nohup "$moto" -H 127.0.0.1 -p "$port" >"$S3_DIR/moto.log" 2>&1 </dev/null &
+    echo $! >"$S3_DIR/moto.pid"
+    if ! wait_for_port 127.0.0.1 "$port" 60; then
+      tail_log "$S3_DIR/moto.log" >&2
+      die "s3: moto's server did not start"
+    fi
+  fi
+  echo "http://127.0.0.1:$port"
+}
+
+stop_private_s3() {
+  [[ -f "$S3_DIR/moto.pid" ]] || return 0
+  stop_pidfile "$S3_DIR/moto.pid" 15
+}
+
 # ---- RabbitMQ --------------------------------------------------------------------------------
 
 # Runs a RabbitMQ command against the private node. Every setting points into .run/rabbitmq:
@@ -260,11 +295,12 @@ stop_private_rabbitmq() {
 # ---- Commands --------------------------------------------------------------------------------
 
 cmd_up() {
-  local pg_port amqp_port redis_port
+  local pg_port amqp_port redis_port s3_endpoint
   mkdir -p "$RUN_DIR"
   pg_port="$(ensure_server postgres "$PG_PORT" "$PG_PRIVATE_PORT")"
   redis_port="$(ensure_server redis "$REDIS_PORT" "$REDIS_PRIVATE_PORT")"
   amqp_port="$(ensure_server rabbitmq "$AMQP_PORT" "$AMQP_PRIVATE_PORT")"
+  s3_endpoint="$(ensure_s3)"
 
   PG_URL="postgres://postgres@127.0.0.1:$pg_port"
   AMQP_URL="amqp://guest:guest@127.0.0.1:$amqp_port/%2f"
@@ -274,6 +310,7 @@ cmd_up() {
 export PG_URL=$PG_URL
 export AMQP_URL=$AMQP_URL
 export REDIS_URL=$REDIS_URL
+export S3_TEST_ENDPOINT=$s3_endpoint
 ENV
   mv "$ENV_FILE.tmp" "$ENV_FILE"
   info "wrote $ENV_FILE (PG_URL=$PG_URL AMQP_URL=$AMQP_URL REDIS_URL=$REDIS_URL)"
@@ -282,9 +319,9 @@ ENV
 
 cmd_down() {
   local names=("$@") name
-  ((${#names[@]} > 0)) || names=(rabbitmq redis postgres)
+  ((${#names[@]} > 0)) || names=(rabbitmq redis postgres s3)
   for name in "${names[@]}"; do
-    case "$name" in postgres | redis | rabbitmq) ;; *) die "unknown instance: $name" ;; esac
+    case "$name" in postgres | redis | rabbitmq | s3) ;; *) die "unknown instance: $name" ;; esac
     [[ -f "$(marker "$name")" ]] || continue
     "stop_private_$name"
     rm -f "$(marker "$name")"
@@ -318,5 +355,5 @@ case "${1:-}" in
   down) shift && cmd_down "$@" ;;
   status) cmd_status ;;
   reset-databases) cmd_up && drop_databases && create_databases ;;
-  *) die "usage: $0 up | down [postgres|redis|rabbitmq ...] | status | reset-databases" ;;
+  *) die "usage: $0 up | down [postgres|redis|rabbitmq|s3 ...] | status | reset-databases" ;;
 esac

@@ -42,6 +42,11 @@ AMQP_PORT="${GOCHAT_AMQP_PORT:-5672}"
 AMQP_PRIVATE_PORT="${GOCHAT_AMQP_PRIVATE_PORT:-55672}"
 AMQP_PRIVATE_DIST_PORT="${GOCHAT_AMQP_PRIVATE_DIST_PORT:-55673}"
 AMQP_PRIVATE_EPMD_PORT="${GOCHAT_AMQP_PRIVATE_EPMD_PORT:-54369}"
+# The S3-compatible server the attachment tests run against (moto's, always a private instance:
+# no machine has one on a well-known port).
+S3_PRIVATE_PORT="${GOCHAT_S3_PORT:-59000}"
+MOTO_VERSION="5.2.1"
+MOTO_VENV="${XDG_CACHE_HOME:-$HOME/.cache}/gochat/moto-$MOTO_VERSION"
 
 # ---------------------------------------------------------------------------------------------
 # Logging
@@ -198,6 +203,17 @@ stop_pidfile() { stop_pidfiles "${2:-15}" "$1"; }
 
 # ---------------------------------------------------------------------------------------------
 # Environment written by scripts/infra.sh
+
+# Prints the moto_server to run: the project's virtualenv's (scripts/deps.sh), else one on PATH.
+moto_server_bin() {
+  if [[ -x "$MOTO_VENV/bin/moto_server" ]]; then
+    echo "$MOTO_VENV/bin/moto_server"
+  elif have moto_server; then
+    command -v moto_server
+  else
+    return 1
+  fi
+}
 
 load_env() {
   [[ -f "$ENV_FILE" ]] || die "$ENV_FILE is missing: run 'scripts/infra.sh up' (or 'make up') first"

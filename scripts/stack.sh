@@ -56,6 +56,11 @@ start_service() {
     settings=(VAPID_PRIVATE_KEY_FILE="$VAPID_KEY_FILE"
       VAPID_SUBJECT="${VAPID_SUBJECT:-mailto:webpush@localhost.invalid}")
   fi
+  # Attachments on the filesystem under .run/, one directory per database prefix (so a test
+  # stack never sees a developer's files), unless ATTACHMENT_* in the environment say otherwise.
+  if [[ "$name" == messages ]]; then
+    settings=(ATTACHMENT_DIR="${ATTACHMENT_DIR:-$RUN_DIR/attachments/${GOCHAT_DB_PREFIX:-gochat_}}")
+  fi
   (
     cd "$GOCHAT_ROOT"
     exec env "${settings[@]}" \

@@ -40,7 +40,7 @@ run_step() {
 # The private infrastructure instances running now (markers in .run/private), one per line.
 private_instances() {
   local name
-  for name in postgres rabbitmq redis; do
+  for name in postgres rabbitmq redis s3; do
     if [[ -f "$PRIVATE_DIR/$name" ]]; then echo "$name"; fi
   done
 }
@@ -82,7 +82,7 @@ infrastructure() {
   infra_step_ran=1
   "$scripts/infra.sh" up
   load_env
-  export PG_URL AMQP_URL REDIS_URL
+  export PG_URL AMQP_URL REDIS_URL S3_TEST_ENDPOINT
 }
 
 cargo_fmt() { (cd "$GOCHAT_ROOT" && cargo fmt --all -- --check); }

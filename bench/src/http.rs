@@ -14,6 +14,8 @@ use crate::net::{self, Target};
 
 /// How long one request may take before it counts as failed.
 pub const REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
+/// How long one upload may take, body and answer.
+pub const UPLOAD_TIMEOUT: Duration = Duration::from_secs(180);
 
 /// An answer.
 #[derive(Debug)]
@@ -130,6 +132,37 @@ impl HttpConn {
         }
         self.stream.write_all(head.as_bytes()).await?;
         self.read_response().await
+    }
+
+    /// Uploads `length` bytes (`piece` repeated, the last one cut) as the raw body of
+    /// `POST path`, written as fast as the server reads it, and reads the answer (bounded by
+    /// [`UPLOAD_TIMEOUT`]).
+    pub async fn upload(
+        &mut self,
+        path: &str,
+        auth_cookie: &str,
+        piece: &[u8],
+        length: usize,
+    ) -> anyhow::Result<Response> {
+        tokio::time::timeout(UPLOAD_TIMEOUT, async {
+            if !self.open {
+                bail!("the connection was closed by the server");
+            }
+            let head = format!(
+                "POST {path} HTTP/1.1\r\nHost: {}\r\nOrigin: {}\r\nAccept: application/json\r\nUser-Agent: gochat-bench\r\nCookie: auth={auth_cookie}\r\nContent-Type: application/octet-stream\r\nContent-Length: {length}\r\n\r\n",
+                self.target.host_header, self.target.origin
+            );
+            self.stream.write_all(head.as_bytes()).await?;
+            let mut left = length;
+            while left > 0 {
+                let n = left.min(piece.len());
+                self.stream.write_all(&piece[..n]).await?;
+                left -= n;
+            }
+            self.read_response().await
+        })
+        .await
+        .with_context(|| format!("POST {path} took longer than {UPLOAD_TIMEOUT:?}"))?
     }
 
     async fn read_response(&mut self) -> anyhow::Result<Response> {

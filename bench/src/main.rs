@@ -4,7 +4,7 @@
 //!
 //! Workloads (see `workloads/`): W1 fixed-rate latency, W2 saturation, W3 idle sockets, W4
 //! connect storm, W5 backlog and crash, W6 presence fan-out, W7 history, W8 group fan-out
-//! across socket-handler nodes, W9 search. `--quick` is the
+//! across socket-handler nodes, W9 search, W10 attachments. `--quick` is the
 //! correctness check of `make test`: a small W1 and W5 whose counts must be exact.
 //!
 //! With `--reference-url`, W1 and W2 also run against the reference server (the yardstick of

@@ -1,7 +1,10 @@
-//! messages' settings: the common ones (see `shared::config`).
+//! messages' settings: the common ones (see `shared::config`), the group limit and the
+//! attachments' (see [`crate::storage`]).
 
 use shared::config::{CommonConfig, ConfigError};
 use shared::service::ServiceConfig;
+
+use crate::storage::AttachmentSettings;
 
 /// The port messages listens on unless `PORT` says otherwise.
 pub const DEFAULT_PORT: u16 = 8084;
@@ -13,6 +16,8 @@ pub struct Config {
     pub common: CommonConfig,
     /// The most members a group may have (`GROUP_MAX_MEMBERS`).
     pub group_max_members: usize,
+    /// Where attachments are stored and how big they may be.
+    pub attachments: AttachmentSettings,
 }
 
 impl ServiceConfig for Config {
@@ -20,6 +25,7 @@ impl ServiceConfig for Config {
         Ok(Self {
             common: CommonConfig::from_env("messages", DEFAULT_PORT)?,
             group_max_members: shared::config::var("GROUP_MAX_MEMBERS", 256)?,
+            attachments: AttachmentSettings::from_env()?,
         })
     }
 

@@ -23,6 +23,18 @@ pub enum MessagesError {
     /// A group-only route called on a direct conversation.
     #[error("not a group")]
     NotAGroup,
+    /// An upload over `ATTACHMENT_MAX_BYTES`.
+    #[error("the file is too large")]
+    TooLarge(u64),
+    /// An upload that would take the uploader past `ATTACHMENT_QUOTA_BYTES`.
+    #[error("the upload quota is used up")]
+    QuotaExceeded,
+    /// The object store failed (or is unreachable): a 503, the cause in the log.
+    #[error("object store: {0}")]
+    Storage(#[from] object_store::Error),
+    /// The spool disk failed: an opaque 500.
+    #[error("spooling the upload: {0}")]
+    Spool(#[from] std::io::Error),
     /// Postgres.
     #[error(transparent)]
     Database(#[from] tokio_postgres::Error),
@@ -46,6 +58,25 @@ impl MessagesError {
                 ErrorCode::InvalidField,
                 "This is a direct conversation: only groups have a name, a topic and members to manage.",
             ),
+            Self::TooLarge(max) => ApiError::new(
+                ErrorCode::TooLarge,
+                format!("Files are at most {} MiB.", max / (1024 * 1024)),
+            ),
+            Self::QuotaExceeded => ApiError::new(
+                ErrorCode::QuotaExceeded,
+                "Your files use up your storage quota: delete some messages with files first.",
+            ),
+            Self::Storage(e) => {
+                tracing::error!(error = %e, "object store failed");
+                ApiError::new(
+                    ErrorCode::Unavailable,
+                    "File storage is unavailable; try again shortly.",
+                )
+            }
+            Self::Spool(e) => {
+                tracing::error!(error = %e, "spooling an upload failed");
+                ApiError::new(ErrorCode::Internal, "Something went wrong.")
+            }
             Self::Database(e) => ApiError::from_postgres(e),
             Self::Pool(e) => ApiError::from_pool(e),
         }

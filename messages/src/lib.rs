@@ -9,8 +9,10 @@
 //!
 //! Layout: `commands/` one file per chat command; `consumers/` one file per event;
 //! `routes/` one file per endpoint; `domain/` parsed values; `repository/` SQL; `vote_cache`
-//! vote counts in Redis.
+//! vote counts in Redis; `attachments` uploads and their sweep, `media` what is done to an image
+//! before it is stored, `storage` the object store of attachments.
 
+pub mod attachments;
 pub mod commands;
 pub mod config;
 pub mod consumers;
@@ -18,10 +20,12 @@ pub mod domain;
 pub mod error;
 pub mod groups;
 pub mod limits;
+pub mod media;
 pub mod migrations;
 pub mod repository;
 pub mod routes;
 pub mod startup;
+pub mod storage;
 pub mod timeline;
 pub mod view;
 pub mod vote_cache;

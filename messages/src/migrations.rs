@@ -28,4 +28,9 @@ pub const ALL: &[Migration] = &[
         include_str!("../migrations/V7__lifecycle.sql"),
     ),
     Migration::new(8, "search", include_str!("../migrations/V8__search.sql")),
+    Migration::new(
+        9,
+        "attachments",
+        include_str!("../migrations/V9__attachments.sql"),
+    ),
 ];

@@ -7,6 +7,7 @@ use std::time::Duration;
 use actix_web::web;
 use shared::service::{Application, Service, ServiceInfra};
 
+use crate::attachments::Attachments;
 use crate::commands::{self, CommandProcessor};
 use crate::config::Config;
 use crate::limits::Limits;
@@ -23,6 +24,7 @@ impl Service for Messages {
 
     async fn build(config: Config) -> anyhow::Result<Application> {
         let limits = web::Data::new(Limits::from_config(&config));
+        let attachments = Attachments::open(config.attachments.clone())?;
         let infra = ServiceInfra::start(config.common, migrations::ALL).await?;
         infra.relay_outbox();
 
@@ -40,14 +42,27 @@ impl Service for Messages {
             let db = db.clone();
             async move { Ok(processed::prune(&db.get().await?, PROCESSED_AGE).await?) }
         });
+        let db = infra.db.clone();
+        let sweeper = attachments.clone();
+        infra.every(
+            attachments.settings.sweep_every,
+            "attachments sweep",
+            move || {
+                let db = db.clone();
+                let sweeper = sweeper.clone();
+                async move { sweeper.sweep(&db).await }
+            },
+        );
         consumers::start(&infra);
 
         let db = web::Data::new(infra.db.clone());
         let votes = web::Data::new(votes);
+        let attachments = web::Data::new(attachments);
         Application::serve(infra, move |cfg| {
             cfg.app_data(db.clone())
                 .app_data(votes.clone())
-                .app_data(limits.clone());
+                .app_data(limits.clone())
+                .app_data(attachments.clone());
             routes::configure(cfg);
         })
     }

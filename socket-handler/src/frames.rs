@@ -8,7 +8,7 @@ use shared::chat::{
 };
 use shared::events::{ChatMessage, Vote};
 use shared::http::ErrorCode;
-use shared::ids::{ConversationId, MessageId, UserId};
+use shared::ids::{AttachmentId, ConversationId, MessageId, UserId};
 use shared::socket::{Echo, request_id};
 
 /// The longest `clientMsgId` accepted (a UUID is 36).
@@ -56,15 +56,18 @@ impl FrameError {
 }
 
 /// `message.send` as sent: exactly one of `to` and `conversationId`; the content is checked by
-/// [`Content::parse`], whose error decides the code.
+/// [`Content::parse_for_send`] (blank only with files), whose error decides the code.
 #[derive(Deserialize)]
 #[serde(rename_all = "camelCase")]
 struct SendFields {
     client_msg_id: String,
     to: Option<UserId>,
     conversation_id: Option<ConversationId>,
+    #[serde(default)]
     content: String,
     reply_to: Option<MessageId>,
+    #[serde(default)]
+    attachment_ids: Vec<AttachmentId>,
 }
 
 /// `message.edit` as sent.
@@ -212,13 +215,14 @@ fn parse_send(value: &serde_json::Value, refusals: &Refusals) -> Result<SendComm
             ));
         }
     };
-    let content =
-        Content::parse(&fields.content).map_err(|e| refusals.refuse(e.code(), e.to_string()))?;
+    let content = Content::parse_for_send(&fields.content, fields.attachment_ids.len())
+        .map_err(|e| refusals.refuse(e.code(), e.to_string()))?;
     Ok(SendCommand {
         client_msg_id: fields.client_msg_id,
         target,
         content,
         reply_to: fields.reply_to,
+        attachment_ids: fields.attachment_ids,
     })
 }
 
@@ -340,7 +344,7 @@ mod tests {
             (send.client_msg_id.as_str(), send.target),
             ("c1", SendTarget::To { to })
         );
-        assert_eq!(send.content.as_str(), "hi");
+        assert_eq!(send.text(), "hi");
         assert!(matches!(
             ClientFrame::parse(r#"{"type":"ping"}"#).unwrap().body,
             FrameBody::Ping
@@ -369,6 +373,31 @@ mod tests {
                 ..
             }))
         ));
+    }
+
+    #[test]
+    fn a_send_of_files_only_may_have_no_text() {
+        let to = UserId::new();
+        let file = AttachmentId::new();
+        let frame = ClientFrame::parse(&format!(
+            r#"{{"type":"message.send","clientMsgId":"c","to":"{to}","content":" ","attachmentIds":["{file}"]}}"#
+        ))
+        .unwrap();
+        let FrameBody::Command(ChatCommand::Send(send)) = frame.body else {
+            panic!("a send");
+        };
+        assert_eq!(send.content, None);
+        assert_eq!(send.attachment_ids, vec![file]);
+        let eleven: Vec<String> = (0..11)
+            .map(|_| format!("\"{}\"", AttachmentId::new()))
+            .collect();
+        assert_eq!(
+            code(&format!(
+                r#"{{"type":"message.send","clientMsgId":"c","to":"{to}","content":"hi","attachmentIds":[{}]}}"#,
+                eleven.join(",")
+            )),
+            ErrorCode::InvalidField
+        );
     }
 
     #[test]

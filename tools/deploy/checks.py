@@ -48,6 +48,7 @@ EXTERNAL_SECRETS = {
         "gochat-redis",
         "gochat-tls",
         "gochat-vapid",
+        "gochat-s3",
         "rabbitmq-default-user",
         *(f"gochat-db-{name}" for name in SERVICES),
     },

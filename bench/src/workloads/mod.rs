@@ -7,6 +7,7 @@
 //! W8's groups are made of the first users of the pool (W1's among them: their conversations
 //! with each other stay apart from the groups).
 
+mod w10_attachments;
 mod w1_fixed_rate;
 mod w2_saturation;
 mod w3_idle;
@@ -113,6 +114,7 @@ fn estimate(w: &str, ctx: &Ctx, systems: usize) -> Duration {
         }
         // Two GIN indexes (words, trigrams) make its rows slower to load than W7's.
         "W9" => 40.0 + o.w9_messages as f64 / 15_000.0,
+        "W10" => 90.0,
         _ => 0.0,
     };
     Duration::from_secs_f64(secs.min(if o.quick { 60.0 } else { 400.0 }))
@@ -164,6 +166,9 @@ pub async fn run_all(ctx: &Ctx, reference: Option<&Ctx>, fd_limit: u64) -> anyho
     if o.wants("W8") {
         pool_size = pool_size.max(w8_users);
     }
+    if o.wants("W10") {
+        pool_size = pool_size.max(w10_attachments::UPLOADERS);
+    }
     // bcrypt at cost 12 in a debug build (the check's stack) takes about a second of CPU per
     // sign-up: a few at a time, or each would wait for all the others.
     let concurrency = if o.quick { 4 } else { 48 };
@@ -191,12 +196,12 @@ pub async fn run_all(ctx: &Ctx, reference: Option<&Ctx>, fd_limit: u64) -> anyho
 
     // W6 and W3 on fresh processes (W6 barely touches socket-handler; W3 restarts the stack
     // between and after its counts). W7 next: its seeding covers the burst of presence changes
-    // that follows W3 (see w3_idle), and W9 after it (search, seeded the same way). Then the hot
-    // path, W1 and W2 (with the reference server, the longest part), before W4, so that a slow
-    // machine skips the storm rather than them. W5
+    // that follows W3 (see w3_idle), W9 after it (search, seeded the same way), and W10's uploads
+    // (which only touch messages). Then the hot path, W1 and W2 (with the reference server, the
+    // longest part), before W4, so that a slow machine skips the storm rather than them. W5
     // last, sized to the time that is left (its crash restarts everything anyway). W8, the group
     // fan-out, right after the hot path it extends.
-    let order = ["W6", "W3", "W7", "W9", "W1", "W2", "W8", "W4", "W5"];
+    let order = ["W6", "W3", "W7", "W9", "W10", "W1", "W2", "W8", "W4", "W5"];
     for w in order.into_iter().filter(|w| o.wants(w)) {
         let systems = if matches!(w, "W1" | "W2") {
             chat.len()
@@ -240,6 +245,7 @@ pub async fn run_all(ctx: &Ctx, reference: Option<&Ctx>, fd_limit: u64) -> anyho
             "W7" => w7_history::run(ctx, &pool[w7_at..w7_at + 2]).await,
             "W8" => w8_groups::run(ctx, &pool[..w8_users]).await,
             "W9" => w9_search::run(ctx, &pool[w9_at..=w9_at]).await,
+            "W10" => w10_attachments::run(ctx, &pool).await,
             _ => Ok(()),
         };
         if let Err(e) = result {

@@ -56,6 +56,20 @@ export interface SystemInfo {
   role?: GroupRole;
 }
 
+/** A file of a message, or a pending upload (contract §8). `width`, `height` and
+ *  `thumbnailUrl` are null unless it is a PNG, JPEG, GIF or WebP image; the URLs are gateway
+ *  paths, checked on every request. */
+export interface Attachment {
+  id: string;
+  filename: string;
+  contentType: string;
+  size: number;
+  width: number | null;
+  height: number | null;
+  url: string;
+  thumbnailUrl: string | null;
+}
+
 /** A stored chat message (contract §3 messages). `seq` is 1, 2, 3, … per conversation. */
 export interface ChatMessage {
   id: string;
@@ -77,6 +91,8 @@ export interface ChatMessage {
   reactions?: MessageReaction[];
   /** The conversation's `rev` at this message's last change. */
   rev?: number;
+  /** Its files (contract v2; absent from a v1 server). */
+  attachments?: Attachment[];
 }
 
 /** The message a reply answers; `preview` is empty once that message was deleted. */

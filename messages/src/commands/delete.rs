@@ -9,7 +9,7 @@ use shared::http::ErrorCode;
 
 use super::Context;
 use crate::domain::role::{GroupAction, permits};
-use crate::repository::{conversations, messages};
+use crate::repository::{attachments, conversations, messages};
 
 pub(super) async fn apply(
     ctx: &mut Context<'_, '_>,
@@ -32,6 +32,8 @@ pub(super) async fn apply(
         // Already a tombstone: deleting it again changes nothing.
         return Ok(());
     }
+    // Its files go with it: marked here, deleted from storage by the sweep after the commit.
+    attachments::discard_of_message(ctx.transaction, command.message_id).await?;
     let event = MessageDeleted {
         conversation_id: locked.conversation,
         message_id: command.message_id,

@@ -44,7 +44,7 @@ use shared::service::ServiceInfra;
 use tracing::Instrument;
 
 use crate::repository::votes::{LockedMessage, Tally};
-use crate::repository::{conversations, messages, processed, reactions, votes};
+use crate::repository::{attachments, conversations, messages, processed, reactions, votes};
 use crate::vote_cache::VoteCache;
 
 /// How long the direct replies of a batch (errors, repeated acks, typing) may take to be
@@ -389,6 +389,10 @@ impl Context<'_, '_> {
         changed.rev = rev;
         let reactors = reactions::reactors(self.transaction, message).await?;
         changed.reactions = reactions::tally(&reactors);
+        changed.attachments = attachments::of_messages(self.transaction, &[message.as_uuid()])
+            .await?
+            .remove(&message.as_uuid())
+            .unwrap_or_default();
         if let Some(reply) = changed.reply_to.as_mut()
             && let Some(now) = messages::replied(self.transaction, &[reply.id.as_uuid()])
                 .await?

@@ -4,7 +4,7 @@
 //! Consecutive sends of a batch form a run, and a run is applied set by set, in the same few
 //! statements however long it is: record the senders, find repeats, check the receivers, open
 //! and lock the conversations (a pair's is created on its first message), read their members,
-//! find what replies point to, then store every message (each conversation's next seqs in the
+//! find what replies point to, lock the files sends carry, then store every message (each conversation's next seqs in the
 //! run's order) and queue its events. Each send is still judged on its own, in order, with the
 //! outcome it would have alone.
 
@@ -12,14 +12,15 @@ use std::collections::{HashMap, HashSet};
 
 use deadpool_postgres::Transaction;
 use shared::amqp::HandleError;
-use shared::chat::{AckDelivery, CommandEnvelope, SendCommand, SendTarget, kind};
+use shared::chat::{AckDelivery, CommandEnvelope, MAX_ATTACHMENTS, SendCommand, SendTarget, kind};
 use shared::events::{ChatMessage, ConversationKind};
 use shared::http::ErrorCode;
 use shared::ids::{ConversationId, UserId};
+use uuid::Uuid;
 
 use super::{AfterCommit, CommandProcessor, Context};
 use crate::repository::messages::NewUserMessage;
-use crate::repository::{conversations, messages, users};
+use crate::repository::{attachments, conversations, messages, users};
 use crate::timeline;
 
 /// One send of a run, with the envelope it came in.
@@ -44,6 +45,14 @@ const NO_CONVERSATION: Outcome =
 const BAD_REPLY: Outcome = Outcome::Refused(
     ErrorCode::InvalidField,
     "A reply must be to a message of the same conversation.",
+);
+const BAD_ATTACHMENTS: Outcome = Outcome::Refused(
+    ErrorCode::InvalidField,
+    "attachmentIds must be at most 10 of your own uploads that no message has used yet.",
+);
+const NOTHING_TO_SEND: Outcome = Outcome::Refused(
+    ErrorCode::InvalidField,
+    "A message needs some text or a file.",
 );
 
 /// The conversation a send goes to, locked.
@@ -75,6 +84,13 @@ pub(super) async fn apply_run(
         .filter_map(|(i, open)| Some((run[*i].1.reply_to?, open.conversation)))
         .collect();
     let replies = messages::reply_targets(transaction, &wanted).await?;
+    let files: Vec<Uuid> = opened
+        .keys()
+        .flat_map(|i| run[*i].1.attachment_ids.iter().map(|id| id.as_uuid()))
+        .collect();
+    let pending = attachments::lock_pending(transaction, &files).await?;
+    // Uploads claimed by an earlier send of the run.
+    let mut claimed = HashSet::new();
 
     let mut new = Vec::new();
     // The run's index of each new message.
@@ -93,6 +109,10 @@ pub(super) async fn apply_run(
                 }
             },
         };
+        if let Some(refusal) = check_files(send, envelope.user_id, &pending, &mut claimed) {
+            outcomes[i] = Some(refusal);
+            continue;
+        }
         let everyone = members
             .get(&open.conversation)
             .map_or(&[][..], Vec::as_slice);
@@ -108,11 +128,12 @@ pub(super) async fn apply_run(
             sender: envelope.user_id,
             receiver,
             client_msg_id: &send.client_msg_id,
-            content: send.content.as_str(),
+            content: send.text(),
             reply_to,
         });
     }
-    let stored = messages::insert_many(transaction, &new).await?;
+    let mut stored = messages::insert_many(transaction, &new).await?;
+    attach_files(transaction, run, &sent_by, &mut stored).await?;
     for (message, i) in stored.iter().zip(sent_by) {
         let everyone = members
             .get(&message.conversation_id)
@@ -126,6 +147,60 @@ pub(super) async fn apply_run(
         );
     }
     answer(processor, transaction, run, &outcomes, &stored, after)
+}
+
+/// Why a send's files (or their absence) are refused, if they are: files are the sender's own
+/// pending uploads, used by no other send, at most [`MAX_ATTACHMENTS`] without repeats; and a
+/// send without text must carry some.
+fn check_files(
+    send: &SendCommand,
+    sender: UserId,
+    pending: &HashMap<Uuid, UserId>,
+    claimed: &mut HashSet<Uuid>,
+) -> Option<Outcome> {
+    if send.content.is_none() && send.attachment_ids.is_empty() {
+        return Some(NOTHING_TO_SEND);
+    }
+    let ids: Vec<Uuid> = send.attachment_ids.iter().map(|id| id.as_uuid()).collect();
+    let distinct: HashSet<Uuid> = ids.iter().copied().collect();
+    let usable = ids.len() <= MAX_ATTACHMENTS
+        && distinct.len() == ids.len()
+        && ids
+            .iter()
+            .all(|id| pending.get(id) == Some(&sender) && !claimed.contains(id));
+    if !usable {
+        return Some(BAD_ATTACHMENTS);
+    }
+    claimed.extend(ids);
+    None
+}
+
+/// Makes the files of each stored send part of its message, and shows them on it.
+async fn attach_files(
+    transaction: &Transaction<'_>,
+    run: &[Send<'_>],
+    sent_by: &[usize],
+    stored: &mut [ChatMessage],
+) -> Result<(), HandleError> {
+    let claims: Vec<_> = stored
+        .iter()
+        .zip(sent_by)
+        .flat_map(|(message, i)| {
+            run[*i]
+                .1
+                .attachment_ids
+                .iter()
+                .map(|id| (id.as_uuid(), message.id, message.conversation_id))
+        })
+        .collect();
+    if claims.is_empty() {
+        return Ok(());
+    }
+    let mut files = attachments::claim(transaction, &claims).await?;
+    for message in stored.iter_mut() {
+        message.attachments = files.remove(&message.id.as_uuid()).unwrap_or_default();
+    }
+    Ok(())
 }
 
 /// The senders exist (their tokens say so) under these names; each recorded once per batch.
@@ -155,7 +230,15 @@ async fn repeats(
         .iter()
         .map(|(envelope, send)| (envelope.user_id, send.client_msg_id.as_str()))
         .collect();
-    let stored_before = messages::find_by_client_ids(transaction, &keys).await?;
+    let mut stored_before = messages::find_by_client_ids(transaction, &keys).await?;
+    if !stored_before.is_empty() {
+        // The ack of a repeat shows the message as the first one did, files included.
+        let ids: Vec<Uuid> = stored_before.values().map(|m| m.id.as_uuid()).collect();
+        let mut files = attachments::of_messages(transaction, &ids).await?;
+        for message in stored_before.values_mut() {
+            message.attachments = files.remove(&message.id.as_uuid()).unwrap_or_default();
+        }
+    }
     let mut first_of: HashMap<(UserId, &str), usize> = HashMap::new();
     Ok(keys
         .iter()

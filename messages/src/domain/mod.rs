@@ -1,5 +1,6 @@
 //! Parsed values and rules, pure and unit-tested.
 
+pub mod attachment;
 pub mod group;
 mod history;
 mod page;

@@ -1,6 +1,7 @@
 //! messages' SQL. Functions take any client (pooled connection or transaction), so callers
 //! decide what happens atomically.
 
+pub mod attachments;
 pub mod conversations;
 pub mod messages;
 pub mod processed;

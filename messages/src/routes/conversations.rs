@@ -41,6 +41,7 @@ pub async fn list(
     } else {
         None
     };
+    crate::view::complete_last_messages(&client, &mut conversations).await;
     Ok(HttpResponse::Ok().json(serde_json::json!({
         "conversations": conversations,
         "nextCursor": next_cursor,

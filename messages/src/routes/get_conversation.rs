@@ -18,8 +18,9 @@ pub async fn get(
     db: web::Data<Pool>,
 ) -> Result<HttpResponse, MessagesError> {
     let client = db.get().await?;
-    let conversation = conversations::get_for(&client, path.into_inner(), user.id)
+    let mut conversation = conversations::get_for(&client, path.into_inner(), user.id)
         .await?
         .ok_or(MessagesError::NotFound)?;
+    crate::view::complete_last_messages(&client, std::slice::from_mut(&mut conversation)).await;
     Ok(HttpResponse::Ok().json(ConversationBody { conversation }))
 }

@@ -14,6 +14,7 @@ mod conversation_changes;
 mod conversation_messages;
 mod conversations;
 mod create_group;
+mod get_attachment;
 mod get_conversation;
 mod list_members;
 mod message_revisions;
@@ -22,6 +23,7 @@ mod remove_member;
 mod search;
 mod set_role;
 mod update_group;
+mod upload_attachment;
 
 /// Registers every route of messages.
 pub fn configure(cfg: &mut web::ServiceConfig) {
@@ -72,6 +74,18 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             web::get().to(message_revisions::revisions),
         )
         .route("/api/messages/search", web::get().to(search::search))
+        .route(
+            "/api/messages/attachments",
+            web::post().to(upload_attachment::upload),
+        )
+        .route(
+            "/api/messages/attachments/{id}",
+            web::get().to(get_attachment::file),
+        )
+        .route(
+            "/api/messages/attachments/{id}/thumbnail",
+            web::get().to(get_attachment::thumbnail),
+        )
         .route(
             "/api/messages/with/{user_id}",
             web::get().to(messages_with::history),

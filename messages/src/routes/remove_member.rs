@@ -11,7 +11,7 @@ use shared::outbox;
 use crate::domain::role::GroupAction;
 use crate::error::MessagesError;
 use crate::groups::{Details, GroupChange};
-use crate::repository::conversations;
+use crate::repository::{attachments, conversations};
 
 /// Leaves or removes. When the owner leaves, the longest-standing admin (else member) becomes
 /// owner; when the last member leaves, the group is deleted with its messages. Whoever is no
@@ -61,6 +61,8 @@ pub async fn remove(
         .record(event, vec![target], Details::default())
         .await?;
     if remaining == 0 {
+        // Its files go with it: marked here, deleted from storage by the sweep after the commit.
+        attachments::discard_of_conversation(&transaction, id).await?;
         conversations::delete(&transaction, id).await?;
     } else if target_role == Role::Owner {
         hand_over_to_successor(&change).await?;

@@ -90,8 +90,9 @@ impl TestApp {
                 let send = ChatCommand::Send(SendCommand {
                     client_msg_id: uuid::Uuid::new_v4().to_string(),
                     target: SendTarget::To { to: to.id },
-                    content: Content::parse(&format!("{} #{i}", from.username)).unwrap(),
+                    content: Some(Content::parse(&format!("{} #{i}", from.username)).unwrap()),
                     reply_to: None,
+                    attachment_ids: Vec::new(),
                 });
                 self.command(uuid::Uuid::now_v7(), from, send)
             })
@@ -153,8 +154,9 @@ impl TestApp {
             target: SendTarget::Conversation {
                 conversation_id: conversation.parse().unwrap(),
             },
-            content: Content::parse(content).unwrap(),
+            content: Some(Content::parse(content).unwrap()),
             reply_to: None,
+            attachment_ids: Vec::new(),
         });
         self.publisher
             .publish_all(&[self.command(uuid::Uuid::now_v7(), from, send)], WAIT)

@@ -10,6 +10,7 @@
     dead_code
 )]
 
+mod attachments;
 mod commands;
 mod dead_letters;
 mod groups;

@@ -133,7 +133,7 @@ impl NewNotification {
             message_id: message.id,
             seq: message.seq,
             sender_id: message.sender_id,
-            preview: preview(&message.content),
+            preview: preview::of_message(&message.content, &message.attachments),
             created_at: message.created_at,
         })
     }

@@ -14,9 +14,45 @@ pub fn preview(content: &str) -> String {
     }
 }
 
+/// The preview of a message: its text's, or for a message of files only what it carries
+/// ("📎 photo.jpg", "📎 3 files"), so the notification is not blank.
+pub fn of_message(content: &str, attachments: &[shared::events::Attachment]) -> String {
+    match attachments {
+        _ if !content.is_empty() => preview(content),
+        [] => String::new(),
+        [only] => preview(&format!("📎 {}", only.filename)),
+        many => format!("📎 {} files", many.len()),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn file(name: &str) -> shared::events::Attachment {
+        let id = shared::ids::AttachmentId::new();
+        shared::events::Attachment {
+            id,
+            filename: name.to_owned(),
+            content_type: "application/pdf".to_owned(),
+            size: 1,
+            width: None,
+            height: None,
+            url: format!("/api/messages/attachments/{id}"),
+            thumbnail_url: None,
+        }
+    }
+
+    #[test]
+    fn a_message_of_files_only_previews_its_files() {
+        assert_eq!(of_message("look", &[file("a.pdf")]), "look");
+        assert_eq!(of_message("", &[file("a.pdf")]), "📎 a.pdf");
+        assert_eq!(
+            of_message("", &[file("a.pdf"), file("b.png")]),
+            "📎 2 files"
+        );
+        assert_eq!(of_message("", &[]), "");
+    }
 
     #[test]
     fn a_short_message_is_its_own_preview() {

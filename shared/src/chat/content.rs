@@ -10,6 +10,9 @@ use crate::http::ErrorCode;
 /// The most characters (Unicode scalar values) a message may have, after trimming.
 pub const MAX_CONTENT_CHARS: usize = 4000;
 
+/// The most files one message may carry (contract section 8).
+pub const MAX_ATTACHMENTS: usize = 10;
+
 /// Message text: trimmed, 1 to [`MAX_CONTENT_CHARS`] characters, something visible in it, no
 /// NUL.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -28,6 +31,9 @@ pub enum ContentError {
     /// Over the limit.
     #[error("Messages are at most 4,000 characters.")]
     TooLong,
+    /// More files than a message may carry.
+    #[error("A message carries at most 10 files.")]
+    TooManyAttachments,
 }
 
 impl ContentError {
@@ -35,7 +41,7 @@ impl ContentError {
     pub fn code(self) -> ErrorCode {
         match self {
             Self::TooLong => ErrorCode::ContentTooLong,
-            Self::Empty | Self::Nul => ErrorCode::InvalidField,
+            Self::Empty | Self::Nul | Self::TooManyAttachments => ErrorCode::InvalidField,
         }
     }
 }
@@ -56,9 +62,45 @@ impl Content {
         Ok(Self(trimmed.to_owned()))
     }
 
+    /// The text of a send carrying `attachments` files: blank text (`None`) is allowed only
+    /// with at least one file, and there are at most [`MAX_ATTACHMENTS`].
+    pub fn parse_for_send(raw: &str, attachments: usize) -> Result<Option<Self>, ContentError> {
+        if attachments > MAX_ATTACHMENTS {
+            return Err(ContentError::TooManyAttachments);
+        }
+        match Self::parse(raw) {
+            Ok(content) => Ok(Some(content)),
+            Err(ContentError::Empty) if attachments > 0 => Ok(None),
+            Err(e) => Err(e),
+        }
+    }
+
     /// The text.
     pub fn as_str(&self) -> &str {
         &self.0
+    }
+}
+
+/// A send's text on the wire: a string, empty for a send of files only (see
+/// [`Content::parse_for_send`]).
+pub mod optional {
+    use serde::{Deserialize, Deserializer, Serializer};
+
+    use super::{Content, ContentError};
+
+    /// `None` as the empty string.
+    pub fn serialize<S: Serializer>(value: &Option<Content>, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(value.as_ref().map_or("", Content::as_str))
+    }
+
+    /// Blank text as `None`; other bad text is refused.
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Content>, D::Error> {
+        let raw = String::deserialize(d)?;
+        match Content::parse(&raw) {
+            Ok(content) => Ok(Some(content)),
+            Err(ContentError::Empty) => Ok(None),
+            Err(e) => Err(serde::de::Error::custom(e)),
+        }
     }
 }
 
@@ -143,6 +185,23 @@ mod tests {
         let text = "a\u{200D}b 👩\u{200D}💻 \u{202E}x";
         assert_eq!(Content::parse(text).unwrap().as_str(), text);
         assert!(Content::parse("\u{200B}x").is_ok());
+    }
+
+    #[test]
+    fn blank_text_is_allowed_only_with_files() {
+        assert_eq!(Content::parse_for_send(" ", 1), Ok(None));
+        assert_eq!(Content::parse_for_send(" ", 0), Err(ContentError::Empty));
+        assert_eq!(
+            Content::parse_for_send("hi", MAX_ATTACHMENTS + 1),
+            Err(ContentError::TooManyAttachments)
+        );
+        assert_eq!(
+            Content::parse_for_send(" hi ", 2)
+                .unwrap()
+                .unwrap()
+                .as_str(),
+            "hi"
+        );
     }
 
     #[test]

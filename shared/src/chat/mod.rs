@@ -24,14 +24,14 @@ mod route;
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
-pub use content::{Content, ContentError, MAX_CONTENT_CHARS};
+pub use content::{Content, ContentError, MAX_ATTACHMENTS, MAX_CONTENT_CHARS};
 pub use conversation::{Conversation, MemberView, Peer};
 pub use emoji::{Emoji, MAX_EMOJI_BYTES};
 pub use route::{Route, deliver_after_commit, deliver_in, delivery, node_key, user_key};
 
 use crate::events::{ChatMessage, Vote};
 use crate::http::ErrorCode;
-use crate::ids::{ConversationId, MessageId, UserId};
+use crate::ids::{AttachmentId, ConversationId, MessageId, UserId};
 
 /// The connection a command came from, so that its answer reaches exactly that socket.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -132,11 +132,22 @@ pub struct SendCommand {
     /// Where it goes.
     #[serde(flatten)]
     pub target: SendTarget,
-    /// The text.
-    pub content: Content,
+    /// The text; `None` (an empty string on the wire) only for a send of files.
+    #[serde(with = "content::optional")]
+    pub content: Option<Content>,
     /// The message it replies to, of the same conversation.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub reply_to: Option<MessageId>,
+    /// The sender's pending uploads it carries (at most [`MAX_ATTACHMENTS`]), in order.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub attachment_ids: Vec<AttachmentId>,
+}
+
+impl SendCommand {
+    /// The text, empty for a send of files only.
+    pub fn text(&self) -> &str {
+        self.content.as_ref().map_or("", Content::as_str)
+    }
 }
 
 /// `message.edit`.
@@ -371,8 +382,9 @@ mod tests {
         let command = ChatCommand::Send(SendCommand {
             client_msg_id: "c1".into(),
             target: SendTarget::To { to },
-            content: Content::parse("hi").unwrap(),
+            content: Some(Content::parse("hi").unwrap()),
             reply_to: None,
+            attachment_ids: Vec::new(),
         });
         let json = serde_json::to_value(&command).unwrap();
         assert_eq!(json["type"], "send");
@@ -389,8 +401,9 @@ mod tests {
         let json = serde_json::to_value(ChatCommand::Send(SendCommand {
             client_msg_id: "c2".into(),
             target: SendTarget::Conversation { conversation_id },
-            content: Content::parse("hi").unwrap(),
+            content: Some(Content::parse("hi").unwrap()),
             reply_to: None,
+            attachment_ids: Vec::new(),
         }))
         .unwrap();
         assert_eq!(json["conversationId"], conversation_id.to_string());

@@ -240,6 +240,7 @@ export const ChatPane = memo(function ChatPane({ peerId, group = false }: { peer
             voteBlocked={null}
             messageId={null}
             quote={pending.replyTo && <ReplyQuote threadKey={peerId} reply={pending.replyTo} />}
+            attachments={pending.attachments}
           />
         );
       }
@@ -266,6 +267,7 @@ export const ChatPane = memo(function ChatPane({ peerId, group = false }: { peer
           voteError={row.voteError}
           voteAwaiting={row.voteAwaiting}
           {...lifecycleSlots({ message, own, threadKey: peerId, connected: chatOpen })}
+          attachments={message.attachments}
         />
       );
       return message.id === jumpId ? <JumpMark>{bubble}</JumpMark> : bubble;

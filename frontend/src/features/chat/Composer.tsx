@@ -9,6 +9,9 @@ import {
 } from '../messages/messagesSlice';
 import { ComposerReplyBar } from '../lifecycle/ReplyQuote';
 import { useComposerLifecycle } from '../lifecycle/useComposerLifecycle';
+import { AttachButton, AttachmentTray } from '../attachments/AttachmentTray';
+import { pastedFiles, useFileDrop } from '../attachments/fileDrop';
+import { useUploads } from '../attachments/useUploads';
 
 export interface ComposerProps {
   peerId: string;
@@ -28,14 +31,20 @@ export function Composer({ peerId, peerName, conversationId, onSent, inputRef }:
   const lifecycle = useComposerLifecycle(peerId);
   const length = messageLength(draft);
   const tooLong = length > MAX_MESSAGE_CHARS;
-  const canSend = length > 0 && !tooLong;
+  const uploads = useUploads();
+  const drop = useFileDrop(uploads.add);
+  // Files alone make a message too; it waits until every upload has finished.
+  const canSend = (length > 0 || uploads.ready.length > 0) && !tooLong && !uploads.busy;
 
   const submit = () => {
     if (!canSend) return;
     const { replyTo } = lifecycle;
-    void dispatch(sendMessage({ peerId, content: draft.trim(), ...(replyTo ? { replyTo } : {}) }));
+    void dispatch(
+      sendMessage({ peerId, content: draft.trim(), attachments: uploads.ready, ...(replyTo ? { replyTo } : {}) }),
+    );
     lifecycle.sent();
     setDraft('');
+    uploads.clear();
     // The next typing frame waits a full interval: sent at once, it could overtake the message
     // (which is stored first) and be cleared by its arrival on the other side.
     lastTypingSent.current = Date.now();
@@ -64,8 +73,15 @@ export function Composer({ peerId, peerName, conversationId, onSent, inputRef }:
   };
 
   return (
-    <form className="composer" onSubmit={onSubmit} aria-label={`Message ${peerName}`}>
+    <form
+      className={`composer${drop.dragging ? ' composer--dragging' : ''}`}
+      onSubmit={onSubmit}
+      aria-label={`Message ${peerName}`}
+      {...drop.handlers}
+    >
       <ComposerReplyBar threadKey={peerId} />
+      <AttachmentTray items={uploads.items} onRemove={uploads.remove} />
+      <AttachButton onFiles={uploads.add} />
       <label htmlFor="composer-input" className="visually-hidden">
         Message to {peerName}
       </label>
@@ -78,6 +94,10 @@ export function Composer({ peerId, peerName, conversationId, onSent, inputRef }:
         placeholder={`Message ${peerName}…`}
         onChange={(event) => onChange(event.target.value)}
         onKeyDown={onKeyDown}
+        onPaste={(event) => {
+          const files = pastedFiles(event);
+          if (files.length > 0) uploads.add(files);
+        }}
         aria-invalid={tooLong}
         aria-describedby="composer-count composer-hint"
       />

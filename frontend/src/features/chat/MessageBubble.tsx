@@ -1,5 +1,6 @@
 import { memo, type ReactNode } from 'react';
-import type { MessageVotes } from '../../api/types';
+import type { Attachment, MessageVotes } from '../../api/types';
+import { MessageAttachments } from '../attachments/MessageAttachments';
 import type { VoteDirection } from '../messages/thread';
 import { formatMessageTime } from '../../time/formatTime';
 
@@ -51,6 +52,8 @@ export interface MessageBubbleProps {
   below?: ReactNode;
   actions?: ReactNode;
   votesHidden?: boolean;
+  /** Its files. */
+  attachments?: Attachment[];
 }
 
 function StatusIcon({ status }: { status: OwnStatus }) {
@@ -80,6 +83,8 @@ function StatusIcon({ status }: { status: OwnStatus }) {
     </svg>
   );
 }
+
+const NO_ATTACHMENTS: Attachment[] = [];
 
 const VOTE_NAME: Record<VoteDirection, string> = { up: 'Upvote', down: 'Downvote' };
 
@@ -161,6 +166,7 @@ export const MessageBubble = memo(function MessageBubble({
   below,
   actions,
   votesHidden = false,
+  attachments = NO_ATTACHMENTS,
 }: MessageBubbleProps) {
   const time = formatMessageTime(createdAt);
   const blocked = messageId === null ? 'Votes open once the message is sent' : voteBlocked;
@@ -183,11 +189,13 @@ export const MessageBubble = memo(function MessageBubble({
           </span>
         )}
         {quote}
-        {body ?? (
-          <p className="message__text" data-testid="message-text">
-            {content}
-          </p>
-        )}
+        <MessageAttachments attachments={attachments} />
+        {body ??
+          ((content || attachments.length === 0) && (
+            <p className="message__text" data-testid="message-text">
+              {content}
+            </p>
+          ))}
         <div className="message__meta">
           {votesHidden ? (
             <span className="message__votes" />

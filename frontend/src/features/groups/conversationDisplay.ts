@@ -3,6 +3,7 @@
  * group's), and the last message's preview ("You: …", "ann: …" in a group, a system line).
  */
 import type { ConversationSummary } from '../../api/types';
+import { filesPreview } from '../attachments/limits';
 import { previewText } from '../lifecycle/applyChanges';
 import { describeSystem, isSystemMessage, type NameOf } from './systemText';
 
@@ -20,7 +21,7 @@ export function conversationPreview(conversation: ConversationSummary, nameOf: N
   const last = conversation.lastMessage;
   if (!last) return 'No messages yet';
   if (isSystemMessage(last)) return describeSystem(last.system, nameOf, selfId);
-  const text = previewText(last);
+  const text = filesPreview({ content: previewText(last), attachments: last.attachments });
   if (last.senderId === selfId) return `You: ${text}`;
   if (isGroup(conversation)) return `${nameOf(last.senderId) ?? 'Someone'}: ${text}`;
   return text;

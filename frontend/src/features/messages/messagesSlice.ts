@@ -17,7 +17,7 @@
  */
 import { createAction, createAsyncThunk, createSlice, type PayloadAction } from '@reduxjs/toolkit';
 import { api, toApiErrorPayload, type ApiErrorPayload } from '../../api/client';
-import type { ChatMessage, MessagePage, ReplyRef } from '../../api/types';
+import type { Attachment, ChatMessage, MessagePage, ReplyRef } from '../../api/types';
 import type { AuthState } from '../auth/authSlice';
 import { isSessionChange } from '../auth/sessionReset';
 import {
@@ -234,17 +234,25 @@ export const openThreadAt = createMessagesThunk(
 export const sendMessage = createMessagesThunk(
   'messages/send',
   async (
-    { peerId, content, replyTo }: { peerId: string; content: string; replyTo?: ReplyRef },
+    {
+      peerId,
+      content,
+      replyTo,
+      attachments = [],
+    }: { peerId: string; content: string; replyTo?: ReplyRef; attachments?: Attachment[] },
     { dispatch, getState, extra },
   ) => {
     const clientMsgId = crypto.randomUUID();
     const createdAt = new Date().toISOString();
-    dispatch(messageQueued({ peerId, clientMsgId, content, createdAt, ...(replyTo ? { replyTo } : {}) }));
+    dispatch(
+      messageQueued({ peerId, clientMsgId, content, createdAt, attachments, ...(replyTo ? { replyTo } : {}) }),
+    );
     extra.chat.send({
       clientMsgId,
       content,
       ...sendTarget(getState().messages, peerId),
       ...(replyTo ? { replyTo: replyTo.id } : {}),
+      ...attachmentIdsOf(attachments),
     });
     return clientMsgId;
   },
@@ -263,9 +271,15 @@ export const retrySend = createMessagesThunk(
       content: pending.content,
       ...sendTarget(getState().messages, peerId),
       ...(replyTo ? { replyTo } : {}),
+      ...attachmentIdsOf(pending.attachments ?? []),
     });
   },
 );
+
+/** The send frame's `attachmentIds`, only when there are any (a v1 server knows no such field). */
+function attachmentIdsOf(attachments: Attachment[]): { attachmentIds?: string[] } {
+  return attachments.length > 0 ? { attachmentIds: attachments.map((a) => a.id) } : {};
+}
 
 export const discardSend = createMessagesThunk(
   'messages/discard',
@@ -366,13 +380,15 @@ const messagesSlice = createSlice({
         content: string;
         createdAt: string;
         replyTo?: ReplyRef;
+        attachments?: Attachment[];
       }>,
     ) {
-      const { peerId, clientMsgId, content, createdAt, replyTo } = action.payload;
+      const { peerId, clientMsgId, content, createdAt, replyTo, attachments } = action.payload;
       const pending: PendingMessage = {
         clientMsgId,
         peerId,
         content,
+        attachments: attachments ?? [],
         createdAt,
         status: 'pending',
         error: null,

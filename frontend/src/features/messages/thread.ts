@@ -8,7 +8,7 @@
  * that holds every seq up to n and asks `after=n` has missed nothing.
  */
 import type { ApiErrorPayload } from '../../api/client';
-import type { ChatMessage, MessageVotes, ReplyRef } from '../../api/types';
+import type { Attachment, ChatMessage, MessageVotes, ReplyRef } from '../../api/types';
 
 /** A vote as cast (`message.vote`), and one's own vote as held (`mine`, null for none). */
 export type VoteDirection = 'up' | 'down';
@@ -34,6 +34,8 @@ export interface PendingMessage {
   clientMsgId: string;
   peerId: string;
   content: string;
+  /** Uploaded files it carries. */
+  attachments?: Attachment[];
   /** Local clock, ISO; only for display. */
   createdAt: string;
   status: 'pending' | 'failed';

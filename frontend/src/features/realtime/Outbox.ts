@@ -8,8 +8,9 @@
  */
 
 /** A send: to a person (`to`, a direct conversation) or into a conversation (`conversationId`,
- *  a group), exactly one of the two (contract §6); `replyTo`: the id of the message it answers. */
-export type OutgoingMessage = { clientMsgId: string; content: string; replyTo?: string } & (
+ *  a group), exactly one of the two (contract §6); `replyTo`: the id of the message it answers;
+ *  `attachmentIds`: pending uploads it carries (its text may then be empty). */
+export type OutgoingMessage = { clientMsgId: string; content: string; replyTo?: string; attachmentIds?: string[] } & (
   | { /** The other participant's user id. */ to: string }
   | { conversationId: string }
 );

@@ -29,7 +29,7 @@ export type ChatServerFrame =
 
 /** `/ws/chat`, client → server. */
 export type ChatClientFrame =
-  | ({ type: 'message.send'; clientMsgId: string; content: string; replyTo?: string } & ({ to: string } | { conversationId: string }))
+  | ({ type: 'message.send'; clientMsgId: string; content: string; replyTo?: string; attachmentIds?: string[] } & ({ to: string } | { conversationId: string }))
   | LifecycleCommandFrame
   | { type: 'message.read'; conversationId: string; seq: number }
   | { type: 'message.delivered'; conversationId: string; seq: number }
