@@ -190,10 +190,13 @@ impl CommandProcessor {
             .collect();
         let repeated = processed::record(&transaction, &stored).await?;
         let mut after = AfterCommit::default();
+        // A command the broker delivered twice may also sit twice in one batch, where the
+        // database has not seen it yet.
+        let mut in_batch = HashSet::with_capacity(batch.len());
         let fresh: Vec<&CommandEnvelope> = batch
             .iter()
             .filter(|envelope| {
-                let again = repeated.contains(&envelope.id);
+                let again = repeated.contains(&envelope.id) || !in_batch.insert(envelope.id);
                 if again {
                     tracing::debug!(id = %envelope.id, "command applied before; skipping the redelivery");
                 }
