@@ -140,6 +140,19 @@ impl CommandLimits {
     }
 }
 
+impl CommandLimits {
+    /// The same allowance for every kind (tests, and deployments that want one number).
+    pub fn uniform(allowance: Allowance) -> Self {
+        Self {
+            send: allowance,
+            watermark: allowance,
+            reaction: allowance,
+            change: allowance,
+            typing: allowance,
+        }
+    }
+}
+
 impl Default for CommandLimits {
     fn default() -> Self {
         let allowance = |rate_per_sec, burst| Allowance {

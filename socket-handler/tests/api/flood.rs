@@ -43,17 +43,10 @@ fn flood_frame(kind: &str, i: usize, target: &Value, carol: &str) -> Value {
 /// Two a second and ten at once of every kind: below what the flood sends, well above what the
 /// pair needs (ten messages from Ann).
 fn tight_limits() -> CommandLimits {
-    let tight = Allowance {
+    CommandLimits::uniform(Allowance {
         rate_per_sec: 2.0,
         burst: 10.0,
-    };
-    CommandLimits {
-        send: tight,
-        watermark: tight,
-        reaction: tight,
-        change: tight,
-        typing: tight,
-    }
+    })
 }
 
 const KINDS: [&str; 6] = ["send", "read", "vote", "react", "edit", "typing"];

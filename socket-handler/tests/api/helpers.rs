@@ -169,15 +169,8 @@ pub fn send_frame(client_msg_id: &str, to: &TestUser, content: &str) -> Value {
 
 /// Allowances of 1,000 per second and at once for every kind of command.
 pub fn generous_limits() -> CommandLimits {
-    let generous = Allowance {
+    CommandLimits::uniform(Allowance {
         rate_per_sec: 1000.0,
         burst: 1000.0,
-    };
-    CommandLimits {
-        send: generous,
-        watermark: generous,
-        reaction: generous,
-        change: generous,
-        typing: generous,
-    }
+    })
 }
