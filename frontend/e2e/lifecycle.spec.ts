@@ -121,6 +121,11 @@ test('two people reply, edit, delete and react, and one who was offline catches 
     await chip(bubble(alicePage, edited), '🎉').click();
     await expectChip(bubble(alicePage, edited), '🎉', 2, true);
     await expectChip(bubble(bobPage, edited), '🎉', 2, true);
+    // Hovering the chips names the reactors, in the order they reacted.
+    await chip(bubble(bobPage, edited), '🎉').hover();
+    await expect(chip(bubble(bobPage, edited), '🎉')).toHaveAttribute('title', `You and ${alice.username} reacted with 🎉`, {
+      timeout: LIVE_TIMEOUT_MS,
+    });
     await chip(bubble(bobPage, edited), '🎉').click();
     await expectChip(bubble(bobPage, edited), '🎉', 1, false);
     await expectChip(bubble(alicePage, edited), '🎉', 1, true);

@@ -1,6 +1,7 @@
 //! SQL of reactions: one per (user, message, emoji), changed under the message's row lock.
 
 use deadpool_postgres::GenericClient;
+use shared::chat::Peer;
 use shared::events::ReactionCount;
 use shared::ids::{MessageId, UserId};
 use uuid::Uuid;
@@ -62,7 +63,12 @@ pub async fn toggle(
     })
 }
 
-/// Who reacted to `message` with what, in the order the emoji first appeared.
+/// The order reactors are listed in: by emoji in the order each first appeared, then each
+/// emoji's reactors in the order they reacted. (The counts' order in [`counts`] is the same.)
+const REACTOR_ORDER: &str =
+    "ORDER BY min(r.created_at) OVER (PARTITION BY r.emoji), r.emoji, r.created_at";
+
+/// Who reacted to `message` with what, in [`REACTOR_ORDER`].
 pub async fn reactors(
     client: &impl GenericClient,
     message: MessageId,
@@ -70,16 +76,45 @@ pub async fn reactors(
     Ok(client
         .query(
             &client
-                .prepare_cached(
-                    "SELECT user_id, emoji FROM message_reactions WHERE message_id = $1
-                     ORDER BY min(created_at) OVER (PARTITION BY emoji), emoji, created_at",
-                )
+                .prepare_cached(&format!(
+                    "SELECT r.user_id, r.emoji FROM message_reactions r WHERE r.message_id = $1
+                     {REACTOR_ORDER}"
+                ))
                 .await?,
             &[&message.as_uuid()],
         )
         .await?
         .iter()
         .map(|row| (row.get::<_, Uuid>(0).into(), row.get(1)))
+        .collect())
+}
+
+/// [`reactors`] with each reactor's username, for showing who reacted.
+pub async fn named_reactors(
+    client: &impl GenericClient,
+    message: MessageId,
+) -> Result<Vec<(Peer, String)>, tokio_postgres::Error> {
+    Ok(client
+        .query(
+            &client
+                .prepare_cached(&format!(
+                    "SELECT r.user_id, u.username, r.emoji
+                     FROM message_reactions r JOIN users u ON u.id = r.user_id
+                     WHERE r.message_id = $1
+                     {REACTOR_ORDER}"
+                ))
+                .await?,
+            &[&message.as_uuid()],
+        )
+        .await?
+        .iter()
+        .map(|row| {
+            let user = Peer {
+                id: row.get::<_, Uuid>(0).into(),
+                username: row.get(1),
+            };
+            (user, row.get(2))
+        })
         .collect())
 }
 

@@ -7,7 +7,7 @@ use shared::auth::CurrentUser;
 use shared::ids::MessageId;
 
 use crate::error::MessagesError;
-use crate::repository::{conversations, messages};
+use crate::repository::messages;
 
 #[derive(Serialize)]
 #[serde(rename_all = "camelCase")]
@@ -26,12 +26,7 @@ pub async fn revisions(
 ) -> Result<HttpResponse, MessagesError> {
     let message = path.into_inner();
     let client = db.get().await?;
-    let conversation = messages::conversation_of(&client, message)
-        .await?
-        .ok_or(MessagesError::NotFound)?;
-    if !conversations::is_member(&client, conversation, user.id).await? {
-        return Err(MessagesError::NotFound);
-    }
+    super::conversation_of_message_for(&client, message, user.id).await?;
     let revisions: Vec<Revision> = messages::revisions(&client, message)
         .await?
         .into_iter()

@@ -3,9 +3,10 @@
 use actix_web::web;
 use deadpool_postgres::GenericClient;
 use shared::events::ChatMessage;
-use shared::ids::{ConversationId, UserId};
+use shared::ids::{ConversationId, MessageId, UserId};
 
 use crate::domain::HistoryWindow;
+use crate::error::MessagesError;
 use crate::repository::messages;
 use crate::vote_cache::VoteCache;
 
@@ -17,6 +18,7 @@ mod create_group;
 mod get_attachment;
 mod get_conversation;
 mod list_members;
+mod message_reactions;
 mod message_revisions;
 mod messages_with;
 mod remove_member;
@@ -70,6 +72,10 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             web::put().to(set_role::set),
         )
         .route(
+            "/api/messages/messages/{id}/reactions",
+            web::get().to(message_reactions::reactions),
+        )
+        .route(
             "/api/messages/messages/{id}/revisions",
             web::get().to(message_revisions::revisions),
         )
@@ -90,6 +96,22 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             "/api/messages/with/{user_id}",
             web::get().to(messages_with::history),
         );
+}
+
+/// The conversation of `message` when `user` is one of its members now; 404 otherwise, the same
+/// as for a message that does not exist (no existence oracle).
+async fn conversation_of_message_for(
+    client: &impl GenericClient,
+    message: MessageId,
+    user: UserId,
+) -> Result<ConversationId, MessagesError> {
+    let conversation = messages::conversation_of(client, message)
+        .await?
+        .ok_or(MessagesError::NotFound)?;
+    if !crate::repository::conversations::is_member(client, conversation, user).await? {
+        return Err(MessagesError::NotFound);
+    }
+    Ok(conversation)
 }
 
 /// `{messages, hasMore}`, and for a page around a message `hasMoreBefore` and `hasMoreAfter`.

@@ -304,6 +304,28 @@ async fn reactions_toggle_with_each_members_own_mine_and_refuse_text_and_a_21st_
         json!([{"emoji": "🎉", "count": 1, "mine": false}])
     );
     s.daves.assert_silent(QUIET).await;
+    // Who reacted: members see the names, everyone else a 404 as for no message at all.
+    let path = reactors_path(&message);
+    let (status, reactors) = s.stack.get(&s.ann, &path).await;
+    assert_eq!(status, 200);
+    assert_eq!(
+        reactors["reactions"],
+        json!([{"emoji": "🎉", "count": 1, "mine": false,
+                "users": [{"id": s.bob.id, "username": s.bob.username}]}])
+    );
+    assert_eq!(
+        s.stack.get(&s.bob, &path).await.1["reactions"][0]["mine"],
+        true
+    );
+    assert_eq!(s.stack.get(&s.dave, &path).await.0, 404);
+    let nowhere = json!({"id": uuid::Uuid::new_v4()});
+    assert_eq!(s.stack.get(&s.ann, &reactors_path(&nowhere)).await.0, 404);
+    // An id that cannot exist is not found either.
+    let (status, _) = s
+        .stack
+        .get(&s.ann, "/api/messages/messages/not-an-id/reactions")
+        .await;
+    assert_eq!(status, 404);
     // Toggled back by the same reaction again.
     s.bobs.send_json(&react(&message, "🎉")).await;
     assert_eq!(updated(&mut s.bobs, &message).await["reactions"], json!([]));
@@ -330,6 +352,32 @@ async fn reactions_toggle_with_each_members_own_mine_and_refuse_text_and_a_21st_
         now["reactions"][0],
         json!({"emoji": "😀", "count": 2, "mine": true})
     );
+    // Reactors listed in the order of the reactions, each emoji's in the order they reacted.
+    let (_, reactors) = s.stack.get(&s.ann, &path).await;
+    let listed = reactors["reactions"].as_array().unwrap();
+    assert_eq!(listed.len(), 20);
+    assert_eq!(
+        listed[0],
+        json!({"emoji": "😀", "count": 2, "mine": true, "users": [
+            {"id": s.carol.id, "username": s.carol.username},
+            {"id": s.ann.id, "username": s.ann.username},
+        ]})
+    );
+    let emoji: Vec<&Value> = listed.iter().map(|r| &r["emoji"]).collect();
+    let counted: Vec<&Value> = now["reactions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| &r["emoji"])
+        .collect();
+    assert_eq!(emoji, counted, "the same order as the message's reactions");
+}
+
+fn reactors_path(message: &Value) -> String {
+    format!(
+        "/api/messages/messages/{}/reactions",
+        message["id"].as_str().unwrap()
+    )
 }
 
 /// What a client holds of a conversation: each message by id, as last seen.

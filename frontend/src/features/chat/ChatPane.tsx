@@ -20,6 +20,7 @@ import { SeenBy } from '../groups/SeenBy';
 import { SystemLine } from '../groups/SystemLine';
 import { isSystemMessage } from '../groups/systemText';
 import { useDeliveredMark } from '../groups/useDeliveredMark';
+import { useMayDeleteOthers } from '../groups/useMayDelete';
 import { useNameOf } from '../groups/useNameOf';
 import { MuteMenu } from '../push/MuteMenu';
 import {
@@ -98,6 +99,7 @@ export const ChatPane = memo(function ChatPane({ peerId, group = false }: { peer
   const groupMissing = useAppSelector((state) => group && selectGroupMissing(state, peerId));
   const departedName = useAppSelector((state) => (group ? selectDepartedName(state, peerId) : undefined));
   const nameOf = useNameOf();
+  const mayDeleteOthers = useMayDeleteOthers(group ? peerId : null, group ? conversation?.myRole : null);
   const peer = useAppSelector((state) => selectDirectoryUserById(state, peerId));
   const focused = usePageFocused();
   const chatOpen = useAppSelector(selectChatSocketStatus) === 'open';
@@ -266,13 +268,13 @@ export const ChatPane = memo(function ChatPane({ peerId, group = false }: { peer
           onVote={onVote}
           voteError={row.voteError}
           voteAwaiting={row.voteAwaiting}
-          {...lifecycleSlots({ message, own, threadKey: peerId, connected: chatOpen })}
+          {...lifecycleSlots({ message, own, mayDelete: own || mayDeleteOthers(message.senderId), threadKey: peerId, connected: chatOpen })}
           attachments={message.attachments}
         />
       );
       return message.id === jumpId ? <JumpMark>{bubble}</JumpMark> : bubble;
     },
-    [dispatch, jumpId, onVote, peerId, conversation, group, nameOf, peerName, rows.length, selfId, voteBlocked, chatOpen],
+    [dispatch, jumpId, onVote, peerId, conversation, group, nameOf, mayDeleteOthers, peerName, rows.length, selfId, voteBlocked, chatOpen],
   );
 
   const onSent = useCallback(() => setBottomSignal((n) => n + 1), []);

@@ -77,6 +77,22 @@ describe('an open group', () => {
     expect(within(seen).getByRole('list', { name: 'Seen by' }).textContent).toBe('bob');
   });
 
+  // Bob is the owner unless Alice is (then he is a member): only an owner may delete his.
+  it.each([
+    ['owner', true],
+    ['admin', false],
+    ['member', false],
+  ] as const)("offers a %s to delete bob's message: %s", async (role, offered) => {
+    openGroupAs(role);
+    const log = await screen.findByRole('log', { name: 'Messages with Team' });
+    const bobs = (await within(log).findByText('hi from bob')).closest('[data-seq]') as HTMLElement;
+    // The members page carries bob's role, which decides.
+    await waitFor(() => expect(screen.getByTestId('member-count').textContent).toBe('3 members'));
+    fireEvent.click(within(bobs).getByRole('button', { name: 'Message actions' }));
+    expect(await screen.findByRole('menuitem', { name: 'Reply' })).toBeTruthy();
+    expect(screen.queryByRole('menuitem', { name: 'Delete' }) !== null).toBe(offered);
+  });
+
   it('offers the owner every action on others and none on themself', async () => {
     openGroupAs('owner');
     expect(await screen.findByRole('button', { name: 'Edit group name and topic' })).toBeTruthy();

@@ -1,6 +1,7 @@
 /**
- * A message's actions menu ("Message actions", a menu button): reply, react, and for our own
- * messages edit, edit history and delete. Dialogs it opens give focus back to its button.
+ * A message's actions menu ("Message actions", a menu button): reply, react, edit history, for
+ * our own messages edit, and delete for ours or, in a group, for what our role lets us delete.
+ * Dialogs it opens give focus back to its button.
  */
 import { useState } from 'react';
 import type { ChatMessage } from '../../api/types';
@@ -19,12 +20,14 @@ type Open = 'none' | 'react' | 'delete' | 'history';
 export interface MessageActionsProps {
   message: ChatMessage;
   own: boolean;
+  /** Ours, or another member's that our role in the group lets us delete. */
+  mayDelete: boolean;
   threadKey: string;
   /** Why edits, deletes and reactions cannot go out now (offline), or null. */
   blocked: string | null;
 }
 
-export function MessageActions({ message, own, threadKey, blocked }: MessageActionsProps) {
+export function MessageActions({ message, own, mayDelete, threadKey, blocked }: MessageActionsProps) {
   const dispatch = useAppDispatch();
   const [open, setOpen] = useState<Open>('none');
   if (isSystem(message)) return null;
@@ -54,7 +57,7 @@ export function MessageActions({ message, own, threadKey, blocked }: MessageActi
     );
   }
   if (message.editedAt) items.push({ key: 'history', label: 'Edit history', onSelect: () => setOpen('history') });
-  if (own) items.push(change({ key: 'delete', label: 'Delete', onSelect: () => setOpen('delete') }));
+  if (mayDelete) items.push(change({ key: 'delete', label: 'Delete', onSelect: () => setOpen('delete') }));
 
   return (
     <div className="message-actions" data-actions-for={message.id}>

@@ -140,23 +140,26 @@ const slotsCache = new WeakMap<ChatMessage, { key: string; slots: LifecycleSlots
 export function lifecycleSlots({
   message,
   own,
+  mayDelete,
   threadKey,
   connected,
 }: {
   message: ChatMessage;
   own: boolean;
+  /** Ours, or someone else's in a group where our role lets us delete it. */
+  mayDelete: boolean;
   threadKey: string;
   connected: boolean;
 }): LifecycleSlots {
-  const key = `${own}|${threadKey}|${connected}`;
+  const key = `${own}|${mayDelete}|${threadKey}|${connected}`;
   const cached = slotsCache.get(message);
   if (cached?.key === key) return cached.slots;
-  const slots = makeSlots(message, own, threadKey, connected);
+  const slots = makeSlots(message, own, mayDelete, threadKey, connected);
   slotsCache.set(message, { key, slots });
   return slots;
 }
 
-function makeSlots(message: ChatMessage, own: boolean, threadKey: string, connected: boolean): LifecycleSlots {
+function makeSlots(message: ChatMessage, own: boolean, mayDelete: boolean, threadKey: string, connected: boolean): LifecycleSlots {
   const deleted = isDeleted(message);
   const blocked = connected ? null : OFFLINE_HINT;
   return {
@@ -164,7 +167,7 @@ function makeSlots(message: ChatMessage, own: boolean, threadKey: string, connec
     body: <MessageBody message={message} own={own} />,
     marks: <EditedMark message={message} />,
     below: deleted ? undefined : <ReactionChips message={message} blocked={blocked} />,
-    actions: <MessageActions message={message} own={own} threadKey={threadKey} blocked={blocked} />,
+    actions: <MessageActions message={message} own={own} mayDelete={mayDelete} threadKey={threadKey} blocked={blocked} />,
     votesHidden: deleted,
   };
 }

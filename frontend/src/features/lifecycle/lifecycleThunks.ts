@@ -193,3 +193,20 @@ export async function fetchRevisions(messageId: string): Promise<MessageRevision
   );
   return answer.revisions;
 }
+
+/** One emoji's reactions with who reacted (`GET /api/messages/messages/{id}/reactions`). */
+export interface EmojiReactors {
+  emoji: string;
+  count: number;
+  mine: boolean;
+  /** In the order they reacted. */
+  users: { id: string; username: string }[];
+}
+
+/** Who reacted to a message with what, in the order of the message's reactions. */
+export async function fetchReactors(messageId: string): Promise<EmojiReactors[]> {
+  const answer = await api.get<{ reactions: EmojiReactors[] }>(
+    `/api/messages/messages/${encodeURIComponent(messageId)}/reactions`,
+  );
+  return answer.reactions;
+}

@@ -37,6 +37,21 @@ async function openChat(history: ChatMessage[], chat: ChatGateway) {
     }
     if (path === `/api/messages/with/${BOB}`) return json(200, { messages: history, hasMore: false });
     if (path === '/api/notifications') return json(200, { notifications: [], nextCursor: null, unreadCount: 0 });
+    if (path.endsWith('/reactions')) {
+      return json(200, {
+        reactions: [
+          {
+            emoji: '👍',
+            count: 2,
+            mine: true,
+            users: [
+              { id: BOB, username: 'bob' },
+              { id: ALICE, username: 'alice' },
+            ],
+          },
+        ],
+      });
+    }
     if (path.endsWith('/revisions')) {
       return json(200, { revisions: [{ content: 'first words', editedAt: null }] });
     }
@@ -176,6 +191,28 @@ describe('the lifecycle in the chat', () => {
     fireEvent.click(found[0] as HTMLElement);
     expect(frames.at(-1)).toMatchObject({ type: 'message.react', emoji: '🚀' });
     expect(screen.queryByRole('dialog', { name: 'Add a reaction' })).toBeNull();
+  });
+
+  it('names the reactors on hover, and offers delete only for our own messages in a direct chat', async () => {
+    const { chat } = recordingChat();
+    const { log } = await openChat(
+      [
+        message(1, { rev: 3, content: 'theirs', reactions: [{ emoji: '👍', count: 2, mine: true }] }),
+        mine(2, { rev: 4, content: 'mine' }),
+      ],
+      chat,
+    );
+    const chip = within(bubbleAt(log, 1)).getByTestId('reaction');
+    expect(chip.getAttribute('title')).toBe('2 reactions');
+    fireEvent.pointerEnter(within(bubbleAt(log, 1)).getByTestId('reactions'));
+    await waitFor(() => expect(chip.getAttribute('title')).toBe('bob and You reacted with 👍'));
+    expect(chip.getAttribute('aria-label')).toMatch(/2 reactions, including yours \(bob and You\)/);
+
+    fireEvent.click(within(bubbleAt(log, 1)).getByRole('button', { name: 'Message actions' }));
+    expect(screen.queryByRole('menuitem', { name: 'Delete' })).toBeNull();
+    fireEvent.keyDown(document.activeElement ?? document.body, { key: 'Escape' });
+    choose(bubbleAt(log, 2), 'Delete');
+    expect(await screen.findByRole('dialog', { name: 'Delete this message?' })).toBeTruthy();
   });
 
   it('shows the edit history: the original, then the current text', async () => {
