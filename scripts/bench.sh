@@ -5,7 +5,8 @@
 #   2. the stack started with bench settings, on databases, broker names and Redis keys of its
 #      own (gochat_bench_*, bench., gochat-bench:), recreated empty for every run:
 #        SEND_RATE_PER_SEC / SEND_BURST 100000  (the per-user send limit would otherwise be what
-#                                                W1 and W2 measure)
+#                                                W1 and W2 measure; SEARCH_ and UPLOAD_ the same
+#                                                for W9's and W10's)
 #        BCRYPT_COST 4                          (BENCH_BCRYPT_COST; production's 12 makes every
 #                                                sign-up cost ~0.25 s of CPU: ten thousand users
 #                                                would not fit in the time budget)
@@ -67,6 +68,8 @@ else
 fi
 
 export SEND_RATE_PER_SEC="${SEND_RATE_PER_SEC:-100000}" SEND_BURST="${SEND_BURST:-100000}"
+export SEARCH_RATE_PER_SEC="${SEARCH_RATE_PER_SEC:-100000}" SEARCH_BURST="${SEARCH_BURST:-100000}"
+export UPLOAD_RATE_PER_SEC="${UPLOAD_RATE_PER_SEC:-100000}" UPLOAD_BURST="${UPLOAD_BURST:-100000}"
 export BCRYPT_COST="${BENCH_BCRYPT_COST:-4}"
 bench_id="${BENCH_ID:+${BENCH_ID}_}"
 export GOCHAT_DB_PREFIX="gochat_bench_$bench_id" GOCHAT_AMQP_NAMESPACE="bench.${BENCH_ID:+$BENCH_ID.}"

@@ -104,9 +104,12 @@ start_stack() {
   export GOCHAT_DB_PREFIX="gochat_${id}_" GOCHAT_AMQP_NAMESPACE="$id." GOCHAT_REDIS_PREFIX="gochat-$id:"
   # The Lighthouse step seeds 1,000 users and a conversation of 2,000 messages through the public
   # API in seconds: sign-ups hash at a low bcrypt cost (12 in production), and the per-user send
-  # limit is out of the way (its behaviour is covered by socket-handler's own tests).
+  # limit is out of the way (its behaviour is covered by socket-handler's own tests), as are
+  # the search and upload allowances for schemathesis's bursts (messages' throttle tests).
   export BCRYPT_COST="${BCRYPT_COST:-4}" SEND_RATE_PER_SEC="${SEND_RATE_PER_SEC:-100000}" \
-    SEND_BURST="${SEND_BURST:-100000}"
+    SEND_BURST="${SEND_BURST:-100000}" SEARCH_RATE_PER_SEC="${SEARCH_RATE_PER_SEC:-100000}" \
+    SEARCH_BURST="${SEARCH_BURST:-100000}" UPLOAD_RATE_PER_SEC="${UPLOAD_RATE_PER_SEC:-100000}" \
+    UPLOAD_BURST="${UPLOAD_BURST:-100000}"
   "$scripts/infra.sh" reset-databases
   GATEWAY_PORT="${GATEWAY_PORT:-8080}"
   if port_open 127.0.0.1 "$GATEWAY_PORT"; then

@@ -1,7 +1,8 @@
-//! messages' settings: the common ones (see `shared::config`), the group limit and the
-//! attachments' (see [`crate::storage`]).
+//! messages' settings: the common ones (see `shared::config`), the group limit, the
+//! attachments' (see [`crate::storage`]) and the per-user allowances of the costly routes.
 
 use shared::config::{CommonConfig, ConfigError};
+use shared::rate_limit::Allowance;
 use shared::service::ServiceConfig;
 
 use crate::storage::AttachmentSettings;
@@ -18,6 +19,10 @@ pub struct Config {
     pub group_max_members: usize,
     /// Where attachments are stored and how big they may be.
     pub attachments: AttachmentSettings,
+    /// Searches per user across all instances (`SEARCH_RATE_PER_SEC`, `SEARCH_BURST`: 5/s, 30).
+    pub search_allowance: Allowance,
+    /// Uploads per user across all instances (`UPLOAD_RATE_PER_SEC`, `UPLOAD_BURST`: 2/s, 20).
+    pub upload_allowance: Allowance,
 }
 
 impl ServiceConfig for Config {
@@ -26,6 +31,8 @@ impl ServiceConfig for Config {
             common: CommonConfig::from_env("messages", DEFAULT_PORT)?,
             group_max_members: shared::config::var("GROUP_MAX_MEMBERS", 256)?,
             attachments: AttachmentSettings::from_env()?,
+            search_allowance: Allowance::from_env("SEARCH", Allowance::new(5.0, 30.0))?,
+            upload_allowance: Allowance::from_env("UPLOAD", Allowance::new(2.0, 20.0))?,
         })
     }
 

@@ -29,6 +29,9 @@ pub enum MessagesError {
     /// An upload that would take the uploader past `ATTACHMENT_QUOTA_BYTES`.
     #[error("the upload quota is used up")]
     QuotaExceeded,
+    /// Over the caller's allowance for a costly route; one more is possible after this long.
+    #[error("rate limited")]
+    RateLimited(std::time::Duration),
     /// The object store failed (or is unreachable): a 503, the cause in the log.
     #[error("object store: {0}")]
     Storage(#[from] object_store::Error),
@@ -66,6 +69,7 @@ impl MessagesError {
                 ErrorCode::QuotaExceeded,
                 "Your files use up your storage quota: delete some messages with files first.",
             ),
+            Self::RateLimited(wait) => ApiError::rate_limited(wait.as_secs_f64().ceil() as u64),
             Self::Storage(e) => {
                 tracing::error!(error = %e, "object store failed");
                 ApiError::new(

@@ -10,7 +10,7 @@ use shared::service::{Application, Service, ServiceInfra};
 use crate::attachments::Attachments;
 use crate::commands::{self, CommandProcessor};
 use crate::config::Config;
-use crate::limits::Limits;
+use crate::limits::{Limits, Throttle};
 use crate::repository::processed;
 use crate::vote_cache::VoteCache;
 use crate::{consumers, migrations, routes};
@@ -24,6 +24,8 @@ impl Service for Messages {
 
     async fn build(config: Config) -> anyhow::Result<Application> {
         let limits = web::Data::new(Limits::from_config(&config));
+        let (search_allowance, upload_allowance) =
+            (config.search_allowance, config.upload_allowance);
         let attachments = Attachments::open(config.attachments.clone())?;
         let infra = ServiceInfra::start(config.common, migrations::ALL).await?;
         infra.relay_outbox();
@@ -55,6 +57,11 @@ impl Service for Messages {
         );
         consumers::start(&infra);
 
+        let throttle = web::Data::new(Throttle::new(
+            infra.cache.clone(),
+            search_allowance,
+            upload_allowance,
+        ));
         let db = web::Data::new(infra.db.clone());
         let votes = web::Data::new(votes);
         let attachments = web::Data::new(attachments);
@@ -62,6 +69,7 @@ impl Service for Messages {
             cfg.app_data(db.clone())
                 .app_data(votes.clone())
                 .app_data(limits.clone())
+                .app_data(throttle.clone())
                 .app_data(attachments.clone());
             routes::configure(cfg);
         })

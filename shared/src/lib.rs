@@ -26,6 +26,7 @@ pub mod events;
 pub mod http;
 pub mod ids;
 pub mod outbox;
+pub mod rate_limit;
 pub mod service;
 pub mod shutdown;
 pub mod socket;

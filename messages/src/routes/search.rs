@@ -13,6 +13,7 @@ use uuid::Uuid;
 use crate::domain::search::{Highlight, SearchQuery, highlights};
 use crate::domain::{PageSize, SearchCursor};
 use crate::error::MessagesError;
+use crate::limits::{Costly, Throttle};
 use crate::repository::conversations;
 use crate::repository::search::{self, ConversationRef, Scope};
 use crate::view;
@@ -54,7 +55,9 @@ pub async fn search(
     query: web::Query<Query>,
     db: web::Data<Pool>,
     votes: web::Data<VoteCache>,
+    throttle: web::Data<Throttle>,
 ) -> Result<HttpResponse, MessagesError> {
+    throttle.take(Costly::Search, user.id).await?;
     let query = query.into_inner();
     let parsed = SearchQuery::parse(query.q.as_deref().unwrap_or_default())
         .map_err(|e| MessagesError::field("q", e))?;

@@ -13,6 +13,7 @@ use shared::auth::CurrentUser;
 use crate::attachments::Attachments;
 use crate::domain::attachment::Filename;
 use crate::error::MessagesError;
+use crate::limits::{Costly, Throttle};
 
 #[derive(Deserialize)]
 pub struct UploadQuery {
@@ -29,7 +30,9 @@ pub async fn upload(
     body: web::Payload,
     db: web::Data<Pool>,
     attachments: web::Data<Attachments>,
+    throttle: web::Data<Throttle>,
 ) -> Result<HttpResponse, MessagesError> {
+    throttle.take(Costly::Upload, user.id).await?;
     let query = query.into_inner();
     let multipart = request
         .headers()

@@ -32,6 +32,14 @@ pub async fn spawn_app_on(
     infra: TestInfra,
     adjust: impl FnOnce(&mut messages::config::Config),
 ) -> TestApp {
+    // Tests call search and upload far faster than a person: the allowances are tested on
+    // their own (throttle.rs), with tight ones.
+    let generous = shared::rate_limit::Allowance::new(100_000.0, 100_000.0);
+    let adjust = |config: &mut messages::config::Config| {
+        config.search_allowance = generous;
+        config.upload_allowance = generous;
+        adjust(config);
+    };
     TestApp {
         service: spawn_service::<Messages>(&infra, adjust).await,
         publisher: Publisher::new(infra.amqp()),

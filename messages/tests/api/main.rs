@@ -19,3 +19,4 @@ mod helpers;
 mod history;
 mod hostile;
 mod search;
+mod throttle;
