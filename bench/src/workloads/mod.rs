@@ -7,6 +7,7 @@
 //! W8's groups are made of the first users of the pool (W1's among them: their conversations
 //! with each other stay apart from the groups).
 
+mod open_loop;
 mod w10_attachments;
 mod w1_fixed_rate;
 mod w2_saturation;

@@ -22,6 +22,7 @@ use serde_json::json;
 use tokio::task::JoinHandle;
 use tokio::time::Instant;
 
+use super::open_loop::{self, Faults};
 use super::{client_id, decode, encode, failed, pairs_of, parse_client_id};
 use crate::compare::W1_TARGET_RATES;
 use crate::report::{Run, System};
@@ -370,37 +371,18 @@ async fn run_step(
     let send_secs = start.elapsed().as_secs_f64();
 
     // Drain: until everything is acknowledged and delivered, or nothing moved for 5 s, or 60 s.
-    let drain_start = Instant::now();
-    let mut last = (0, 0);
-    let mut last_move = Instant::now();
-    let stalled = loop {
-        tokio::time::sleep(Duration::from_millis(50)).await;
-        let now = {
-            let st = state
-                .lock()
-                .unwrap_or_else(std::sync::PoisonError::into_inner);
-            let s = &st.steps[step];
-            let refused = s.refused.len() as u64;
-            (
-                s.acked.len() as u64 + refused,
-                s.delivered.len() as u64 + refused,
-            )
-        };
-        if now.0 >= sent && now.1 >= sent {
-            break false;
-        }
-        if now != last {
-            last = now;
-            last_move = Instant::now();
-        }
-        if last_move.elapsed() > Duration::from_secs(5) {
-            break true;
-        }
-        if drain_start.elapsed() > Duration::from_secs(60) {
-            break false;
-        }
-    };
-    let drain_secs = drain_start.elapsed().as_secs_f64();
+    let drained = open_loop::drain((sent, sent), || {
+        let st = state
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        let s = &st.steps[step];
+        let refused = s.refused.len() as u64;
+        (
+            s.acked.len() as u64 + refused,
+            s.delivered.len() as u64 + refused,
+        )
+    })
+    .await;
     let cpu = cpu_before.until(&ctx.cpu(), ctx.ticks);
     let total_secs = start.elapsed().as_secs_f64();
 
@@ -418,41 +400,24 @@ async fn run_step(
     // missing is reported as pending.
     let acked_undelivered = s.acked.difference(&s.delivered).count() as u64;
     let unanswered = sent.saturating_sub(acked + refused);
-    let (lost, pending) = if stalled {
-        (missing, 0)
-    } else if missing == 0 {
-        (0, 0)
-    } else {
-        (0, missing)
-    };
+    let (lost, pending) = drained.lost_or_pending(missing);
     let latency = s.latency.summary();
     ctx.set_measured_rate(delivered as f64 / total_secs);
     // From the first scheduled send to the last delivery: the rate the receivers saw.
-    let delivered_per_sec = s
-        .last_delivery
-        .map(|last| last.saturating_duration_since(start).as_secs_f64())
-        .filter(|secs| *secs > 0.0)
-        .map_or(0.0, |secs| delivered as f64 / secs);
+    let delivered_per_sec = open_loop::rate_to_last(start, s.last_delivery, delivered);
     let duplicated = s.duplicate_acks + s.duplicate_deliveries;
-    let mut violations = Vec::new();
-    if lost > 0 {
-        violations.push(format!(
+    let violations = Faults {
+        duplicated,
+        out_of_order: s.out_of_order,
+        misdelivered: (s.misdelivered, "delivered to the wrong user"),
+        dead_sockets,
+    }
+    .violations((lost > 0).then(|| {
+        format!(
             "{lost} lost: {acked_undelivered} acknowledged but never delivered, {unanswered} \
              never answered, with nothing moving for 5 s"
-        ));
-    }
-    if duplicated > 0 {
-        violations.push(format!("{duplicated} duplicated"));
-    }
-    if s.out_of_order > 0 {
-        violations.push(format!("{} out of order", s.out_of_order));
-    }
-    if s.misdelivered > 0 {
-        violations.push(format!("{} delivered to the wrong user", s.misdelivered));
-    }
-    if dead_sockets > 0 {
-        violations.push(format!("{dead_sockets} sockets failed while sending"));
-    }
+        )
+    }));
     let (target, met) = if o.quick {
         (None, None)
     } else if rate == 2000 {
@@ -486,7 +451,7 @@ async fn run_step(
         "latency_ms": latency,
         "ack_latency_ms": s.ack_latency.summary(),
         "send_lag_ms": lag.summary(),
-        "drain_secs": round1(drain_secs),
+        "drain_secs": round1(drained.secs),
         "cpu": cpu.to_json(Some(delivered)),
     });
     ctx.reporter.record(Run {
@@ -500,23 +465,20 @@ async fn run_step(
         }),
         summary: format!(
             "p50 {} / p90 {} / p99 {} / p99.9 {} / max {} ms; sent {sent}, acked {acked}, \
-             delivered {delivered}, lost {lost}{}, dup {duplicated}, out of order {}{}",
+             delivered {delivered}, {}",
             latency.p50,
             latency.p90,
             latency.p99,
             latency.p999,
             latency.max,
-            if pending > 0 {
-                format!(" (+{pending} still pending after 60 s)")
-            } else {
-                String::new()
-            },
-            s.out_of_order,
-            if refused > 0 {
-                format!(", refused {refused} {:?}", s.errors)
-            } else {
-                String::new()
-            }
+            open_loop::outcome_words(
+                lost,
+                pending,
+                duplicated,
+                s.out_of_order,
+                refused,
+                &s.errors
+            ),
         ),
         results,
         target,

@@ -14,6 +14,7 @@ use serde_json::json;
 use tokio::sync::Semaphore;
 use tokio::time::Instant;
 
+use super::open_loop::{self, Faults};
 use super::{client_id, decode, encode, pairs_of};
 use crate::report::Run;
 use crate::stats::{Samples, round1};
@@ -108,34 +109,16 @@ pub async fn run(ctx: &Ctx, users: &[User]) -> anyhow::Result<()> {
         sockets.push(socket);
     }
     // Drain the last windows: until all is answered and delivered, nothing moved for 5 s, or 60 s.
-    let drain_until = Instant::now() + Duration::from_secs(60);
-    let mut last = (0, 0);
-    let mut last_move = Instant::now();
-    let stalled = loop {
-        let now = {
-            let st = state
-                .lock()
-                .unwrap_or_else(std::sync::PoisonError::into_inner);
-            (
-                st.acked.len() as u64 + st.refused,
-                st.delivered.len() as u64 + st.refused,
-            )
-        };
-        if now.0 >= sent && now.1 >= sent {
-            break false;
-        }
-        if now != last {
-            last = now;
-            last_move = Instant::now();
-        }
-        if last_move.elapsed() > Duration::from_secs(5) {
-            break true;
-        }
-        if Instant::now() > drain_until {
-            break false;
-        }
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    };
+    let drained = open_loop::drain((sent, sent), || {
+        let st = state
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        (
+            st.acked.len() as u64 + st.refused,
+            st.delivered.len() as u64 + st.refused,
+        )
+    })
+    .await;
     ws::close_all(sockets).await;
 
     let st = state
@@ -146,23 +129,19 @@ pub async fn run(ctx: &Ctx, users: &[User]) -> anyhow::Result<()> {
     let missing = sent.saturating_sub(st.delivered.len() as u64 + st.refused);
     let acked_undelivered = st.acked.difference(&st.delivered).count() as u64;
     let unanswered = sent.saturating_sub(st.acked.len() as u64 + st.refused);
-    // As in W1: missing after nothing moved for 5 s is lost; missing while the backlog still
-    // moved when the 60 s ran out is pending.
-    let (lost, pending) = if stalled { (missing, 0) } else { (0, missing) };
-    let mut violations = Vec::new();
-
-    if lost > 0 {
-        violations.push(format!(
+    let (lost, pending) = drained.lost_or_pending(missing);
+    let violations = Faults {
+        duplicated: st.duplicated,
+        out_of_order: st.out_of_order,
+        misdelivered: (0, ""),
+        dead_sockets: 0,
+    }
+    .violations((lost > 0).then(|| {
+        format!(
             "{lost} lost: {acked_undelivered} acknowledged but never delivered, {unanswered} \
              never answered, with nothing moving for 5 s"
-        ));
-    }
-    if st.duplicated > 0 {
-        violations.push(format!("{} duplicated", st.duplicated));
-    }
-    if st.out_of_order > 0 {
-        violations.push(format!("{} out of order", st.out_of_order));
-    }
+        )
+    }));
     ctx.set_measured_rate(delivered_rate);
     let cpu_json = cpu.to_json(Some(st.delivered_in_window));
     let per_1000 = cpu_json["system_cpu_ms_per_1000_msgs"]

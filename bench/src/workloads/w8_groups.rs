@@ -21,6 +21,7 @@ use futures_util::SinkExt;
 use serde_json::{Value, json};
 use tokio::time::Instant;
 
+use super::open_loop::{self, Faults};
 use super::{client_id, decode, encode, parse_client_id};
 use crate::net::Target;
 use crate::report::Run;
@@ -345,37 +346,18 @@ async fn run_step(
     let fan_out = (members - 1) as u64;
 
     // Drain: until everything is acknowledged and delivered, or nothing moved for 5 s, or 60 s.
-    let drain_start = Instant::now();
-    let mut last = (0, 0);
-    let mut last_move = Instant::now();
-    let stalled = loop {
-        tokio::time::sleep(Duration::from_millis(50)).await;
-        let now = {
-            let st = state
-                .lock()
-                .unwrap_or_else(std::sync::PoisonError::into_inner);
-            let s = &st.steps[step];
-            let refused = s.refused.len() as u64;
-            (
-                s.acked.len() as u64 + refused,
-                s.delivered.len() as u64 + refused * fan_out,
-            )
-        };
-        if now.0 >= sent && now.1 >= sent * fan_out {
-            break false;
-        }
-        if now != last {
-            last = now;
-            last_move = Instant::now();
-        }
-        if last_move.elapsed() > Duration::from_secs(5) {
-            break true;
-        }
-        if drain_start.elapsed() > Duration::from_secs(60) {
-            break false;
-        }
-    };
-    let drain_secs = drain_start.elapsed().as_secs_f64();
+    let drained = open_loop::drain((sent, sent * fan_out), || {
+        let st = state
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        let s = &st.steps[step];
+        let refused = s.refused.len() as u64;
+        (
+            s.acked.len() as u64 + refused,
+            s.delivered.len() as u64 + refused * fan_out,
+        )
+    })
+    .await;
     let cpu = cpu_before.until(&ctx.cpu(), ctx.ticks);
 
     let st = state
@@ -387,42 +369,25 @@ async fn run_step(
     let delivered = s.delivered.len() as u64;
     let expected = sent.saturating_sub(refused) * fan_out;
     let missing = expected.saturating_sub(delivered);
-    // As in W1: a delivery missing once nothing moved for 5 s is lost; one missing while the
-    // backlog still moved when the drain time ran out is pending.
-    let (lost, pending) = match (stalled, missing) {
-        (_, 0) => (0, 0),
-        (true, m) => (m, 0),
-        (false, m) => (0, m),
-    };
+    let (lost, pending) = drained.lost_or_pending(missing);
     let unanswered = sent.saturating_sub(acked + refused);
     let latency = s.latency.summary();
-    let deliveries_per_sec = s
-        .last_delivery
-        .map(|last| last.saturating_duration_since(start).as_secs_f64())
-        .filter(|secs| *secs > 0.0)
-        .map_or(0.0, |secs| delivered as f64 / secs);
+    let deliveries_per_sec = open_loop::rate_to_last(start, s.last_delivery, delivered);
     let duplicated = s.duplicate_acks + s.duplicate_deliveries;
-    let mut violations = Vec::new();
-    if lost > 0 {
-        violations.push(format!(
+    let violations = Faults {
+        duplicated,
+        out_of_order: s.out_of_order,
+        misdelivered: (
+            s.misdelivered,
+            "delivered to a non-member or from the wrong sender",
+        ),
+        dead_sockets,
+    }
+    .violations((lost > 0).then(|| {
+        format!(
             "{lost} deliveries lost ({unanswered} messages never answered), with nothing moving for 5 s"
-        ));
-    }
-    if duplicated > 0 {
-        violations.push(format!("{duplicated} duplicated"));
-    }
-    if s.out_of_order > 0 {
-        violations.push(format!("{} out of order", s.out_of_order));
-    }
-    if s.misdelivered > 0 {
-        violations.push(format!(
-            "{} delivered to a non-member or from the wrong sender",
-            s.misdelivered
-        ));
-    }
-    if dead_sockets > 0 {
-        violations.push(format!("{dead_sockets} sockets failed while sending"));
-    }
+        )
+    }));
     let clean = lost == 0 && pending == 0;
     let (target, met) = if o.quick {
         (None, None)
@@ -456,7 +421,7 @@ async fn run_step(
         "deliveries_per_sec": round1(deliveries_per_sec),
         "latency_ms": latency,
         "send_lag_ms": lag.summary(),
-        "drain_secs": round1(drain_secs),
+        "drain_secs": round1(drained.secs),
         "cpu": cpu.to_json(Some(delivered)),
     });
     ctx.reporter.record(Run {
@@ -473,23 +438,20 @@ async fn run_step(
         }),
         summary: format!(
             "{} deliveries/s; p50 {} / p90 {} / p99 {} / max {} ms; sent {sent}, acked {acked}, \
-             deliveries {delivered} of {expected}, lost {lost}{}, dup {duplicated}, out of order {}{}",
+             deliveries {delivered} of {expected}, {}",
             round1(deliveries_per_sec),
             latency.p50,
             latency.p90,
             latency.p99,
             latency.max,
-            if pending > 0 {
-                format!(" (+{pending} still pending after 60 s)")
-            } else {
-                String::new()
-            },
-            s.out_of_order,
-            if refused > 0 {
-                format!(", refused {refused} {:?}", s.errors)
-            } else {
-                String::new()
-            }
+            open_loop::outcome_words(
+                lost,
+                pending,
+                duplicated,
+                s.out_of_order,
+                refused,
+                &s.errors
+            ),
         ),
         results,
         target,
