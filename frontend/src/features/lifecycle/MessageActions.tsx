@@ -13,6 +13,7 @@ import { returnFocus } from './InlineEditor';
 import { editStarted, replyStarted } from './lifecycleSlice';
 import { deleteMessage, toggleReaction } from './lifecycleThunks';
 import { RevisionsDialog } from './RevisionsDialog';
+import { useLifecycleBlocked } from './useLifecycleBlocked';
 
 type Open = 'none' | 'react' | 'delete' | 'history';
 
@@ -20,12 +21,11 @@ export interface MessageActionsProps {
   message: ChatMessage;
   own: boolean;
   threadKey: string;
-  /** Why edits, deletes and reactions cannot go out now (offline), or null. */
-  blocked: string | null;
 }
 
-export function MessageActions({ message, own, threadKey, blocked }: MessageActionsProps) {
+export function MessageActions({ message, own, threadKey }: MessageActionsProps) {
   const dispatch = useAppDispatch();
+  const blocked = useLifecycleBlocked();
   const [open, setOpen] = useState<Open>('none');
   if (isSystem(message)) return null;
   // A tombstone has nothing left to act on (no text, reactions or history).

@@ -9,14 +9,16 @@ import { useAppDispatch } from '../../app/hooks';
 import { reactionsOf } from './applyChanges';
 import { EmojiPicker } from './EmojiPicker';
 import { toggleReaction } from './lifecycleThunks';
+import { useLifecycleBlocked } from './useLifecycleBlocked';
 
 function chipLabel(emoji: string, count: number, mine: boolean): string {
   const people = count === 1 ? '1 reaction' : `${count} reactions`;
   return mine ? `${emoji} ${people}, including yours; remove yours` : `${emoji} ${people}; react with ${emoji}`;
 }
 
-export function ReactionChips({ message, blocked }: { message: ChatMessage; blocked: string | null }) {
+export function ReactionChips({ message }: { message: ChatMessage }) {
   const dispatch = useAppDispatch();
+  const blocked = useLifecycleBlocked();
   const [picking, setPicking] = useState(false);
   const addRef = useRef<HTMLButtonElement>(null);
   const reactions = reactionsOf(message);
