@@ -1,8 +1,9 @@
 // Lighthouse against a running stack (scripts/lighthouse.sh runs this): seeds it through the
-// public API (seed.mjs), audits every page of pages.mjs once with Lighthouse's defaults (mobile
+// public API (seed.mjs), audits every page of pages.mjs with Lighthouse's defaults (mobile
 // emulation, simulated throttling) in Debian's Chromium, and writes what it measured.
 //
 //   node run.mjs --base-url URL --mode check|bench --out DIR [--markdown FILE] [--only PAGE,...]
+//                [--runs N] [--seeded FILE]
 //
 // check  the budgets that do not depend on the machine's speed, asserted: accessibility and best
 //        practices >= 0.95 and Cumulative Layout Shift <= 0.05 on every page. Exits 1 when a
@@ -11,17 +12,20 @@
 //        seeding runs: it has to fit in `make test`'s minute.
 // bench  every category, after the seeding (nothing else runs beside an audit); --markdown
 //        writes BENCHMARKS.md's front-end section: performance score, TBT, LCP with their goals.
-//        Nothing is asserted.
+//        Nothing is asserted. --runs N audits each page N times and reports the median of each
+//        figure (TBT on a shared machine moves by a factor of two between two runs).
+// --seeded FILE reuses what an earlier run seeded (its seed.json; the viewer signs in again)
+// instead of seeding anew, so runs before and after a change audit the same data.
 // Each page's full report is kept as DIR/<page>.report.json (open it in the Lighthouse viewer),
 // the figures as DIR/results.json, the seeded viewer's cookie as DIR/seed.json.
-import { writeFileSync, mkdirSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import * as chromeLauncher from 'chrome-launcher';
 import lighthouse from 'lighthouse';
 import { PAGES } from './pages.mjs';
-import { SEED, seed } from './seed.mjs';
+import { SEED, reuseSeed, seed } from './seed.mjs';
 
 /** Asserted in `make test`: none of these depends on how fast the machine is. */
 export const BUDGETS = { accessibility: 0.95, bestPractices: 0.95, cls: 0.05 };
@@ -44,12 +48,18 @@ const { values: args } = parseArgs({
     out: { type: 'string', default: '.' },
     markdown: { type: 'string' },
     only: { type: 'string' },
+    runs: { type: 'string', default: '1' },
+    seeded: { type: 'string' },
   },
 });
 const baseUrl = args['base-url'];
 const mode = args.mode;
-if (!baseUrl || !['check', 'bench'].includes(mode)) {
-  console.error('usage: node run.mjs --base-url URL --mode check|bench --out DIR [--markdown FILE] [--only PAGE,...]');
+const runs = Number(args.runs);
+if (!baseUrl || !['check', 'bench'].includes(mode) || !Number.isInteger(runs) || runs < 1) {
+  console.error(
+    'usage: node run.mjs --base-url URL --mode check|bench --out DIR [--markdown FILE] [--only PAGE,...] ' +
+      '[--runs N] [--seeded FILE]',
+  );
   process.exit(2);
 }
 mkdirSync(args.out, { recursive: true });
@@ -81,6 +91,21 @@ function figuresOf(lhr) {
     lcpMs: numeric('largest-contentful-paint'),
     fcpMs: numeric('first-contentful-paint'),
   };
+}
+
+/** The median of the numbers among `values` (null when there are none). */
+function median(values) {
+  const sorted = values.filter((value) => value !== null).sort((a, b) => a - b);
+  if (sorted.length === 0) return null;
+  const middle = Math.floor(sorted.length / 2);
+  return sorted.length % 2 === 1 ? sorted[middle] : (sorted[middle - 1] + sorted[middle]) / 2;
+}
+
+/** Each figure's median over several runs of one page. */
+function medianFigures(runFigures) {
+  return Object.fromEntries(
+    Object.keys(runFigures[0]).map((key) => [key, median(runFigures.map((figures) => figures[key]))]),
+  );
 }
 
 /** What a developer needs to fix a missed budget: failed audits and the elements they name. */
@@ -120,10 +145,38 @@ const fmtScore = (value) => (value === null ? '–' : value.toFixed(2));
 const fmtMs = (value) => (value === null ? '–' : `${Math.round(value).toLocaleString('en')} ms`);
 const fmtCls = (value) => (value === null ? '–' : value.toFixed(3));
 
-/** Audits one page; `seeded` carries the viewer's cookie for signed-in pages. */
+/** Audits one page `runs` times; `seeded` carries the viewer's cookie for signed-in pages. */
 async function audit(chrome, page, seeded) {
   const url = new URL(page.path(seeded), baseUrl).href;
   const started = Date.now();
+  const reports = [];
+  for (let run = 1; run <= runs; run += 1) reports.push(await auditOnce(chrome, page, url, seeded, run));
+  const figures = runs === 1 ? reports[0].figures : medianFigures(reports.map((report) => report.figures));
+  const missed = missedBudgets(figures);
+  log(
+    `${page.name}${runs > 1 ? ` (median of ${runs})` : ''}: accessibility ${fmtScore(figures.accessibility)}, ` +
+      `best practices ${fmtScore(figures.bestPractices)}, CLS ${fmtCls(figures.cls)}` +
+      (mode === 'bench'
+        ? `, performance ${fmtScore(figures.performance)}, TBT ${fmtMs(figures.tbtMs)}, LCP ${fmtMs(figures.lcpMs)}`
+        : '') +
+      ` (${seconds(started)})`,
+  );
+  if (missed.length > 0) for (const line of findings(reports[0].lhr)) log(`  ${line}`);
+  return {
+    page: page.name,
+    title: page.title,
+    url,
+    figures,
+    ...(runs > 1 ? { runs: reports.map((report) => report.figures) } : {}),
+    missed,
+    versions: { lighthouse: reports[0].lhr.lighthouseVersion, chrome: browserVersion },
+    warnings: [...new Set(reports.flatMap((report) => report.lhr.runWarnings))],
+  };
+}
+
+/** One Lighthouse run of one page; its report goes to DIR/<page>.report.json (run 1) or
+ *  DIR/<page>.<run>.report.json. */
+async function auditOnce(chrome, page, url, seeded, run) {
   const runner = await lighthouse(
     url,
     {
@@ -137,27 +190,15 @@ async function audit(chrome, page, seeded) {
   if (!runner) throw new Error(`Lighthouse returned nothing for ${url}`);
   const { lhr } = runner;
   if (lhr.runtimeError) throw new Error(`${url}: ${lhr.runtimeError.code} ${lhr.runtimeError.message}`);
-  writeFileSync(join(args.out, `${page.name}.report.json`), runner.report);
+  writeFileSync(join(args.out, `${page.name}${run === 1 ? '' : `.${run}`}.report.json`), runner.report);
   const figures = figuresOf(lhr);
-  const missed = missedBudgets(figures);
-  log(
-    `${page.name}: accessibility ${fmtScore(figures.accessibility)}, best practices ` +
-      `${fmtScore(figures.bestPractices)}, CLS ${fmtCls(figures.cls)}` +
-      (mode === 'bench'
-        ? `, performance ${fmtScore(figures.performance)}, TBT ${fmtMs(figures.tbtMs)}, LCP ${fmtMs(figures.lcpMs)}`
-        : '') +
-      ` (${seconds(started)})`,
-  );
-  if (missed.length > 0) for (const line of findings(lhr)) log(`  ${line}`);
-  return {
-    page: page.name,
-    title: page.title,
-    url,
-    figures,
-    missed,
-    versions: { lighthouse: lhr.lighthouseVersion, chrome: browserVersion },
-    warnings: lhr.runWarnings,
-  };
+  if (runs > 1) {
+    log(
+      `${page.name} run ${run}/${runs}: performance ${fmtScore(figures.performance)}, TBT ${fmtMs(figures.tbtMs)}, ` +
+        `LCP ${fmtMs(figures.lcpMs)} (load average ${loadavg()[0].toFixed(2)})`,
+    );
+  }
+  return { lhr, figures };
 }
 
 /** BENCHMARKS.md's section for the front end. */
@@ -176,7 +217,7 @@ function markdownSection(results) {
     `Written by \`scripts/lighthouse.sh bench\` (part of \`make bench\`) against the stack measured above:`,
     `Lighthouse ${versions.lighthouse} in Debian's Chromium ${chrome}, headless, with Lighthouse's defaults`,
     '(mobile emulation, simulated throttling: slow 4G and a 4x CPU slowdown applied to what this',
-    'machine measured), one run per page, after seeding through the public API',
+    `machine measured), ${runs === 1 ? 'one run per page' : `the median of ${runs} runs per page`}, after seeding through the public API`,
     `(${SEED.users.toLocaleString('en')} users, ${SEED.conversations} conversations of the viewer, one of them of ` +
       `${SEED.longMessages.toLocaleString('en')} messages).`,
     `Load average when the audits ended: ${loadavg().map((n) => n.toFixed(2)).join(', ')} (the CPU slowdown`,
@@ -210,7 +251,11 @@ const results = [];
 try {
   const needsSeed = pages.some((page) => page.signedIn);
   let seeding = null;
-  if (needsSeed) {
+  if (needsSeed && args.seeded) {
+    log(`reusing the seeding of ${args.seeded}`);
+    seeding = reuseSeed(baseUrl, JSON.parse(readFileSync(args.seeded, 'utf8')));
+    seeding.catch(() => {});
+  } else if (needsSeed) {
     log(`seeding ${baseUrl}`);
     seeding = seed(baseUrl, log);
     // Awaited below; this only keeps an early failure from counting as unhandled meanwhile.

@@ -200,6 +200,19 @@ async function waitForDirectory(gateway, viewer, prefix, count) {
 }
 
 /**
+ * What a previous `seed()` made (its seed.json), with a fresh session of the viewer: so repeated
+ * bench runs audit the same data instead of adding another 1,000 users each time.
+ */
+export async function reuseSeed(baseUrl, seeded) {
+  const gateway = gatewayOf(baseUrl);
+  const response = await request(gateway, 'POST', '/api/auth/signin', {
+    body: { username: seeded.viewer.username, password: PASSWORD },
+  });
+  if (response.status !== 200) throw new Error(`sign-in of ${seeded.viewer.username}: ${response.status} ${response.body}`);
+  return { ...seeded, viewer: { ...seeded.viewer, cookie: cookiesOf(response) } };
+}
+
+/**
  * Seeds the stack at `baseUrl`; returns what the pages need: the viewer (with its cookie), the
  * long conversation's peer, and counts.
  */

@@ -1,4 +1,4 @@
-import type { ReactNode } from 'react';
+import { useDeferredValue, type ReactNode } from 'react';
 import { Navigate, useLocation } from 'react-router';
 import { selectSessionStatus } from '../features/auth/authSlice';
 import { useAppSelector } from './hooks';
@@ -25,14 +25,22 @@ export function SessionCheckScreen() {
   );
 }
 
-/** Renders `children` for a signed-in user; sends everyone else to /signin. */
+/**
+ * Renders `children` for a signed-in user; sends everyone else to /signin.
+ *
+ * The signed-in app is the largest render of a start (header, lists, the open chat, and every
+ * component's first run), so it is mounted as a deferred render: the session screen stays while
+ * React builds the app in slices of a few milliseconds, yielding to the browser between them,
+ * instead of one task that blocks input for a few hundred milliseconds on a slow phone.
+ */
 export function RequireAuth({ children }: { children: ReactNode }) {
   const session = useAppSelector(selectSessionStatus);
+  const shownSession = useDeferredValue(session);
   const location = useLocation();
-  if (session === 'unknown' || session === 'checking') return <SessionCheckScreen />;
   if (session === 'anonymous') {
     return <Navigate to="/signin" replace state={{ from: location.pathname + location.search }} />;
   }
+  if (session !== 'authenticated' || shownSession !== 'authenticated') return <SessionCheckScreen />;
   return children;
 }
 

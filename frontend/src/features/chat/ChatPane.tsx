@@ -4,7 +4,7 @@
  * to the top, and marks the conversation read while the page is focused and new messages from
  * the peer are on screen.
  */
-import { memo, useCallback, useEffect, useMemo, useRef, useState } from 'react';
+import { memo, useCallback, useDeferredValue, useEffect, useMemo, useRef, useState } from 'react';
 import { Link } from 'react-router';
 import type { ChatMessage, MessageVotes } from '../../api/types';
 import { useAppDispatch, useAppSelector } from '../../app/hooks';
@@ -140,7 +140,9 @@ export const ChatPane = memo(function ChatPane({ peerId, group = false }: { peer
     // Only when the peer changes; a directory update that adds them needs no second fetch.
   }, [dispatch, peerId]);
 
-  const rows = useMemo(() => buildRows(thread), [thread]);
+  // The rows render deferred: a page of history (or a burst of messages) is built in slices
+  // that yield to the browser, and the pane's other updates (typing, presence) never wait for it.
+  const rows = useDeferredValue(useMemo(() => buildRows(thread), [thread]));
   const revealKey = useRevealKey(peerId, thread);
 
   const onNearTop = useCallback(() => {
@@ -268,7 +270,7 @@ export const ChatPane = memo(function ChatPane({ peerId, group = false }: { peer
           onVote={onVote}
           voteError={row.voteError}
           voteAwaiting={row.voteAwaiting}
-          {...lifecycleSlots({ message, own, mayDelete: own || mayDeleteOthers(message.senderId), threadKey: peerId, connected: chatOpen })}
+          {...lifecycleSlots({ message, own, mayDelete: own || mayDeleteOthers(message.senderId), threadKey: peerId })}
           attachments={message.attachments}
         />
       );

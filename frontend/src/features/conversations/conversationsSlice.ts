@@ -11,6 +11,7 @@ import {
   createAsyncThunk,
   createEntityAdapter,
   createSlice,
+  current,
   type PayloadAction,
 } from '@reduxjs/toolkit';
 import { api, toApiErrorPayload, type ApiErrorPayload } from '../../api/client';
@@ -71,6 +72,18 @@ export const fetchConversations = createAsyncThunk.withTypes<{
  * last message is kept. When our own read position is ahead of the server's answer, the unread
  * count is recomputed from it as `readReceived` does.
  */
+/** Structural equality of two JSON values (what the API sends). */
+function sameValue(a: unknown, b: unknown): boolean {
+  if (a === b) return true;
+  if (typeof a !== 'object' || typeof b !== 'object' || a === null || b === null) return false;
+  if (Array.isArray(a) !== Array.isArray(b)) return false;
+  const aKeys = Object.keys(a);
+  if (aKeys.length !== Object.keys(b).length) return false;
+  return aKeys.every(
+    (key) => key in b && sameValue((a as Record<string, unknown>)[key], (b as Record<string, unknown>)[key]),
+  );
+}
+
 export function mergeSummary(
   held: ConversationSummary,
   fresh: ConversationSummary,
@@ -178,8 +191,16 @@ const conversationsSlice = createSlice({
           return held ? mergeSummary(held, fresh, live) : fresh;
         });
         // Upsert, never replace: conversations a first-page re-fetch does not list are older ones
-        // loaded by "show more", or brand new ones that raced the request; both stay.
-        adapter.upsertMany(state, incoming);
+        // loaded by "show more", or brand new ones that raced the request; both stay. One that
+        // did not change keeps its object (every socket open re-reads the list), so the list and
+        // an open chat do not render again for nothing.
+        adapter.upsertMany(
+          state,
+          incoming.filter((summary) => {
+            const held = state.entities[summary.id];
+            return !held || !sameValue(current(held), summary);
+          }),
+        );
         state.nextCursor = action.payload.nextCursor;
         state.status = 'succeeded';
       })

@@ -14,6 +14,7 @@ import { returnFocus } from './InlineEditor';
 import { editStarted, replyStarted } from './lifecycleSlice';
 import { deleteMessage, toggleReaction } from './lifecycleThunks';
 import { RevisionsDialog } from './RevisionsDialog';
+import { useLifecycleBlocked } from './useLifecycleBlocked';
 
 type Open = 'none' | 'react' | 'delete' | 'history';
 
@@ -23,12 +24,11 @@ export interface MessageActionsProps {
   /** Ours, or another member's that our role in the group lets us delete. */
   mayDelete: boolean;
   threadKey: string;
-  /** Why edits, deletes and reactions cannot go out now (offline), or null. */
-  blocked: string | null;
 }
 
-export function MessageActions({ message, own, mayDelete, threadKey, blocked }: MessageActionsProps) {
+export function MessageActions({ message, own, mayDelete, threadKey }: MessageActionsProps) {
   const dispatch = useAppDispatch();
+  const blocked = useLifecycleBlocked();
   const [open, setOpen] = useState<Open>('none');
   if (isSystem(message)) return null;
   // A tombstone has nothing left to act on (no text, reactions or history).

@@ -18,8 +18,6 @@ import { ReplyQuote } from './ReplyQuote';
 import { RevisionsDialog } from './RevisionsDialog';
 import './lifecycle.css';
 
-const OFFLINE_HINT = 'Changes resume when the connection is back';
-
 /** The text, the editor, an edit on its way, or the tombstone; focused when a quote jumps here. */
 export function MessageBody({ message, own }: { message: ChatMessage; own: boolean }) {
   const dispatch = useAppDispatch();
@@ -142,32 +140,29 @@ export function lifecycleSlots({
   own,
   mayDelete,
   threadKey,
-  connected,
 }: {
   message: ChatMessage;
   own: boolean;
   /** Ours, or someone else's in a group where our role lets us delete it. */
   mayDelete: boolean;
   threadKey: string;
-  connected: boolean;
 }): LifecycleSlots {
-  const key = `${own}|${mayDelete}|${threadKey}|${connected}`;
+  const key = `${own}|${mayDelete}|${threadKey}`;
   const cached = slotsCache.get(message);
   if (cached?.key === key) return cached.slots;
-  const slots = makeSlots(message, own, mayDelete, threadKey, connected);
+  const slots = makeSlots(message, own, mayDelete, threadKey);
   slotsCache.set(message, { key, slots });
   return slots;
 }
 
-function makeSlots(message: ChatMessage, own: boolean, mayDelete: boolean, threadKey: string, connected: boolean): LifecycleSlots {
+function makeSlots(message: ChatMessage, own: boolean, mayDelete: boolean, threadKey: string): LifecycleSlots {
   const deleted = isDeleted(message);
-  const blocked = connected ? null : OFFLINE_HINT;
   return {
     quote: message.replyTo && !deleted ? <ReplyQuote threadKey={threadKey} reply={message.replyTo} /> : undefined,
     body: <MessageBody message={message} own={own} />,
     marks: <EditedMark message={message} />,
-    below: deleted ? undefined : <ReactionChips message={message} blocked={blocked} />,
-    actions: <MessageActions message={message} own={own} mayDelete={mayDelete} threadKey={threadKey} blocked={blocked} />,
+    below: deleted ? undefined : <ReactionChips message={message} />,
+    actions: <MessageActions message={message} own={own} mayDelete={mayDelete} threadKey={threadKey} />,
     votesHidden: deleted,
   };
 }

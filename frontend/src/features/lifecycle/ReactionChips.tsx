@@ -11,6 +11,7 @@ import { useAppDispatch, useAppSelector } from '../../app/hooks';
 import { reactionsOf } from './applyChanges';
 import { EmojiPicker } from './EmojiPicker';
 import { fetchReactors, toggleReaction } from './lifecycleThunks';
+import { useLifecycleBlocked } from './useLifecycleBlocked';
 
 /** How many reactors a tooltip names before "and N others". */
 const NAMED_REACTORS = 10;
@@ -41,9 +42,10 @@ interface Named {
   byEmoji: Map<string, string[]>;
 }
 
-export function ReactionChips({ message, blocked }: { message: ChatMessage; blocked: string | null }) {
+export function ReactionChips({ message }: { message: ChatMessage }) {
   const dispatch = useAppDispatch();
   const selfId = useAppSelector((state) => state.auth.user?.id ?? null);
+  const blocked = useLifecycleBlocked();
   const [picking, setPicking] = useState(false);
   const [named, setNamed] = useState<Named | null>(null);
   const asked = useRef<number | undefined | null>(null);

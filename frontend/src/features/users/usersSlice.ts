@@ -132,6 +132,21 @@ export function keepNewerPresence(held: DirectoryUser | undefined, fresh: Direct
   return { ...fresh, status: held.status, lastSeenAt: held.lastSeenAt };
 }
 
+/** Whether the directory holds exactly `users`, in this order, with the same values. */
+function sameDirectory(state: UsersState, users: DirectoryUser[]): boolean {
+  if (state.ids.length !== users.length) return false;
+  return users.every((user, index) => {
+    const held = state.entities[user.id];
+    return (
+      state.ids[index] === user.id &&
+      held !== undefined &&
+      held.username === user.username &&
+      held.status === user.status &&
+      held.lastSeenAt === user.lastSeenAt
+    );
+  });
+}
+
 const usersSlice = createSlice({
   name: 'users',
   initialState: initialUsersState,
@@ -167,7 +182,9 @@ const usersSlice = createSlice({
           .filter((user) => user.id !== state.selfId)
           .map((fresh) => keepNewerPresence(state.entities[fresh.id], fresh));
         if (action.meta.arg?.cursor || action.meta.arg?.q) usersAdapter.upsertMany(state, users);
-        else usersAdapter.setAll(state, users);
+        // The same first page again (every socket open re-reads it) leaves the directory as it
+        // is, so nothing that shows it or a name from it renders again for nothing.
+        else if (!sameDirectory(state, users)) usersAdapter.setAll(state, users);
         state.nextCursor = action.payload.nextCursor;
         state.status = 'succeeded';
       })
