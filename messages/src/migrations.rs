@@ -33,4 +33,9 @@ pub const ALL: &[Migration] = &[
         "attachments",
         include_str!("../migrations/V9__attachments.sql"),
     ),
+    Migration::new(
+        10,
+        "search newest",
+        include_str!("../migrations/V10__search_newest.sql"),
+    ),
 ];

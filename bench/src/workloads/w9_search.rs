@@ -4,7 +4,7 @@
 //! hundred thousand), a phrase (one in fifty) and a two-character Chinese word (in one message in
 //! twenty, written without spaces). Each query is sent `--w9-requests` times in a row over one
 //! keep-alive connection through the gateway; p50 and p99 per kind. Afterwards the plans behind
-//! the numbers (`EXPLAIN (ANALYZE, BUFFERS)` of the statement messages runs for each query) are
+//! the numbers (`EXPLAIN (ANALYZE, BUFFERS)` of the statements messages runs for each query) are
 //! recorded with the results and written to `<run dir>/bench/w9-plans.txt`.
 //!
 //! As in W7 (whose loader this follows) the messages are written straight into messages'
@@ -197,31 +197,79 @@ pub async fn run(ctx: &Ctx, users: &[User]) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// The plan of messages' search statement for `condition` (`repository/search.rs`, with its
-/// parameters written in), as `viewer` runs it.
+/// How many of the viewer's newest messages messages' search reads first, shared out over their
+/// conversations (`NEWEST_BUDGET` in `messages/src/repository/search.rs`).
+const NEWEST_BUDGET: usize = 2_000;
+
+/// The plans of messages' search statements for `condition` (`repository/search.rs`, with their
+/// parameters written in), as `viewer` runs them: where reading the newest messages stops (the
+/// frontier), the newest messages' matches, and, when those hold no page, the statement through
+/// the text indexes that answers instead.
 async fn explain(ctx: &Ctx, db: &str, viewer: &str, condition: &str) -> anyhow::Result<String> {
     // The service reads the viewer's conversations first and passes them as a list.
     let list = format!(
-        "SELECT coalesce(string_agg(quote_literal(conversation_id::text), ','), '') \
+        "SELECT count(*) || ':' || coalesce(string_agg(quote_literal(conversation_id::text), ','), '') \
          FROM conversation_members WHERE user_id = '{viewer}'"
     );
-    let stack = ctx.stack.clone();
-    let database = db.to_owned();
-    let ids = tokio::task::spawn_blocking(move || stack.psql(&database, &list)).await??;
-    let sql = format!(
-        "EXPLAIN (ANALYZE, BUFFERS)
-         SELECT m.id, m.conversation_id, m.seq, m.content, m.created_at, mv.vote AS my_vote
-         FROM messages m
-         LEFT JOIN message_votes mv ON mv.message_id = m.id AND mv.user_id = '{viewer}'
-         WHERE m.conversation_id = ANY(ARRAY[{}]::uuid[])
-           AND m.deleted_at IS NULL
-           AND m.kind = 'user'
-           AND {condition}
-         ORDER BY m.created_at DESC, m.seq DESC, m.id DESC
-         LIMIT {}",
-        ids.trim(),
+    let answer = psql(ctx, db, list).await?;
+    let (count, ids) = answer
+        .split_once(':')
+        .context("the viewer's conversations")?;
+    let per_conversation = NEWEST_BUDGET / count.parse::<usize>()?.max(1);
+    let frontier = format!(
+        "SELECT e.created_at, e.seq, e.id
+         FROM unnest(ARRAY[{ids}]::uuid[]) AS c(id)
+         CROSS JOIN LATERAL (
+             SELECT m.created_at, m.seq, m.id FROM messages m
+             WHERE m.conversation_id = c.id
+             ORDER BY m.created_at DESC, m.seq DESC, m.id DESC
+             OFFSET {} LIMIT 1
+         ) e
+         ORDER BY e.created_at DESC, e.seq DESC, e.id DESC
+         LIMIT 1",
+        per_conversation.saturating_sub(1)
+    );
+    let edge = psql(ctx, db, frontier.clone()).await?;
+    let window = match edge.split('|').collect::<Vec<_>>()[..] {
+        [at, seq, id] => {
+            format!("AND (m.created_at, m.seq, m.id) >= ('{at}'::timestamptz, {seq}, '{id}'::uuid)")
+        }
+        _ => String::new(),
+    };
+    let select =
+        "SELECT m.id, m.conversation_id, m.seq, m.content, m.created_at, mv.vote AS my_vote";
+    let votes =
+        format!("LEFT JOIN message_votes mv ON mv.message_id = m.id AND mv.user_id = '{viewer}'");
+    let wanted = format!("m.deleted_at IS NULL AND m.kind = 'user' AND {condition}");
+    let order = format!(
+        "ORDER BY m.created_at DESC, m.seq DESC, m.id DESC LIMIT {}",
         PAGE + 1
     );
+    let mine = format!("m.conversation_id = ANY(ARRAY[{ids}]::uuid[])");
+    let newest = format!(
+        "WITH newest AS MATERIALIZED (SELECT * FROM messages m WHERE {mine} {window})
+         {select} FROM newest m {votes} WHERE {wanted} {order}"
+    );
+    let indexed = format!("{select} FROM messages m {votes} WHERE {mine} AND {wanted} {order}");
+    let found: usize = psql(ctx, db, format!("SELECT count(*) FROM ({newest}) r"))
+        .await?
+        .parse()?;
+    let mut plans = format!(
+        "-- frontier ({per_conversation} per conversation): {edge}\n{}\n-- newest: {found} found\n{}",
+        psql(ctx, db, format!("EXPLAIN (ANALYZE, BUFFERS) {frontier}")).await?,
+        psql(ctx, db, format!("EXPLAIN (ANALYZE, BUFFERS) {newest}")).await?,
+    );
+    if found <= PAGE && !window.is_empty() {
+        plans.push_str(&format!(
+            "\n-- no page among the newest: through the text indexes\n{}",
+            psql(ctx, db, format!("EXPLAIN (ANALYZE, BUFFERS) {indexed}")).await?
+        ));
+    }
+    Ok(plans)
+}
+
+/// `sql`'s output in `db`, from a blocking task.
+async fn psql(ctx: &Ctx, db: &str, sql: String) -> anyhow::Result<String> {
     let stack = ctx.stack.clone();
     let db = db.to_owned();
     tokio::task::spawn_blocking(move || stack.psql(&db, &sql)).await?

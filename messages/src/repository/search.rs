@@ -13,6 +13,7 @@ use deadpool_postgres::GenericClient;
 use shared::chat::Peer;
 use shared::events::{ChatMessage, ConversationKind};
 use shared::ids::{ConversationId, UserId};
+use tokio_postgres::Row;
 use tokio_postgres::types::ToSql;
 use uuid::Uuid;
 
@@ -128,10 +129,25 @@ fn condition(term: &Term, params: &mut Params) -> String {
     }
 }
 
+/// How many of the viewer's newest messages (past the cursor) the first attempt of [`find`]
+/// reads at most, shared out evenly over their conversations. Checking a message's text costs
+/// microseconds, so this stays a few milliseconds, and it holds a page of any word in about one
+/// in a hundred of the viewer's recent messages or more; a rarer word is found faster through
+/// the text indexes, which then list few matches.
+pub const NEWEST_BUDGET: usize = 2_000;
+
 /// The messages `query` finds in `scope` (the viewer's conversations now, or the one of them
 /// asked for), newest first by (createdAt, seq, id), as the viewer
 /// sees them (their vote; the rest is completed by `crate::view`); one more than the limit when
-/// there is a next page. Runs in its own transaction, under [`STATEMENT_TIMEOUT`].
+/// there is a next page. Runs in its own transaction, under [`STATEMENT_TIMEOUT`] per statement.
+///
+/// Two ways to find them, chosen by trying the cheap one first:
+/// - the viewer's newest messages, each conversation's newest [`NEWEST_BUDGET`] / n read
+///   through the `(conversation_id, created_at, seq, id)` index (migration V10) and their text
+///   checked one by one: a common word fills a page within a few of them, where the text
+///   indexes would list every match in every conversation and sort them;
+/// - when those do not hold a whole page (a rare word), the text indexes: their bitmaps of the
+///   matches, ANDed with the viewer's conversations' messages, then sorted.
 pub async fn find(
     client: &mut deadpool_postgres::Object,
     query: &SearchQuery,
@@ -144,8 +160,8 @@ pub async fn find(
         ))
         .await?;
     // The viewer's conversations as a list, not a join: the planner can then AND the
-    // (conversation_id, rev) index's bitmap of their messages with the text indexes' bitmaps,
-    // and read from the table only the matches in those conversations.
+    // conversation index's bitmap of their messages with the text indexes' bitmaps, and read
+    // from the table only the matches in those conversations.
     let mut conversations = conversations::ids_of_member(&transaction, scope.viewer).await?;
     if let Some(only) = scope.conversation {
         conversations.retain(|id| *id == only.as_uuid());
@@ -154,40 +170,169 @@ pub async fn find(
         transaction.commit().await?;
         return Ok(Vec::new());
     }
+    let newest = match NEWEST_BUDGET / conversations.len() {
+        0 => None,
+        per_conversation => {
+            newest_page(&transaction, query, scope, &conversations, per_conversation).await?
+        }
+    };
+    let rows = match newest {
+        Some(rows) => rows,
+        None => {
+            let (sql, params) = statement(query, scope, &conversations, Reading::Indexed);
+            transaction.query(sql.as_str(), &params.refs()).await?
+        }
+    };
+    transaction.commit().await?;
+    Ok(rows.iter().map(message_from_row_at).collect())
+}
+
+/// The page [`find`] answers, from each of `conversations`' newest `per_conversation`
+/// messages; `None` when they do not hold it.
+async fn newest_page(
+    client: &impl GenericClient,
+    query: &SearchQuery,
+    scope: &Scope,
+    conversations: &[Uuid],
+    per_conversation: usize,
+) -> Result<Option<Vec<Row>>, tokio_postgres::Error> {
+    let frontier = frontier(client, conversations, scope.cursor, per_conversation).await?;
+    let (sql, params) = statement(query, scope, conversations, Reading::Newest(frontier));
+    let rows = client.query(sql.as_str(), &params.refs()).await?;
+    // Every message no older than the frontier was checked, so these are the newest matches:
+    // the page if they fill it (one more than the limit), or if nothing older was left unread.
+    if rows.len() > usize::from(scope.limit.get()) || frontier.is_none() {
+        Ok(Some(rows))
+    } else {
+        tracing::debug!(
+            per_conversation,
+            found = rows.len(),
+            "the newest messages hold no page: searching through the text indexes"
+        );
+        Ok(None)
+    }
+}
+
+/// Which of the viewer's messages a search statement looks at, and how.
+enum Reading {
+    /// Those no older than the frontier (all, without one; see [`frontier`]), read through the
+    /// conversation index, each one's text checked.
+    Newest(Option<SearchCursor>),
+    /// All of them, through the text indexes.
+    Indexed,
+}
+
+/// The search statement for `reading`, with its parameters.
+fn statement(
+    query: &SearchQuery,
+    scope: &Scope,
+    conversations: &[Uuid],
+    reading: Reading,
+) -> (String, Params) {
     let mut params = Params::default();
     let viewer = params.bind(scope.viewer.as_uuid());
-    let mut conditions = vec![
-        format!("m.conversation_id = ANY({})", params.bind(conversations)),
+    // Where to look: the viewer's conversations, past the cursor.
+    let mut place = vec![format!(
+        "m.conversation_id = ANY({})",
+        params.bind(conversations.to_vec())
+    )];
+    if let Some(cursor) = scope.cursor {
+        place.push(format!("{KEY} < {}", position(cursor, &mut params)));
+    }
+    // What to find there.
+    let mut wanted = vec![
         "m.deleted_at IS NULL".to_owned(),
         "m.kind = 'user'".to_owned(),
     ];
     if !query.from().is_empty() {
         let names = params.bind(query.from().to_vec());
-        conditions.push(format!(
+        wanted.push(format!(
             "m.sender_id IN (SELECT u.id FROM users u WHERE lower(u.username) = ANY({names}))"
         ));
     }
     for term in query.terms() {
-        conditions.push(condition(term, &mut params));
+        wanted.push(condition(term, &mut params));
     }
-    if let Some(cursor) = scope.cursor {
-        let at = params.bind(cursor.created_at);
-        let seq = params.bind(cursor.seq);
-        let id = params.bind(cursor.id);
-        conditions.push(format!("(m.created_at, m.seq, m.id) < ({at}, {seq}, {id})"));
-    }
+    let (newest, source, wanted) = match reading {
+        Reading::Indexed => {
+            place.extend(wanted);
+            (String::new(), "messages", place)
+        }
+        Reading::Newest(frontier) => {
+            if let Some(frontier) = frontier {
+                place.push(format!("{KEY} >= {}", position(frontier, &mut params)));
+            }
+            // Materialized, so that the text is checked on these messages only, never through
+            // the text indexes (they would list the matches in every conversation).
+            let newest = format!(
+                "WITH newest AS MATERIALIZED (
+                     SELECT * FROM messages m WHERE {}
+                 )
+                 ",
+                place.join(" AND ")
+            );
+            (newest, "newest", wanted)
+        }
+    };
     let limit = params.bind(scope.limit.as_i64() + 1);
     let sql = format!(
-        "SELECT {MESSAGE_COLUMNS} FROM messages m
+        "{newest}SELECT {MESSAGE_COLUMNS} FROM {source} m
          LEFT JOIN message_votes mv ON mv.message_id = m.id AND mv.user_id = {viewer}
          WHERE {}
          ORDER BY m.created_at DESC, m.seq DESC, m.id DESC
          LIMIT {limit}",
-        conditions.join("\n           AND ")
+        wanted.join("\n           AND ")
     );
-    let rows = transaction.query(sql.as_str(), &params.refs()).await?;
-    transaction.commit().await?;
-    Ok(rows.iter().map(message_from_row_at).collect())
+    (sql, params)
+}
+
+/// A message's place in search order (newest first: the greater, the earlier).
+const KEY: &str = "(m.created_at, m.seq, m.id)";
+
+/// `position` as a row of parameters, to compare with [`KEY`].
+fn position(position: SearchCursor, params: &mut Params) -> String {
+    let at = params.bind(position.created_at);
+    let seq = params.bind(position.seq);
+    let id = params.bind(position.id);
+    format!("({at}, {seq}, {id})")
+}
+
+/// Where reading each of `conversations`' newest `per_conversation` messages (past `cursor`)
+/// ends: the newest of their `per_conversation`-th newest messages, so that every message of
+/// these conversations newer than it is among those read. `None` when no conversation has that
+/// many: all of their messages are then fewer than the budget.
+async fn frontier(
+    client: &impl GenericClient,
+    conversations: &[Uuid],
+    cursor: Option<SearchCursor>,
+    per_conversation: usize,
+) -> Result<Option<SearchCursor>, tokio_postgres::Error> {
+    let mut params = Params::default();
+    let list = params.bind(conversations.to_vec());
+    let skip = params.bind(i64::try_from(per_conversation - 1).unwrap_or(i64::MAX));
+    let past_cursor = cursor
+        .map(|cursor| format!("AND {KEY} < {}", position(cursor, &mut params)))
+        .unwrap_or_default();
+    let sql = format!(
+        "SELECT e.created_at, e.seq, e.id
+         FROM unnest({list}::uuid[]) AS c(id)
+         CROSS JOIN LATERAL (
+             SELECT m.created_at, m.seq, m.id FROM messages m
+             WHERE m.conversation_id = c.id {past_cursor}
+             ORDER BY m.created_at DESC, m.seq DESC, m.id DESC
+             OFFSET {skip} LIMIT 1
+         ) e
+         ORDER BY e.created_at DESC, e.seq DESC, e.id DESC
+         LIMIT 1"
+    );
+    Ok(client
+        .query_opt(sql.as_str(), &params.refs())
+        .await?
+        .map(|row| SearchCursor {
+            created_at: row.get(0),
+            seq: row.get(1),
+            id: row.get(2),
+        }))
 }
 
 /// Whether `e` is Postgres cancelling a statement that ran past its timeout.

@@ -1,5 +1,6 @@
 //! Message search (contract section 9) and opening a conversation around a message.
 
+use messages::repository::search::NEWEST_BUDGET;
 use serde_json::Value;
 use shared::chat::{ChatCommand, Content, DeleteCommand, EditCommand};
 use shared::testing::hostile::{Lcg, percent_encode};
@@ -243,6 +244,77 @@ async fn pages_of_results_are_newest_first_without_repeats() {
     app.service
         .assert_refuses_forged_cursors("/api/messages/search?q=report&", "search", &bob.cookie())
         .await;
+}
+
+/// More messages than the newest-first reading takes ([`NEWEST_BUDGET`]): a word in many of them
+/// (found among the newest), one in a few (found through the text indexes after the newest held
+/// no page) and one in two (one among the newest, one older) are all found newest first,
+/// also page after page.
+#[actix_web::test]
+async fn few_or_many_matches_beyond_the_newest_are_found_in_order() {
+    let app = spawn_app().await;
+    let ann = app.user("ann").await;
+    let bob = app.user("bob").await;
+    let group = app.group(&ann, "archive", &[&bob]).await;
+    let id: uuid::Uuid = group["id"].as_str().unwrap().parse().unwrap();
+    let count = i64::try_from(NEWEST_BUDGET).unwrap() + 400;
+    let content = |i: i64| {
+        let mut words = vec![format!("line {i}")];
+        if i % 3 == 0 {
+            words.push("often".to_owned());
+        }
+        if i % 150 == 0 {
+            words.push("sometimes".to_owned());
+        }
+        if i == 5 || i == count - 10 {
+            words.push("seldom".to_owned());
+        }
+        words.join(" ")
+    };
+    // Written with SQL (thousands of sends would be slow), one a second, the newest now.
+    app.infra
+        .db()
+        .await
+        .execute(
+            "INSERT INTO messages (id, conversation_id, seq, sender_id, client_msg_id, content,
+                                   created_at)
+             SELECT gen_random_uuid(), $1, 1000 + i, $2, 'bulk-' || i,
+                    concat_ws(' ', 'line ' || i,
+                              CASE WHEN i % 3 = 0 THEN 'often' END,
+                              CASE WHEN i % 150 = 0 THEN 'sometimes' END,
+                              CASE WHEN i IN (5, $3 - 10) THEN 'seldom' END),
+                    now() - make_interval(secs => ($3 - i)::double precision)
+             FROM generate_series(1, $3::bigint) i",
+            &[&id, &ann.id.as_uuid(), &count],
+        )
+        .await
+        .unwrap();
+    let newest_first = |every: i64| -> Vec<String> {
+        (1..=count)
+            .rev()
+            .filter(|i| i % every == 0)
+            .map(content)
+            .collect()
+    };
+    assert_eq!(
+        found(&app, &bob, "seldom").await,
+        [content(count - 10), content(5)]
+    );
+    assert_eq!(found(&app, &bob, "sometimes").await, newest_first(150));
+
+    let mut seen = Vec::new();
+    let mut cursor = String::new();
+    loop {
+        let (status, page) =
+            search(&app, &bob, "often", &format!("&limit=100&cursor={cursor}")).await;
+        assert_eq!(status, 200, "{page}");
+        seen.extend(contents(&page));
+        match page["nextCursor"].as_str() {
+            Some(next) => cursor = next.to_owned(),
+            None => break,
+        }
+    }
+    assert_eq!(seen, newest_first(3));
 }
 
 #[actix_web::test]
