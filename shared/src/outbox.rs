@@ -3,8 +3,7 @@
 //! An event is written to the `outbox` table in the same transaction as the change it
 //! describes, so either both happen or neither does. A relay publishes outbox rows in order with
 //! publisher confirms and deletes them only once the broker has confirmed; a crash in between
-//! re-publishes, and consumers dedupe by the envelope id. Sending is pipelined: the next rows go
-//! out while the broker is still confirming the last ones. One relay per database is active at a
+//! re-publishes, and consumers dedupe by the envelope id. One relay per database is active at a
 //! time (a session advisory lock on its dedicated connection), which keeps rows in order; the
 //! others wait to take over. A trigger's `NOTIFY` wakes the relay at commit, so latency stays in
 //! the milliseconds without polling.
@@ -17,7 +16,7 @@ use tokio::sync::Notify;
 use tokio_postgres::{AsyncMessage, NoTls};
 use tokio_util::sync::CancellationToken;
 
-use crate::amqp::{Outgoing, Publisher, Sent};
+use crate::amqp::{Outgoing, Publisher};
 use crate::events::{Envelope, Event};
 
 /// The outbox schema; each service that publishes includes it as one of its migrations.
@@ -283,21 +282,6 @@ impl OutboxRelay {
         client.batch_execute("LISTEN outbox").await?;
         tracing::info!("outbox relay is the leader");
 
-        // Pipelined: while the broker confirms one batch, the next is read and sent, so a row
-        // waits for the rows before it to be sent, not confirmed (a confirm is a disk write
-        // in RabbitMQ, and deleting the rows one more in Postgres). The confirmer deletes rows
-        // in order once confirmed; any failure ends this lead, and the next one sends again
-        // whatever is still in the table (consumers dedupe).
-        let failed = CancellationToken::new();
-        let unsettled = Unsettled::default();
-        let (in_flight, confirmed) = tokio::sync::mpsc::channel(IN_FLIGHT);
-        let confirmer = tokio::spawn(confirm_and_delete(
-            self.pool.clone(),
-            confirmed,
-            unsettled.clone(),
-            failed.clone(),
-        ));
-        let _stop_confirmer = AbortOnDrop(confirmer);
         loop {
             if shutdown.is_cancelled() {
                 return Ok(());
@@ -305,21 +289,11 @@ impl OutboxRelay {
             if connection_lost.is_cancelled() {
                 anyhow::bail!("listener connection lost");
             }
-            if failed.is_cancelled() {
-                anyhow::bail!("outbox rows were not confirmed");
-            }
-            let (count, sent) = self.send_batch(&unsettled).await?;
-            if let Some(sent) = sent {
-                tokio::select! {
-                    queued = in_flight.send(sent) => queued.map_err(|_| anyhow::anyhow!("the outbox confirmer stopped"))?,
-                    () = failed.cancelled() => anyhow::bail!("outbox rows were not confirmed"),
-                }
-            }
-            if count < BATCH as usize {
+            let published = self.relay_batch().await?;
+            if published < BATCH as usize {
                 tokio::select! {
                     () = shutdown.cancelled() => return Ok(()),
                     () = connection_lost.cancelled() => anyhow::bail!("listener connection lost"),
-                    () = failed.cancelled() => anyhow::bail!("outbox rows were not confirmed"),
                     () = wake.notified() => {}
                     // A safety net for a missed notification.
                     () = tokio::time::sleep(Duration::from_secs(1)) => {}
@@ -328,21 +302,17 @@ impl OutboxRelay {
         }
     }
 
-    /// Sends the oldest rows not sent yet without waiting for their confirms.
-    async fn send_batch(&self, unsettled: &Unsettled) -> anyhow::Result<(usize, Option<SentRows>)> {
-        // Not "after the last position sent": a transaction that took a lower position may
-        // commit after a higher one was sent, and its row must not be skipped.
-        let skip = unsettled.positions();
+    /// Publishes the oldest unpublished rows and deletes them once confirmed.
+    async fn relay_batch(&self) -> anyhow::Result<usize> {
         let client = self.pool.get().await?;
         let rows = client
             .query(
-            &client.prepare_cached("SELECT position, id, exchange, routing_key, payload, kind, bcc FROM outbox WHERE position <> ALL($1) ORDER BY position LIMIT $2").await?,
-                &[&skip, &BATCH],
+            &client.prepare_cached("SELECT position, id, exchange, routing_key, payload, kind, bcc FROM outbox ORDER BY position LIMIT $1").await?,
+                &[&BATCH],
             )
             .await?;
-        drop(client);
         if rows.is_empty() {
-            return Ok((0, None));
+            return Ok(0);
         }
         let topology = self.publisher.client().topology().clone();
         let mut positions = Vec::with_capacity(rows.len());
@@ -363,100 +333,19 @@ impl OutboxRelay {
                 }
             })
             .collect();
-        let sent = self
-            .publisher
-            .send_all(&messages, PATIENCE)
-            .await
-            .map_err(|e| anyhow::anyhow!("cannot send outbox rows: {e}"))?;
-        tracing::debug!(count = messages.len(), "outbox rows sent");
-        unsettled.add(&positions);
-        Ok((messages.len(), Some(SentRows { positions, sent })))
-    }
-}
-
-/// How long the broker may take to take or confirm a batch before the relay starts over.
-const PATIENCE: Duration = Duration::from_secs(10);
-
-/// How many sent batches may wait for their confirms at once.
-const IN_FLIGHT: usize = 8;
-
-/// A batch of rows sent and not yet confirmed.
-struct SentRows {
-    positions: Vec<i64>,
-    sent: Sent,
-}
-
-/// The positions of rows sent and not yet deleted: the sender skips them, the confirmer drops
-/// them once their rows are gone. At most `IN_FLIGHT` batches.
-#[derive(Clone, Default)]
-struct Unsettled(std::sync::Arc<std::sync::Mutex<std::collections::BTreeSet<i64>>>);
-
-impl Unsettled {
-    fn positions(&self) -> Vec<i64> {
-        self.lock().iter().copied().collect()
-    }
-
-    fn add(&self, positions: &[i64]) {
-        self.lock().extend(positions);
-    }
-
-    fn remove(&self, positions: &[i64]) {
-        let mut set = self.lock();
-        for position in positions {
-            set.remove(position);
-        }
-    }
-
-    fn lock(&self) -> std::sync::MutexGuard<'_, std::collections::BTreeSet<i64>> {
-        // A panic while holding it leaves a valid set.
-        self.0
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner)
-    }
-}
-
-/// Awaits each sent batch's confirms in order and deletes the confirmed rows, several batches
-/// in one statement when they are confirmed together. Cancels `failed` on the first failure.
-async fn confirm_and_delete(
-    pool: Pool,
-    mut batches: tokio::sync::mpsc::Receiver<SentRows>,
-    unsettled: Unsettled,
-    failed: CancellationToken,
-) {
-    let outcome: anyhow::Result<()> = async {
-        while let Some(first) = batches.recv().await {
-            let mut positions = first.positions;
-            first
-                .sent
-                .confirmed(PATIENCE)
-                .await
-                .map_err(|e| anyhow::anyhow!(e))?;
-            while let Ok(next) = batches.try_recv() {
-                next.sent
-                    .confirmed(PATIENCE)
-                    .await
-                    .map_err(|e| anyhow::anyhow!(e))?;
-                positions.extend(next.positions);
-            }
-            let client = pool.get().await?;
-            client
-                .execute(
-                    &client
-                        .prepare_cached("DELETE FROM outbox WHERE position = ANY($1)")
-                        .await?,
-                    &[&positions],
-                )
-                .await?;
-            // Only now: until the delete commits, the rows are still there to be skipped.
-            unsettled.remove(&positions);
-            tracing::debug!(count = positions.len(), "outbox rows confirmed");
-        }
-        Ok(())
-    }
-    .await;
-    if let Err(e) = outcome {
-        tracing::warn!(error = %format!("{e:#}"), "outbox confirms failed");
-        failed.cancel();
+        self.publisher
+            .publish_all(&messages, Duration::from_secs(10))
+            .await?;
+        client
+            .execute(
+                &client
+                    .prepare_cached("DELETE FROM outbox WHERE position = ANY($1)")
+                    .await?,
+                &[&positions],
+            )
+            .await?;
+        tracing::debug!(count = messages.len(), "outbox rows published");
+        Ok(messages.len())
     }
 }
 

@@ -142,22 +142,8 @@ impl Publisher {
         messages: &[Outgoing],
         patience: Duration,
     ) -> Result<(), String> {
-        let started = tokio::time::Instant::now();
-        let sent = self.send_all(messages, patience).await?;
-        sent.confirmed(patience.saturating_sub(started.elapsed()))
-            .await
-    }
-
-    /// Sends `messages` in order without waiting for their confirms: the caller awaits
-    /// [`Sent::confirmed`] when it needs them, and may send more meanwhile (the channel keeps the
-    /// order). On an error the channel is discarded; whatever was sent may or may not arrive.
-    pub async fn send_all(
-        &self,
-        messages: &[Outgoing],
-        patience: Duration,
-    ) -> Result<Sent, String> {
         let channel = self.channel(patience).await.map_err(|e| e.to_string())?;
-        let sending = tokio::time::timeout(patience.max(Duration::from_millis(100)), async {
+        let outcome = tokio::time::timeout(patience.max(Duration::from_millis(100)), async {
             let mut confirms = Vec::with_capacity(messages.len());
             for message in messages {
                 let confirm = channel
@@ -172,21 +158,20 @@ impl Publisher {
                     .map_err(|e| e.to_string())?;
                 confirms.push(confirm);
             }
-            Ok(confirms)
+            for confirm in confirms {
+                match confirm.await.map_err(|e| e.to_string())? {
+                    Confirmation::Ack(_) => {}
+                    other => return Err(format!("broker refused a message: {other:?}")),
+                }
+            }
+            Ok(())
         })
         .await
-        .unwrap_or_else(|_| Err("timed out sending".to_owned()));
-        match sending {
-            Ok(confirms) => Ok(Sent {
-                publisher: self.clone(),
-                channel,
-                confirms,
-            }),
-            Err(e) => {
-                self.discard(&channel).await;
-                Err(e)
-            }
+        .unwrap_or_else(|_| Err("timed out waiting for confirms".to_owned()));
+        if outcome.is_err() {
+            self.discard(&channel).await;
         }
+        outcome
     }
 
     async fn channel(&self, patience: Duration) -> lapin::Result<Channel> {
@@ -209,34 +194,5 @@ impl Publisher {
         if slot.as_ref().is_some_and(|c| c.id() == broken.id()) {
             *slot = None;
         }
-    }
-}
-
-/// Messages sent by [`Publisher::send_all`] whose confirms are still to come.
-pub struct Sent {
-    publisher: Publisher,
-    channel: Channel,
-    confirms: Vec<lapin::PublisherConfirm>,
-}
-
-impl Sent {
-    /// Waits until the broker has confirmed every one; an error when it refused one, the
-    /// channel broke, or `patience` ran out (the channel is then discarded).
-    pub async fn confirmed(self, patience: Duration) -> Result<(), String> {
-        let outcome = tokio::time::timeout(patience.max(Duration::from_millis(100)), async {
-            for confirm in self.confirms {
-                match confirm.await.map_err(|e| e.to_string())? {
-                    Confirmation::Ack(_) => {}
-                    other => return Err(format!("broker refused a message: {other:?}")),
-                }
-            }
-            Ok(())
-        })
-        .await
-        .unwrap_or_else(|_| Err("timed out waiting for confirms".to_owned()));
-        if outcome.is_err() {
-            self.publisher.discard(&self.channel).await;
-        }
-        outcome
     }
 }
