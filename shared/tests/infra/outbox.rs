@@ -98,6 +98,27 @@ async fn committed_events_are_published_in_order_and_then_removed() {
 }
 
 #[tokio::test]
+async fn a_row_committed_after_a_later_position_was_sent_is_still_published() {
+    let relayed = setup().await;
+    let mut probe = relayed.infra.probe::<UserRegistered>().await;
+    relayed.start_relay(&relayed.infra.amqp_url);
+    // The slow transaction takes the lower position, the quick one commits first.
+    let mut slow_client = relayed.pool.get().await.unwrap();
+    let slow = slow_client.transaction().await.unwrap();
+    let late = registered("late");
+    outbox::enqueue(&slow, &late).await.unwrap();
+    let quick = relayed.enqueue(&names("quick", 1)).await;
+    assert_eq!(probe.next(WAIT).await.id, quick[0].id);
+    slow.commit().await.unwrap();
+    assert_eq!(probe.next(WAIT).await.id, late.id, "not skipped");
+    eventually("the outbox to drain", WAIT, || async {
+        (relayed.pending().await == 0).then_some(())
+    })
+    .await;
+    probe.assert_silent(Duration::from_millis(300)).await;
+}
+
+#[tokio::test]
 async fn a_rolled_back_transaction_publishes_nothing() {
     let relayed = setup().await;
     let mut probe = relayed.infra.probe::<UserRegistered>().await;
