@@ -7,6 +7,7 @@ import { ALICE, BOB, CAROL, conversation, message, signedInAsAlice } from '../..
 import { FakeLifecycle, FakeWebSocket } from '../../test/fakeWebSocket';
 import { json, mockFetch } from '../../test/fetchMock';
 import { GROUP, group, groupMessage, MEMBERS, systemMessage } from '../../test/groupFixtures';
+import { fetchConversations } from '../conversations/conversationsSlice';
 import { loadThread, sendMessage } from '../messages/messagesSlice';
 import { ChatClient } from '../realtime/ChatClient';
 import { parseChatFrame } from '../realtime/frames';
@@ -26,6 +27,8 @@ function setup() {
   chat.attach(store);
   chat.start();
   FakeWebSocket.latest().open();
+  // The home's first load of the list, after the open (which re-reads only what was loaded).
+  void store.dispatch(fetchConversations());
   return { chat, store, ws: FakeWebSocket.latest() };
 }
 

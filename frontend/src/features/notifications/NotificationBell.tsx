@@ -6,6 +6,7 @@
 import { useEffect, useId, useRef, useState } from 'react';
 import { useNavigate } from 'react-router';
 import { useAppDispatch, useAppSelector } from '../../app/hooks';
+import { useIdleReady } from '../../app/idle';
 import { formatShortTime } from '../../time/formatTime';
 import { conversationPath } from '../push/workerLogic';
 import {
@@ -26,9 +27,11 @@ export function NotificationBell() {
   const panelRef = useRef<HTMLDivElement>(null);
   const panelId = useId();
 
+  // The list is not needed for the first paint: it loads in the first idle moment after it.
+  const idle = useIdleReady();
   useEffect(() => {
-    if (status === 'idle') void dispatch(fetchNotifications());
-  }, [status, dispatch]);
+    if (idle && status === 'idle') void dispatch(fetchNotifications());
+  }, [idle, status, dispatch]);
 
   useEffect(() => {
     if (!open) return;

@@ -6,6 +6,7 @@
  */
 import { useEffect } from 'react';
 import { useAppDispatch, useAppSelector } from '../../app/hooks';
+import { useIdleReady } from '../../app/idle';
 import { MenuButton, type MenuItem } from './Menu';
 import { disablePush, enablePush, fetchMutes, loadPushStatus, selectPushError, selectPushStatus } from './pushSlice';
 import { usePushNavigation } from './usePushNavigation';
@@ -17,13 +18,15 @@ export function PushSettingsMenu() {
   const mutesStatus = useAppSelector((state) => state.push.mutesStatus);
   usePushNavigation();
 
+  // Neither is needed for the first paint: both load in the first idle moment after it.
+  const idle = useIdleReady();
   useEffect(() => {
-    if (status === 'unknown') void dispatch(loadPushStatus());
-  }, [status, dispatch]);
+    if (idle && status === 'unknown') void dispatch(loadPushStatus());
+  }, [idle, status, dispatch]);
 
   useEffect(() => {
-    if (mutesStatus === 'idle') void dispatch(fetchMutes());
-  }, [mutesStatus, dispatch]);
+    if (idle && mutesStatus === 'idle') void dispatch(fetchMutes());
+  }, [idle, mutesStatus, dispatch]);
 
   const items: MenuItem[] = [];
   let note: string | null = error;

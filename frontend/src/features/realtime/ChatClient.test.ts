@@ -254,6 +254,7 @@ describe('catching up', () => {
       return json(200, { messages: [], hasMore: false });
     });
     const { chat, store } = setup();
+    store.dispatch(fetchConversations.fulfilled({ conversations: [conversation()], nextCursor: null }, 'r', undefined));
     store.dispatch(loadThread.fulfilled({ messages: [message(1), message(2)], hasMore: false }, 'r', { peerId: BOB }));
     chat.start();
     FakeWebSocket.latest().open();
@@ -282,9 +283,19 @@ describe('catching up', () => {
     expect(fetch.calls.filter((call) => call.search.get('after') === '1').length).toBeGreaterThanOrEqual(1);
   });
 
-  it('re-fetches the list for a message in a conversation it does not hold', async () => {
+  it('does not re-read a list never asked for: its first load comes after the open', async () => {
     const fetch = serveNothingNew();
     const { chat } = setup();
+    chat.start();
+    FakeWebSocket.latest().open();
+    await vi.advanceTimersByTimeAsync(0);
+    expect(fetch.paths()).not.toContain('GET /api/messages/conversations');
+  });
+
+  it('re-fetches the list for a message in a conversation it does not hold', async () => {
+    const fetch = serveNothingNew();
+    const { chat, store } = setup();
+    store.dispatch(fetchConversations.fulfilled({ conversations: [], nextCursor: null }, 'r', undefined));
     chat.start();
     FakeWebSocket.latest().open();
     await vi.waitFor(() => expect(fetch.paths()).toContain('GET /api/messages/conversations'));

@@ -7,8 +7,9 @@
  *   retry, which re-queues the same `clientMsgId`).
  * - Read marks are kept (highest per conversation) until a socket takes them.
  * - After every open: catch up each loaded conversation (`after=<syncedSeq>`), re-read its
- *   newest page's vote counts and re-fetch the conversation list, since anything may have
- *   happened while we were away. A live message whose seq jumps past the held ones triggers the
+ *   newest page's vote counts and re-fetch the conversation list (if it was asked for before:
+ *   otherwise its first load comes after the open), since anything may have happened while we
+ *   were away. A live message whose seq jumps past the held ones triggers the
  *   same catch-up for its conversation.
  * - Votes go out only while connected and are never re-sent (a repeated toggle undoes itself).
  *   The UI predicts their outcome; the prediction is dropped, leaving the server's counts, when
@@ -258,7 +259,8 @@ export class ChatClient implements ChatGateway {
       const since = conversationId ? state.lifecycle.revs[conversationId] : undefined;
       void store.dispatch(syncThread({ peerId, since }));
     }
-    this.refreshConversations();
+    // A list never asked for loads when the home mounts, after this open: nothing to re-read.
+    if (state.conversations.status !== 'idle') this.refreshConversations();
   }
 
   private flushOutbox(): void {

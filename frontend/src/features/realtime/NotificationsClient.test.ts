@@ -5,7 +5,10 @@ import { aliceUser, json, mockFetch } from '../../test/fetchMock';
 import { FakeLifecycle, FakeWebSocket } from '../../test/fakeWebSocket';
 import { NotificationsClient } from './NotificationsClient';
 
-function setup(refresh: () => Promise<'refreshed' | 'ended' | 'failed'> = async () => 'refreshed') {
+function setup(
+  refresh: () => Promise<'refreshed' | 'ended' | 'failed'> = async () => 'refreshed',
+  loaded: 'succeeded' | 'idle' = 'succeeded',
+) {
   const fetch = mockFetch(({ path, search }) => {
     if (path === '/api/users') {
       return json(200, {
@@ -23,7 +26,14 @@ function setup(refresh: () => Promise<'refreshed' | 'ended' | 'failed'> = async 
     refresh,
     checkSession: async () => 'valid',
   });
-  const store = makeStore({ ...signedInAsAlice, users: { ...makeStore().getState().users, selfId: aliceUser.id } });
+  // Both lists loaded once already unless `loaded` is 'idle' (an open re-reads only what was
+  // asked for).
+  const initial = makeStore().getState();
+  const store = makeStore({
+    ...signedInAsAlice,
+    users: { ...initial.users, selfId: aliceUser.id, status: loaded },
+    notifications: { ...initial.notifications, status: loaded },
+  });
   client.attach(store);
   return { client, store, fetch };
 }
@@ -47,6 +57,14 @@ describe('the notifications socket', () => {
     await vi.advanceTimersByTimeAsync(500);
     FakeWebSocket.latest().open();
     await vi.waitFor(() => expect(fetch.calls).toHaveLength(4));
+  });
+
+  it('re-reads neither list on an open before either was asked for (they load after it)', async () => {
+    const { client, fetch } = setup(undefined, 'idle');
+    client.start();
+    FakeWebSocket.latest().open();
+    await vi.advanceTimersByTimeAsync(0);
+    expect(fetch.calls).toHaveLength(0);
   });
 
   it('turns presence and sign-up frames into directory updates', async () => {

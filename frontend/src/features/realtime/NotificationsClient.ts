@@ -1,7 +1,7 @@
 /**
  * The `/ws/notifications` client: presence, sign-ups and message notifications into the store.
  * After every open it re-fetches the directory (presence may have changed while we were away)
- * and the bell. A `presence` frame older than what the directory holds is ignored (the
+ * and the bell, each if it was asked for before (what was not loads after the open anyway). A `presence` frame older than what the directory holds is ignored (the
  * users slice compares `lastSeenAt`).
  */
 import { refreshSession } from '../../api/client';
@@ -52,9 +52,12 @@ export class NotificationsClient {
   private handleOpen(): void {
     const store = this.store;
     if (!store) return;
-    const query = store.getState().users.query;
-    void store.dispatch(fetchUsers(query ? { q: query } : undefined));
-    void store.dispatch(fetchNotifications());
+    // What was never asked for is not re-read: the screen that shows it loads it when it mounts,
+    // after this open, so that answer misses nothing the socket does not bring. (At a start the
+    // socket usually opens before the home mounts: the directory and the bell load once.)
+    const { users, notifications } = store.getState();
+    if (users.status !== 'idle') void store.dispatch(fetchUsers(users.query ? { q: users.query } : undefined));
+    if (notifications.status !== 'idle') void store.dispatch(fetchNotifications());
   }
 
   private handleFrame(raw: Record<string, unknown>): void {
