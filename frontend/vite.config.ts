@@ -86,5 +86,9 @@ export default defineConfig({
     setupFiles: ['src/test/setup.ts'],
     restoreMocks: true,
     unstubGlobals: true,
+    // As nextest and Playwright do here: a test that fails once on a loaded machine (jsdom's
+    // renders are CPU-bound, and the app renders in slices that yield) runs once more, and the
+    // report names it; one failing twice fails the run.
+    retry: 1,
   },
 });
