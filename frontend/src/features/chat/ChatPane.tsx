@@ -140,9 +140,13 @@ export const ChatPane = memo(function ChatPane({ peerId, group = false }: { peer
     // Only when the peer changes; a directory update that adds them needs no second fetch.
   }, [dispatch, peerId]);
 
-  // The rows render deferred: a page of history (or a burst of messages) is built in slices
-  // that yield to the browser, and the pane's other updates (typing, presence) never wait for it.
-  const rows = useDeferredValue(useMemo(() => buildRows(thread), [thread]));
+  // A page of history (or a burst of messages) renders deferred, built in slices that yield to
+  // the browser, so the pane's other updates (typing, presence) never wait for it. One more row
+  // or a changed one (our send appearing as pending, its ticks) renders at once: deferring those
+  // too would let a busy browser skip straight past "pending".
+  const freshRows = useMemo(() => buildRows(thread), [thread]);
+  const deferredRows = useDeferredValue(freshRows);
+  const rows = freshRows.length - deferredRows.length > 1 ? deferredRows : freshRows;
   const revealKey = useRevealKey(peerId, thread);
 
   const onNearTop = useCallback(() => {
