@@ -11,7 +11,7 @@ use crate::attachments::Attachments;
 use crate::commands::{self, CommandProcessor};
 use crate::config::Config;
 use crate::limits::{Limits, Throttle};
-use crate::repository::processed;
+use crate::repository::{processed, search};
 use crate::vote_cache::VoteCache;
 use crate::{consumers, migrations, routes};
 
@@ -43,6 +43,11 @@ impl Service for Messages {
         infra.every(Duration::from_secs(600), "applied command ids", move || {
             let db = db.clone();
             async move { Ok(processed::prune(&db.get().await?, PROCESSED_AGE).await?) }
+        });
+        let db = infra.db.clone();
+        infra.every(TEXT_INDEX_MERGE_EVERY, "text index merge", move || {
+            let db = db.clone();
+            async move { Ok(search::merge_pending(&db.get().await?).await?) }
         });
         let db = infra.db.clone();
         let sweeper = attachments.clone();
@@ -79,3 +84,8 @@ impl Service for Messages {
 /// How long applied command ids are kept: redeliveries come within minutes (see
 /// [`crate::repository::processed`]).
 const PROCESSED_AGE: Duration = Duration::from_secs(24 * 3600);
+
+/// How often the text indexes' pending lists are merged (see
+/// [`crate::repository::search::merge_pending`]): at a thousand messages a second, a second's
+/// worth is a merge of a few milliseconds, far from the size at which a writer would do it.
+const TEXT_INDEX_MERGE_EVERY: Duration = Duration::from_secs(1);

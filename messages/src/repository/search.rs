@@ -425,6 +425,35 @@ pub async fn stems(
         .collect())
 }
 
+/// The text indexes of messages (migration V8). GIN indexes take new entries into a pending
+/// list and merge it into the index proper when it outgrows `gin_pending_list_limit` (4 MB), and
+/// whichever insert finds it full does the merge: a stall of hundreds of milliseconds in the
+/// one consumer that stores every message, which every message queued behind it waits out.
+const TEXT_INDEXES: [&str; 3] = [
+    "messages_search_vector",
+    "messages_search_bigrams",
+    "messages_content_trigrams",
+];
+
+/// Merges the text indexes' pending lists now, so that the writer never has to: run often
+/// (see [`crate::startup`]) from a connection of its own, each merge is small, and an insert
+/// that meets one in progress does not wait for it. Returns the pending pages merged.
+pub async fn merge_pending(client: &impl GenericClient) -> Result<u64, tokio_postgres::Error> {
+    let names: &[&str] = &TEXT_INDEXES;
+    let row = client
+        .query_one(
+            &client
+                .prepare_cached(
+                    "SELECT coalesce(sum(gin_clean_pending_list(name::regclass)), 0)::bigint
+                     FROM unnest($1::text[]) AS name",
+                )
+                .await?,
+            &[&names],
+        )
+        .await?;
+    Ok(u64::try_from(row.get::<_, i64>(0)).unwrap_or(0))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
