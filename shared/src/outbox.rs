@@ -10,7 +10,7 @@
 
 use std::time::Duration;
 
-use deadpool_postgres::{GenericClient, Pool};
+use deadpool_postgres::GenericClient;
 use futures_util::StreamExt;
 use tokio::sync::Notify;
 use tokio_postgres::{AsyncMessage, NoTls};
@@ -203,7 +203,6 @@ pub async fn enqueue<E: Event>(
 
 /// Publishes outbox rows until `shutdown`.
 pub struct OutboxRelay {
-    pool: Pool,
     database_url: String,
     publisher: Publisher,
 }
@@ -212,11 +211,10 @@ const BATCH: i64 = 512;
 const LEADER_LOCK_KEY: i64 = 0x6f75_7462_6f78;
 
 impl OutboxRelay {
-    /// `database_url` is used for the relay's own (unpooled) connection, which LISTENs and
-    /// holds the leader lock.
-    pub fn new(pool: Pool, database_url: &str, publisher: Publisher) -> Self {
+    /// `database_url` is used for the relay's own (unpooled) connection, which LISTENs, holds
+    /// the leader lock, reads and deletes the rows.
+    pub fn new(database_url: &str, publisher: Publisher) -> Self {
         Self {
-            pool,
             database_url: database_url.to_owned(),
             publisher,
         }
@@ -279,7 +277,13 @@ impl OutboxRelay {
                 () = tokio::time::sleep(Duration::from_secs(2)) => {}
             }
         }
-        client.batch_execute("LISTEN outbox").await?;
+        // The relay's deletes need not wait for the disk: a delete that a crash of Postgres
+        // loses only has its rows published again, which consumers dedupe (as after a crash
+        // between a confirm and the delete). Waiting would hold every row committed meanwhile.
+        client
+            .batch_execute("LISTEN outbox; SET synchronous_commit = off")
+            .await?;
+        let statements = RelayStatements::prepare(&client).await?;
         tracing::info!("outbox relay is the leader");
 
         loop {
@@ -289,7 +293,7 @@ impl OutboxRelay {
             if connection_lost.is_cancelled() {
                 anyhow::bail!("listener connection lost");
             }
-            let published = self.relay_batch().await?;
+            let published = self.relay_batch(&client, &statements).await?;
             if published < BATCH as usize {
                 tokio::select! {
                     () = shutdown.cancelled() => return Ok(()),
@@ -302,15 +306,14 @@ impl OutboxRelay {
         }
     }
 
-    /// Publishes the oldest unpublished rows and deletes them once confirmed.
-    async fn relay_batch(&self) -> anyhow::Result<usize> {
-        let client = self.pool.get().await?;
-        let rows = client
-            .query(
-            &client.prepare_cached("SELECT position, id, exchange, routing_key, payload, kind, bcc FROM outbox ORDER BY position LIMIT $1").await?,
-                &[&BATCH],
-            )
-            .await?;
+    /// Publishes the oldest unpublished rows and deletes them once confirmed, over the leader's
+    /// own connection.
+    async fn relay_batch(
+        &self,
+        client: &tokio_postgres::Client,
+        statements: &RelayStatements,
+    ) -> anyhow::Result<usize> {
+        let rows = client.query(&statements.oldest, &[&BATCH]).await?;
         if rows.is_empty() {
             return Ok(0);
         }
@@ -336,16 +339,28 @@ impl OutboxRelay {
         self.publisher
             .publish_all(&messages, Duration::from_secs(10))
             .await?;
-        client
-            .execute(
-                &client
-                    .prepare_cached("DELETE FROM outbox WHERE position = ANY($1)")
-                    .await?,
-                &[&positions],
-            )
-            .await?;
+        client.execute(&statements.delete, &[&positions]).await?;
         tracing::debug!(count = messages.len(), "outbox rows published");
         Ok(messages.len())
+    }
+}
+
+/// The relay's statements, prepared once on the leader's connection.
+struct RelayStatements {
+    oldest: tokio_postgres::Statement,
+    delete: tokio_postgres::Statement,
+}
+
+impl RelayStatements {
+    async fn prepare(client: &tokio_postgres::Client) -> Result<Self, tokio_postgres::Error> {
+        Ok(Self {
+            oldest: client
+                .prepare("SELECT position, id, exchange, routing_key, payload, kind, bcc FROM outbox ORDER BY position LIMIT $1")
+                .await?,
+            delete: client
+                .prepare("DELETE FROM outbox WHERE position = ANY($1)")
+                .await?,
+        })
     }
 }
 

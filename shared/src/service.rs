@@ -148,11 +148,7 @@ impl ServiceInfra {
 
     /// Publishes this service's outbox (see [`crate::outbox`]) until the service stops.
     pub fn relay_outbox(&self) {
-        let relay = OutboxRelay::new(
-            self.db.clone(),
-            &self.config.database_url,
-            self.publisher.clone(),
-        );
+        let relay = OutboxRelay::new(&self.config.database_url, self.publisher.clone());
         self.tasks.spawn(relay.run(self.shutdown.clone()));
     }
 

@@ -41,11 +41,7 @@ async fn setup() -> Relayed {
 impl Relayed {
     fn start_relay(&self, amqp_url: &str) {
         let client = AmqpClient::start(amqp_url, "relay", self.infra.topology(), self.stop.clone());
-        let relay = OutboxRelay::new(
-            self.pool.clone(),
-            &self.infra.database_url,
-            Publisher::new(client),
-        );
+        let relay = OutboxRelay::new(&self.infra.database_url, Publisher::new(client));
         tokio::spawn(relay.run(self.stop.clone()));
     }
 
