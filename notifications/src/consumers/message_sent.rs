@@ -10,12 +10,13 @@
 //! anything in a batch fails, it is rolled back and its events are handled one by one, so each
 //! gets its own outcome.
 
+use std::collections::HashMap;
 use std::time::Duration;
 
 use deadpool_postgres::Transaction;
 use shared::amqp::HandleError;
 use shared::events::{ChatMessage, Envelope, MessageKind, MessageSent, SystemEvent};
-use shared::ids::{MessageId, UserId};
+use shared::ids::{ConversationId, MessageId, UserId};
 use tracing::Instrument;
 
 use super::ConsumerContext;
@@ -23,7 +24,7 @@ use crate::domain::NewNotification;
 use crate::error::NotificationsError;
 use crate::live::NotificationCreated;
 use crate::push::job::PushJob;
-use crate::repository::{fates, groups, mutes, notifications, read_watermarks};
+use crate::repository::{fates, groups, mutes, notifications};
 
 /// How long a live push may wait for the broker before the event is retried.
 const PUSH_DEADLINE: Duration = Duration::from_secs(5);
@@ -56,14 +57,14 @@ pub async fn handle_batch(
     outcomes
 }
 
-/// In one transaction, for each message: lock the receiver's read watermark of the
-/// conversation, store the notification (already read if the watermark is past it); then, for
-/// the new unread ones whose conversation is not muted, write a Web Push job to the outbox
-/// (when the owner has a subscription: see [`crate::push`]), push them live, and commit. The
-/// live pushes come before the commit so that a push the broker did not confirm rolls the store
-/// back and the redelivered event tries both again; if instead the commit fails after a push,
-/// the retry pushes a second notification of the same message. Web Push jobs, in the outbox,
-/// exist exactly when their notification does.
+/// In one transaction: store each message's notifications (already read where the owner's
+/// read watermark of the conversation is past it; see [`notifications::insert_many`]), learn
+/// from system messages; then, for the new unread ones whose conversation is not muted, write a
+/// Web Push job to the outbox (when the owner has a subscription: see [`crate::push`]), push
+/// them live, and commit. The live pushes come before the commit so that a push the broker did
+/// not confirm rolls the store back and the redelivered event tries both again; if instead the
+/// commit fails after a push, the retry pushes a second notification of the same message. Web
+/// Push jobs, in the outbox, exist exactly when their notification does.
 async fn notify(
     context: &ConsumerContext,
     messages: &[&ChatMessage],
@@ -73,27 +74,33 @@ async fn notify(
     let ids: Vec<MessageId> = messages.iter().map(|m| m.id).collect();
     let fates = fates::of(&transaction, &ids).await?;
     let mut pushes = Vec::new();
+    // The notifications of the user messages since the last system message, stored together.
+    let mut unstored = Vec::new();
+    // Groups' members, read once per batch until a system message changes them.
+    let mut members: HashMap<ConversationId, Vec<UserId>> = HashMap::new();
     for message in messages {
         if message.kind == MessageKind::System {
+            // A removal takes the notifications stored before it with it.
+            pushes.extend(store(&transaction, &mut unstored).await?);
             learn(&transaction, message).await?;
+            members.remove(&message.conversation_id);
             continue;
         }
         let fate = fates.get(&message.id).cloned().unwrap_or_default();
         if fate.deleted {
             continue;
         }
-        for owner in recipients(&transaction, message).await? {
+        for owner in recipients(&transaction, message, &mut members).await? {
             let Some(mut new) = NewNotification::of(message, owner) else {
                 continue;
             };
             if let Some(preview) = &fate.preview {
                 new.preview.clone_from(preview);
             }
-            if let Some(push) = store(&transaction, &new).await? {
-                pushes.push(push);
-            }
+            unstored.push(new);
         }
     }
+    pushes.extend(store(&transaction, &mut unstored).await?);
     let targets: Vec<_> = pushes
         .iter()
         .map(|push| (push.user_id, push.notification.conversation_id))
@@ -119,15 +126,22 @@ async fn notify(
     Ok(())
 }
 
-/// Who a user's message notifies: its receiver, or its group's members as of its seq.
+/// Who a user's message notifies: its receiver, or its group's members as of its seq (the
+/// batch's system messages before it included).
 async fn recipients(
     transaction: &Transaction<'_>,
     message: &ChatMessage,
+    members: &mut HashMap<ConversationId, Vec<UserId>>,
 ) -> Result<Vec<UserId>, NotificationsError> {
-    match message.receiver_id {
-        Some(receiver) => Ok(vec![receiver]),
-        None => groups::members(transaction, message.conversation_id).await,
+    if let Some(receiver) = message.receiver_id {
+        return Ok(vec![receiver]);
     }
+    if let Some(known) = members.get(&message.conversation_id) {
+        return Ok(known.clone());
+    }
+    let read = groups::members(transaction, message.conversation_id).await?;
+    members.insert(message.conversation_id, read.clone());
+    Ok(read)
 }
 
 /// What a group's system message teaches: who joined or left (leaving takes one's
@@ -172,22 +186,25 @@ async fn learn(
     Ok(())
 }
 
-/// Stores one notification; what to push, if anything.
+/// Stores `unstored` (and empties it); what to push: the new notifications not already read.
 async fn store(
     transaction: &Transaction<'_>,
-    new: &NewNotification,
-) -> Result<Option<NotificationCreated>, NotificationsError> {
-    let read_up_to = read_watermarks::lock(transaction, new.owner, new.conversation_id).await?;
-    let Some(stored) = notifications::insert(transaction, new, new.seq <= read_up_to).await? else {
-        tracing::debug!("already notified");
-        return Ok(None);
-    };
-    if stored.read_at.is_some() {
-        tracing::debug!("the conversation was already read past this message");
-        return Ok(None);
+    unstored: &mut Vec<NewNotification>,
+) -> Result<Vec<NotificationCreated>, NotificationsError> {
+    let new = std::mem::take(unstored);
+    let stored = notifications::insert_many(transaction, &new).await?;
+    if stored.len() < new.len() {
+        tracing::debug!(
+            skipped = new.len() - stored.len(),
+            "already notified of some messages"
+        );
     }
-    Ok(Some(NotificationCreated {
-        user_id: new.owner,
-        notification: stored,
-    }))
+    Ok(stored
+        .into_iter()
+        .filter(|(_, notification)| notification.read_at.is_none())
+        .map(|(at, notification)| NotificationCreated {
+            user_id: new[at].owner,
+            notification,
+        })
+        .collect())
 }

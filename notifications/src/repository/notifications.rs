@@ -12,45 +12,98 @@ use crate::domain::{
 };
 use crate::error::NotificationsError;
 
-/// Stores `new`, already read if `read` (its conversation was read past it). `None` if its
-/// owner already has a notification of that message: storing is idempotent.
+/// Stores `new`, in one statement however many there are, and returns those stored, each with
+/// its place in `new`: a notification is stored already read when its owner has read the
+/// conversation past it, and not at all when its owner already has one of that message
+/// (storing is idempotent).
+///
+/// Each owner's read watermark of the conversation is locked first, in one order for every
+/// batch (see [`super::read_watermarks`]), so that a `message.read` of the same conversation
+/// and reader takes its turn before or after, never in between.
 ///
 /// The sender's username is copied from `users` if known, and filled in by
 /// [`super::users::record`] once it is.
-pub async fn insert(
+pub async fn insert_many(
     client: &impl GenericClient,
-    new: &NewNotification,
-    read: bool,
-) -> Result<Option<Notification>, NotificationsError> {
-    let row = client
-        .query_opt(
-            &client.prepare_cached("WITH n AS (
-                 INSERT INTO notifications (id, owner_id, type, conversation_id, message_id, seq,
-                                            sender_id, sender_username, preview, created_at, read_at)
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, (SELECT username FROM users WHERE id = $7),
-                         $8, $9, CASE WHEN $10 THEN now() END)
-                 ON CONFLICT ON CONSTRAINT notifications_one_per_message DO NOTHING
-                 RETURNING id, type, conversation_id, message_id, sender_id,
-                           COALESCE(sender_username, '') AS sender_username, preview, created_at,
-                           read_at
-             )
-             SELECT n.*, g.id IS NOT NULL AS in_group, g.name AS group_name
-             FROM n LEFT JOIN group_conversations g ON g.id = n.conversation_id").await?,
+    new: &[NewNotification],
+) -> Result<Vec<(usize, Notification)>, NotificationsError> {
+    if new.is_empty() {
+        return Ok(Vec::new());
+    }
+    let column = |f: fn(&NewNotification) -> Uuid| new.iter().map(f).collect::<Vec<Uuid>>();
+    let ids = column(|n| n.id.as_uuid());
+    let owners = column(|n| n.owner.as_uuid());
+    let conversations = column(|n| n.conversation_id.as_uuid());
+    let messages = column(|n| n.message_id.as_uuid());
+    let senders = column(|n| n.sender_id.as_uuid());
+    let kinds: Vec<&str> = new.iter().map(|n| n.kind.as_str()).collect();
+    let seqs: Vec<i64> = new.iter().map(|n| n.seq).collect();
+    let previews: Vec<&str> = new.iter().map(|n| n.preview.as_str()).collect();
+    let created: Vec<_> = new.iter().map(|n| n.created_at).collect();
+    let rows = client
+        .query(
+            &client
+                .prepare_cached(
+                    "WITH input AS (
+                         SELECT * FROM unnest($1::uuid[], $2::uuid[], $3::text[], $4::uuid[],
+                                              $5::uuid[], $6::bigint[], $7::uuid[], $8::text[],
+                                              $9::timestamptz[])
+                             AS t(id, owner_id, type, conversation_id, message_id, seq, sender_id,
+                                  preview, created_at)
+                     ),
+                     watermarks AS (
+                         -- A no-op update still takes the row lock, and the row must exist.
+                         INSERT INTO read_watermarks (owner_id, conversation_id, read_seq)
+                         SELECT DISTINCT owner_id, conversation_id, 0 FROM input
+                         ORDER BY owner_id, conversation_id
+                         ON CONFLICT (owner_id, conversation_id)
+                             DO UPDATE SET read_seq = read_watermarks.read_seq
+                         RETURNING owner_id, conversation_id, read_seq
+                     ),
+                     n AS (
+                         INSERT INTO notifications (id, owner_id, type, conversation_id,
+                                                    message_id, seq, sender_id, sender_username,
+                                                    preview, created_at, read_at)
+                         SELECT i.id, i.owner_id, i.type, i.conversation_id, i.message_id, i.seq,
+                                i.sender_id, (SELECT username FROM users WHERE id = i.sender_id),
+                                i.preview, i.created_at, CASE WHEN i.seq <= w.read_seq THEN now() END
+                         FROM input i JOIN watermarks w USING (owner_id, conversation_id)
+                         ON CONFLICT ON CONSTRAINT notifications_one_per_message DO NOTHING
+                         RETURNING id, owner_id, type, conversation_id, message_id, sender_id,
+                                   COALESCE(sender_username, '') AS sender_username, preview,
+                                   created_at, read_at
+                     )
+                     SELECT n.*, g.id IS NOT NULL AS in_group, g.name AS group_name
+                     FROM n LEFT JOIN group_conversations g ON g.id = n.conversation_id",
+                )
+                .await?,
             &[
-                &new.id.as_uuid(),
-                &new.owner.as_uuid(),
-                &new.kind.as_str(),
-                &new.conversation_id.as_uuid(),
-                &new.message_id.as_uuid(),
-                &new.seq,
-                &new.sender_id.as_uuid(),
-                &new.preview,
-                &new.created_at,
-                &read,
+                &ids,
+                &owners,
+                &kinds,
+                &conversations,
+                &messages,
+                &seqs,
+                &senders,
+                &previews,
+                &created,
             ],
         )
         .await?;
-    row.as_ref().map(notification).transpose()
+    let place: std::collections::HashMap<Uuid, usize> =
+        ids.iter().enumerate().map(|(i, id)| (*id, i)).collect();
+    let mut stored = rows
+        .iter()
+        .map(|row| {
+            let id: Uuid = row.try_get("id")?;
+            let at = place.get(&id).copied().ok_or_else(|| {
+                anyhow::anyhow!("the notifications insert returned a row it was not given")
+            })?;
+            Ok((at, notification(row)?))
+        })
+        .collect::<Result<Vec<_>, NotificationsError>>()?;
+    stored.sort_unstable_by_key(|(at, _)| *at);
+    Ok(stored)
 }
 
 /// One page of a listing.
