@@ -4,7 +4,7 @@
 //! messages (group changes over HTTP) go through here alike, so neither leaves a gap in `seq`.
 
 use deadpool_postgres::GenericClient;
-use shared::chat::{MessageDelivery, Origin, deliver_in, kind};
+use shared::chat::{Deliveries, MessageDelivery, Origin, kind};
 use shared::events::{ChatMessage, Envelope, MessageKind, MessageSent, SystemInfo};
 use shared::ids::{ConversationId, UserId};
 use shared::outbox::OutboxBatch;
@@ -20,16 +20,25 @@ pub async fn append(
     origin: Option<&Origin>,
 ) -> Result<ChatMessage, tokio_postgres::Error> {
     let message = messages::insert_next(client, new).await?;
-    let mut outbox = OutboxBatch::default();
-    announce(&mut outbox, &message, new.client_msg_id, origin, members);
+    let (mut outbox, mut deliveries) = (OutboxBatch::default(), Deliveries::default());
+    announce(
+        &mut outbox,
+        &mut deliveries,
+        &message,
+        new.client_msg_id,
+        origin,
+        members,
+    );
+    deliveries.write_into(&mut outbox);
     outbox.write(client).await?;
     Ok(message)
 }
 
-/// `message.sent` on the bus and the message to every socket of `members`, into `outbox`,
-/// which the caller writes before committing the stored message.
+/// `message.sent` on the bus into `outbox`, and the message to every socket of `members` into
+/// `deliveries`, which the caller writes before committing the stored message.
 pub fn announce(
     outbox: &mut OutboxBatch,
+    deliveries: &mut Deliveries,
     message: &ChatMessage,
     client_msg_id: &str,
     origin: Option<&Origin>,
@@ -44,7 +53,7 @@ pub fn announce(
         origin: origin.cloned(),
         recipients: members.to_vec(),
     };
-    deliver_in(outbox, members, kind::MESSAGE, &delivery);
+    deliveries.add(members, kind::MESSAGE, &delivery);
 }
 
 /// Records a change of a group as a system message from `actor`, announced to `members`.

@@ -4,13 +4,14 @@
 use std::sync::Arc;
 
 use actix_web::web;
+use serde::de::DeserializeOwned;
 use shared::chat::{kind, node_key};
 use shared::service::{Application, Service, ServiceInfra};
 use shared::socket::SocketNode;
 
 use crate::bindings::DeliveryBindings;
 use crate::config::Config;
-use crate::deliveries::DeliveryRouter;
+use crate::deliveries::{self, DeliveryRouter};
 use crate::forwarder::{CommandForwarder, ForwarderSettings};
 use crate::protocol::ChatServices;
 use crate::rate_limit::CommandLimiter;
@@ -34,18 +35,43 @@ impl Service for SocketHandler {
         let inbox = node
             .inbox(&infra)
             .bind(&exchange, &node_key(&node_id))
-            .on_raw(kind::MESSAGE, route(&router, DeliveryRouter::message))
-            .on_raw(kind::ACK, route(&router, DeliveryRouter::ack))
-            .on_raw(kind::WATERMARK, route(&router, DeliveryRouter::watermark))
-            .on_raw(kind::TYPING, route(&router, DeliveryRouter::typing))
-            .on_raw(kind::VOTES, route(&router, DeliveryRouter::votes))
-            .on_raw(kind::UPDATED, route(&router, DeliveryRouter::updated))
+            .on_raw(
+                kind::MESSAGE,
+                route(&router, kind::MESSAGE, DeliveryRouter::message),
+            )
+            .on_raw(kind::ACK, route(&router, kind::ACK, DeliveryRouter::ack))
+            .on_raw(
+                kind::WATERMARK,
+                route(&router, kind::WATERMARK, DeliveryRouter::watermark),
+            )
+            .on_raw(
+                kind::TYPING,
+                route(&router, kind::TYPING, DeliveryRouter::typing),
+            )
+            .on_raw(
+                kind::VOTES,
+                route(&router, kind::VOTES, DeliveryRouter::votes),
+            )
+            .on_raw(
+                kind::UPDATED,
+                route(&router, kind::UPDATED, DeliveryRouter::updated),
+            )
             .on_raw(
                 kind::CONVERSATION,
-                route(&router, DeliveryRouter::conversation),
+                route(&router, kind::CONVERSATION, DeliveryRouter::conversation),
             )
-            .on_raw(kind::REMOVED, route(&router, DeliveryRouter::removed))
-            .on_raw(kind::ERROR, route(&router, DeliveryRouter::error))
+            .on_raw(
+                kind::REMOVED,
+                route(&router, kind::REMOVED, DeliveryRouter::removed),
+            )
+            .on_raw(
+                kind::ERROR,
+                route(&router, kind::ERROR, DeliveryRouter::error),
+            )
+            .on_raw(
+                kind::BATCH,
+                route(&router, kind::BATCH, DeliveryRouter::batch),
+            )
             .build();
         let ready = node.start(&infra, inbox.clone());
 
@@ -74,14 +100,18 @@ impl Service for SocketHandler {
     }
 }
 
-/// A node-inbox handler that hands the payload to one of the router's methods.
-fn route(
+/// A node-inbox handler that decodes the payload as a `kind` and hands it to one of the
+/// router's methods.
+fn route<T: DeserializeOwned + 'static>(
     router: &Arc<DeliveryRouter>,
-    method: fn(&DeliveryRouter, &[u8]),
+    kind: &'static str,
+    method: fn(&DeliveryRouter, T),
 ) -> impl Fn(Vec<u8>) -> std::future::Ready<()> + Send + Sync + 'static {
     let router = router.clone();
     move |payload| {
-        method(&router, &payload);
+        if let Some(delivery) = deliveries::decode(&payload, kind) {
+            method(&router, delivery);
+        }
         std::future::ready(())
     }
 }

@@ -33,7 +33,7 @@ use deadpool_postgres::{Pool, Transaction};
 use serde::Serialize;
 use shared::amqp::{ConsumerSpec, HandleError, Outgoing, Publisher, consume_batched};
 use shared::chat::{
-    ChatCommand, CommandEnvelope, ErrorDelivery, Origin, Route, UpdatedDelivery, deliver_in,
+    ChatCommand, CommandEnvelope, Deliveries, ErrorDelivery, Origin, Route, UpdatedDelivery,
     delivery, kind, node_key,
 };
 use shared::events::{Envelope, Event};
@@ -102,9 +102,10 @@ pub(crate) struct AfterCommit {
     recorded: HashSet<(UserId, String)>,
     /// Accounts known to exist.
     known: HashSet<UserId>,
-    /// Events and deliveries of the batch, written to the outbox in one statement before the
-    /// commit.
+    /// Events of the batch, written to the outbox in one statement before the commit.
     outbox: OutboxBatch,
+    /// Stored facts for the socket nodes, written with the events as one row.
+    deliveries: Deliveries,
 }
 
 impl CommandProcessor {
@@ -220,6 +221,7 @@ impl CommandProcessor {
                 .collect();
             send::apply_run(self, &transaction, &run, &mut after).await?;
         }
+        std::mem::take(&mut after.deliveries).write_into(&mut after.outbox);
         after.outbox.write(&transaction).await?;
         transaction.commit().await?;
 
@@ -426,7 +428,7 @@ impl Context<'_, '_> {
         delivery_kind: &str,
         payload: &T,
     ) {
-        deliver_in(&mut self.after.outbox, members, delivery_kind, payload);
+        self.after.deliveries.add(members, delivery_kind, payload);
     }
 
     /// A public event, through the outbox: published after commit, in commit order.

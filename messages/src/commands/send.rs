@@ -140,6 +140,7 @@ pub(super) async fn apply_run(
             .map_or(&[][..], Vec::as_slice);
         timeline::announce(
             &mut after.outbox,
+            &mut after.deliveries,
             message,
             &run[i].1.client_msg_id,
             Some(&run[i].0.origin),

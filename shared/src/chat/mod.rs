@@ -14,7 +14,8 @@
 //!
 //! Stored facts (a new message, a watermark, a membership change) are delivered through
 //! messages' outbox, after commit and in commit order, so a socket never sees what was not
-//! stored and sees a conversation's messages in `seq` order.
+//! stored and sees a conversation's messages in `seq` order. A transaction's facts go out as
+//! one publish ([`Deliveries`]), however many messages it stored.
 
 mod content;
 mod conversation;
@@ -27,7 +28,7 @@ use uuid::Uuid;
 pub use content::{Content, ContentError, MAX_ATTACHMENTS, MAX_CONTENT_CHARS};
 pub use conversation::{Conversation, MemberView, Peer};
 pub use emoji::{Emoji, MAX_EMOJI_BYTES};
-pub use route::{Route, deliver_after_commit, deliver_in, delivery, node_key, user_key};
+pub use route::{Deliveries, Route, deliver_after_commit, delivery, node_key, user_key};
 
 use crate::events::{ChatMessage, Vote};
 use crate::http::ErrorCode;
@@ -226,6 +227,10 @@ pub mod kind {
     pub const REMOVED: &str = "chat.removed";
     /// [`super::ErrorDelivery`], to the origin node.
     pub const ERROR: &str = "chat.error";
+    /// The deliveries of one transaction in order, a JSON array of `{kind, payload}` (each as
+    /// it would be alone), to every node holding a socket of any of their recipients (see
+    /// [`super::Deliveries`]).
+    pub const BATCH: &str = "chat.batch";
 }
 
 /// A message was stored.

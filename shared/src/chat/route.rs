@@ -1,8 +1,11 @@
 //! How deliveries reach the socket nodes: to users, through the `BCC` header of one publish, or
 //! to one node. See the module above for the scheme.
 
+use std::collections::HashSet;
+
 use serde::Serialize;
 
+use super::kind;
 use crate::amqp::{CHAT_DELIVERY_EXCHANGE, Outgoing, Topology};
 use crate::ids::UserId;
 use crate::outbox::{self, InternalMessage, OutboxBatch};
@@ -70,22 +73,113 @@ pub async fn deliver_after_commit<T: Serialize>(
     .await
 }
 
-/// Like [`deliver_after_commit`], into `batch`, which the caller writes before committing.
-pub fn deliver_in<T: Serialize>(
-    batch: &mut OutboxBatch,
-    recipients: &[UserId],
-    kind: &str,
-    payload: &T,
-) {
-    if let Some(route) = Route::to(recipients) {
-        batch.internal(&InternalMessage {
-            exchange: CHAT_DELIVERY_EXCHANGE,
-            routing_key: &route.routing_key,
-            bcc: &route.bcc,
-            kind,
-            payload: &to_json(payload),
-        });
+/// At most this many recipients' keys in one publish's `BCC` header: AMQP cannot split a
+/// message's header across frames, and RabbitMQ's frames are 128 KiB (a key is ~40 bytes).
+const MAX_KEYS_PER_PUBLISH: usize = 1_000;
+
+/// The stored facts of one transaction for the socket nodes, gathered while it runs and written
+/// to the outbox before it commits as one row (a [`kind::BATCH`], or the delivery itself when
+/// there is only one): a burst of a hundred messages is one publish that reaches every node
+/// holding a socket of any of their recipients, each node handing every item to its own sockets
+/// of that item's recipients only. Items keep the order they were added in.
+#[derive(Default)]
+pub struct Deliveries {
+    /// The publish being gathered.
+    current: Part,
+    /// The keys in `current`.
+    seen: HashSet<String>,
+    /// Earlier publishes of this transaction (when one would have had too many keys).
+    done: Vec<Part>,
+}
+
+/// What one publish carries.
+#[derive(Default)]
+struct Part {
+    /// Every item: its kind and its payload's JSON.
+    items: Vec<(String, String)>,
+    /// The recipients' keys of the items, each once, in the order first met.
+    keys: Vec<String>,
+}
+
+impl Deliveries {
+    /// Adds a delivery of `payload` for every socket of `recipients` (none: nothing to add).
+    pub fn add<T: Serialize>(&mut self, recipients: &[UserId], kind: &str, payload: &T) {
+        if recipients.is_empty() {
+            return;
+        }
+        let keys: Vec<String> = recipients.iter().map(|user| user_key(*user)).collect();
+        let fresh = keys.iter().filter(|key| !self.seen.contains(*key)).count();
+        if !self.current.items.is_empty() && self.current.keys.len() + fresh > MAX_KEYS_PER_PUBLISH
+        {
+            self.done.push(std::mem::take(&mut self.current));
+            self.seen.clear();
+        }
+        for key in keys {
+            if self.seen.insert(key.clone()) {
+                self.current.keys.push(key);
+            }
+        }
+        self.current.items.push((kind.to_owned(), to_json(payload)));
     }
+
+    /// Adds the gathered deliveries to `outbox`, after what it holds.
+    pub fn write_into(self, outbox: &mut OutboxBatch) {
+        for (route, kind, payload) in self.publishes() {
+            outbox.internal(&InternalMessage {
+                exchange: CHAT_DELIVERY_EXCHANGE,
+                routing_key: &route.routing_key,
+                bcc: &route.bcc,
+                kind: &kind,
+                payload: &payload,
+            });
+        }
+    }
+
+    /// The publishes the deliveries make, in order: each one's route, kind and payload.
+    fn publishes(self) -> Vec<(Route, String, String)> {
+        self.done
+            .into_iter()
+            .chain(std::iter::once(self.current))
+            .filter_map(|Part { items, mut keys }| {
+                if keys.is_empty() {
+                    return None;
+                }
+                let routing_key = keys.remove(0);
+                let route = Route {
+                    routing_key,
+                    bcc: keys,
+                };
+                Some(match <[_; 1]>::try_from(items) {
+                    Ok([(kind, payload)]) => (route, kind, payload),
+                    Err(items) => (route, kind::BATCH.to_owned(), batch_json(&items)),
+                })
+            })
+            .collect()
+    }
+}
+
+/// A batch's payload, `[{"kind": …, "payload": …}, …]`, from payloads already serialised
+/// (socket-handler reads it as a list of its deliveries, each tagged with its kind).
+fn batch_json(items: &[(String, String)]) -> String {
+    let mut json = String::with_capacity(
+        2 + items
+            .iter()
+            .map(|(kind, payload)| kind.len() + payload.len() + 30)
+            .sum::<usize>(),
+    );
+    json.push('[');
+    for (i, (kind, payload)) in items.iter().enumerate() {
+        if i > 0 {
+            json.push(',');
+        }
+        json.push_str("{\"kind\":");
+        json.push_str(&to_json(kind));
+        json.push_str(",\"payload\":");
+        json.push_str(payload);
+        json.push('}');
+    }
+    json.push(']');
+    json
 }
 
 /// A delivery to publish at once: something ephemeral for `recipients`, or (with `route`
@@ -119,6 +213,58 @@ mod tests {
         assert_eq!(route.routing_key, user_key(users[0]));
         assert_eq!(route.bcc, vec![user_key(users[1]), user_key(users[2])]);
         assert_eq!(Route::to(&[]), None);
+    }
+
+    #[test]
+    fn one_delivery_goes_as_itself_and_several_as_one_batch_to_every_recipient_once() {
+        let users: Vec<UserId> = (1..=3).map(|n| UserId::from(Uuid::from_u128(n))).collect();
+        let mut alone = Deliveries::default();
+        alone.add(&users[..2], kind::MESSAGE, &"first");
+        alone.add(&[], kind::VOTES, &"to nobody");
+        let publishes = alone.publishes();
+        assert_eq!(publishes.len(), 1);
+        assert_eq!(publishes[0].0, Route::to(&users[..2]).unwrap());
+        assert_eq!(
+            (publishes[0].1.as_str(), publishes[0].2.as_str()),
+            (kind::MESSAGE, "\"first\"")
+        );
+
+        let mut several = Deliveries::default();
+        several.add(&users[..2], kind::MESSAGE, &"first");
+        several.add(&users[1..], kind::UPDATED, &serde_json::json!({"a": [1]}));
+        let publishes = several.publishes();
+        assert_eq!(publishes.len(), 1);
+        assert_eq!(publishes[0].0, Route::to(&users).unwrap());
+        assert_eq!(publishes[0].1, kind::BATCH);
+        let items: serde_json::Value = serde_json::from_str(&publishes[0].2).unwrap();
+        assert_eq!(
+            items,
+            serde_json::json!([
+                {"kind": kind::MESSAGE, "payload": "first"},
+                {"kind": kind::UPDATED, "payload": {"a": [1]}},
+            ])
+        );
+    }
+
+    #[test]
+    fn a_transaction_with_too_many_recipients_publishes_in_order_in_several_parts() {
+        let mut deliveries = Deliveries::default();
+        let group: Vec<UserId> = (0..600).map(|n| UserId::from(Uuid::from_u128(n))).collect();
+        let others: Vec<UserId> = (600..1200)
+            .map(|n| UserId::from(Uuid::from_u128(n)))
+            .collect();
+        deliveries.add(&group, kind::MESSAGE, &1);
+        deliveries.add(&group, kind::MESSAGE, &2);
+        deliveries.add(&others, kind::MESSAGE, &3);
+        let publishes = deliveries.publishes();
+        assert_eq!(publishes.len(), 2);
+        assert_eq!(publishes[0].0, Route::to(&group).unwrap());
+        assert_eq!(
+            publishes[0].2,
+            r#"[{"kind":"chat.message","payload":1},{"kind":"chat.message","payload":2}]"#
+        );
+        assert_eq!(publishes[1].0, Route::to(&others).unwrap());
+        assert_eq!(publishes[1].2, "3");
     }
 
     #[test]

@@ -5,6 +5,7 @@
 use std::collections::{HashSet, VecDeque};
 use std::sync::Mutex;
 
+use serde::Deserialize;
 use serde::de::DeserializeOwned;
 use shared::chat::{
     AckDelivery, ConversationDelivery, ErrorDelivery, MessageDelivery, RemovedDelivery,
@@ -25,10 +26,44 @@ pub struct DeliveryRouter {
     recent: Mutex<(VecDeque<MessageId>, HashSet<MessageId>)>,
 }
 
-fn decode<T: DeserializeOwned>(payload: &[u8], kind: &str) -> Option<T> {
+/// A payload of `kind`, or `None` (logged) when it is not one: the node inbox cannot retry.
+pub fn decode<T: DeserializeOwned>(payload: &[u8], kind: &str) -> Option<T> {
     serde_json::from_slice(payload)
         .map_err(|e| tracing::warn!(error = %e, kind, "undecodable delivery"))
         .ok()
+}
+
+/// A delivery of a [`shared::chat::kind::BATCH`], by its kind (each named as in [`kind`]).
+#[derive(Deserialize)]
+#[serde(tag = "kind", content = "payload")]
+pub enum Delivery {
+    /// [`shared::chat::kind::MESSAGE`].
+    #[serde(rename = "chat.message")]
+    Message(MessageDelivery),
+    /// [`shared::chat::kind::ACK`].
+    #[serde(rename = "chat.ack")]
+    Ack(AckDelivery),
+    /// [`shared::chat::kind::WATERMARK`].
+    #[serde(rename = "chat.watermark")]
+    Watermark(WatermarkDelivery),
+    /// [`shared::chat::kind::TYPING`].
+    #[serde(rename = "chat.typing")]
+    Typing(TypingDelivery),
+    /// [`shared::chat::kind::VOTES`].
+    #[serde(rename = "chat.votes")]
+    Votes(VotesDelivery),
+    /// [`shared::chat::kind::UPDATED`].
+    #[serde(rename = "chat.updated")]
+    Updated(UpdatedDelivery),
+    /// [`shared::chat::kind::CONVERSATION`].
+    #[serde(rename = "chat.conversation")]
+    Conversation(ConversationDelivery),
+    /// [`shared::chat::kind::REMOVED`].
+    #[serde(rename = "chat.removed")]
+    Removed(RemovedDelivery),
+    /// [`shared::chat::kind::ERROR`].
+    #[serde(rename = "chat.error")]
+    Error(ErrorDelivery),
 }
 
 impl DeliveryRouter {
@@ -38,6 +73,23 @@ impl DeliveryRouter {
             hub,
             node_id,
             recent: Mutex::default(),
+        }
+    }
+
+    /// The deliveries of one transaction, in their order.
+    pub fn batch(&self, deliveries: Vec<Delivery>) {
+        for delivery in deliveries {
+            match delivery {
+                Delivery::Message(d) => self.message(d),
+                Delivery::Ack(d) => self.ack(d),
+                Delivery::Watermark(d) => self.watermark(d),
+                Delivery::Typing(d) => self.typing(d),
+                Delivery::Votes(d) => self.votes(d),
+                Delivery::Updated(d) => self.updated(d),
+                Delivery::Conversation(d) => self.conversation(d),
+                Delivery::Removed(d) => self.removed(d),
+                Delivery::Error(d) => self.error(d),
+            }
         }
     }
 
@@ -64,10 +116,7 @@ impl DeliveryRouter {
     /// A stored message: `message.ack` to the connection that sent it, `message.new` (with its
     /// `clientMsgId`) to the sender's other sockets, and `message.new` to every socket of the
     /// other recipients. A system message has no origin: every recipient gets `message.new`.
-    pub fn message(&self, payload: &[u8]) {
-        let Some(delivery) = decode::<MessageDelivery>(payload, "chat.message") else {
-            return;
-        };
+    pub fn message(&self, delivery: MessageDelivery) {
         let message = &delivery.message;
         if !self.first_sighting(message.id) {
             return;
@@ -110,10 +159,7 @@ impl DeliveryRouter {
     }
 
     /// A repeated send, acknowledged again.
-    pub fn ack(&self, payload: &[u8]) {
-        let Some(delivery) = decode::<AckDelivery>(payload, "chat.ack") else {
-            return;
-        };
+    pub fn ack(&self, delivery: AckDelivery) {
         if delivery.origin.node != self.node_id {
             return;
         }
@@ -129,10 +175,7 @@ impl DeliveryRouter {
     }
 
     /// A member's read and/or delivered watermark moved: every socket of every member hears it.
-    pub fn watermark(&self, payload: &[u8]) {
-        let Some(delivery) = decode::<WatermarkDelivery>(payload, "chat.watermark") else {
-            return;
-        };
+    pub fn watermark(&self, delivery: WatermarkDelivery) {
         let mut frames = Vec::with_capacity(2);
         if let Some(seq) = delivery.delivered {
             frames.push(
@@ -162,10 +205,7 @@ impl DeliveryRouter {
     }
 
     /// A message changed: each member hears it with their own `mine`.
-    pub fn updated(&self, payload: &[u8]) {
-        let Some(delivery) = decode::<UpdatedDelivery>(payload, "chat.updated") else {
-            return;
-        };
+    pub fn updated(&self, delivery: UpdatedDelivery) {
         for recipient in &delivery.recipients {
             if !self.hub.is_connected(*recipient) {
                 continue;
@@ -177,10 +217,7 @@ impl DeliveryRouter {
     }
 
     /// A group was created or changed: each member hears it as they see it.
-    pub fn conversation(&self, payload: &[u8]) {
-        let Some(delivery) = decode::<ConversationDelivery>(payload, "chat.conversation") else {
-            return;
-        };
+    pub fn conversation(&self, delivery: ConversationDelivery) {
         for view in &delivery.views {
             if !self.hub.is_connected(view.user_id) {
                 continue;
@@ -194,10 +231,7 @@ impl DeliveryRouter {
     }
 
     /// Users left or were removed: their sockets hear that they are no longer members.
-    pub fn removed(&self, payload: &[u8]) {
-        let Some(delivery) = decode::<RemovedDelivery>(payload, "chat.removed") else {
-            return;
-        };
+    pub fn removed(&self, delivery: RemovedDelivery) {
         let frame = ServerFrame::ConversationRemoved {
             conversation_id: delivery.conversation_id,
         }
@@ -208,10 +242,7 @@ impl DeliveryRouter {
     }
 
     /// Someone is typing: the other members hear it.
-    pub fn typing(&self, payload: &[u8]) {
-        let Some(delivery) = decode::<TypingDelivery>(payload, "chat.typing") else {
-            return;
-        };
+    pub fn typing(&self, delivery: TypingDelivery) {
         let frame = ServerFrame::Typing {
             conversation_id: delivery.conversation_id,
             user_id: delivery.user_id,
@@ -227,10 +258,7 @@ impl DeliveryRouter {
     }
 
     /// Votes changed: each participant hears the counts with their own vote.
-    pub fn votes(&self, payload: &[u8]) {
-        let Some(delivery) = decode::<VotesDelivery>(payload, "chat.votes") else {
-            return;
-        };
+    pub fn votes(&self, delivery: VotesDelivery) {
         for (participant, mine) in &delivery.votes {
             let frame = ServerFrame::Votes {
                 conversation_id: delivery.conversation_id,
@@ -245,10 +273,7 @@ impl DeliveryRouter {
     }
 
     /// A command was refused: tell the connection that sent it.
-    pub fn error(&self, payload: &[u8]) {
-        let Some(delivery) = decode::<ErrorDelivery>(payload, "chat.error") else {
-            return;
-        };
+    pub fn error(&self, delivery: ErrorDelivery) {
         if delivery.origin.node != self.node_id {
             return;
         }
@@ -265,5 +290,39 @@ impl DeliveryRouter {
             delivery.origin.connection,
             frame_text(&frame),
         );
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use shared::chat::kind;
+
+    use super::Delivery;
+
+    #[test]
+    fn every_kind_of_delivery_can_be_an_item_of_a_batch() {
+        let kinds = [
+            kind::MESSAGE,
+            kind::ACK,
+            kind::WATERMARK,
+            kind::TYPING,
+            kind::VOTES,
+            kind::UPDATED,
+            kind::CONVERSATION,
+            kind::REMOVED,
+            kind::ERROR,
+        ];
+        for kind in kinds {
+            // An empty payload is not a delivery of any kind: the error must be about the
+            // payload, not about the kind.
+            let item = serde_json::json!([{ "kind": kind, "payload": {} }]).to_string();
+            let error = serde_json::from_str::<Vec<Delivery>>(&item)
+                .err()
+                .map(|e| e.to_string())
+                .unwrap_or_default();
+            assert!(!error.contains("unknown variant"), "{kind}: {error}");
+        }
+        let unknown = serde_json::json!([{ "kind": "chat.nothing", "payload": {} }]).to_string();
+        assert!(serde_json::from_str::<Vec<Delivery>>(&unknown).is_err());
     }
 }
