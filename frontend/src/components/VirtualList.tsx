@@ -15,6 +15,7 @@
  * allows; nothing injects `<style>` elements.
  */
 import {
+  memo,
   useCallback,
   useEffect,
   useLayoutEffect,
@@ -24,6 +25,7 @@ import {
   type HTMLAttributes,
   type ReactNode,
 } from 'react';
+import { useIdleReady } from '../app/idle';
 
 export interface VirtualListProps<T> extends Omit<HTMLAttributes<HTMLDivElement>, 'onScroll' | 'children'> {
   items: readonly T[];
@@ -34,7 +36,8 @@ export interface VirtualListProps<T> extends Omit<HTMLAttributes<HTMLDivElement>
   /** Measure rendered rows (variable heights). False for rows of one fixed height: measuring
    *  reads layout after every render, which costs a forced layout of the page each time. */
   measureRows?: boolean;
-  /** Extra pixels rendered above and below the viewport. */
+  /** Extra pixels rendered above and below the viewport (measured rows: from the browser's
+   *  first idle moment on, until then only what is in view; see `useIdleReady`). */
   overscanPx?: number;
   /** Called while the reader is within `nearTopPx` of the top (load older rows). */
   onNearTop?: () => void;
@@ -56,6 +59,23 @@ export interface VirtualListProps<T> extends Omit<HTMLAttributes<HTMLDivElement>
 const BOTTOM_SLACK_PX = 32;
 /** Viewport height assumed before it can be measured (jsdom, first render). */
 const FALLBACK_VIEWPORT_PX = 800;
+
+/**
+ * One row's content. Memoised: the list renders again on every scroll step and after every
+ * measurement, and a row whose item, index and renderer are the same as before has nothing new
+ * to show, so only the rows that changed (or came into the window) run `renderItem`.
+ */
+const RowContent = memo(function RowContent({
+  item,
+  index,
+  renderItem,
+}: {
+  item: unknown;
+  index: number;
+  renderItem: (item: unknown, index: number) => ReactNode;
+}) {
+  return renderItem(item, index);
+});
 
 /** The largest index i with offsets[i] <= y (offsets ascending, offsets[0] = 0). */
 function indexAt(offsets: Float64Array, count: number, y: number): number {
@@ -112,13 +132,18 @@ export function VirtualList<T>({
     // `measured` is a dependency on purpose: it changes whenever `heights` does.
   }, [keys, estimateHeight, measured]);
 
+  // The first renders are part of a page's start, the busiest moment: measured rows out of view
+  // (a chat's bubbles, each built, laid out and read) wait for the browser's first idle moment.
+  // Rows of a fixed height cost little and are never read, so those lists overscan at once.
+  const idle = useIdleReady();
+  const overscan = idle || !measureRows ? overscanPx : 0;
   const viewportHeight = viewport.height || FALLBACK_VIEWPORT_PX;
   // While stuck to the end, the window is the end's even before the scroll position catches up
   // (a chat's first page would otherwise mount the top rows, then the bottom ones).
   const windowTop = stuckToBottom.current ? Math.max(0, layout.total - viewportHeight) : viewport.top;
-  const first = layout.count === 0 ? 0 : indexAt(layout.offsets, layout.count, windowTop - overscanPx);
+  const first = layout.count === 0 ? 0 : indexAt(layout.offsets, layout.count, windowTop - overscan);
   const last =
-    layout.count === 0 ? -1 : indexAt(layout.offsets, layout.count, windowTop + viewportHeight + overscanPx);
+    layout.count === 0 ? -1 : indexAt(layout.offsets, layout.count, windowTop + viewportHeight + overscan);
   const topSpace = layout.offsets[first] ?? 0;
   const bottomSpace = layout.total - (layout.offsets[last + 1] ?? layout.total);
 
@@ -267,7 +292,7 @@ export function VirtualList<T>({
     const key = keys[index] as string;
     rows.push(
       <div key={key} data-key={key} className="virtual-list__row" role="none">
-        {renderItem(item, index)}
+        <RowContent item={item} index={index} renderItem={renderItem as (item: unknown, index: number) => ReactNode} />
       </div>,
     );
   }
