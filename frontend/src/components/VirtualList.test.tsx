@@ -1,4 +1,4 @@
-import { render, screen, waitFor } from '@testing-library/react';
+import { render, screen } from '@testing-library/react';
 import { describe, expect, it, vi } from 'vitest';
 import { VirtualList } from './VirtualList';
 
@@ -50,25 +50,5 @@ describe('VirtualList', () => {
     rerender(list({ items: [rows[0]!, changed, rows[2]!], className: 'other' }));
     expect(renderItem.mock.calls.map(([item]) => item)).toEqual([changed]);
     expect(screen.getByText('edited')).toBeTruthy();
-  });
-
-  it('leaves measured rows out of view for the first idle moment, rows of a fixed height not', async () => {
-    const count = (container: HTMLElement) => container.querySelectorAll('.virtual-list__row').length;
-    const measured = render(
-      <VirtualList items={items} getKey={(item) => item.id} renderItem={(item) => <p>{item.text}</p>} estimateHeight={60} followEnd={false} />,
-    );
-    const fixed = render(
-      <VirtualList
-        items={items}
-        getKey={(item) => item.id}
-        renderItem={(item) => <p>{item.text}</p>}
-        estimateHeight={60}
-        followEnd={false}
-        measureRows={false}
-      />,
-    );
-    const atStart = count(measured.container);
-    expect(count(fixed.container)).toBeGreaterThan(atStart);
-    await waitFor(() => expect(count(measured.container)).toBe(count(fixed.container)));
   });
 });

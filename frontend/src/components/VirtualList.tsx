@@ -25,7 +25,6 @@ import {
   type HTMLAttributes,
   type ReactNode,
 } from 'react';
-import { useIdleReady } from '../app/idle';
 
 export interface VirtualListProps<T> extends Omit<HTMLAttributes<HTMLDivElement>, 'onScroll' | 'children'> {
   items: readonly T[];
@@ -36,8 +35,7 @@ export interface VirtualListProps<T> extends Omit<HTMLAttributes<HTMLDivElement>
   /** Measure rendered rows (variable heights). False for rows of one fixed height: measuring
    *  reads layout after every render, which costs a forced layout of the page each time. */
   measureRows?: boolean;
-  /** Extra pixels rendered above and below the viewport (measured rows: from the browser's
-   *  first idle moment on, until then only what is in view; see `useIdleReady`). */
+  /** Extra pixels rendered above and below the viewport. */
   overscanPx?: number;
   /** Called while the reader is within `nearTopPx` of the top (load older rows). */
   onNearTop?: () => void;
@@ -132,18 +130,13 @@ export function VirtualList<T>({
     // `measured` is a dependency on purpose: it changes whenever `heights` does.
   }, [keys, estimateHeight, measured]);
 
-  // The first renders are part of a page's start, the busiest moment: measured rows out of view
-  // (a chat's bubbles, each built, laid out and read) wait for the browser's first idle moment.
-  // Rows of a fixed height cost little and are never read, so those lists overscan at once.
-  const idle = useIdleReady();
-  const overscan = idle || !measureRows ? overscanPx : 0;
   const viewportHeight = viewport.height || FALLBACK_VIEWPORT_PX;
   // While stuck to the end, the window is the end's even before the scroll position catches up
   // (a chat's first page would otherwise mount the top rows, then the bottom ones).
   const windowTop = stuckToBottom.current ? Math.max(0, layout.total - viewportHeight) : viewport.top;
-  const first = layout.count === 0 ? 0 : indexAt(layout.offsets, layout.count, windowTop - overscan);
+  const first = layout.count === 0 ? 0 : indexAt(layout.offsets, layout.count, windowTop - overscanPx);
   const last =
-    layout.count === 0 ? -1 : indexAt(layout.offsets, layout.count, windowTop + viewportHeight + overscan);
+    layout.count === 0 ? -1 : indexAt(layout.offsets, layout.count, windowTop + viewportHeight + overscanPx);
   const topSpace = layout.offsets[first] ?? 0;
   const bottomSpace = layout.total - (layout.offsets[last + 1] ?? layout.total);
 
