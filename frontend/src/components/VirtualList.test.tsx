@@ -35,4 +35,20 @@ describe('VirtualList', () => {
     );
     expect(onVisible).toHaveBeenLastCalledWith(0, 4);
   });
+
+  it('renders a row again only when its item or the renderer changes, not with every render of the list', () => {
+    const rows = items.slice(0, 3);
+    const renderItem = vi.fn((item: (typeof items)[number]) => <p>{item.text}</p>);
+    const list = (props: { items: typeof rows; className?: string }) => (
+      <VirtualList getKey={(item) => item.id} renderItem={renderItem} estimateHeight={60} {...props} />
+    );
+    const { rerender } = render(list({ items: rows }));
+    renderItem.mockClear();
+    rerender(list({ items: rows, className: 'other' }));
+    expect(renderItem).not.toHaveBeenCalled();
+    const changed = { ...rows[1]!, text: 'edited' };
+    rerender(list({ items: [rows[0]!, changed, rows[2]!], className: 'other' }));
+    expect(renderItem.mock.calls.map(([item]) => item)).toEqual([changed]);
+    expect(screen.getByText('edited')).toBeTruthy();
+  });
 });

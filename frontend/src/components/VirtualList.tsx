@@ -15,6 +15,7 @@
  * allows; nothing injects `<style>` elements.
  */
 import {
+  memo,
   useCallback,
   useEffect,
   useLayoutEffect,
@@ -56,6 +57,23 @@ export interface VirtualListProps<T> extends Omit<HTMLAttributes<HTMLDivElement>
 const BOTTOM_SLACK_PX = 32;
 /** Viewport height assumed before it can be measured (jsdom, first render). */
 const FALLBACK_VIEWPORT_PX = 800;
+
+/**
+ * One row's content. Memoised: the list renders again on every scroll step and after every
+ * measurement, and a row whose item, index and renderer are the same as before has nothing new
+ * to show, so only the rows that changed (or came into the window) run `renderItem`.
+ */
+const RowContent = memo(function RowContent({
+  item,
+  index,
+  renderItem,
+}: {
+  item: unknown;
+  index: number;
+  renderItem: (item: unknown, index: number) => ReactNode;
+}) {
+  return renderItem(item, index);
+});
 
 /** The largest index i with offsets[i] <= y (offsets ascending, offsets[0] = 0). */
 function indexAt(offsets: Float64Array, count: number, y: number): number {
@@ -267,7 +285,7 @@ export function VirtualList<T>({
     const key = keys[index] as string;
     rows.push(
       <div key={key} data-key={key} className="virtual-list__row" role="none">
-        {renderItem(item, index)}
+        <RowContent item={item} index={index} renderItem={renderItem as (item: unknown, index: number) => ReactNode} />
       </div>,
     );
   }

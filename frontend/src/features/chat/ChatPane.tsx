@@ -4,7 +4,7 @@
  * to the top, and marks the conversation read while the page is focused and new messages from
  * the peer are on screen.
  */
-import { memo, useCallback, useDeferredValue, useEffect, useMemo, useRef, useState } from 'react';
+import { memo, useCallback, useDeferredValue, useEffect, useMemo, useRef, useState, type ReactElement } from 'react';
 import { Link } from 'react-router';
 import type { ChatMessage, MessageVotes } from '../../api/types';
 import { useAppDispatch, useAppSelector } from '../../app/hooks';
@@ -21,7 +21,7 @@ import { SystemLine } from '../groups/SystemLine';
 import { isSystemMessage } from '../groups/systemText';
 import { useDeliveredMark } from '../groups/useDeliveredMark';
 import { useMayDeleteOthers } from '../groups/useMayDelete';
-import { useNameOf } from '../groups/useNameOf';
+import { useNameOf, useSenderNames } from '../groups/useNameOf';
 import { MuteMenu } from '../push/MuteMenu';
 import {
   castVote,
@@ -62,16 +62,33 @@ const rowKey = (row: Row) => row.key;
 
 const NO_VOTES: MessageVotes = { up: 0, down: 0, mine: null };
 
-function buildRows(thread: Thread | undefined): Row[] {
+const START_ROW: Row = { kind: 'start', key: 'start' };
+
+/** Whether two rows of one message show the same thing. */
+function sameMessageRow(a: Extract<Row, { kind: 'message' }>, b: Extract<Row, { kind: 'message' }>): boolean {
+  return (
+    a.message === b.message &&
+    a.clientMsgId === b.clientMsgId &&
+    a.votes === b.votes &&
+    a.voteAwaiting === b.voteAwaiting &&
+    a.voteError === b.voteError
+  );
+}
+
+/**
+ * The rows of a thread. A row that shows the same as in `previous` is that very object, so the
+ * list's memoised rows skip it: a new message or a read mark renders one row, not the window.
+ */
+function buildRows(thread: Thread | undefined, previous: ReadonlyMap<string, Row>): Row[] {
   if (!thread) return [];
   const rows: Row[] = [];
-  if (thread.status === 'ready' && !thread.hasOlder) rows.push({ kind: 'start', key: 'start' });
+  if (thread.status === 'ready' && !thread.hasOlder) rows.push(START_ROW);
   for (const id of thread.ids) {
     const message = thread.byId[id];
     if (!message) continue;
     const clientMsgId = thread.clientIdByMessageId[id] ?? null;
     // A row keeps its key from pending to stored, so it is one element throughout.
-    rows.push({
+    const row: Row = {
       kind: 'message',
       key: clientMsgId ?? id,
       message,
@@ -79,10 +96,27 @@ function buildRows(thread: Thread | undefined): Row[] {
       votes: displayedVotes(message.votes, thread.voteIntents[id]),
       voteAwaiting: thread.voteIntents[id] !== undefined,
       voteError: thread.voteErrors[id] ?? null,
-    });
+    };
+    const held = previous.get(row.key);
+    rows.push(held?.kind === 'message' && sameMessageRow(held, row) ? held : row);
   }
-  for (const pending of thread.pending) rows.push({ kind: 'pending', key: pending.clientMsgId, pending });
+  for (const pending of thread.pending) {
+    const held = previous.get(pending.clientMsgId);
+    rows.push(held?.kind === 'pending' && held.pending === pending ? held : { kind: 'pending', key: pending.clientMsgId, pending });
+  }
   return rows;
+}
+
+/** "Seen by N" under one of our messages in a group, one element per message (see `buildRows`:
+ *  the same element lets the memoised bubble skip a render). */
+const seenByCache = new WeakMap<ChatMessage, ReactElement>();
+function seenByOf(conversationId: string, message: ChatMessage): ReactElement {
+  let element = seenByCache.get(message);
+  if (!element) {
+    element = <SeenBy conversationId={conversationId} seq={message.seq} />;
+    seenByCache.set(message, element);
+  }
+  return element;
 }
 
 /** The open chat. Memoised: the home around it re-renders with every directory or list change,
@@ -99,6 +133,7 @@ export const ChatPane = memo(function ChatPane({ peerId, group = false }: { peer
   const groupMissing = useAppSelector((state) => group && selectGroupMissing(state, peerId));
   const departedName = useAppSelector((state) => (group ? selectDepartedName(state, peerId) : undefined));
   const nameOf = useNameOf();
+  const senderNames = useSenderNames(group ? thread : undefined);
   const mayDeleteOthers = useMayDeleteOthers(group ? peerId : null, group ? conversation?.myRole : null);
   const peer = useAppSelector((state) => selectDirectoryUserById(state, peerId));
   const focused = usePageFocused();
@@ -144,10 +179,25 @@ export const ChatPane = memo(function ChatPane({ peerId, group = false }: { peer
   // the browser, so the pane's other updates (typing, presence) never wait for it. One more row
   // or a changed one (our send appearing as pending, its ticks) renders at once: deferring those
   // too would let a busy browser skip straight past "pending".
-  const freshRows = useMemo(() => buildRows(thread), [thread]);
+  const previousRows = useRef<ReadonlyMap<string, Row>>(new Map());
+  const freshRows = useMemo(() => buildRows(thread, previousRows.current), [thread]);
+  useEffect(() => {
+    previousRows.current = new Map(freshRows.map((row) => [row.key, row]));
+  }, [freshRows]);
   const deferredRows = useDeferredValue(freshRows);
   const rows = freshRows.length - deferredRows.length > 1 ? deferredRows : freshRows;
   const revealKey = useRevealKey(peerId, thread);
+  // What our messages' ticks are read from. The summary itself changes with every message and
+  // unread count; these three only when a tick may move, so the rows are not all rendered again.
+  const known = conversation !== undefined;
+  const receiptKind = conversation?.kind;
+  const peerLastReadSeq = conversation?.peerLastReadSeq ?? null;
+  const peerLastDeliveredSeq = conversation?.peerLastDeliveredSeq ?? null;
+  const receipts = useMemo(
+    () => (known ? { kind: receiptKind, peerLastReadSeq, peerLastDeliveredSeq } : undefined),
+    [known, receiptKind, peerLastReadSeq, peerLastDeliveredSeq],
+  );
+  const onlyStart = rows.length === 1;
 
   const onNearTop = useCallback(() => {
     void dispatch(loadOlder({ peerId }));
@@ -225,7 +275,7 @@ export const ChatPane = memo(function ChatPane({ peerId, group = false }: { peer
           <p className="chat__start">
             {group
               ? `This is the beginning of ${peerName || 'the group'}.`
-              : rows.length === 1
+              : onlyStart
                 ? `No messages yet. Say hello to ${peerName || 'them'}!`
                 : `This is the beginning of your conversation with ${peerName || 'them'}.`}
           </p>
@@ -257,11 +307,11 @@ export const ChatPane = memo(function ChatPane({ peerId, group = false }: { peer
         return <SystemLine system={message.system} seq={message.seq} createdAt={message.createdAt} />;
       }
       const own = message.senderId === selfId;
-      const status: OwnStatus | null = own ? storedStatus(message.seq, conversation) : null;
+      const status: OwnStatus | null = own ? storedStatus(message.seq, receipts) : null;
       const bubble = (
         <MessageBubble
-          senderName={group && !own ? (nameOf(message.senderId) ?? 'Someone') : null}
-          extra={group && own ? <SeenBy conversationId={peerId} seq={message.seq} /> : null}
+          senderName={group && !own ? (senderNames[message.senderId] ?? 'Someone') : null}
+          extra={group && own ? seenByOf(peerId, message) : null}
           content={message.content}
           createdAt={message.createdAt}
           own={own}
@@ -280,7 +330,7 @@ export const ChatPane = memo(function ChatPane({ peerId, group = false }: { peer
       );
       return message.id === jumpId ? <JumpMark>{bubble}</JumpMark> : bubble;
     },
-    [dispatch, jumpId, onVote, peerId, conversation, group, nameOf, mayDeleteOthers, peerName, rows.length, selfId, voteBlocked, chatOpen],
+    [dispatch, jumpId, onVote, peerId, receipts, group, senderNames, mayDeleteOthers, peerName, onlyStart, selfId, voteBlocked],
   );
 
   const onSent = useCallback(() => setBottomSignal((n) => n + 1), []);

@@ -1,7 +1,12 @@
 import { memo, useId, useState } from 'react';
+import { shallowEqual } from 'react-redux';
 import { useAppSelector } from '../../app/hooks';
 import { joinNames } from './systemText';
-import { membersAtOrPast, selectGroupDetails } from './groupsSlice';
+import { membersAtOrPast, selectGroupDetails, type Watermark } from './groupsSlice';
+import type { RootState } from '../../app/store';
+
+const membersPast = (state: RootState, conversationId: string, seq: number, mark: keyof Watermark) =>
+  membersAtOrPast(selectGroupDetails(state, conversationId), seq, state.auth.user?.id ?? null, mark);
 
 /**
  * Under one of our messages in a group: "Seen by N" (who has read it), else "Delivered to N".
@@ -11,10 +16,11 @@ import { membersAtOrPast, selectGroupDetails } from './groupsSlice';
 export const SeenBy = memo(function SeenBy({ conversationId, seq }: { conversationId: string; seq: number }) {
   const listId = useId();
   const [open, setOpen] = useState(false);
-  const selfId = useAppSelector((state) => state.auth.user?.id ?? null);
-  const details = useAppSelector((state) => selectGroupDetails(state, conversationId));
-  const readers = membersAtOrPast(details, seq, selfId, 'read');
-  const receivers = membersAtOrPast(details, seq, selfId, 'delivered');
+  // The names themselves are selected (compared name by name), not the group's details: those
+  // change with every member page and every member's read or delivered mark, and each of our
+  // messages on screen would render again for each, though its own line seldom changes.
+  const readers = useAppSelector((state) => membersPast(state, conversationId, seq, 'read'), shallowEqual);
+  const receivers = useAppSelector((state) => membersPast(state, conversationId, seq, 'delivered'), shallowEqual);
   if (readers.length === 0) {
     return receivers.length > 0 ? (
       <span className="seen-by" data-testid="delivered-to" title={`Delivered to ${joinNames(receivers)}`}>

@@ -81,7 +81,13 @@ export interface EmojiPickerProps {
   returnFocus: () => void;
 }
 
-export function EmojiPicker({ open, onPick, onClose, mine, returnFocus }: EmojiPickerProps) {
+/** Every bubble has two pickers (its menu's and its reactions'), closed nearly always: a closed
+ *  one is nothing at all, not the grid's eighty buttons built for a dialog that shows none. */
+export function EmojiPicker(props: EmojiPickerProps) {
+  return props.open ? <OpenEmojiPicker {...props} /> : null;
+}
+
+function OpenEmojiPicker({ open, onPick, onClose, mine, returnFocus }: EmojiPickerProps) {
   const [query, setQuery] = useState('');
   const gridRef = useRef<HTMLDivElement>(null);
   const found = useMemo(() => filterEmoji(query), [query]);
