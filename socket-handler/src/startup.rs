@@ -7,7 +7,7 @@ use actix_web::web;
 use serde::de::DeserializeOwned;
 use shared::chat::{kind, node_key};
 use shared::service::{Application, Service, ServiceInfra};
-use shared::socket::SocketNode;
+use shared::socket::{NodeInboxBuilder, SocketNode};
 
 use crate::bindings::DeliveryBindings;
 use crate::config::Config;
@@ -32,47 +32,22 @@ impl Service for SocketHandler {
 
         let router = Arc::new(DeliveryRouter::new(node.hub.clone(), node_id.clone()));
         let exchange = topology.chat_delivery_exchange();
-        let inbox = node
-            .inbox(&infra)
-            .bind(&exchange, &node_key(&node_id))
-            .on_raw(
-                kind::MESSAGE,
-                route(&router, kind::MESSAGE, DeliveryRouter::message),
-            )
-            .on_raw(kind::ACK, route(&router, kind::ACK, DeliveryRouter::ack))
-            .on_raw(
-                kind::WATERMARK,
-                route(&router, kind::WATERMARK, DeliveryRouter::watermark),
-            )
-            .on_raw(
-                kind::TYPING,
-                route(&router, kind::TYPING, DeliveryRouter::typing),
-            )
-            .on_raw(
-                kind::VOTES,
-                route(&router, kind::VOTES, DeliveryRouter::votes),
-            )
-            .on_raw(
-                kind::UPDATED,
-                route(&router, kind::UPDATED, DeliveryRouter::updated),
-            )
-            .on_raw(
-                kind::CONVERSATION,
-                route(&router, kind::CONVERSATION, DeliveryRouter::conversation),
-            )
-            .on_raw(
-                kind::REMOVED,
-                route(&router, kind::REMOVED, DeliveryRouter::removed),
-            )
-            .on_raw(
-                kind::ERROR,
-                route(&router, kind::ERROR, DeliveryRouter::error),
-            )
-            .on_raw(
-                kind::BATCH,
-                route(&router, kind::BATCH, DeliveryRouter::batch),
-            )
-            .build();
+        let inbox = node.inbox(&infra).bind(&exchange, &node_key(&node_id));
+        let inbox = on(inbox, &router, kind::MESSAGE, DeliveryRouter::message);
+        let inbox = on(inbox, &router, kind::ACK, DeliveryRouter::ack);
+        let inbox = on(inbox, &router, kind::WATERMARK, DeliveryRouter::watermark);
+        let inbox = on(inbox, &router, kind::TYPING, DeliveryRouter::typing);
+        let inbox = on(inbox, &router, kind::VOTES, DeliveryRouter::votes);
+        let inbox = on(inbox, &router, kind::UPDATED, DeliveryRouter::updated);
+        let inbox = on(
+            inbox,
+            &router,
+            kind::CONVERSATION,
+            DeliveryRouter::conversation,
+        );
+        let inbox = on(inbox, &router, kind::REMOVED, DeliveryRouter::removed);
+        let inbox = on(inbox, &router, kind::ERROR, DeliveryRouter::error);
+        let inbox = on(inbox, &router, kind::BATCH, DeliveryRouter::batch).build();
         let ready = node.start(&infra, inbox.clone());
 
         let forwarder = CommandForwarder::start(
@@ -100,18 +75,19 @@ impl Service for SocketHandler {
     }
 }
 
-/// A node-inbox handler that decodes the payload as a `kind` and hands it to one of the
-/// router's methods.
-fn route<T: DeserializeOwned + 'static>(
+/// Adds a node-inbox handler that decodes a delivery of `kind` and hands it to one of the
+/// router's methods (the node inbox cannot retry: an undecodable one is logged and dropped).
+fn on<T: DeserializeOwned + 'static>(
+    inbox: NodeInboxBuilder,
     router: &Arc<DeliveryRouter>,
     kind: &'static str,
     method: fn(&DeliveryRouter, T),
-) -> impl Fn(Vec<u8>) -> std::future::Ready<()> + Send + Sync + 'static {
+) -> NodeInboxBuilder {
     let router = router.clone();
-    move |payload| {
+    inbox.on_raw(kind, move |payload| {
         if let Some(delivery) = deliveries::decode(&payload, kind) {
             method(&router, delivery);
         }
         std::future::ready(())
-    }
+    })
 }
