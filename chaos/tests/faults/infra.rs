@@ -10,8 +10,8 @@ use std::time::{Duration, Instant};
 
 use std::os::unix::process::CommandExt as _;
 
-/// A temporary folder, removed when dropped, or (when the test is killed and no destructor
-/// runs) by a watcher once the test process is gone.
+/// A temporary folder, removed when dropped (kept when the test failed), or (when the test is
+/// killed and no destructor runs) by a watcher once the test process is gone.
 pub struct Scratch {
     pub path: PathBuf,
     watcher: Option<Child>,
@@ -54,6 +54,11 @@ impl Drop for Scratch {
         if let Some(mut watcher) = self.watcher.take() {
             signal(watcher.id(), "KILL", true);
             let _ = watcher.wait();
+        }
+        // A failed test's folder (every server's and service's log, the data) is evidence.
+        if std::thread::panicking() {
+            eprintln!("[chaos] kept for the failure: {}", self.path.display());
+            return;
         }
         let _ = std::fs::remove_dir_all(&self.path);
     }
@@ -450,7 +455,11 @@ impl RabbitMq {
         let port = free_port();
         std::fs::write(
             base.join("rabbitmq.conf"),
-            format!("listeners.tcp.default = 127.0.0.1:{port}\n"),
+            // Everything to the console, which goes to server.log: its tail is what a failure
+            // prints.
+            format!(
+                "listeners.tcp.default = 127.0.0.1:{port}\nlog.console = true\nlog.console.level = info\nlog.file = false\n"
+            ),
         )
         .expect("writing rabbitmq.conf");
         std::fs::write(base.join("enabled_plugins"), "[].\n").expect("writing enabled_plugins");
