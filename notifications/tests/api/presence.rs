@@ -98,3 +98,32 @@ async fn a_live_socket_keeps_its_user_online_past_the_ttl() {
     socket.assert_silent(Duration::from_millis(2000)).await;
     offline.assert_silent(Duration::from_millis(10)).await;
 }
+
+#[actix_web::test]
+async fn a_heartbeat_that_finds_its_user_without_a_live_socket_announces_online_again() {
+    let timing = PresenceTiming {
+        ttl: Duration::from_millis(5000),
+        heartbeat: Duration::from_millis(100),
+        sweep: Duration::from_millis(100),
+    };
+    let app = spawn_app_with(|c| c.presence = timing).await;
+    let mut online = app.infra.probe::<UserOnline>().await;
+    let ann = TestUser::new("ann");
+    let _socket = app.connect(&ann).await;
+    let first = online.next(WAIT).await;
+
+    // What a sweep leaves when this node stalled past the ttl (it announced ann offline), or an
+    // empty restarted Redis: ann's socket is open, and Redis knows none of hers.
+    let cache = app.infra.cache();
+    let _: () = redis::cmd("DEL")
+        .arg(cache.key(format_args!("presence:user:{}", ann.id)))
+        .query_async(&mut cache.connection())
+        .await
+        .expect("Redis answers");
+
+    let again = online.next(WAIT).await;
+    assert_eq!(again.data.user_id, ann.id);
+    assert!(again.data.at > first.data.at);
+    // Once restored, further heartbeats say nothing more.
+    online.assert_silent(Duration::from_millis(500)).await;
+}

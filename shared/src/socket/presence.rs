@@ -11,6 +11,7 @@
 //! index of expiries and removes what has lapsed, announcing `user.offline` when that leaves a
 //! user with no live socket: presence expires, it never sticks.
 
+use std::collections::BTreeMap;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -24,16 +25,22 @@ use crate::cache::Cache;
 use crate::events::{Envelope, UserOffline, UserOnline};
 use crate::ids::UserId;
 
-/// Adds a member; returns `{members before, now_ms}`.
-const CONNECT: &str = r"
+/// Adds (or pushes forward) members of one user: ARGV[1] the ttl, then pairs of (member, index
+/// member). Lapsed members go first, so `before` counts live ones only: 0 means the user was
+/// offline, whether this is their first socket or a heartbeat restoring sockets that a sweep
+/// (the node was stalled past the ttl) or an empty restarted Redis had dropped. Returns
+/// `{live members before, now_ms}`.
+const ADD: &str = r"
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
-local expiry = now + tonumber(ARGV[2])
+local expiry = now + tonumber(ARGV[1])
 redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', now)
 local before = redis.call('ZCARD', KEYS[1])
-redis.call('ZADD', KEYS[1], expiry, ARGV[1])
-redis.call('PEXPIRE', KEYS[1], tonumber(ARGV[2]) * 2)
-redis.call('ZADD', KEYS[2], expiry, ARGV[3])
+for i = 2, #ARGV, 2 do
+  redis.call('ZADD', KEYS[1], expiry, ARGV[i])
+  redis.call('ZADD', KEYS[2], expiry, ARGV[i + 1])
+end
+redis.call('PEXPIRE', KEYS[1], tonumber(ARGV[1]) * 2)
 return {before, now}
 ";
 
@@ -144,11 +151,11 @@ impl Presence {
         connection: ConnectionId,
     ) -> Option<PresenceChange> {
         let mut redis = self.cache.connection();
-        let result: redis::RedisResult<(i64, i64)> = redis::Script::new(CONNECT)
+        let result: redis::RedisResult<(i64, i64)> = redis::Script::new(ADD)
             .key(self.user_key(user.id))
             .key(self.index_key())
-            .arg(self.member(connection))
             .arg(self.ttl_ms())
+            .arg(self.member(connection))
             .arg(self.index_member(user.id, &user.username, connection))
             .invoke_async(&mut redis)
             .await;
@@ -283,35 +290,59 @@ impl Presence {
         self.settle().await;
     }
 
-    /// Pushes every local socket's expiry forward. Re-adds members Redis lost (a restart), so
-    /// presence rebuilds itself.
+    /// Pushes every local socket's expiry forward. Re-adds members Redis lost, so presence
+    /// rebuilds itself, and announces `user.online` again for a user it finds with no live
+    /// socket: a sweep may have announced them offline while this node was stalled past the
+    /// ttl, or Redis restarted empty (then the announcement repeats what consumers know).
     async fn vouch(&self, hub: &ConnectionHub) {
-        let _serialised = self.writes.lock().await;
-        let connections = hub.connections();
-        if connections.is_empty() {
-            return;
-        }
-        let mut redis = self.cache.connection();
-        let now: redis::RedisResult<(i64, i64)> = redis::cmd("TIME").query_async(&mut redis).await;
-        let Ok((secs, micros)) = now else {
-            tracing::warn!("presence unavailable; heartbeat skipped");
-            return;
+        let restored = {
+            let _serialised = self.writes.lock().await;
+            let mut by_user: BTreeMap<UserId, (Arc<str>, Vec<ConnectionId>)> = BTreeMap::new();
+            for (user, username, connection) in hub.connections() {
+                by_user
+                    .entry(user)
+                    .or_insert_with(|| (username, Vec::new()))
+                    .1
+                    .push(connection);
+            }
+            if by_user.is_empty() {
+                return;
+            }
+            let script = redis::Script::new(ADD);
+            let mut pipe = redis::pipe();
+            for (user, (username, connections)) in &by_user {
+                let mut invocation = script.key(self.user_key(*user));
+                invocation.key(self.index_key()).arg(self.ttl_ms());
+                for connection in connections {
+                    invocation
+                        .arg(self.member(*connection))
+                        .arg(self.index_member(*user, username, *connection));
+                }
+                pipe.invoke_script(&invocation);
+            }
+            let mut redis = self.cache.connection();
+            // A pipeline does not load a script Redis lacks (it restarted), so load it first.
+            let added: redis::RedisResult<Vec<(i64, i64)>> =
+                match script.prepare_invoke().load_async(&mut redis).await {
+                    Ok(_) => pipe.query_async(&mut redis).await,
+                    Err(e) => Err(e),
+                };
+            match added {
+                Ok(added) => by_user
+                    .into_iter()
+                    .zip(added)
+                    .filter(|(_, (before, _))| *before == 0)
+                    .map(|((user, (username, _)), (_, now))| (user, username, millis(now)))
+                    .collect::<Vec<_>>(),
+                Err(e) => {
+                    tracing::warn!(error = %e, "presence heartbeat failed");
+                    return;
+                }
+            }
         };
-        let expiry = secs * 1000 + micros / 1000 + self.ttl_ms() as i64;
-        let mut pipe = redis::pipe();
-        for (user, username, connection) in &connections {
-            let key = self.user_key(*user);
-            pipe.zadd(&key, self.member(*connection), expiry).ignore();
-            pipe.pexpire(&key, self.ttl_ms() as i64 * 2).ignore();
-            pipe.zadd(
-                self.index_key(),
-                self.index_member(*user, username, *connection),
-                expiry,
-            )
-            .ignore();
-        }
-        if let Err(e) = pipe.query_async::<()>(&mut redis).await {
-            tracing::warn!(error = %e, "presence heartbeat failed");
+        for (user, username, at) in restored {
+            tracing::info!(%user, "a heartbeat found the user with no live socket");
+            self.announce_online(user, &username, at).await;
         }
     }
 
