@@ -16,6 +16,17 @@ pub struct TestApp {
     pub publisher: Publisher,
     // Dropped last, after the service has been told to stop.
     pub infra: TestInfra,
+    _attachments: AttachmentsDir,
+}
+
+/// The test's own folder for attachments on the local filesystem (the default store), so that
+/// no test writes into the crate's `.run/`; removed when the test ends.
+struct AttachmentsDir(std::path::PathBuf);
+
+impl Drop for AttachmentsDir {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
 }
 
 pub async fn spawn_app() -> TestApp {
@@ -35,7 +46,13 @@ pub async fn spawn_app_on(
     // Tests call search and upload far faster than a person: the allowances are tested on
     // their own (throttle.rs), with tight ones.
     let generous = shared::rate_limit::Allowance::new(100_000.0, 100_000.0);
+    let attachments = AttachmentsDir(std::env::temp_dir().join(format!(
+        "gochat-attachments-{}",
+        uuid::Uuid::new_v4().simple()
+    )));
+    let dir = attachments.0.clone();
     let adjust = |config: &mut messages::config::Config| {
+        config.attachments.store = messages::storage::StoreSettings::File { dir };
         config.search_allowance = generous;
         config.upload_allowance = generous;
         adjust(config);
@@ -44,6 +61,7 @@ pub async fn spawn_app_on(
         service: spawn_service::<Messages>(&infra, adjust).await,
         publisher: Publisher::new(infra.amqp()),
         infra,
+        _attachments: attachments,
     }
 }
 
