@@ -3,6 +3,7 @@ import { useMatch, useNavigate } from 'react-router';
 import type { ConversationSummary, DirectoryUser } from '../api/types';
 import { Alert } from '../components/Alert';
 import { ListSkeleton } from '../components/ListSkeleton';
+import { onDemand } from '../components/onDemand';
 import { selectAuthError, selectCurrentUser } from '../features/auth/authSlice';
 import { ChatPane } from '../features/chat/ChatPane';
 import { CONVERSATION_ROW_HEIGHT, ConversationList } from '../features/conversations/ConversationList';
@@ -14,7 +15,6 @@ import {
   selectConversationsStatus,
 } from '../features/conversations/conversationsSlice';
 import { ConnectionBanner } from '../features/realtime/ConnectionBanner';
-import { NewGroupDialog } from '../features/groups/NewGroupDialog';
 import { groupPath } from '../features/groups/paths';
 import '../features/groups/groups.css';
 import { USER_ROW_HEIGHT, UserList } from '../features/users/UserList';
@@ -31,6 +31,10 @@ import { AppHeader } from './AppHeader';
 import { useAppDispatch, useAppSelector } from './hooks';
 import { useMediaQuery } from './useMediaQuery';
 import { useNow } from './useNow';
+
+const NewGroupDialog = onDemand(() =>
+  import('../features/groups/NewGroupDialog').then((module) => module.NewGroupDialog),
+);
 
 /** One pane at a time below this width (index.css has the same breakpoint). */
 const NARROW_SCREEN = '(max-width: 760px)';

@@ -1,8 +1,11 @@
 /**
  * Placeholder rows for a list that is still loading, each exactly as tall as the rows to come,
  * in a box the list will fill: when the data arrives, nothing around it moves (no layout shift).
- * Assistive technology hears `label` once, as a status.
+ * Assistive technology hears `label` once, as a status. Memoised: its props are constants, and
+ * the page around it renders several times while the first answers arrive.
  */
+import { memo } from 'react';
+
 export interface ListSkeletonProps {
   /** The height of one real row, in pixels. */
   rowHeight: number;
@@ -11,7 +14,7 @@ export interface ListSkeletonProps {
   rows?: number;
 }
 
-export function ListSkeleton({ rowHeight, label, rows = 8 }: ListSkeletonProps) {
+export const ListSkeleton = memo(function ListSkeleton({ rowHeight, label, rows = 8 }: ListSkeletonProps) {
   return (
     <div className="list-skeleton" role="status">
       <span className="visually-hidden">{label}</span>
@@ -26,4 +29,4 @@ export function ListSkeleton({ rowHeight, label, rows = 8 }: ListSkeletonProps) 
       ))}
     </div>
   );
-}
+});

@@ -46,4 +46,28 @@ describe('Listbox', () => {
     fireEvent.click(screen.getByText('person 3'));
     expect(onChoose).toHaveBeenCalledWith(people[3]);
   });
+
+  it('renders an option again only when its item changes, given stable functions', () => {
+    const renderOption = vi.fn((person: (typeof people)[number]) => <span>{person.name}</span>);
+    const getKey = (person: (typeof people)[number]) => person.id;
+    const onChoose = vi.fn();
+    const list = (items: typeof people) => (
+      <Listbox
+        id="people"
+        label="People"
+        items={items}
+        getKey={getKey}
+        selectedKey={null}
+        onChoose={onChoose}
+        optionHeight={56}
+        renderOption={renderOption}
+      />
+    );
+    const { rerender } = render(list(people));
+    renderOption.mockClear();
+    const renamed = { ...people[1]!, name: 'renamed' };
+    rerender(list(people.map((person, index) => (index === 1 ? renamed : person))));
+    expect(renderOption.mock.calls.map(([person]) => person)).toEqual([renamed]);
+    expect(screen.getByText('renamed')).toBeTruthy();
+  });
 });

@@ -8,6 +8,9 @@
  * height), each saying its place in the whole (`aria-posinset` / `aria-setsize`). Moving the
  * active option scrolls it into view; `aria-activedescendant` names it only while it is in the
  * DOM.
+ *
+ * `getKey`, `onChoose`, `optionProps` and `renderOption` should be stable (defined outside the
+ * caller, or `useCallback`): each row renders again whenever one of them is a new function.
  */
 import { useCallback, useEffect, useRef, useState, type KeyboardEvent, type ReactNode } from 'react';
 import { VirtualList } from './VirtualList';
@@ -28,6 +31,9 @@ export interface ListboxProps<T> {
   optionHeight: number;
   className?: string;
 }
+
+/** The element id of the option of `key` in the list `listId`. */
+const optionId = (listId: string, key: string) => `${listId}-option-${key}`;
 
 /** How many options Page Up / Page Down move. */
 const PAGE_OPTIONS = 8;
@@ -51,7 +57,6 @@ export function Listbox<T>({
   const [, setRenderedVersion] = useState(0);
   const keys = items.map(getKey);
   const activeIndex = activeKey === null ? -1 : keys.indexOf(activeKey);
-  const optionId = (key: string) => `${id}-option-${key}`;
   const activeInDom = activeIndex >= 0 && activeIndex >= rendered.current.first && activeIndex <= rendered.current.last;
 
   useEffect(() => {
@@ -105,28 +110,35 @@ export function Listbox<T>({
     event.preventDefault();
   };
 
-  const renderItem = (item: T, index: number) => {
-    const key = keys[index] ?? getKey(item);
-    const selected = key === selectedKey;
-    const active = key === activeKey;
-    return (
-      <div
-        id={optionId(key)}
-        role="option"
-        aria-selected={selected}
-        aria-posinset={index + 1}
-        aria-setsize={items.length}
-        className={`listbox__option${selected ? ' listbox__option--selected' : ''}${active ? ' listbox__option--active' : ''}`}
-        onClick={() => {
-          setActiveKey(key);
-          onChoose(item);
-        }}
-        {...optionProps?.(item)}
-      >
-        {renderOption(item, { selected, active })}
-      </div>
-    );
-  };
+  // Stable while the list's items' count, the selection, the active option and the callers'
+  // functions stay the same, so a render of the list (a new page of items, a scroll step) renders
+  // only the rows whose item changed (see `VirtualList`).
+  const setSize = items.length;
+  const renderItem = useCallback(
+    (item: T, index: number) => {
+      const key = getKey(item);
+      const selected = key === selectedKey;
+      const active = key === activeKey;
+      return (
+        <div
+          id={optionId(id, key)}
+          role="option"
+          aria-selected={selected}
+          aria-posinset={index + 1}
+          aria-setsize={setSize}
+          className={`listbox__option${selected ? ' listbox__option--selected' : ''}${active ? ' listbox__option--active' : ''}`}
+          onClick={() => {
+            setActiveKey(key);
+            onChoose(item);
+          }}
+          {...optionProps?.(item)}
+        >
+          {renderOption(item, { selected, active })}
+        </div>
+      );
+    },
+    [id, setSize, selectedKey, activeKey, getKey, onChoose, optionProps, renderOption],
+  );
 
   return (
     <VirtualList
@@ -134,7 +146,7 @@ export function Listbox<T>({
       aria-label={label}
       tabIndex={0}
       className={className ? `listbox ${className}` : 'listbox'}
-      aria-activedescendant={activeInDom && activeKey !== null ? optionId(activeKey) : undefined}
+      aria-activedescendant={activeInDom && activeKey !== null ? optionId(id, activeKey) : undefined}
       onKeyDown={onKeyDown}
       onFocus={() => {
         if (activeIndex < 0) move(Math.max(0, selectedKey === null ? 0 : keys.indexOf(selectedKey)));

@@ -15,7 +15,6 @@
  * allows; nothing injects `<style>` elements.
  */
 import {
-  memo,
   useCallback,
   useEffect,
   useLayoutEffect,
@@ -23,12 +22,16 @@ import {
   useRef,
   useState,
   type HTMLAttributes,
+  type ReactElement,
   type ReactNode,
 } from 'react';
 
 export interface VirtualListProps<T> extends Omit<HTMLAttributes<HTMLDivElement>, 'onScroll' | 'children'> {
   items: readonly T[];
   getKey: (item: T) => string;
+  /** A row's content. Keep it stable (`useCallback`, or defined outside the component): a row is
+   *  rendered again only when its item, its index or this function changes, so a new function
+   *  on every render renders every row again. */
   renderItem: (item: T, index: number) => ReactNode;
   /** Height assumed for a row not measured yet (the exact height when `measureRows` is false). */
   estimateHeight: number;
@@ -58,22 +61,13 @@ const BOTTOM_SLACK_PX = 32;
 /** Viewport height assumed before it can be measured (jsdom, first render). */
 const FALLBACK_VIEWPORT_PX = 800;
 
-/**
- * One row's content. Memoised: the list renders again on every scroll step and after every
- * measurement, and a row whose item, index and renderer are the same as before has nothing new
- * to show, so only the rows that changed (or came into the window) run `renderItem`.
- */
-const RowContent = memo(function RowContent({
-  item,
-  index,
-  renderItem,
-}: {
-  item: unknown;
+/** A rendered row's element and what it was made from (see the rows' loop below). */
+interface RowElement<T> {
+  item: T;
   index: number;
-  renderItem: (item: unknown, index: number) => ReactNode;
-}) {
-  return renderItem(item, index);
-});
+  renderItem: (item: T, index: number) => ReactNode;
+  element: ReactElement;
+}
 
 /** The largest index i with offsets[i] <= y (offsets ascending, offsets[0] = 0). */
 function indexAt(offsets: Float64Array, count: number, y: number): number {
@@ -114,6 +108,7 @@ export function VirtualList<T>({
   const stuckToBottom = useRef(followEnd);
   const anchor = useRef<{ key: string; delta: number } | null>(null);
   const lastAtBottom = useRef<boolean | null>(null);
+  const rowElements = useRef(new Map<string, RowElement<T>>());
 
   const keys = useMemo(() => items.map(getKey), [items, getKey]);
 
@@ -279,16 +274,37 @@ export function VirtualList<T>({
     reportAtBottom(stuckToBottom.current);
   }, [reportAtBottom]);
 
-  const rows: ReactNode[] = [];
+  // A row whose item, index and renderer are those of the previous render gets the element it
+  // got then, and React skips an element it has already rendered (the same object as props):
+  // the list renders again on every scroll step and after every measurement, and only the rows
+  // that changed or came into the window run `renderItem`, with no component per row for it (a
+  // memoised row component would be one more component to mount and walk for every row).
+  // Only a cache is written during the render: an element from a render React threw away holds
+  // the same content as a new one would, since its item, index and renderer are the same.
+  const previousRows = rowElements.current;
+  const nextRows = new Map<string, RowElement<T>>();
+  const rows: ReactElement[] = [];
   for (let index = first; index <= last; index += 1) {
     const item = items[index] as T;
     const key = keys[index] as string;
-    rows.push(
-      <div key={key} data-key={key} className="virtual-list__row" role="none">
-        <RowContent item={item} index={index} renderItem={renderItem as (item: unknown, index: number) => ReactNode} />
-      </div>,
-    );
+    const cached = previousRows.get(key);
+    const row =
+      cached && cached.item === item && cached.index === index && cached.renderItem === renderItem
+        ? cached
+        : {
+            item,
+            index,
+            renderItem,
+            element: (
+              <div key={key} data-key={key} className="virtual-list__row" role="none">
+                {renderItem(item, index)}
+              </div>
+            ),
+          };
+    nextRows.set(key, row);
+    rows.push(row.element);
   }
+  rowElements.current = nextRows;
 
   return (
     <div ref={scrollRef} className={className ? `virtual-list ${className}` : 'virtual-list'} onScroll={handleScroll} {...rest}>

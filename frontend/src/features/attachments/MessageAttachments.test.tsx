@@ -1,5 +1,5 @@
 import { fireEvent, render, screen } from '@testing-library/react';
-import { describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import type { Attachment } from '../../api/types';
 import { MessageAttachments } from './MessageAttachments';
 
@@ -25,6 +25,10 @@ const pdf: Attachment = {
   thumbnailUrl: null,
 };
 
+// The dialogs' code loads on first use (`onDemand`); loaded here first, so the waits below time
+// the UI, not the test runner's first transform of those modules.
+beforeAll(() => import('./ImageViewer'));
+
 describe('MessageAttachments', () => {
   it('shows images as thumbnails and other files as cards with a download link', () => {
     render(<MessageAttachments attachments={[image, pdf]} />);
@@ -36,10 +40,10 @@ describe('MessageAttachments', () => {
     expect(screen.getByText('3.0 MB')).toBeTruthy();
   });
 
-  it('opens the full-size image in a viewer and closes it', () => {
+  it('opens the full-size image in a viewer and closes it', async () => {
     render(<MessageAttachments attachments={[image]} />);
     fireEvent.click(screen.getByRole('button', { name: 'View cat.png' }));
-    const viewer = screen.getByTestId('image-viewer');
+    const viewer = await screen.findByTestId('image-viewer');
     expect(viewer.querySelector('img')?.getAttribute('src')).toBe(image.url);
     fireEvent.click(screen.getByRole('button', { name: 'Close' }));
     expect(screen.queryByTestId('image-viewer')).toBeNull();

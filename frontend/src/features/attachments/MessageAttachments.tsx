@@ -1,9 +1,11 @@
 import { memo, useState } from 'react';
 import type { Attachment } from '../../api/types';
+import { onDemand } from '../../components/onDemand';
 import { FileIcon } from './AttachmentTray';
-import { ImageViewer } from './ImageViewer';
 import { formatBytes, isInlineImage } from './limits';
 import './attachments.css';
+
+const ImageViewer = onDemand(() => import('./ImageViewer').then((module) => module.ImageViewer));
 
 /** A message's files: images as thumbnails that open the full-size viewer, everything else as a
  *  card with its name, size and a download link (served as a download, never shown inline). */

@@ -77,7 +77,8 @@ function sameMessageRow(a: Extract<Row, { kind: 'message' }>, b: Extract<Row, { 
 
 /**
  * The rows of a thread. A row that shows the same as in `previous` is that very object, so the
- * list's memoised rows skip it: a new message or a read mark renders one row, not the window.
+ * list does not render it again (`VirtualList` keeps a row's element while its item is the same):
+ * a new message or a read mark renders one row, not the window.
  */
 function buildRows(thread: Thread | undefined, previous: ReadonlyMap<string, Row>): Row[] {
   if (!thread) return [];

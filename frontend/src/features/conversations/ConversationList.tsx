@@ -1,4 +1,4 @@
-import { memo } from 'react';
+import { memo, useCallback } from 'react';
 import type { ConversationSummary, DirectoryUser } from '../../api/types';
 import { Listbox } from '../../components/Listbox';
 import { formatShortTime } from '../../time/formatTime';
@@ -21,6 +21,11 @@ export interface ConversationListProps {
   now: Date;
 }
 
+// The list's functions are stable (here, or `useCallback` on what they read), so a render of the
+// list renders only the rows whose conversation changed (see `Listbox`).
+const conversationKey = (conversation: ConversationSummary) => conversation.id;
+const NO_NAMES: Record<string, string> = {};
+
 /** Chats, most recent first: peer, last-message preview, time and unread badge; windowed. */
 export const ConversationList = memo(function ConversationList({
   conversations,
@@ -28,11 +33,57 @@ export const ConversationList = memo(function ConversationList({
   usersById,
   selectedPeerId,
   selectedGroupId = null,
-  names = {},
+  names = NO_NAMES,
   onChoose,
   now,
 }: ConversationListProps) {
-  const nameOf = (id: string) => usersById[id]?.username ?? names[id];
+  const nameOf = useCallback((id: string) => usersById[id]?.username ?? names[id], [usersById, names]);
+  const optionProps = useCallback(
+    (conversation: ConversationSummary) => ({
+      'data-testid': 'conversation-item',
+      'data-peer': conversationTitle(conversation, nameOf),
+      'data-kind': conversation.kind ?? 'direct',
+      'data-unread': String(conversation.unreadCount),
+    }),
+    [nameOf],
+  );
+  const renderOption = useCallback(
+    (conversation: ConversationSummary) => {
+      const peer = conversation.peer ? usersById[conversation.peer.id] : undefined;
+      const name = conversationTitle(conversation, nameOf);
+      const last = conversation.lastMessage;
+      return (
+        <>
+          <span className="avatar" aria-hidden="true">
+            {isGroup(conversation) ? '#' : name.slice(0, 1).toUpperCase()}
+            {peer && <span className={`presence-dot presence-dot--${peer.status}`} />}
+          </span>
+          <span className="conversation-list__text">
+            <span className="conversation-list__top">
+              <span className="conversation-list__name">{name}</span>
+              {last && (
+                <time className="conversation-list__time" dateTime={last.createdAt}>
+                  {formatShortTime(last.createdAt, now)}
+                </time>
+              )}
+            </span>
+            <span className="conversation-list__bottom">
+              <span className="conversation-list__preview">
+                {conversationPreview(conversation, nameOf, selfId)}
+              </span>
+              {conversation.unreadCount > 0 && (
+                <span className="unread-badge" data-testid="unread-badge">
+                  {conversation.unreadCount}
+                  <span className="visually-hidden"> unread</span>
+                </span>
+              )}
+            </span>
+          </span>
+        </>
+      );
+    },
+    [usersById, nameOf, selfId, now],
+  );
   if (conversations.length === 0) {
     return <p className="empty">No conversations yet. Pick someone under People to say hello.</p>;
   }
@@ -45,49 +96,11 @@ export const ConversationList = memo(function ConversationList({
       className="conversation-list"
       optionHeight={CONVERSATION_ROW_HEIGHT}
       items={conversations}
-      getKey={(conversation) => conversation.id}
+      getKey={conversationKey}
       selectedKey={selected}
       onChoose={onChoose}
-      optionProps={(conversation) => ({
-        'data-testid': 'conversation-item',
-        'data-peer': conversationTitle(conversation, nameOf),
-        'data-kind': conversation.kind ?? 'direct',
-        'data-unread': String(conversation.unreadCount),
-      })}
-      renderOption={(conversation) => {
-        const peer = conversation.peer ? usersById[conversation.peer.id] : undefined;
-        const name = conversationTitle(conversation, nameOf);
-        const last = conversation.lastMessage;
-        return (
-          <>
-            <span className="avatar" aria-hidden="true">
-              {isGroup(conversation) ? '#' : name.slice(0, 1).toUpperCase()}
-              {peer && <span className={`presence-dot presence-dot--${peer.status}`} />}
-            </span>
-            <span className="conversation-list__text">
-              <span className="conversation-list__top">
-                <span className="conversation-list__name">{name}</span>
-                {last && (
-                  <time className="conversation-list__time" dateTime={last.createdAt}>
-                    {formatShortTime(last.createdAt, now)}
-                  </time>
-                )}
-              </span>
-              <span className="conversation-list__bottom">
-                <span className="conversation-list__preview">
-                  {conversationPreview(conversation, nameOf, selfId)}
-                </span>
-                {conversation.unreadCount > 0 && (
-                  <span className="unread-badge" data-testid="unread-badge">
-                    {conversation.unreadCount}
-                    <span className="visually-hidden"> unread</span>
-                  </span>
-                )}
-              </span>
-            </span>
-          </>
-        );
-      }}
+      optionProps={optionProps}
+      renderOption={renderOption}
     />
   );
 });

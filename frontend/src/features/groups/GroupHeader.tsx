@@ -1,12 +1,14 @@
 import { useEffect, useState } from 'react';
 import { Link } from 'react-router';
 import { useAppDispatch, useAppSelector } from '../../app/hooks';
+import { onDemand } from '../../components/onDemand';
 import { selectConversationById } from '../conversations/conversationsSlice';
 import { MuteMenu } from '../push/MuteMenu';
-import { EditGroupDialog } from './EditGroupDialog';
 import { fetchGroup, fetchMembers, selectDeparture, selectDepartedName } from './groupsSlice';
-import { MembersDialog } from './MembersDialog';
 import { canDo } from './roles';
+
+const MembersDialog = onDemand(() => import('./MembersDialog').then((module) => module.MembersDialog));
+const EditGroupDialog = onDemand(() => import('./EditGroupDialog').then((module) => module.EditGroupDialog));
 
 /**
  * An open group's header: name, topic and member count (live: `conversation.updated` moves

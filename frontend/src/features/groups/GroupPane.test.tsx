@@ -1,5 +1,5 @@
 import { fireEvent, screen, waitFor, within } from '@testing-library/react';
-import { afterEach, describe, expect, it, vi } from 'vitest';
+import { afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { GroupRole } from '../../api/types';
 import { App } from '../../app/App';
 import { ALICE, BOB, CAROL } from '../../test/chatFixtures';
@@ -57,6 +57,12 @@ const actionsOf = (row: HTMLElement) =>
   within(row)
     .queryAllByRole('button')
     .map((button) => button.textContent);
+
+// The dialogs' code loads on first use (`onDemand`); loaded here first, so the waits below time
+// the UI, not the test runner's first transform of those modules.
+beforeAll(() =>
+  Promise.all([import('./MembersDialog'), import('./EditGroupDialog'), import('./NewGroupDialog')]),
+);
 
 describe('an open group', () => {
   it('shows its header, system lines, senders and who has seen our message', async () => {

@@ -8,12 +8,10 @@ import type { ChatMessage } from '../../api/types';
 import { useAppDispatch } from '../../app/hooks';
 import { MenuButton, type MenuItem } from '../push/Menu';
 import { isDeleted, isSystem, reactionsOf, replyRefOf } from './applyChanges';
-import { Dialog } from './Dialog';
-import { EmojiPicker } from './EmojiPicker';
 import { returnFocus } from './InlineEditor';
 import { editStarted, replyStarted } from './lifecycleSlice';
 import { deleteMessage, toggleReaction } from './lifecycleThunks';
-import { RevisionsDialog } from './RevisionsDialog';
+import { Dialog, EmojiPicker, RevisionsDialog } from './onDemandDialogs';
 import { useLifecycleBlocked } from './useLifecycleBlocked';
 
 type Open = 'none' | 'react' | 'delete' | 'history';
@@ -68,41 +66,45 @@ export function MessageActions({ message, own, mayDelete, threadKey }: MessageAc
           <circle cx="19" cy="12" r="1.8" fill="currentColor" />
         </svg>
       </MenuButton>
-      <EmojiPicker
-        open={open === 'react'}
-        mine={reactionsOf(message).filter((r) => r.mine).map((r) => r.emoji)}
-        onPick={(emoji) => {
-          void dispatch(toggleReaction({ messageId: message.id, emoji }));
-          close();
-        }}
-        onClose={close}
-        returnFocus={focusMenu}
-      />
-      <Dialog
-        open={open === 'delete'}
-        title="Delete this message?"
-        description="It is deleted for everyone in the conversation and shows as “This message was deleted”."
-        onClose={close}
-        returnFocus={focusMenu}
-        testId="delete-dialog"
-      >
-        <div className="lc-dialog__actions">
-          <button type="button" className="button" data-autofocus onClick={close}>
-            Cancel
-          </button>
-          <button
-            type="button"
-            className="button button--danger"
-            onClick={() => {
-              void dispatch(deleteMessage({ messageId: message.id }));
-              close();
-            }}
-          >
-            Delete
-          </button>
-        </div>
-      </Dialog>
-      <RevisionsDialog message={message} open={open === 'history'} onClose={close} returnFocus={focusMenu} />
+      {open === 'react' && (
+        <EmojiPicker
+          open
+          mine={reactionsOf(message).filter((r) => r.mine).map((r) => r.emoji)}
+          onPick={(emoji) => {
+            void dispatch(toggleReaction({ messageId: message.id, emoji }));
+            close();
+          }}
+          onClose={close}
+          returnFocus={focusMenu}
+        />
+      )}
+      {open === 'delete' && (
+        <Dialog
+          open
+          title="Delete this message?"
+          description="It is deleted for everyone in the conversation and shows as “This message was deleted”."
+          onClose={close}
+          returnFocus={focusMenu}
+          testId="delete-dialog"
+        >
+          <div className="lc-dialog__actions">
+            <button type="button" className="button" data-autofocus onClick={close}>
+              Cancel
+            </button>
+            <button
+              type="button"
+              className="button button--danger"
+              onClick={() => {
+                void dispatch(deleteMessage({ messageId: message.id }));
+                close();
+              }}
+            >
+              Delete
+            </button>
+          </div>
+        </Dialog>
+      )}
+      {open === 'history' && <RevisionsDialog message={message} open onClose={close} returnFocus={focusMenu} />}
     </div>
   );
 }

@@ -13,9 +13,9 @@ import { isDeleted, isEdited, TOMBSTONE_TEXT } from './applyChanges';
 import { InlineEditor } from './InlineEditor';
 import { errorDismissed, jumpDone, selectLifecycleError, selectPendingChange } from './lifecycleSlice';
 import { MessageActions } from './MessageActions';
+import { RevisionsDialog } from './onDemandDialogs';
 import { ReactionChips } from './ReactionChips';
 import { ReplyQuote } from './ReplyQuote';
-import { RevisionsDialog } from './RevisionsDialog';
 import './lifecycle.css';
 
 /** The text, the editor, an edit on its way, or the tombstone; focused when a quote jumps here. */
@@ -111,12 +111,14 @@ export function EditedMark({ message }: { message: ChatMessage }) {
       >
         edited
       </button>
-      <RevisionsDialog
-        message={message}
-        open={open}
-        onClose={() => setOpen(false)}
-        returnFocus={() => ref.current?.focus()}
-      />
+      {open && (
+        <RevisionsDialog
+          message={message}
+          open
+          onClose={() => setOpen(false)}
+          returnFocus={() => ref.current?.focus()}
+        />
+      )}
     </>
   );
 }

@@ -9,8 +9,8 @@ import { useRef, useState } from 'react';
 import type { ChatMessage } from '../../api/types';
 import { useAppDispatch, useAppSelector } from '../../app/hooks';
 import { reactionsOf } from './applyChanges';
-import { EmojiPicker } from './EmojiPicker';
 import { fetchReactors, toggleReaction } from './lifecycleThunks';
+import { EmojiPicker } from './onDemandDialogs';
 import { useLifecycleBlocked } from './useLifecycleBlocked';
 
 /** How many reactors a tooltip names before "and N others". */
@@ -112,16 +112,18 @@ export function ReactionChips({ message }: { message: ChatMessage }) {
       >
         <span aria-hidden="true">+</span>
       </button>
-      <EmojiPicker
-        open={picking}
-        mine={reactions.filter((r) => r.mine).map((r) => r.emoji)}
-        onPick={(emoji) => {
-          toggle(emoji);
-          setPicking(false);
-        }}
-        onClose={() => setPicking(false)}
-        returnFocus={() => addRef.current?.focus()}
-      />
+      {picking && (
+        <EmojiPicker
+          open
+          mine={reactions.filter((r) => r.mine).map((r) => r.emoji)}
+          onPick={(emoji) => {
+            toggle(emoji);
+            setPicking(false);
+          }}
+          onClose={() => setPicking(false)}
+          returnFocus={() => addRef.current?.focus()}
+        />
+      )}
     </div>
   );
 }

@@ -1,5 +1,5 @@
 import { fireEvent, screen, waitFor, within } from '@testing-library/react';
-import { describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import type { ChatMessage } from '../../api/types';
 import { App } from '../../app/App';
 import { ALICE, BOB, conversation, message, mine } from '../../test/chatFixtures';
@@ -73,6 +73,10 @@ function choose(bubble: HTMLElement, item: string) {
   fireEvent.click(within(bubble).getByRole('button', { name: 'Message actions' }));
   fireEvent.click(screen.getByRole('menuitem', { name: item }));
 }
+
+// The dialogs' code loads on first use (`onDemand`); loaded here first, so the waits below time
+// the UI, not the test runner's first transform of those modules.
+beforeAll(() => Promise.all([import('./EmojiPicker'), import('./RevisionsDialog'), import('./Dialog')]));
 
 describe('the lifecycle in the chat', () => {
   it('shows a tombstone, the edited mark, the quote and the reactions of held messages', async () => {

@@ -1,5 +1,5 @@
 import { fireEvent, screen, waitFor, within } from '@testing-library/react';
-import { describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { App } from '../../app/App';
 import { BOB, CONV_AB, conversation, message } from '../../test/chatFixtures';
 import { aliceUser, apiError, json, mockFetch } from '../../test/fetchMock';
@@ -48,6 +48,10 @@ async function openSearch() {
   fireEvent.keyDown(window, { key: 'k', ctrlKey: true });
   return screen.findByRole('dialog', { name: 'Search messages' });
 }
+
+// The dialogs' code loads on first use (`onDemand`); loaded here first, so the waits below time
+// the UI, not the test runner's first transform of those modules.
+beforeAll(() => import('./SearchDialog'));
 
 describe('the search dialog', () => {
   it('opens with Ctrl+K, marks the matches, and opens the chat at the chosen message', async () => {

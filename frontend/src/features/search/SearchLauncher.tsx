@@ -1,6 +1,8 @@
 import { useCallback, useEffect, useState } from 'react';
-import { SearchDialog } from './SearchDialog';
+import { onDemand } from '../../components/onDemand';
 import './search.css';
+
+const SearchDialog = onDemand(() => import('./SearchDialog').then((module) => module.SearchDialog));
 
 /** Whether a key press is the search shortcut: Ctrl+K, or Cmd+K on a Mac. */
 export function isSearchShortcut(event: Pick<KeyboardEvent, 'key' | 'ctrlKey' | 'metaKey' | 'altKey' | 'shiftKey'>) {
