@@ -26,9 +26,6 @@ pub struct Config {
     pub command_deadline: Duration,
     /// Commands a node holds waiting for the broker before it refuses more with `unavailable`.
     pub command_backlog: usize,
-    /// Batches of commands a node has sent and the broker not yet confirmed, at most (1: each
-    /// batch waits for the confirm of the one before).
-    pub command_unconfirmed: usize,
 }
 
 impl ServiceConfig for Config {
@@ -40,7 +37,6 @@ impl ServiceConfig for Config {
             command_limits: CommandLimits::from_env()?,
             command_deadline: Duration::from_millis(config::var("COMMAND_DEADLINE_MS", 3000)?),
             command_backlog: config::var("COMMAND_BACKLOG", 16_384)?,
-            command_unconfirmed: config::var("COMMAND_UNCONFIRMED", 8)?,
         })
     }
 

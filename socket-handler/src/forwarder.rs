@@ -3,7 +3,7 @@
 //! burst from many sockets is then a handful of broker writes instead of one each, and no
 //! connection waits for the broker before reading its next frame; order is kept, since there
 //! is one queue and one publisher. A batch goes out while earlier ones still wait for their
-//! confirms (up to [`ForwarderSettings::unconfirmed`]), which another task awaits in order. What the broker
+//! confirms (up to [`MAX_UNCONFIRMED`]), which another task awaits in order. What the broker
 //! does not confirm in time is answered `unavailable` to each connection that sent it (the
 //! client resends; a repeated send is recognised). When the node's queue is full, a command is refused at once the same way, so a
 //! flood cannot grow the node's memory without bound.
@@ -18,11 +18,16 @@ use shared::chat::CommandEnvelope;
 use shared::http::ErrorCode;
 use shared::service::ServiceInfra;
 use shared::socket::{ConnectionHub, Echo, ErrorFrame, frame_text};
-use tokio::sync::{OwnedSemaphorePermit, Semaphore, mpsc};
+use tokio::sync::mpsc;
 use tokio_util::sync::CancellationToken;
 
 /// The most commands one publish carries.
 const MAX_BATCH: usize = 512;
+
+/// Batches handed to the broker and not confirmed yet, at most. A quorum queue confirms a batch
+/// once it is on disk; commands arriving meanwhile go out at once instead of waiting for that,
+/// and the broker writes them with the ones before.
+const MAX_UNCONFIRMED: usize = 8;
 
 /// Where a node's connections put their commands. Cheap to clone.
 #[derive(Clone)]
@@ -42,10 +47,6 @@ pub struct ForwarderSettings {
     pub deadline: Duration,
     /// Commands waiting to be published, at most.
     pub capacity: usize,
-    /// Batches sent and not yet confirmed, at most. A quorum queue confirms a batch once it is
-    /// on disk; commands arriving meanwhile go out at once instead of waiting for that, and the
-    /// broker writes them with the ones before. 1: each batch waits for the last one's confirm.
-    pub unconfirmed: usize,
 }
 
 impl CommandForwarder {
@@ -72,8 +73,7 @@ async fn forward(
     shutdown: CancellationToken,
 ) {
     let settings = Arc::new(settings);
-    let room = Arc::new(Semaphore::new(settings.unconfirmed.max(1)));
-    let (unconfirmed, confirming) = mpsc::unbounded_channel();
+    let (unconfirmed, confirming) = mpsc::channel(MAX_UNCONFIRMED);
     let confirmer = tokio::spawn(confirm(settings.clone(), confirming));
     let mut closed = false;
     loop {
@@ -90,11 +90,6 @@ async fn forward(
                 continue;
             }
         };
-        // Waits only while as many batches as allowed are unconfirmed (a batch's place is given
-        // back once its confirm has come), gathering what arrives meanwhile into this batch.
-        let Ok(place) = room.clone().acquire_owned().await else {
-            break;
-        };
         let mut batch = Vec::with_capacity(MAX_BATCH);
         batch.push(first);
         while batch.len() < MAX_BATCH {
@@ -103,13 +98,9 @@ async fn forward(
                 Err(_) => break,
             }
         }
-        if let Some((batch, confirm)) = send(&settings, batch).await {
-            let sent = Unconfirmed {
-                batch,
-                confirm,
-                _place: place,
-            };
-            if unconfirmed.send(sent).is_err() {
+        if let Some(pending) = send(&settings, batch).await {
+            // Waits only when MAX_UNCONFIRMED batches are unconfirmed already.
+            if unconfirmed.send(pending).await.is_err() {
                 break;
             }
         }
@@ -118,23 +109,16 @@ async fn forward(
     let _ = confirmer.await;
 }
 
-/// The broker's confirm of a batch, to come.
-type Confirm = Pin<Box<dyn Future<Output = Result<(), String>> + Send>>;
-
-/// A batch handed to the broker and not confirmed yet, holding its place among the unconfirmed.
-struct Unconfirmed {
-    batch: Vec<CommandEnvelope>,
-    confirm: Confirm,
-    _place: OwnedSemaphorePermit,
-}
+/// A batch handed to the broker, and its confirm to come.
+type Unconfirmed = (
+    Vec<CommandEnvelope>,
+    Pin<Box<dyn Future<Output = Result<(), String>> + Send>>,
+);
 
 /// Hands `batch` to the broker as one message, without waiting for its confirm. When it cannot
 /// (the channel broke), falls back to publishing with retries until the deadline, and refuses
 /// the batch's commands if that fails too; `None` then, as nothing is left to confirm.
-async fn send(
-    settings: &ForwarderSettings,
-    batch: Vec<CommandEnvelope>,
-) -> Option<(Vec<CommandEnvelope>, Confirm)> {
+async fn send(settings: &ForwarderSettings, batch: Vec<CommandEnvelope>) -> Option<Unconfirmed> {
     let message = match message(settings, &batch) {
         Ok(message) => message,
         Err(e) => {
@@ -162,16 +146,12 @@ async fn send(
 
 /// Waits for each batch's confirm in the order they were sent; a batch the broker did not
 /// confirm is refused to its senders, who send again (a repeated send is recognised).
-async fn confirm(
-    settings: Arc<ForwarderSettings>,
-    mut confirming: mpsc::UnboundedReceiver<Unconfirmed>,
-) {
-    while let Some(sent) = confirming.recv().await {
-        if let Err(e) = sent.confirm.await {
-            tracing::warn!(error = %e, count = sent.batch.len(), "commands not confirmed by the broker");
-            refuse(&settings, &sent.batch);
+async fn confirm(settings: Arc<ForwarderSettings>, mut confirming: mpsc::Receiver<Unconfirmed>) {
+    while let Some((batch, confirmed)) = confirming.recv().await {
+        if let Err(e) = confirmed.await {
+            tracing::warn!(error = %e, count = batch.len(), "commands not confirmed by the broker");
+            refuse(&settings, &batch);
         }
-        // The batch's place among the unconfirmed is given back here, with `sent`.
     }
 }
 

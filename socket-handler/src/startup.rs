@@ -57,7 +57,6 @@ impl Service for SocketHandler {
                 hub: node.hub.clone(),
                 deadline: config.command_deadline,
                 capacity: config.command_backlog,
-                unconfirmed: config.command_unconfirmed,
             },
             &infra,
         );
