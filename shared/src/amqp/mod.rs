@@ -22,7 +22,7 @@ pub use consumer::{
     ConsumerSpec, HandleError, Handler, consume, consume_batched, consume_concurrently,
     consume_decoded,
 };
-pub use publisher::{Outgoing, Pending, PublishError, Publisher};
+pub use publisher::{Outgoing, PublishError, Publisher};
 pub use topology::{
     CHAT_DELIVERY_EXCHANGE, COMMANDS_QUEUE_BOUND, DELIVERY_LIMIT, NOTIFICATIONS_DELIVERY_EXCHANGE,
     PUSH_ROUTING_KEY, QueueBound, QueueSpec, SUBSCRIPTIONS, Topology,

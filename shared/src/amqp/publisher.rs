@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use lapin::options::{BasicPublishOptions, ConfirmSelectOptions};
 use lapin::types::{AMQPValue, FieldTable};
-use lapin::{BasicProperties, Channel, Confirmation, PublisherConfirm};
+use lapin::{BasicProperties, Channel, Confirmation};
 use tokio::sync::Mutex;
 
 use super::AmqpClient;
@@ -142,49 +142,36 @@ impl Publisher {
         messages: &[Outgoing],
         patience: Duration,
     ) -> Result<(), String> {
-        let started = tokio::time::Instant::now();
-        let mut pending = Vec::with_capacity(messages.len());
-        for message in messages {
-            let left = patience.saturating_sub(started.elapsed());
-            pending.push(self.send(message, left).await?);
-        }
-        for confirm in pending {
-            confirm
-                .confirmed(patience.saturating_sub(started.elapsed()))
-                .await?;
-        }
-        Ok(())
-    }
-
-    /// Hands `message` to the broker without waiting for its confirm, so that more can go out
-    /// meanwhile (messages sent one after another keep their order); [`Pending::confirmed`]
-    /// waits for it. No retry: a failure is the caller's to handle.
-    pub async fn send(&self, message: &Outgoing, patience: Duration) -> Result<Pending, String> {
         let channel = self.channel(patience).await.map_err(|e| e.to_string())?;
-        let sent = tokio::time::timeout(
-            patience.max(Duration::from_millis(100)),
-            channel.basic_publish(
-                message.exchange.clone().into(),
-                message.routing_key.clone().into(),
-                BasicPublishOptions::default(),
-                &message.payload,
-                message.properties(),
-            ),
-        )
-        .await;
-        let error = match sent {
-            Ok(Ok(confirm)) => {
-                return Ok(Pending {
-                    confirm,
-                    channel,
-                    publisher: self.clone(),
-                });
+        let outcome = tokio::time::timeout(patience.max(Duration::from_millis(100)), async {
+            let mut confirms = Vec::with_capacity(messages.len());
+            for message in messages {
+                let confirm = channel
+                    .basic_publish(
+                        message.exchange.clone().into(),
+                        message.routing_key.clone().into(),
+                        BasicPublishOptions::default(),
+                        &message.payload,
+                        message.properties(),
+                    )
+                    .await
+                    .map_err(|e| e.to_string())?;
+                confirms.push(confirm);
             }
-            Ok(Err(e)) => e.to_string(),
-            Err(_) => "timed out handing a message to the broker".to_owned(),
-        };
-        self.discard(&channel).await;
-        Err(error)
+            for confirm in confirms {
+                match confirm.await.map_err(|e| e.to_string())? {
+                    Confirmation::Ack(_) => {}
+                    other => return Err(format!("broker refused a message: {other:?}")),
+                }
+            }
+            Ok(())
+        })
+        .await
+        .unwrap_or_else(|_| Err("timed out waiting for confirms".to_owned()));
+        if outcome.is_err() {
+            self.discard(&channel).await;
+        }
+        outcome
     }
 
     async fn channel(&self, patience: Duration) -> lapin::Result<Channel> {
@@ -207,29 +194,5 @@ impl Publisher {
         if slot.as_ref().is_some_and(|c| c.id() == broken.id()) {
             *slot = None;
         }
-    }
-}
-
-/// A message the broker has but has not confirmed yet (see [`Publisher::send`]).
-pub struct Pending {
-    confirm: PublisherConfirm,
-    channel: Channel,
-    publisher: Publisher,
-}
-
-impl Pending {
-    /// Waits up to `patience` for the broker's confirm. After a failure the channel is replaced:
-    /// what it still owes cannot be trusted to come.
-    pub async fn confirmed(self, patience: Duration) -> Result<(), String> {
-        let confirm =
-            tokio::time::timeout(patience.max(Duration::from_millis(100)), self.confirm).await;
-        let error = match confirm {
-            Ok(Ok(Confirmation::Ack(_))) => return Ok(()),
-            Ok(Ok(other)) => format!("broker refused a message: {other:?}"),
-            Ok(Err(e)) => e.to_string(),
-            Err(_) => "timed out waiting for confirms".to_owned(),
-        };
-        self.publisher.discard(&self.channel).await;
-        Err(error)
     }
 }
