@@ -158,8 +158,10 @@ export const ChatPane = memo(function ChatPane({ peerId, group = false }: { peer
     if (group && departure) return;
     void dispatch(openThread(group ? { peerId, group } : { peerId }));
     composerRef.current?.focus();
-    setAtBottom(true);
-    // Again when we are added back to a group we had left (it catches up).
+    // Again when we are added back to a group we had left (it catches up). Whether the reader
+    // is at the end is the list's to say (it is keyed by the chat and reports on mount): a reset
+    // here would run after that report (a parent's effects run after its children's), and the
+    // list, which reports only changes, would leave "Jump to latest" hidden for good.
   }, [dispatch, peerId, group, departure]);
 
   // Opened by URL with someone the directory has not loaded (yet): ask for them.

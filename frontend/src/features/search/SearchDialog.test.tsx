@@ -4,6 +4,8 @@ import { App } from '../../app/App';
 import { BOB, CONV_AB, conversation, message } from '../../test/chatFixtures';
 import { aliceUser, apiError, json, mockFetch } from '../../test/fetchMock';
 import { renderWithProviders } from '../../test/render';
+import { openThreadAt } from '../messages/messagesSlice';
+import { jumpRequested } from './searchSlice';
 import type { SearchResult } from './types';
 
 const bob = { id: BOB, username: 'bob', status: 'online', lastSeenAt: null };
@@ -100,5 +102,24 @@ describe('the search dialog', () => {
     dialog = await screen.findByRole('dialog', { name: 'Search messages' });
     fireEvent.change(within(dialog).getByRole('combobox'), { target: { value: '-' } });
     expect(await within(dialog).findByText(/Search for at least one word\./)).toBeTruthy();
+  });
+
+  it('a chat that opens on a jump it already holds still offers the way to the newest message', async () => {
+    // A slow page: the page around the hit and the newer ones are in before the chat mounts, so
+    // the list scrolls to the hit in its first render and reports "not at the end" at once.
+    serve([]);
+    const { store } = renderWithProviders(<App />, {
+      path: '/',
+      preloadedState: { connection: { chat: 'open', notifications: 'open' } },
+    });
+    const chats = await screen.findByRole('listbox', { name: 'Conversations' });
+    const target = history[6];
+    store.dispatch(jumpRequested({ conversationId: CONV_AB, peerId: BOB, messageId: target?.id ?? '', seq: 7 }));
+    await store.dispatch(openThreadAt({ peerId: BOB, conversationId: CONV_AB, seq: 7 }));
+    fireEvent.click(await within(chats).findByRole('option'));
+
+    const log = await screen.findByRole('log', { name: 'Messages with bob' });
+    expect((await within(log).findByTestId('jump-target')).textContent).toContain('message 7');
+    expect(await screen.findByRole('button', { name: 'Jump to latest ↓' })).toBeTruthy();
   });
 });
