@@ -14,7 +14,8 @@ export default defineConfig({
   // flaky (and should be looked into) without failing the run; one that fails twice fails it.
   // Three browsers against one loaded 2-core machine make the live timings vary.
   retries: 1,
-  reporter: 'list',
+  // The list as it goes; at the very end, each failed attempt with where and why (e2e/failureSummary.ts).
+  reporter: [['list'], ['./e2e/failureSummary.ts']],
   forbidOnly: !!process.env.CI,
   timeout: 60_000,
   expect: { timeout: 10_000 },
