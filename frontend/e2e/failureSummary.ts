@@ -23,7 +23,7 @@ class FailureSummary implements Reporter {
       .slice(0, MESSAGE_LINES)
       .map((line) => `    ${line}`)
       .join('\n');
-    this.failures.push(`  ${test.titlePath().slice(1).join(' › ')} (attempt ${result.retry + 1}) at ${where}\n${message}`);
+    this.failures.push(`  ${test.titlePath().filter(Boolean).join(' › ')} (attempt ${result.retry + 1}) at ${where}\n${message}`);
   }
 
   onEnd(): void {
