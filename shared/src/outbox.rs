@@ -252,12 +252,15 @@ impl Lane {
         }
     }
 
-    /// Which rows are its own: the predicate of its partial index ([`LANES_SQL`]), so that
-    /// its reads use that index.
-    fn predicate(self) -> &'static str {
+    /// Its oldest rows, through its own partial index ([`LANES_SQL`]).
+    fn oldest_sql(self) -> &'static str {
         match self {
-            Self::Internal => "kind IS NOT NULL",
-            Self::Events => "kind IS NULL",
+            Self::Internal => {
+                "SELECT position, id, exchange, routing_key, payload, kind, bcc FROM outbox WHERE kind IS NOT NULL ORDER BY position LIMIT $1"
+            }
+            Self::Events => {
+                "SELECT position, id, exchange, routing_key, payload, kind, bcc FROM outbox WHERE kind IS NULL ORDER BY position LIMIT $1"
+            }
         }
     }
 }
@@ -424,13 +427,7 @@ impl RelayStatements {
         lane: Lane,
     ) -> Result<Self, tokio_postgres::Error> {
         Ok(Self {
-            oldest: client
-                .prepare(&format!(
-                    "SELECT position, id, exchange, routing_key, payload, kind, bcc FROM outbox \
-                     WHERE {} ORDER BY position LIMIT $1",
-                    lane.predicate()
-                ))
-                .await?,
+            oldest: client.prepare(lane.oldest_sql()).await?,
             delete: client
                 .prepare("DELETE FROM outbox WHERE position = ANY($1)")
                 .await?,
