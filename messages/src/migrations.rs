@@ -38,5 +38,4 @@ pub const ALL: &[Migration] = &[
         "search newest",
         include_str!("../migrations/V10__search_newest.sql"),
     ),
-    Migration::new(11, "outbox lanes", shared::outbox::LANES_SQL),
 ];

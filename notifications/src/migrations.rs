@@ -23,5 +23,4 @@ pub const ALL: &[Migration] = &[
         "groups and the message lifecycle",
         include_str!("../migrations/V6__groups_and_lifecycle.sql"),
     ),
-    Migration::new(7, "outbox lanes", shared::outbox::LANES_SQL),
 ];

@@ -7,13 +7,6 @@
 //! time (a session advisory lock on its dedicated connection), which keeps rows in order; the
 //! others wait to take over. A trigger's `NOTIFY` wakes the relay at commit, so latency stays in
 //! the milliseconds without polling.
-//!
-//! Rows travel in two lanes, each relayed in order by a leader of its own: internal messages
-//! (deliveries to socket nodes, push jobs) and public events. Their consumers are different
-//! services, so nothing orders one lane against the other, and a lane does not wait for the
-//! other's confirms: an event is confirmed once it is on the disk of a quorum queue, while a
-//! delivery to a socket node's queue is confirmed at once, and with one relay every delivery
-//! waited for the events committed with it before the next read.
 
 use std::time::Duration;
 
@@ -52,13 +45,6 @@ CREATE TRIGGER outbox_notify AFTER INSERT ON outbox
 /// [`crate::amqp::Outgoing::bcc`]), for deliveries to many users.
 pub const BCC_SQL: &str = "ALTER TABLE outbox ADD COLUMN bcc text[] NOT NULL DEFAULT '{}'";
 
-/// The outbox's third migration: each lane reads its own rows in order from an index of its
-/// own, without walking past the other lane's backlog.
-pub const LANES_SQL: &str = "
-CREATE INDEX outbox_internal_lane ON outbox (position) WHERE kind IS NOT NULL;
-CREATE INDEX outbox_event_lane ON outbox (position) WHERE kind IS NULL;
-";
-
 /// An internal message to publish after commit (not a public event).
 pub struct InternalMessage<'a> {
     /// The exchange's name without namespace.
@@ -74,7 +60,7 @@ pub struct InternalMessage<'a> {
 }
 
 /// Adds an internal message to the outbox inside the caller's transaction; it is published in
-/// order with the other internal messages (see the lanes above).
+/// order with the events around it.
 pub async fn enqueue_internal(
     client: &impl GenericClient,
     message: &InternalMessage<'_>,
@@ -222,48 +208,7 @@ pub struct OutboxRelay {
 }
 
 const BATCH: i64 = 512;
-
-/// The rows one relay publishes (see the module's documentation).
-#[derive(Clone, Copy, Debug)]
-enum Lane {
-    /// Rows with an AMQP type: internal messages.
-    Internal,
-    /// Rows without one: public events.
-    Events,
-}
-
-impl Lane {
-    const ALL: [Self; 2] = [Self::Internal, Self::Events];
-
-    fn name(self) -> &'static str {
-        match self {
-            Self::Internal => "internal",
-            Self::Events => "events",
-        }
-    }
-
-    /// The advisory lock its leader holds. (A relay of a version with one lane held
-    /// `0x6f75_7462_6f78`; during a rolling upgrade it and the lanes' leaders may publish the same
-    /// rows, which consumers dedupe.)
-    fn leader_lock_key(self) -> i64 {
-        match self {
-            Self::Internal => 0x6f75_7462_6f79,
-            Self::Events => 0x6f75_7462_6f7a,
-        }
-    }
-
-    /// Its oldest rows, through its own partial index ([`LANES_SQL`]).
-    fn oldest_sql(self) -> &'static str {
-        match self {
-            Self::Internal => {
-                "SELECT position, id, exchange, routing_key, payload, kind, bcc FROM outbox WHERE kind IS NOT NULL ORDER BY position LIMIT $1"
-            }
-            Self::Events => {
-                "SELECT position, id, exchange, routing_key, payload, kind, bcc FROM outbox WHERE kind IS NULL ORDER BY position LIMIT $1"
-            }
-        }
-    }
-}
+const LEADER_LOCK_KEY: i64 = 0x6f75_7462_6f78;
 
 impl OutboxRelay {
     /// `database_url` is used for the relay's own (unpooled) connection, which LISTENs, holds
@@ -275,21 +220,14 @@ impl OutboxRelay {
         }
     }
 
-    /// Runs both lanes until `shutdown`, surviving Postgres and RabbitMQ outages.
+    /// Runs until `shutdown`, surviving Postgres and RabbitMQ outages.
     pub async fn run(self, shutdown: CancellationToken) {
-        futures_util::future::join_all(Lane::ALL.map(|lane| self.run_lane(lane, &shutdown))).await;
-    }
-
-    async fn run_lane(&self, lane: Lane, shutdown: &CancellationToken) {
-        // A channel of its own: confirms come back per channel, and a failure that closes one
-        // lane's channel must not fail the other's publishes.
-        let publisher = Publisher::new(self.publisher.client().clone());
         let mut backoff = Duration::from_millis(100);
         while !shutdown.is_cancelled() {
-            match self.lead(lane, &publisher, shutdown).await {
+            match self.lead(&shutdown).await {
                 Ok(()) => backoff = Duration::from_millis(100),
                 Err(e) => {
-                    tracing::warn!(lane = lane.name(), error = %format!("{e:#}"), "outbox relay interrupted");
+                    tracing::warn!(error = %format!("{e:#}"), "outbox relay interrupted");
                     tokio::select! {
                         () = shutdown.cancelled() => return,
                         () = tokio::time::sleep(backoff) => {}
@@ -300,13 +238,8 @@ impl OutboxRelay {
         }
     }
 
-    /// Takes the lane's leader lock (or waits for it), then relays until the connection breaks.
-    async fn lead(
-        &self,
-        lane: Lane,
-        publisher: &Publisher,
-        shutdown: &CancellationToken,
-    ) -> anyhow::Result<()> {
+    /// Takes the leader lock (or waits for it), then relays until the connection breaks.
+    async fn lead(&self, shutdown: &CancellationToken) -> anyhow::Result<()> {
         let (client, mut connection) = tokio_postgres::connect(&self.database_url, NoTls).await?;
         let wake = std::sync::Arc::new(Notify::new());
         let connection_lost = CancellationToken::new();
@@ -333,10 +266,7 @@ impl OutboxRelay {
 
         loop {
             let row = client
-                .query_one(
-                    "SELECT pg_try_advisory_lock($1)",
-                    &[&lane.leader_lock_key()],
-                )
+                .query_one("SELECT pg_try_advisory_lock($1)", &[&LEADER_LOCK_KEY])
                 .await?;
             if row.get::<_, bool>(0) {
                 break;
@@ -353,8 +283,8 @@ impl OutboxRelay {
         client
             .batch_execute("LISTEN outbox; SET synchronous_commit = off")
             .await?;
-        let statements = RelayStatements::prepare(&client, lane).await?;
-        tracing::info!(lane = lane.name(), "outbox relay is the leader");
+        let statements = RelayStatements::prepare(&client).await?;
+        tracing::info!("outbox relay is the leader");
 
         loop {
             if shutdown.is_cancelled() {
@@ -363,7 +293,7 @@ impl OutboxRelay {
             if connection_lost.is_cancelled() {
                 anyhow::bail!("listener connection lost");
             }
-            let published = relay_batch(&client, &statements, publisher).await?;
+            let published = self.relay_batch(&client, &statements).await?;
             if published < BATCH as usize {
                 tokio::select! {
                     () = shutdown.cancelled() => return Ok(()),
@@ -375,44 +305,44 @@ impl OutboxRelay {
             }
         }
     }
-}
 
-/// Publishes a lane's oldest unpublished rows and deletes them once confirmed, over the
-/// leader's own connection.
-async fn relay_batch(
-    client: &tokio_postgres::Client,
-    statements: &RelayStatements,
-    publisher: &Publisher,
-) -> anyhow::Result<usize> {
-    let rows = client.query(&statements.oldest, &[&BATCH]).await?;
-    if rows.is_empty() {
-        return Ok(0);
+    /// Publishes the oldest unpublished rows and deletes them once confirmed, over the leader's
+    /// own connection.
+    async fn relay_batch(
+        &self,
+        client: &tokio_postgres::Client,
+        statements: &RelayStatements,
+    ) -> anyhow::Result<usize> {
+        let rows = client.query(&statements.oldest, &[&BATCH]).await?;
+        if rows.is_empty() {
+            return Ok(0);
+        }
+        let topology = self.publisher.client().topology().clone();
+        let mut positions = Vec::with_capacity(rows.len());
+        let messages: Vec<Outgoing> = rows
+            .iter()
+            .map(|row| {
+                positions.push(row.get::<_, i64>(0));
+                let routing_key = row.get::<_, String>(3);
+                Outgoing {
+                    exchange: topology.named(row.get::<_, &str>(2)),
+                    kind: row
+                        .get::<_, Option<String>>(5)
+                        .unwrap_or_else(|| routing_key.clone()),
+                    routing_key,
+                    bcc: row.get(6),
+                    message_id: row.get::<_, uuid::Uuid>(1).to_string(),
+                    payload: row.get::<_, String>(4).into_bytes(),
+                }
+            })
+            .collect();
+        self.publisher
+            .publish_all(&messages, Duration::from_secs(10))
+            .await?;
+        client.execute(&statements.delete, &[&positions]).await?;
+        tracing::debug!(count = messages.len(), "outbox rows published");
+        Ok(messages.len())
     }
-    let topology = publisher.client().topology().clone();
-    let mut positions = Vec::with_capacity(rows.len());
-    let messages: Vec<Outgoing> = rows
-        .iter()
-        .map(|row| {
-            positions.push(row.get::<_, i64>(0));
-            let routing_key = row.get::<_, String>(3);
-            Outgoing {
-                exchange: topology.named(row.get::<_, &str>(2)),
-                kind: row
-                    .get::<_, Option<String>>(5)
-                    .unwrap_or_else(|| routing_key.clone()),
-                routing_key,
-                bcc: row.get(6),
-                message_id: row.get::<_, uuid::Uuid>(1).to_string(),
-                payload: row.get::<_, String>(4).into_bytes(),
-            }
-        })
-        .collect();
-    publisher
-        .publish_all(&messages, Duration::from_secs(10))
-        .await?;
-    client.execute(&statements.delete, &[&positions]).await?;
-    tracing::debug!(count = messages.len(), "outbox rows published");
-    Ok(messages.len())
 }
 
 /// The relay's statements, prepared once on the leader's connection.
@@ -422,12 +352,11 @@ struct RelayStatements {
 }
 
 impl RelayStatements {
-    async fn prepare(
-        client: &tokio_postgres::Client,
-        lane: Lane,
-    ) -> Result<Self, tokio_postgres::Error> {
+    async fn prepare(client: &tokio_postgres::Client) -> Result<Self, tokio_postgres::Error> {
         Ok(Self {
-            oldest: client.prepare(lane.oldest_sql()).await?,
+            oldest: client
+                .prepare("SELECT position, id, exchange, routing_key, payload, kind, bcc FROM outbox ORDER BY position LIMIT $1")
+                .await?,
             delete: client
                 .prepare("DELETE FROM outbox WHERE position = ANY($1)")
                 .await?,

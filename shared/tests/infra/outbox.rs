@@ -1,11 +1,9 @@
 use std::time::Duration;
 
-use lapin::options::{BasicGetOptions, QueueBindOptions, QueueDeclareOptions, QueueDeleteOptions};
-use lapin::types::{AMQPValue, FieldTable};
-use shared::amqp::{AmqpClient, CHAT_DELIVERY_EXCHANGE, Publisher};
+use shared::amqp::{AmqpClient, Publisher};
 use shared::db::{self, Migration};
-use shared::events::{Exchange, UserRegistered};
-use shared::outbox::{self, InternalMessage, OutboxRelay};
+use shared::events::UserRegistered;
+use shared::outbox::{self, OutboxRelay};
 use shared::testing::{TcpProxy, TestInfra, eventually};
 use tokio_util::sync::CancellationToken;
 
@@ -15,7 +13,6 @@ use crate::support::{WAIT, registered};
 const SCHEMA: &[Migration] = &[
     Migration::new(1, "outbox", outbox::SCHEMA_SQL),
     Migration::new(2, "outbox bcc", outbox::BCC_SQL),
-    Migration::new(3, "outbox lanes", outbox::LANES_SQL),
 ];
 
 struct Relayed {
@@ -177,131 +174,4 @@ async fn two_relays_on_one_database_publish_each_event_once_in_order() {
         assert_eq!(probe.next(WAIT).await.id, expected.id);
     }
     probe.assert_silent(Duration::from_millis(300)).await;
-}
-
-#[tokio::test]
-async fn internal_messages_keep_flowing_while_the_broker_refuses_the_events_before_them() {
-    let relayed = setup().await;
-    let topology = relayed.infra.topology();
-    let connection = lapin::Connection::connect(
-        &relayed.infra.amqp_url,
-        lapin::ConnectionProperties::default(),
-    )
-    .await
-    .unwrap();
-    let channel = connection.create_channel().await.unwrap();
-    topology.declare_exchanges(&channel).await.unwrap();
-    // A queue that holds nothing and refuses what it cannot hold: the broker refuses every
-    // user.registered, as it does when a consumer's bounded queue is full.
-    let refusing = topology.named("refuses-registrations");
-    let mut arguments = FieldTable::default();
-    arguments.insert("x-max-length".into(), AMQPValue::LongLongInt(0));
-    arguments.insert(
-        "x-overflow".into(),
-        AMQPValue::LongString("reject-publish".into()),
-    );
-    declare_bound(
-        &channel,
-        &refusing,
-        &topology.exchange(Exchange::UserEvents),
-        "user.registered",
-        arguments,
-    )
-    .await;
-    let deliveries = topology.named("lane-deliveries");
-    declare_bound(
-        &channel,
-        &deliveries,
-        &topology.chat_delivery_exchange(),
-        "node-lanes",
-        FieldTable::default(),
-    )
-    .await;
-
-    // The event comes first in the outbox, the internal message after it.
-    {
-        let mut client = relayed.pool.get().await.unwrap();
-        let transaction = client.transaction().await.unwrap();
-        outbox::enqueue(&transaction, &registered("refused"))
-            .await
-            .unwrap();
-        outbox::enqueue_internal(
-            &transaction,
-            &InternalMessage {
-                exchange: CHAT_DELIVERY_EXCHANGE,
-                routing_key: "node-lanes",
-                bcc: &[],
-                kind: "test.delivery",
-                payload: "{}",
-            },
-        )
-        .await
-        .unwrap();
-        transaction.commit().await.unwrap();
-    }
-    relayed.start_relay(&relayed.infra.amqp_url);
-
-    let delivered = eventually("the internal message", WAIT, || async {
-        channel
-            .basic_get(deliveries.clone().into(), BasicGetOptions { no_ack: true })
-            .await
-            .unwrap()
-    })
-    .await;
-    assert_eq!(
-        delivered
-            .delivery
-            .properties
-            .kind()
-            .as_ref()
-            .map(|k| k.as_str()),
-        Some("test.delivery")
-    );
-    eventually("the internal message's row to go", WAIT, || async {
-        (relayed.pending().await == 1).then_some(())
-    })
-    .await;
-
-    // Once the broker takes the event again, its lane catches up.
-    let mut probe = relayed.infra.probe::<UserRegistered>().await;
-    channel
-        .queue_delete(refusing.into(), QueueDeleteOptions::default())
-        .await
-        .unwrap();
-    assert_eq!(probe.next(WAIT).await.data.username, "refused");
-    eventually("the outbox to drain", WAIT, || async {
-        (relayed.pending().await == 0).then_some(())
-    })
-    .await;
-    let _ = connection.close(200, "done".into()).await;
-}
-
-async fn declare_bound(
-    channel: &lapin::Channel,
-    queue: &str,
-    exchange: &str,
-    routing_key: &str,
-    arguments: FieldTable,
-) {
-    channel
-        .queue_declare(
-            queue.into(),
-            QueueDeclareOptions {
-                auto_delete: true,
-                ..QueueDeclareOptions::default()
-            },
-            arguments,
-        )
-        .await
-        .unwrap();
-    channel
-        .queue_bind(
-            queue.into(),
-            exchange.into(),
-            routing_key.into(),
-            QueueBindOptions::default(),
-            FieldTable::default(),
-        )
-        .await
-        .unwrap();
 }
