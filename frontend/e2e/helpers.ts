@@ -18,7 +18,21 @@ export async function newUserContext(
   options: BrowserContextOptions = {},
 ): Promise<BrowserContext> {
   const { baseURL } = test.info().project.use;
-  return browser.newContext({ baseURL, ...options });
+  const context = await browser.newContext({ baseURL, ...options });
+  if (CPU_SLOWDOWN > 1) context.on('page', (page) => void slowDown(page));
+  return context;
+}
+
+/**
+ * E2E_CPU_SLOWDOWN=N runs every page N times slower (Chromium's CPU throttling), as a slow CI
+ * machine does: renders and network answers then arrive in other orders. A test that fails only
+ * in CI can often be made to fail here this way (search.spec's "Jump to latest" did, at 8).
+ */
+const CPU_SLOWDOWN = Number(process.env.E2E_CPU_SLOWDOWN ?? 1);
+
+async function slowDown(page: Page): Promise<void> {
+  const session = await page.context().newCDPSession(page);
+  await session.send('Emulation.setCPUThrottlingRate', { rate: CPU_SLOWDOWN });
 }
 
 /**
