@@ -164,20 +164,17 @@ enum Ending {
     Kicked,
 }
 
-/// Serves one upgraded connection until it ends, then unregisters it everywhere.
+/// Serves one upgraded connection, registered in the hub (`None`: refused, the user being at
+/// the limit of sockets on this node), until it ends, then unregisters it everywhere.
 pub async fn serve<H: FrameHandler>(
     user: CurrentUser,
+    registration: Option<Registration>,
     session: actix_ws::Session,
     stream: actix_ws::MessageStream,
     services: Arc<SocketServices>,
     handler: H,
 ) {
-    let Some(registration) = services.hub.register(
-        user.id,
-        &user.username,
-        user.session_id,
-        services.limits.sockets_per_user,
-    ) else {
+    let Some(registration) = registration else {
         tracing::info!(user = %user.id, "a socket over the user's limit refused");
         let close = session.close(Some(CloseReason {
             code: CloseCode::from(close_code::TOO_MANY_SOCKETS),

@@ -54,7 +54,23 @@ where
         )
     })?;
     let handler = handler_for(user.clone()).await;
-    actix_web::rt::spawn(serve(user, session, stream, services, handler));
+    // Registered before the upgrade is answered, not in the task that serves it (which may run
+    // later): a sign-out that reaches this node the moment after the client sees the socket
+    // open closes its session's sockets through the hub, and must find this one there.
+    let registration = services.hub.register(
+        user.id,
+        &user.username,
+        user.session_id,
+        services.limits.sockets_per_user,
+    );
+    actix_web::rt::spawn(serve(
+        user,
+        registration,
+        session,
+        stream,
+        services,
+        handler,
+    ));
     Ok(response)
 }
 
