@@ -136,6 +136,11 @@ impl OutboxBatch {
         self.payloads.push(payload);
     }
 
+    /// The rows' ids, in the order added.
+    pub fn ids(&self) -> &[uuid::Uuid] {
+        &self.ids
+    }
+
     /// Whether nothing was added.
     pub fn is_empty(&self) -> bool {
         self.ids.is_empty()
@@ -336,9 +341,17 @@ impl OutboxRelay {
                 }
             })
             .collect();
+        let traced = crate::telemetry::hop_enabled()
+            .then(|| crate::telemetry::hop_ids(messages.iter().map(|m| &m.message_id)));
+        if let Some(ids) = &traced {
+            crate::telemetry::hop("read", ids);
+        }
         self.publisher
             .publish_all(&messages, Duration::from_secs(10))
             .await?;
+        if let Some(ids) = &traced {
+            crate::telemetry::hop("published", ids);
+        }
         client.execute(&statements.delete, &[&positions]).await?;
         tracing::debug!(count = messages.len(), "outbox rows published");
         Ok(messages.len())

@@ -28,3 +28,33 @@ pub fn init_for_tests() {
         init("test");
     }
 }
+
+/// Whether the per-hop trace of the chat path is on (`RUST_LOG=info,hop=debug`). Callers check
+/// it before building the ids they would log, so that the trace costs one check when off.
+pub fn hop_enabled() -> bool {
+    tracing::enabled!(target: "hop", tracing::Level::DEBUG)
+}
+
+/// One line of the per-hop trace: `hop <stage> <unix time in µs> <ids>`, where the ids are
+/// those of the commands or outbox rows the stage handled (comma-separated). Every service of
+/// one machine shares the clock, so `scripts/hop-trace.py` joins the lines of a bench run into
+/// the time each hop took (docs/profiling.md, "One message, hop by hop").
+pub fn hop(stage: &str, ids: &str) {
+    let micros = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_micros());
+    tracing::debug!(target: "hop", "hop {stage} {micros} {ids}");
+}
+
+/// `ids` comma-separated, for [`hop`].
+pub fn hop_ids<T: std::fmt::Display>(ids: impl IntoIterator<Item = T>) -> String {
+    use std::fmt::Write as _;
+    let mut joined = String::new();
+    for id in ids {
+        if !joined.is_empty() {
+            joined.push(',');
+        }
+        let _ = write!(joined, "{id}");
+    }
+    joined
+}

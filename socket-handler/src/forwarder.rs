@@ -14,6 +14,7 @@ use shared::chat::CommandEnvelope;
 use shared::http::ErrorCode;
 use shared::service::ServiceInfra;
 use shared::socket::{ConnectionHub, Echo, ErrorFrame, frame_text};
+use shared::telemetry;
 use tokio::sync::mpsc;
 use tokio_util::sync::CancellationToken;
 
@@ -108,13 +109,24 @@ async fn publish(settings: &ForwarderSettings, batch: &[CommandEnvelope]) {
         message_id: batch[0].id.to_string(),
         payload,
     };
-    if let Err(e) = settings
+    let traced = telemetry::hop_enabled().then(|| telemetry::hop_ids(batch.iter().map(|e| e.id)));
+    if let Some(ids) = &traced {
+        telemetry::hop("publish", ids);
+    }
+    match settings
         .publisher
         .publish_all(std::slice::from_ref(&message), settings.deadline)
         .await
     {
-        tracing::warn!(error = %e, count = batch.len(), "commands not accepted by the broker");
-        refuse(settings, batch);
+        Ok(()) => {
+            if let Some(ids) = &traced {
+                telemetry::hop("confirmed", ids);
+            }
+        }
+        Err(e) => {
+            tracing::warn!(error = %e, count = batch.len(), "commands not accepted by the broker");
+            refuse(settings, batch);
+        }
     }
 }
 

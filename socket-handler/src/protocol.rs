@@ -10,6 +10,7 @@ use bytestring::ByteString;
 use shared::chat::{ChatCommand, CommandEnvelope, Origin};
 use shared::http::ErrorCode;
 use shared::socket::{ConnectionContext, Echo, FrameHandler};
+use shared::telemetry;
 
 use crate::bindings::DeliveryBindings;
 use crate::forwarder::CommandForwarder;
@@ -61,6 +62,9 @@ impl ChatProtocol {
         };
         let echo_id = envelope.command.client_msg_id().map(str::to_owned);
         let echo_request = envelope.request_id.clone();
+        if telemetry::hop_enabled() {
+            telemetry::hop("frame", &envelope.id.to_string());
+        }
         if !self.services.forwarder.forward(envelope) {
             ctx.reply_error(
                 ErrorCode::Unavailable,

@@ -41,6 +41,7 @@ use shared::http::ErrorCode;
 use shared::ids::{ConversationId, MessageId, UserId};
 use shared::outbox::OutboxBatch;
 use shared::service::ServiceInfra;
+use shared::telemetry;
 use tracing::Instrument;
 
 use crate::repository::votes::{LockedMessage, Tally};
@@ -117,6 +118,9 @@ impl CommandProcessor {
         deliveries: Vec<Vec<CommandEnvelope>>,
     ) -> Vec<Result<(), HandleError>> {
         let all: Vec<CommandEnvelope> = deliveries.iter().flatten().cloned().collect();
+        if telemetry::hop_enabled() {
+            telemetry::hop("consume", &telemetry::hop_ids(all.iter().map(|e| e.id)));
+        }
         if all.len() > 1 {
             let span = tracing::info_span!("commands", count = all.len());
             match self.apply_together(&all).instrument(span).await {
@@ -224,6 +228,11 @@ impl CommandProcessor {
         std::mem::take(&mut after.deliveries).write_into(&mut after.outbox);
         after.outbox.write(&transaction).await?;
         transaction.commit().await?;
+        if telemetry::hop_enabled() {
+            let commands = telemetry::hop_ids(batch.iter().map(|e| e.id));
+            let rows = telemetry::hop_ids(after.outbox.ids());
+            telemetry::hop("commit", &format!("{commands}|{rows}"));
+        }
 
         self.votes.store(&after.tallies).await;
         // A failure here is retried by redelivery: the commands are recorded, so only a

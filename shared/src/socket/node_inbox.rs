@@ -175,8 +175,25 @@ impl NodeInbox {
                     .kind()
                     .as_ref()
                     .map(|k| k.as_str().to_owned());
+                let traced = crate::telemetry::hop_enabled()
+                    .then(|| {
+                        delivery
+                            .properties
+                            .message_id()
+                            .as_ref()
+                            .map(|id| id.to_string())
+                    })
+                    .flatten();
+                if let Some(id) = &traced {
+                    crate::telemetry::hop("inbox", id);
+                }
                 match kind.and_then(|k| self.inner.handlers.get(&k).cloned()) {
-                    Some(handler) => handler(delivery.data).await,
+                    Some(handler) => {
+                        handler(delivery.data).await;
+                        if let Some(id) = &traced {
+                            crate::telemetry::hop("routed", id);
+                        }
+                    }
                     None => {
                         tracing::warn!(queue = %self.inner.queue, "node inbox got a message of no known type")
                     }
