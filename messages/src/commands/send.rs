@@ -11,6 +11,7 @@
 use std::collections::{HashMap, HashSet};
 
 use deadpool_postgres::Transaction;
+use futures_util::TryFutureExt;
 use shared::amqp::HandleError;
 use shared::chat::{AckDelivery, CommandEnvelope, MAX_ATTACHMENTS, SendCommand, SendTarget, kind};
 use shared::events::{ChatMessage, ConversationKind};
@@ -69,26 +70,46 @@ pub(super) async fn apply_run(
     run: &[Send<'_>],
     after: &mut AfterCommit,
 ) -> Result<(), HandleError> {
-    record_senders(transaction, run, after).await?;
-    let mut outcomes = repeats(transaction, run).await?;
+    // Statements that do not depend on each other's answers are sent together (tokio-postgres
+    // pipelines what is polled at once): every round trip here is one the whole batch waits for.
+    let senders = note_senders(run, after);
+    let receivers = unknown_receivers(run, after);
+    let (_, mut outcomes, found) = futures_util::try_join!(
+        users::upsert_many(transaction, &senders).err_into::<HandleError>(),
+        repeats(transaction, run),
+        users::existing(transaction, &receivers).err_into::<HandleError>(),
+    )?;
+    after.known.extend(found);
     let opened = open(transaction, run, &mut outcomes, after).await?;
-    let conversations: Vec<ConversationId> = opened
-        .values()
-        .map(|open| open.conversation)
-        .collect::<HashSet<_>>()
-        .into_iter()
-        .collect();
-    let members = conversations::members_of(transaction, &conversations).await?;
+    // A direct conversation's members are its pair; only the others are looked up.
+    let mut members: HashMap<ConversationId, Vec<UserId>> = HashMap::new();
+    let mut others = HashSet::new();
+    for (i, open) in &opened {
+        match (open.direct, run[*i].1.target) {
+            (true, SendTarget::To { to }) => {
+                let sender = run[*i].0.user_id;
+                members.insert(open.conversation, vec![sender.min(to), sender.max(to)]);
+            }
+            _ => {
+                others.insert(open.conversation);
+            }
+        }
+    }
+    let others: Vec<ConversationId> = others.into_iter().collect();
     let wanted: Vec<_> = opened
         .iter()
         .filter_map(|(i, open)| Some((run[*i].1.reply_to?, open.conversation)))
         .collect();
-    let replies = messages::reply_targets(transaction, &wanted).await?;
     let files: Vec<Uuid> = opened
         .keys()
         .flat_map(|i| run[*i].1.attachment_ids.iter().map(|id| id.as_uuid()))
         .collect();
-    let pending = attachments::lock_pending(transaction, &files).await?;
+    let (looked_up, replies, pending) = futures_util::try_join!(
+        conversations::members_of(transaction, &others),
+        messages::reply_targets(transaction, &wanted),
+        attachments::lock_pending(transaction, &files),
+    )?;
+    members.extend(looked_up);
     // Uploads claimed by an earlier send of the run.
     let mut claimed = HashSet::new();
 
@@ -204,12 +225,9 @@ async fn attach_files(
     Ok(())
 }
 
-/// The senders exist (their tokens say so) under these names; each recorded once per batch.
-async fn record_senders(
-    transaction: &Transaction<'_>,
-    run: &[Send<'_>],
-    after: &mut AfterCommit,
-) -> Result<(), HandleError> {
+/// The senders exist (their tokens say so) under these names: those not yet recorded in this
+/// batch, to record (each once per batch).
+fn note_senders(run: &[Send<'_>], after: &mut AfterCommit) -> Vec<(UserId, String)> {
     let mut fresh = Vec::new();
     for (envelope, _) in run {
         let named = (envelope.user_id, envelope.username.clone());
@@ -218,7 +236,20 @@ async fn record_senders(
             after.known.insert(envelope.user_id);
         }
     }
-    Ok(users::upsert_many(transaction, &fresh).await?)
+    fresh
+}
+
+/// The people sent to whom this batch has not yet found to exist (some of these sends may turn
+/// out to be repeats: looking them up anyway saves waiting for that answer first).
+fn unknown_receivers(run: &[Send<'_>], after: &AfterCommit) -> Vec<UserId> {
+    let unknown: HashSet<UserId> = run
+        .iter()
+        .filter_map(|(_, send)| match send.target {
+            SendTarget::To { to } if !after.known.contains(&to) => Some(to),
+            _ => None,
+        })
+        .collect();
+    unknown.into_iter().collect()
 }
 
 /// Each send's outcome so far: a repeat (of a stored message, or of an earlier send of the
@@ -261,7 +292,7 @@ async fn repeats(
 }
 
 /// Opens (and locks) the conversation of every undecided send, by its index in the run;
-/// refuses those to no such user or conversation.
+/// refuses those to no such user or conversation (`after.known` holds whoever exists).
 async fn open(
     transaction: &Transaction<'_>,
     run: &[Send<'_>],
@@ -269,16 +300,6 @@ async fn open(
     after: &mut AfterCommit,
 ) -> Result<HashMap<usize, Open>, HandleError> {
     let undecided: Vec<usize> = (0..run.len()).filter(|i| outcomes[*i].is_none()).collect();
-    let unknown: Vec<UserId> = undecided
-        .iter()
-        .filter_map(|i| match run[*i].1.target {
-            SendTarget::To { to } if !after.known.contains(&to) => Some(to),
-            _ => None,
-        })
-        .collect();
-    let found = users::existing(transaction, &unknown).await?;
-    after.known.extend(found);
-
     let mut pairs = Vec::new();
     let mut memberships = Vec::new();
     for &i in &undecided {
@@ -291,8 +312,10 @@ async fn open(
             }
         }
     }
-    let pairs = conversations::lock_pairs(transaction, &pairs).await?;
-    let memberships = conversations::lock_memberships(transaction, &memberships).await?;
+    let (pairs, memberships) = futures_util::try_join!(
+        conversations::lock_pairs(transaction, &pairs),
+        conversations::lock_memberships(transaction, &memberships),
+    )?;
 
     let mut opened = HashMap::new();
     let still: Vec<usize> = undecided

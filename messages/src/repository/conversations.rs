@@ -9,6 +9,7 @@ use shared::chat::{Conversation, MemberView, Peer};
 use shared::events::{ConversationKind, Role};
 use shared::ids::{ConversationId, UserId};
 use tokio_postgres::Row;
+use tokio_postgres::types::ToSql;
 use uuid::Uuid;
 
 use super::messages::{MESSAGE_COLUMNS, message_from_row_at};
@@ -49,6 +50,9 @@ pub async fn find_pair(
 
 /// The two-party conversations of `pairs`, created where missing (with both members) and all
 /// locked, in one order (by id) whoever asks, so that batches cannot deadlock each other.
+///
+/// One round trip: the creation and the lock are sent together (pipelined), the lock after the
+/// creation, so it sees and locks what was just created.
 pub async fn lock_pairs(
     client: &impl GenericClient,
     pairs: &[(UserId, UserId)],
@@ -58,50 +62,29 @@ pub async fn lock_pairs(
     }
     let keys: Vec<String> = pairs.iter().map(|(a, b)| pair_key(*a, *b)).collect();
     let ids: Vec<Uuid> = pairs.iter().map(|_| Uuid::now_v7()).collect();
-    let created = client
-        .query(
-            &client
-                .prepare_cached(
-                    "INSERT INTO conversations (id, pair_key)
-                     SELECT DISTINCT ON (k) i, k FROM unnest($1::uuid[], $2::text[]) AS t(i, k)
-                     ON CONFLICT (pair_key) DO NOTHING RETURNING id, pair_key",
-                )
-                .await?,
-            &[&ids, &keys],
-        )
-        .await?;
-    if !created.is_empty() {
-        let (mut conversations, mut users) = (Vec::new(), Vec::new());
-        for row in &created {
-            let key: String = row.get(1);
-            for user in key.split(':').filter_map(|u| u.parse::<Uuid>().ok()) {
-                conversations.push(row.get::<_, Uuid>(0));
-                users.push(user);
-            }
-        }
-        client
-            .execute(
-                &client
-                    .prepare_cached(
-                        "INSERT INTO conversation_members (conversation_id, user_id)
-                         SELECT * FROM unnest($1::uuid[], $2::uuid[])",
-                    )
-                    .await?,
-                &[&conversations, &users],
-            )
-            .await?;
-    }
-    let rows = client
-        .query(
-            &client
-                .prepare_cached(
-                    "SELECT id, pair_key FROM conversations WHERE pair_key = ANY($1)
-                     ORDER BY id FOR UPDATE",
-                )
-                .await?,
-            &[&keys],
-        )
-        .await?;
+    let (create, lock) = futures_util::try_join!(
+        client.prepare_cached(
+            "WITH created AS (
+                 INSERT INTO conversations (id, pair_key)
+                 SELECT DISTINCT ON (k) i, k FROM unnest($1::uuid[], $2::text[]) AS t(i, k)
+                 ON CONFLICT (pair_key) DO NOTHING RETURNING id, pair_key
+             )
+             INSERT INTO conversation_members (conversation_id, user_id)
+             SELECT id, split_part(pair_key, ':', side)::uuid
+             FROM created CROSS JOIN generate_series(1, 2) AS side",
+        ),
+        client.prepare_cached(
+            "SELECT id, pair_key FROM conversations WHERE pair_key = ANY($1)
+             ORDER BY id FOR UPDATE",
+        ),
+    )?;
+    // Both futures send their statement when first polled, in this order.
+    let (create_params, lock_params): (&[&(dyn ToSql + Sync)], &[&(dyn ToSql + Sync)]) =
+        (&[&ids, &keys], &[&keys]);
+    let (_, rows) = futures_util::try_join!(
+        client.execute(&create, create_params),
+        client.query(&lock, lock_params),
+    )?;
     let by_key: HashMap<String, ConversationId> = rows
         .iter()
         .map(|row| (row.get::<_, String>(1), row.get::<_, Uuid>(0).into()))
@@ -152,8 +135,11 @@ pub async fn members_of(
     client: &impl GenericClient,
     conversations: &[ConversationId],
 ) -> Result<HashMap<ConversationId, Vec<UserId>>, tokio_postgres::Error> {
-    let ids: Vec<Uuid> = conversations.iter().map(ConversationId::as_uuid).collect();
     let mut members: HashMap<ConversationId, Vec<UserId>> = HashMap::new();
+    if conversations.is_empty() {
+        return Ok(members);
+    }
+    let ids: Vec<Uuid> = conversations.iter().map(ConversationId::as_uuid).collect();
     for row in client
         .query(
             &client

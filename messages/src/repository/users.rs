@@ -73,6 +73,9 @@ pub async fn existing(
     client: &impl GenericClient,
     ids: &[UserId],
 ) -> Result<std::collections::HashSet<UserId>, tokio_postgres::Error> {
+    if ids.is_empty() {
+        return Ok(std::collections::HashSet::new());
+    }
     let ids: Vec<uuid::Uuid> = ids.iter().map(UserId::as_uuid).collect();
     Ok(client
         .query(
