@@ -376,36 +376,34 @@ report_method() {
 
 The path is README's "How a message travels"; per message it costs:
 
-1. **socket-handler** parses the frame, checks the rate, and publishes a command to the durable
-   quorum queue `messages.chat.commands`, waiting for the publisher confirm before it reads the
-   connection's next frame (one command in flight per socket). A confirm on a quorum queue is a
-   Raft commit with an fsync in RabbitMQ (fsyncs are shared by concurrent publishers).
-2. **messages** consumes the commands in order (a single active consumer) and applies whatever
-   the queue already holds as one batch in one transaction: one commit, so one WAL fsync, per
-   batch instead of per message. Per send, inside it, four round trips of prepared statements:
-   lock the conversation by its pair, look for a repeated `clientMsgId`, one statement that
-   bumps `last_seq`, inserts the message and counts it unread, and the two outbox rows
-   (pipelined); the sender's record and the receiver's existence are checked once per batch.
-   The command ids are recorded in the same transaction (exactly-once on redelivery), and the
-   batch is acknowledged with one multiple-ack.
-3. The **outbox relay** wakes on `NOTIFY`, reads up to 512 rows, publishes `message.sent` and
-   the delivery in one confirm window and deletes the rows (one commit per batch).
+1. **socket-handler** parses the frame, checks the sender's allowance (Redis), and queues the
+   command in the node's forwarder, which publishes whatever has gathered as one message per
+   commands queue while the previous one is being confirmed. Sends and typing go to
+   `messages.chat.sends`, kept in memory (confirmed and delivered as soon as the broker has
+   them; a send is resent by its client until acknowledged); other commands to the quorum queue
+   `messages.chat.commands` (a Raft commit with an fsync before the confirm and the delivery).
+2. **messages** consumes each queue in order (a single active consumer each, one batch at a
+   time across the two) and applies whatever a queue already holds as one batch in one
+   transaction: one commit, so one WAL fsync, per batch. A run of sends costs a fixed number of
+   round trips however long it is, the independent statements pipelined: record the command
+   ids; senders, repeats and receivers together; create and lock the conversations; one insert
+   of every message with its seq and unread counts; one insert of the outbox rows (every
+   `message.sent`, and one `chat.batch` of the batch's deliveries); commit.
+3. The **outbox relay** wakes on `NOTIFY`, reads up to 512 rows, publishes them in one confirm
+   window (the `chat.batch` to the socket nodes' queues, `message.sent` to the quorum queues
+   of its subscribers) and deletes them without waiting for the disk.
 4. **socket-handler** receives the delivery on its node queue and writes `message.ack` and
-   `message.new`; **notifications** consumes `message.sent` in batches too (one transaction and
-   one confirm window for the live pushes per batch) and pushes the notification.
+   `message.new`; **notifications** consumes `message.sent` in batches (one transaction and one
+   confirm window for the live pushes per batch) and pushes the notification.
 
 Step 2 is serial by design (per-conversation order, and exactly-once needs one writer per
-conversation at a time), so the chat's throughput is one over its per-message time: the round
-trips to Postgres of a send, plus its share of the batch's commit. The CPU table says where
-processor time goes: Postgres first (executing the statements, the `NOTIFY` triggers and the
-outbox's insert-then-delete churn), then RabbitMQ (two quorum-queue writes with confirms per
-message: the command and `message.sent`, plus the classic node-queue deliveries), then our
-services. What would lift it further, in order of expected gain: shard the command queue by
-conversation (several consumers, each serial for its conversations) so step 2 runs on more
-than one connection; send the delivery to socket-handler straight after commit instead of
-through the outbox table (it is a courtesy, since clients catch up by `seq`); make the send one
-server-side function call; and fold the command publish and its confirm into batches per
-socket-handler node (confirm windows across sockets).
+conversation at a time), so the chat's throughput is one over its per-batch time. Where a
+message's latency goes, hop by hop, is measured by the per-hop trace (`RUST_LOG=info,hop=debug`,
+then `scripts/hop-trace.py .run/logs`; docs/profiling.md, "One message, hop by hop"). What would
+lift it further: shard the command stream by conversation (several writers, each serial for its
+conversations); publish the deliveries straight after commit instead of through the outbox
+table, once group system messages no longer need the outbox's order; fewer statements per
+batch (a server-side function for a run of sends).
 
 A history page (W7) costs: the token check with a Redis lookup of revoked sessions, a
 membership query and the page query (prepared once per connection; each window spells out its

@@ -1,11 +1,13 @@
 //! Forwarding this node's commands to messages: every connection queues its commands here, and
-//! one task publishes whatever has gathered as one confirmed message on the commands queue. A
-//! burst from many sockets is then a handful of broker writes instead of one each, and no
-//! connection waits for the broker before reading its next frame; order is kept, since there
-//! is one queue and one publisher. What the broker does not confirm in time is answered
-//! `unavailable` to each connection that sent it (the client resends; a repeated send is
-//! recognised). When the node's queue is full, a command is refused at once the same way, so a
-//! flood cannot grow the node's memory without bound.
+//! one task publishes whatever has gathered as one confirmed message per commands queue (sends
+//! and typing to the one kept in memory, the rest to the one on disk; see
+//! `Topology::chat_sends_queue`). A burst from many sockets is then a handful of broker writes
+//! instead of one each, and no connection waits for the broker before reading its next frame;
+//! order is kept within each queue, since there is one publisher (across them nothing needs
+//! it: a command about a message names one already stored). What the broker does not confirm in
+//! time is answered `unavailable` to each connection that sent it (the client resends; a
+//! repeated send is recognised). When the node's queue is full, a command is refused at once
+//! the same way, so a flood cannot grow the node's memory without bound.
 
 use std::time::Duration;
 
@@ -31,8 +33,11 @@ pub struct CommandForwarder {
 pub struct ForwarderSettings {
     /// Confirmed publishing.
     pub publisher: Publisher,
-    /// The commands queue (published to through the default exchange).
+    /// The commands queue kept on disk (published to through the default exchange).
     pub commands_queue: String,
+    /// The commands queue kept in memory, for sends and typing (see
+    /// [`shared::chat::ChatCommand::is_sent_again_if_lost`]).
+    pub sends_queue: String,
     /// This node's sockets, to answer refused commands.
     pub hub: ConnectionHub,
     /// How long a publish may wait for the broker's confirm.
@@ -92,30 +97,43 @@ async fn forward(
     }
 }
 
-/// One confirmed message carrying `batch`; refusals to its senders if the broker does not take it.
+/// `batch` as one confirmed message per commands queue it needs (each in order); refusals to
+/// its senders if the broker does not take them.
 async fn publish(settings: &ForwarderSettings, batch: &[CommandEnvelope]) {
-    let payload = match serde_json::to_vec(batch) {
-        Ok(payload) => payload,
-        Err(e) => {
-            tracing::error!(error = %e, "cannot serialise commands");
-            return refuse(settings, batch);
-        }
-    };
-    let message = Outgoing {
-        exchange: String::new(),
-        routing_key: settings.commands_queue.clone(),
-        bcc: Vec::new(),
-        kind: "chat.commands".to_owned(),
-        message_id: batch[0].id.to_string(),
-        payload,
-    };
+    let (sent_again, kept): (Vec<&CommandEnvelope>, Vec<&CommandEnvelope>) = batch
+        .iter()
+        .partition(|envelope| envelope.command.is_sent_again_if_lost());
+    let mut messages = Vec::with_capacity(2);
+    for (lane, queue) in [
+        (sent_again, &settings.sends_queue),
+        (kept, &settings.commands_queue),
+    ] {
+        let Some(first) = lane.first() else {
+            continue;
+        };
+        let payload = match serde_json::to_vec(&lane) {
+            Ok(payload) => payload,
+            Err(e) => {
+                tracing::error!(error = %e, "cannot serialise commands");
+                return refuse(settings, batch);
+            }
+        };
+        messages.push(Outgoing {
+            exchange: String::new(),
+            routing_key: queue.clone(),
+            bcc: Vec::new(),
+            kind: "chat.commands".to_owned(),
+            message_id: first.id.to_string(),
+            payload,
+        });
+    }
     let traced = telemetry::hop_enabled().then(|| telemetry::hop_ids(batch.iter().map(|e| e.id)));
     if let Some(ids) = &traced {
         telemetry::hop("publish", ids);
     }
     match settings
         .publisher
-        .publish_all(std::slice::from_ref(&message), settings.deadline)
+        .publish_all(&messages, settings.deadline)
         .await
     {
         Ok(()) => {

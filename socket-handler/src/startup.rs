@@ -54,6 +54,7 @@ impl Service for SocketHandler {
             ForwarderSettings {
                 publisher: infra.publisher.clone(),
                 commands_queue: topology.chat_commands_queue().name,
+                sends_queue: topology.chat_sends_queue().name,
                 hub: node.hub.clone(),
                 deadline: config.command_deadline,
                 capacity: config.command_backlog,

@@ -52,20 +52,32 @@ use crate::vote_cache::VoteCache;
 /// confirmed.
 const REPLY_DEADLINE: Duration = Duration::from_secs(5);
 
-/// Consumes the chat commands queue in batches until the service stops. The queue has one
-/// active consumer across replicas (single active consumer), which keeps commands in order.
+/// Consumes both chat commands queues (sends and typing kept in memory, the rest on disk; see
+/// `Topology::chat_sends_queue`) in batches until the service stops. Each queue has one active
+/// consumer across replicas (single active consumer), which keeps its commands in order, and
+/// the two take turns: one batch is applied at a time, so a batch never waits on the other's
+/// row locks (nor the two on each other's), and there is one writer as before.
 pub fn start(infra: &ServiceInfra, processor: Arc<CommandProcessor>) {
-    let queue = infra.amqp.topology().chat_commands_queue();
-    infra.tasks.spawn(consume_batched(
-        infra.amqp.clone(),
-        ConsumerSpec::new(queue, infra.config.amqp_prefetch),
-        decode_commands,
-        move |batch| {
-            let processor = processor.clone();
-            async move { processor.apply_batch(batch).await }
-        },
-        infra.shutdown.clone(),
-    ));
+    let topology = infra.amqp.topology();
+    let writer = Arc::new(tokio::sync::Mutex::new(()));
+    for queue in [topology.chat_sends_queue(), topology.chat_commands_queue()] {
+        let processor = processor.clone();
+        let writer = writer.clone();
+        infra.tasks.spawn(consume_batched(
+            infra.amqp.clone(),
+            ConsumerSpec::new(queue, infra.config.amqp_prefetch),
+            decode_commands,
+            move |batch| {
+                let processor = processor.clone();
+                let writer = writer.clone();
+                async move {
+                    let _turn = writer.lock().await;
+                    processor.apply_batch(batch).await
+                }
+            },
+            infra.shutdown.clone(),
+        ));
+    }
 }
 
 /// A delivery of the commands queue: the commands of one publish of a socket-handler node, as a

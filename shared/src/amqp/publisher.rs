@@ -146,11 +146,18 @@ impl Publisher {
         let outcome = tokio::time::timeout(patience.max(Duration::from_millis(100)), async {
             let mut confirms = Vec::with_capacity(messages.len());
             for message in messages {
+                // Addressed to a queue by its name (the default exchange), a message must find
+                // it: one kept in memory is gone after the broker restarts until its consumer
+                // declares it again, and the broker would confirm a message it dropped.
+                let options = BasicPublishOptions {
+                    mandatory: message.exchange.is_empty(),
+                    ..BasicPublishOptions::default()
+                };
                 let confirm = channel
                     .basic_publish(
                         message.exchange.clone().into(),
                         message.routing_key.clone().into(),
-                        BasicPublishOptions::default(),
+                        options,
                         &message.payload,
                         message.properties(),
                     )
@@ -158,9 +165,12 @@ impl Publisher {
                     .map_err(|e| e.to_string())?;
                 confirms.push(confirm);
             }
-            for confirm in confirms {
+            for (confirm, message) in confirms.into_iter().zip(messages) {
                 match confirm.await.map_err(|e| e.to_string())? {
-                    Confirmation::Ack(_) => {}
+                    Confirmation::Ack(None) => {}
+                    Confirmation::Ack(Some(_)) => {
+                        return Err(format!("no queue named {}", message.routing_key));
+                    }
                     other => return Err(format!("broker refused a message: {other:?}")),
                 }
             }

@@ -58,6 +58,23 @@ pub struct QueueSpec {
     /// The most the queue holds; beyond it the broker refuses publishes (`reject-publish`), so
     /// the publisher learns at once instead of the queue growing while its consumer is away.
     pub bound: Option<QueueBound>,
+    /// Where it keeps what it holds.
+    pub keeping: Keeping,
+}
+
+/// Where a queue keeps its messages, which decides how soon the broker confirms and delivers one.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Keeping {
+    /// A durable quorum queue: a message is on disk (on a majority of a cluster's nodes) before
+    /// it is confirmed or delivered, and the broker counts deliveries, so a message whose
+    /// handler keeps failing reaches the dead-letter queue after [`DELIVERY_LIMIT`].
+    Disk,
+    /// A classic queue that is not durable: a message is confirmed and delivered as soon as the
+    /// broker has it, in memory, and is lost if the broker stops (the queue too; whoever
+    /// declares it next recreates it). Only for what its senders send again until it is
+    /// answered. No delivery limit: a message that keeps failing for a passing reason keeps
+    /// being retried; one that cannot succeed is dead-lettered by its consumer.
+    Memory,
 }
 
 /// How much a queue may hold: messages and bytes of their bodies.
@@ -130,6 +147,7 @@ impl Topology {
             dead_letter_service: service,
             single_active_consumer: false,
             bound: None,
+            keeping: Keeping::Disk,
         }
     }
 
@@ -139,9 +157,11 @@ impl Topology {
         self.named(CHAT_DELIVERY_EXCHANGE)
     }
 
-    /// The internal queue of chat commands from socket-handler to messages. Published to through
-    /// the default exchange; one active consumer at a time so that commands are applied in the
-    /// order they were sent.
+    /// The internal queue of chat commands from socket-handler to messages, but for sends and
+    /// typing (see [`Self::chat_sends_queue`]): read receipts, votes, edits, deletes, reactions.
+    /// Published to through the default exchange; one active consumer at a time so that
+    /// commands are applied in the order they were sent. On disk: nothing asks the client to
+    /// send these again (a vote sent twice would withdraw itself).
     pub fn chat_commands_queue(&self) -> QueueSpec {
         QueueSpec {
             name: self.named("messages.chat.commands"),
@@ -149,6 +169,25 @@ impl Topology {
             dead_letter_service: "messages",
             single_active_consumer: true,
             bound: Some(COMMANDS_QUEUE_BOUND),
+            keeping: Keeping::Disk,
+        }
+    }
+
+    /// The internal queue of `message.send` and `typing` commands from socket-handler to
+    /// messages, kept in memory ([`Keeping::Memory`]): a send is acknowledged to its client only
+    /// once messages has stored it, and the client sends it again until then (the same
+    /// `clientMsgId`, recognised), so the broker's disk adds nothing to its safety, only the
+    /// wait for a write on the way (docs/profiling.md, "One message, hop by hop"); typing is
+    /// never stored. Apart from the other commands, which nothing sends again: nothing a send
+    /// is ordered against goes that way (a command about a message names one already stored).
+    pub fn chat_sends_queue(&self) -> QueueSpec {
+        QueueSpec {
+            name: self.named("messages.chat.sends"),
+            bindings: Vec::new(),
+            dead_letter_service: "messages",
+            single_active_consumer: true,
+            bound: Some(COMMANDS_QUEUE_BOUND),
+            keeping: Keeping::Memory,
         }
     }
 
@@ -164,6 +203,7 @@ impl Topology {
             dead_letter_service: "notifications",
             single_active_consumer: false,
             bound: None,
+            keeping: Keeping::Disk,
         }
     }
 
@@ -205,7 +245,7 @@ impl Topology {
         Ok(())
     }
 
-    /// Declares every durable queue of [`SUBSCRIPTIONS`], the commands queue and the push queue,
+    /// Declares every durable queue of [`SUBSCRIPTIONS`], the commands queues and the push queue,
     /// so that what is published before its consumer first starts is kept. Best effort: these are mostly
     /// other services' queues, so a failure (a queue left over with other arguments, say) is
     /// reported and does not stop this service; the consumer that owns the queue fails loudly.
@@ -213,7 +253,11 @@ impl Topology {
         let specs = SUBSCRIPTIONS
             .iter()
             .map(|(service, exchange, key)| self.event_queue(service, *exchange, key))
-            .chain([self.chat_commands_queue(), self.push_queue()]);
+            .chain([
+                self.chat_commands_queue(),
+                self.chat_sends_queue(),
+                self.push_queue(),
+            ]);
         let mut channel: Option<Channel> = None;
         for spec in specs {
             if channel.as_ref().is_none_or(|c| !c.status().connected()) {
@@ -235,8 +279,9 @@ impl Topology {
         }
     }
 
-    /// Declares `spec` as a durable quorum queue with a delivery limit and dead-lettering, plus
-    /// its service's dead-letter queue, and binds them.
+    /// Declares `spec` with dead-lettering, plus its service's dead-letter queue, and binds them:
+    /// kept on disk, a durable quorum queue with a delivery limit; kept in memory, a classic
+    /// queue that is not durable (see [`Keeping`]).
     ///
     /// Quorum queues count deliveries themselves, so a message that crashes its consumer is
     /// counted too and cannot loop forever; `at-least-once` dead-lettering means a message on its
@@ -246,6 +291,7 @@ impl Topology {
             durable: true,
             ..QueueDeclareOptions::default()
         };
+        let on_disk = spec.keeping == Keeping::Disk;
         let dlx = self.dead_letter_exchange();
         let dlq = self.dead_letter_queue(spec.dead_letter_service);
         record(Kind::Queue, &dlq);
@@ -262,11 +308,21 @@ impl Topology {
             )
             .await?;
 
-        let mut arguments = quorum_arguments();
-        arguments.insert(
-            "x-delivery-limit".into(),
-            AMQPValue::LongLongInt(DELIVERY_LIMIT),
-        );
+        let mut arguments = if on_disk {
+            let mut arguments = quorum_arguments();
+            arguments.insert(
+                "x-delivery-limit".into(),
+                AMQPValue::LongLongInt(DELIVERY_LIMIT),
+            );
+            // A quorum queue's own; a classic queue dead-letters at most once.
+            arguments.insert(
+                "x-dead-letter-strategy".into(),
+                AMQPValue::LongString("at-least-once".into()),
+            );
+            arguments
+        } else {
+            FieldTable::default()
+        };
         arguments.insert(
             "x-dead-letter-exchange".into(),
             AMQPValue::LongString(dlx.into()),
@@ -281,10 +337,6 @@ impl Topology {
                 )
                 .into(),
             ),
-        );
-        arguments.insert(
-            "x-dead-letter-strategy".into(),
-            AMQPValue::LongString("at-least-once".into()),
         );
         arguments.insert(
             "x-overflow".into(),
@@ -304,8 +356,12 @@ impl Topology {
             );
         }
         record(Kind::Queue, &spec.name);
+        let options = QueueDeclareOptions {
+            durable: on_disk,
+            ..QueueDeclareOptions::default()
+        };
         channel
-            .queue_declare(spec.name.clone().into(), durable, arguments)
+            .queue_declare(spec.name.clone().into(), options, arguments)
             .await?;
         for (exchange, pattern) in &spec.bindings {
             channel

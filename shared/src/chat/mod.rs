@@ -105,6 +105,14 @@ impl ChatCommand {
     pub fn is_stored(&self) -> bool {
         !matches!(self, Self::Typing(_))
     }
+
+    /// Whether losing it on its way to messages costs nothing: a send is sent again by its
+    /// client until it is acknowledged (after it is stored), a typing notice is never stored.
+    /// These go through the commands queue kept in memory
+    /// ([`crate::amqp::Topology::chat_sends_queue`]), the others through the one on disk.
+    pub fn is_sent_again_if_lost(&self) -> bool {
+        matches!(self, Self::Send(_) | Self::Typing(_))
+    }
 }
 
 /// Where a message goes: `to` a user (their direct conversation) or into `conversationId`.

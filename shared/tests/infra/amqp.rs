@@ -4,7 +4,7 @@ use std::time::Duration;
 use lapin::BasicProperties;
 use lapin::options::{BasicGetOptions, BasicPublishOptions, QueueDeclareOptions};
 use lapin::types::FieldTable;
-use shared::amqp::{AmqpClient, ConsumerSpec, Publisher, consume};
+use shared::amqp::{AmqpClient, ConsumerSpec, Outgoing, Publisher, consume};
 use shared::events::{Event, Exchange, UserRegistered};
 use shared::testing::{TcpProxy, TestInfra, eventually};
 use tokio_util::sync::CancellationToken;
@@ -445,4 +445,50 @@ async fn a_delivery_routed_by_bcc_reaches_each_bound_queue_once_and_no_other() {
     assert_eq!(counts, [1, 1, 0]);
     let _ = connection.close(200, "done".into()).await;
     stop.cancel();
+}
+
+/// A message addressed to a queue by its name must reach that queue: the commands queue kept in
+/// memory is gone after a broker restart until a service declares it again, and a broker
+/// confirms what it drops for lack of a queue unless told that it is mandatory.
+#[tokio::test]
+async fn a_message_for_a_queue_that_is_gone_is_refused_not_confirmed() {
+    let bus = Bus::new().await;
+    let publisher = Publisher::new(bus.client.clone());
+    let sends = bus.client.topology().chat_sends_queue().name;
+    // Every connect declares the commands queues.
+    eventually("the sends queue", WAIT, || async {
+        bus.queue_depth(&sends).await
+    })
+    .await;
+    let command = |queue: &str| Outgoing {
+        exchange: String::new(),
+        routing_key: queue.to_owned(),
+        bcc: Vec::new(),
+        kind: "chat.commands".to_owned(),
+        message_id: uuid::Uuid::now_v7().to_string(),
+        payload: b"[]".to_vec(),
+    };
+    publisher
+        .publish_all(&[command(&sends)], WAIT)
+        .await
+        .expect("a queue that exists takes it");
+    assert_eq!(bus.queue_depth(&sends).await, Some(1));
+
+    bus.inspect()
+        .await
+        .queue_delete(sends.as_str().into(), Default::default())
+        .await
+        .unwrap();
+    let refused = publisher
+        .publish_all(&[command(&sends)], Duration::from_millis(300))
+        .await;
+    assert!(
+        refused.is_err(),
+        "a queue that is gone takes nothing: {refused:?}"
+    );
+    assert_eq!(
+        bus.queue_depth(&sends).await,
+        None,
+        "nobody declared it again"
+    );
 }
