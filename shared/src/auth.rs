@@ -194,6 +194,14 @@ impl Authenticator {
         self.authenticate_token(cookie.value()).await
     }
 
+    /// Whether `session` has been revoked since it was authenticated (401 if so).
+    pub async fn still_valid(&self, session: SessionId) -> Result<(), ApiError> {
+        if self.revocations.is_revoked(session).await? {
+            return Err(ApiError::unauthenticated());
+        }
+        Ok(())
+    }
+
     /// The signed-in user of a raw token.
     pub async fn authenticate_token(&self, token: &str) -> Result<CurrentUser, ApiError> {
         let claims = self.verifier.verify(token).map_err(|e| {

@@ -194,6 +194,26 @@ pub async fn serve<H: FrameHandler>(
         .await;
 }
 
+/// Gives up a connection registered for an upgrade that is refused after all (its session
+/// ended meanwhile): unregistered, and its handler told, as if it had closed before it opened.
+pub(super) async fn abandon<H: FrameHandler>(
+    user: CurrentUser,
+    registration: Option<Registration>,
+    services: &SocketServices,
+    handler: H,
+) {
+    let Some(registration) = registration else {
+        return;
+    };
+    let last_on_node = services.hub.unregister(user.id, registration.id);
+    let ctx = ConnectionContext {
+        user,
+        id: registration.id,
+        hub: services.hub.clone(),
+    };
+    handler.on_close(&ctx, last_on_node).await;
+}
+
 async fn run<H: FrameHandler>(
     ctx: ConnectionContext,
     mut registration: Registration,

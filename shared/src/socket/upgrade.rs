@@ -7,6 +7,7 @@ use actix_web::{HttpRequest, HttpResponse, web};
 use bytestring::ByteString;
 use serde::Serialize;
 
+use super::connection::abandon;
 use super::{FrameHandler, SocketServices, serve};
 
 use crate::auth::{Authenticator, CurrentUser};
@@ -16,6 +17,11 @@ use crate::http::{AllowedOrigins, ApiError, ErrorCode};
 /// (cross-site WebSocket hijacking: the browser would send our cookies), 401 without a valid,
 /// unrevoked session. Identity comes only from the cookie, never from the URL.
 pub async fn upgrade(req: &HttpRequest) -> Result<CurrentUser, ApiError> {
+    authenticator(req)?.authenticate(req).await
+}
+
+/// The request's authenticator, once its `Origin` is allowed.
+fn authenticator(req: &HttpRequest) -> Result<&Authenticator, ApiError> {
     let permitted = req
         .app_data::<web::Data<AllowedOrigins>>()
         .is_none_or(|allowed| allowed.permits(req.headers()));
@@ -25,10 +31,9 @@ pub async fn upgrade(req: &HttpRequest) -> Result<CurrentUser, ApiError> {
             "This socket was opened from a site that is not allowed.",
         ));
     }
-    let authenticator = req
-        .app_data::<web::Data<Authenticator>>()
-        .ok_or_else(|| ApiError::internal(&anyhow::anyhow!("Authenticator is not registered")))?;
-    authenticator.authenticate(req).await
+    req.app_data::<web::Data<Authenticator>>()
+        .map(|data| data.get_ref())
+        .ok_or_else(|| ApiError::internal(&anyhow::anyhow!("Authenticator is not registered")))
 }
 
 /// Upgrades a signed-in, same-origin request (see [`upgrade`]) and serves the socket on this
@@ -63,6 +68,13 @@ where
         user.session_id,
         services.limits.sockets_per_user,
     );
+    // A sign-out handled between the session check above and this registration found no
+    // socket to close; auth lists a session as revoked before it announces the sign-out, so
+    // asking again now catches it, and the client never sees this socket open.
+    if let Err(refused) = authenticator(req)?.still_valid(user.session_id).await {
+        abandon(user, registration, &services, handler).await;
+        return Err(refused);
+    }
     actix_web::rt::spawn(serve(
         user,
         registration,
