@@ -164,25 +164,27 @@ enum Ending {
     Kicked,
 }
 
-/// Serves one upgraded connection, registered in the hub (`None`: refused, the user being at
-/// the limit of sockets on this node), until it ends, then unregisters it everywhere.
+/// Closes an upgraded connection the hub refused: the user is at the limit of sockets on this
+/// node.
+pub(super) async fn refuse_over_limit(user: CurrentUser, session: actix_ws::Session) {
+    tracing::info!(user = %user.id, "a socket over the user's limit refused");
+    let close = session.close(Some(CloseReason {
+        code: CloseCode::from(close_code::TOO_MANY_SOCKETS),
+        description: Some("too many connections".to_owned()),
+    }));
+    let _ = tokio::time::timeout(Duration::from_secs(1), close).await;
+}
+
+/// Serves one upgraded connection, registered in the hub, until it ends, then unregisters it
+/// everywhere.
 pub async fn serve<H: FrameHandler>(
     user: CurrentUser,
-    registration: Option<Registration>,
+    registration: Registration,
     session: actix_ws::Session,
     stream: actix_ws::MessageStream,
     services: Arc<SocketServices>,
     handler: H,
 ) {
-    let Some(registration) = registration else {
-        tracing::info!(user = %user.id, "a socket over the user's limit refused");
-        let close = session.close(Some(CloseReason {
-            code: CloseCode::from(close_code::TOO_MANY_SOCKETS),
-            description: Some("too many connections".to_owned()),
-        }));
-        let _ = tokio::time::timeout(Duration::from_secs(1), close).await;
-        return;
-    };
     let span = tracing::info_span!("socket", user = %user.id, connection = registration.id);
     let ctx = ConnectionContext {
         user,
@@ -198,13 +200,10 @@ pub async fn serve<H: FrameHandler>(
 /// ended meanwhile): unregistered, and its handler told, as if it had closed before it opened.
 pub(super) async fn abandon<H: FrameHandler>(
     user: CurrentUser,
-    registration: Option<Registration>,
+    registration: Registration,
     services: &SocketServices,
     handler: H,
 ) {
-    let Some(registration) = registration else {
-        return;
-    };
     let last_on_node = services.hub.unregister(user.id, registration.id);
     let ctx = ConnectionContext {
         user,

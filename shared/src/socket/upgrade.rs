@@ -7,7 +7,7 @@ use actix_web::{HttpRequest, HttpResponse, web};
 use bytestring::ByteString;
 use serde::Serialize;
 
-use super::connection::abandon;
+use super::connection::{abandon, refuse_over_limit};
 use super::{FrameHandler, SocketServices, serve};
 
 use crate::auth::{Authenticator, CurrentUser};
@@ -58,17 +58,22 @@ where
             format!("Not a WebSocket upgrade: {e}."),
         )
     })?;
-    let handler = handler_for(user.clone()).await;
     // Registered before the upgrade is answered, not in the task that serves it (which may run
     // later): a sign-out that reaches this node the moment after the client sees the socket
-    // open closes its session's sockets through the hub, and must find this one there.
-    let registration = services.hub.register(
+    // open closes its session's sockets through the hub, and must find this one there. And
+    // before the handler is made, so that a socket over the limit costs no handler (nor the
+    // deliveries it would start receiving).
+    let Some(registration) = services.hub.register(
         user.id,
         &user.username,
         user.session_id,
         services.limits.sockets_per_user,
-    );
-    // A sign-out handled between the session check above and this registration found no
+    ) else {
+        actix_web::rt::spawn(refuse_over_limit(user, session));
+        return Ok(response);
+    };
+    let handler = handler_for(user.clone()).await;
+    // A sign-out handled between the session check above and the registration found no
     // socket to close; auth lists a session as revoked before it announces the sign-out, so
     // asking again now catches it, and the client never sees this socket open.
     if let Err(refused) = authenticator(req)?.still_valid(user.session_id).await {
