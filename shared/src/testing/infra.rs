@@ -168,22 +168,30 @@ impl TestInfra {
     /// to it from now on is consumed (and not dropped because the queue is not declared yet).
     pub async fn wait_for_consumer(&self, name: &str, timeout: Duration) {
         eventually(&format!("a consumer on {name}"), timeout, || async {
-            let (connection, channel) = self.raw_channel().await;
-            let state = channel
-                .queue_declare(
-                    name.into(),
-                    QueueDeclareOptions {
-                        passive: true,
-                        ..QueueDeclareOptions::default()
-                    },
-                    FieldTable::default(),
-                )
+            self.queue_state(name)
                 .await
-                .ok();
-            let _ = connection.close(200, "probe done".into()).await;
-            state.filter(|q| q.consumer_count() > 0).map(drop)
+                .filter(|(_, consumers)| *consumers > 0)
+                .map(drop)
         })
         .await;
+    }
+
+    /// (messages ready, consumers) of the queue `name`, if it exists.
+    pub async fn queue_state(&self, name: &str) -> Option<(u32, u32)> {
+        let (connection, channel) = self.raw_channel().await;
+        let state = channel
+            .queue_declare(
+                name.into(),
+                QueueDeclareOptions {
+                    passive: true,
+                    ..QueueDeclareOptions::default()
+                },
+                FieldTable::default(),
+            )
+            .await
+            .ok();
+        let _ = connection.close(200, "probe done".into()).await;
+        state.map(|q| (q.message_count(), q.consumer_count()))
     }
 
     /// Publishes raw bytes (a poison message, say) to `exchange` (a full name; empty for the

@@ -6,6 +6,8 @@ use std::time::Duration;
 use serde_json::json;
 use shared::events::MessageSent;
 
+use shared::testing::eventually;
+
 use crate::helpers::{WAIT, send_frame, spawn_stack, start_messages};
 
 #[actix_web::test]
@@ -218,6 +220,62 @@ async fn a_message_sent_while_messages_is_stopped_is_stored_and_delivered_once_i
     assert_eq!(ack["message"]["content"], "are you there?");
     let new = bobs.next_of_type("message.new", WAIT).await;
     assert_eq!(new["message"]["id"], ack["message"]["id"]);
+}
+
+/// A send waits for messages in the queue kept in memory (its client sends it again until it is
+/// acknowledged); a vote, which nobody sends again, waits on disk.
+#[actix_web::test]
+async fn while_messages_is_stopped_a_send_waits_in_memory_and_a_vote_on_disk() {
+    let mut stack = spawn_stack(1).await;
+    let ann = stack.user("ann").await;
+    let bob = stack.user("bob").await;
+    let mut anns = stack.connect(&ann, 0).await;
+    anns.send_json(&send_frame("first", &bob, "vote on me"))
+        .await;
+    let first = anns.next_of_type("message.ack", WAIT).await;
+
+    stack.messages.stop();
+    anns.send_json(
+        &json!({"type": "message.vote", "messageId": first["message"]["id"], "vote": "up"}),
+    )
+    .await;
+    anns.send_json(&send_frame("second", &bob, "still there?"))
+        .await;
+    let topology = stack.infra.topology();
+    let (sends, kept) = (
+        topology.chat_sends_queue().name,
+        topology.chat_commands_queue().name,
+    );
+    eventually(
+        "the send and the vote to wait in their queues",
+        WAIT,
+        || async {
+            let waiting = (
+                stack.infra.queue_state(&sends).await?.0,
+                stack.infra.queue_state(&kept).await?.0,
+            );
+            (waiting == (1, 1)).then_some(())
+        },
+    )
+    .await;
+
+    stack.messages = start_messages(&stack.infra, &stack.messages_database).await;
+    // The two queues are consumed apart: either answer may come first.
+    let (mut votes, mut second) = (None, None);
+    while votes.is_none() || second.is_none() {
+        let frame = anns.next_json(WAIT).await;
+        match frame["type"].as_str() {
+            Some("message.votes") => votes = Some(frame),
+            Some("message.ack") => second = Some(frame),
+            _ => {}
+        }
+    }
+    let (votes, second) = (votes.unwrap(), second.unwrap());
+    assert_eq!(
+        (votes["up"].as_i64(), votes["mine"].as_str()),
+        (Some(1), Some("up"))
+    );
+    assert_eq!(second["message"]["seq"], 2);
 }
 
 #[actix_web::test]
