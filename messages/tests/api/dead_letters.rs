@@ -1,4 +1,4 @@
-//! A poison message on each of messages' queues (the chat commands and `user.registered`): an
+//! A poison message on each of messages' queues (both chat commands queues and `user.registered`): an
 //! undecodable body and a well-formed envelope whose payload does not fit each land in messages'
 //! dead-letter queue, and the consumer goes on with the next good one.
 
@@ -11,7 +11,10 @@ use crate::helpers::{WAIT, spawn_app, spawn_app_on};
 async fn a_poison_message_on_each_queue_is_dead_lettered_and_the_next_good_one_handled() {
     let app = spawn_app().await;
     let topology = app.infra.topology();
-    let commands = topology.chat_commands_queue().name;
+    let commands = [
+        topology.chat_commands_queue().name,
+        topology.chat_sends_queue().name,
+    ];
     let registered = topology
         .event_queue(
             "messages",
@@ -19,7 +22,9 @@ async fn a_poison_message_on_each_queue_is_dead_lettered_and_the_next_good_one_h
             UserRegistered::ROUTING_KEY,
         )
         .name;
-    app.infra.wait_for_consumer(&commands, WAIT).await;
+    for queue in &commands {
+        app.infra.wait_for_consumer(queue, WAIT).await;
+    }
     app.infra.wait_for_consumer(&registered, WAIT).await;
 
     let bad_command = json!({
@@ -29,13 +34,15 @@ async fn a_poison_message_on_each_queue_is_dead_lettered_and_the_next_good_one_h
         "origin": {"node": "nowhere", "connection": 1},
         "command": {"type": "send", "clientMsgId": 7, "to": "not-a-uuid", "content": ["x"]},
     });
-    for poison in [
-        b"\x00\x01 not json".to_vec(),
-        bad_command.to_string().into_bytes(),
-    ] {
-        app.infra
-            .publish_raw("", &commands, "chat.command", &poison)
-            .await;
+    for queue in &commands {
+        for poison in [
+            b"\x00\x01 not json".to_vec(),
+            bad_command.to_string().into_bytes(),
+        ] {
+            app.infra
+                .publish_raw("", queue, "chat.command", &poison)
+                .await;
+        }
     }
     let bad_event = json!({
         "id": uuid::Uuid::new_v4(),
@@ -60,8 +67,8 @@ async fn a_poison_message_on_each_queue_is_dead_lettered_and_the_next_good_one_h
     let bob = app.user("bob").await;
     app.send(&ann, &bob, 3).await;
 
-    app.infra.wait_for_dead_letters("messages", 4, WAIT).await;
-    println!("messages: 4 poison messages on 2 queues, all dead-lettered");
+    app.infra.wait_for_dead_letters("messages", 6, WAIT).await;
+    println!("messages: 6 poison messages on 3 queues, all dead-lettered");
 }
 
 #[actix_web::test]

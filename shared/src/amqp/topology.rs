@@ -86,7 +86,7 @@ pub struct QueueBound {
     pub bytes: i64,
 }
 
-/// The commands queue's bound. Each message is one socket node's batch of up to 512 commands
+/// Each commands queue's bound. Each message is one socket node's batch of up to 512 commands
 /// (a few hundred bytes each): the bytes are the real limit, about 200,000 commands, a minute of
 /// a busy deployment's traffic waiting for messages to come back; beyond it senders are told
 /// `unavailable` at once and resend later.

@@ -16,8 +16,8 @@ const SERVICE: &str = "probe";
 struct Bus {
     infra: TestInfra,
     client: AmqpClient,
-    /// A separate connection for looking at queues: a passive declare of a queue that does not
-    /// exist yet closes its channel, which must not disturb the connection under test.
+    /// A separate connection for reading and deleting queues behind the back of the connection
+    /// under test (a queue's state is read through `TestInfra::queue_state`).
     inspector: AmqpClient,
     /// One channel for all inspection, rather than one per poll.
     inspector_channel: tokio::sync::Mutex<Option<lapin::Channel>>,
@@ -88,19 +88,7 @@ impl Bus {
 
     /// (messages ready, consumers) of a queue, if it exists.
     async fn queue_state(&self, name: &str) -> Option<(u32, u32)> {
-        let channel = self.inspect().await;
-        let queue = channel
-            .queue_declare(
-                name.into(),
-                QueueDeclareOptions {
-                    passive: true,
-                    ..Default::default()
-                },
-                FieldTable::default(),
-            )
-            .await
-            .ok()?;
-        Some((queue.message_count(), queue.consumer_count()))
+        self.infra.queue_state(name).await
     }
 
     async fn dead_letters(&self) -> Vec<Vec<u8>> {
