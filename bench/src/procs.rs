@@ -217,6 +217,9 @@ pub fn clock_ticks() -> f64 {
 #[derive(Clone, Debug)]
 pub struct CpuSnapshot {
     per_pid: HashMap<u32, (String, u64)>,
+    /// What each Postgres process works for: a service (its database without the stack's
+    /// prefix), the reference, or `server` (the postmaster and background processes).
+    postgres_for: HashMap<u32, String>,
     bench: u64,
     machine_busy: u64,
     machine_total: u64,
@@ -230,10 +233,25 @@ impl CpuSnapshot {
             .processes()
             .into_iter()
             .filter_map(|(pid, group)| Some((pid, (group, read_stat(pid)?.ticks))))
+            .collect::<HashMap<_, _>>();
+        let postgres_for = per_pid
+            .iter()
+            .filter(|(_, (group, _))| group == "postgres")
+            .map(|(pid, _)| {
+                let served = postgres_database(*pid).map_or_else(
+                    || "server".to_owned(),
+                    |db| match db.strip_prefix(stack.db_prefix.as_str()) {
+                        Some(service) if stack.reference.is_none() => service.to_owned(),
+                        _ => "reference".to_owned(),
+                    },
+                );
+                (*pid, served)
+            })
             .collect();
         let (machine_busy, machine_total) = machine_ticks();
         Self {
             per_pid,
+            postgres_for,
             bench: read_stat(std::process::id()).map_or(0, |s| s.ticks),
             machine_busy,
             machine_total,
@@ -246,13 +264,17 @@ impl CpuSnapshot {
     /// in between is missed (its time cannot be read any more).
     pub fn until(&self, later: &CpuSnapshot, ticks_per_sec: f64) -> CpuUse {
         let mut groups: BTreeMap<String, f64> = BTreeMap::new();
+        let mut postgres: BTreeMap<String, f64> = BTreeMap::new();
         for (pid, (group, ticks)) in &later.per_pid {
             let before = match self.per_pid.get(pid) {
                 Some((g, t)) if g == group => *t,
                 _ => 0,
             };
-            *groups.entry(group.clone()).or_default() +=
-                ticks.saturating_sub(before) as f64 / ticks_per_sec;
+            let secs = ticks.saturating_sub(before) as f64 / ticks_per_sec;
+            *groups.entry(group.clone()).or_default() += secs;
+            if let Some(served) = later.postgres_for.get(pid) {
+                *postgres.entry(served.clone()).or_default() += secs;
+            }
         }
         let system: f64 = groups.values().sum();
         let bench = later.bench.saturating_sub(self.bench) as f64 / ticks_per_sec;
@@ -261,6 +283,7 @@ impl CpuSnapshot {
         CpuUse {
             wall_secs: later.at.duration_since(self.at).as_secs_f64(),
             groups,
+            postgres,
             system_secs: system,
             bench_secs: bench,
             other_secs: (busy - system - bench).max(0.0),
@@ -276,6 +299,9 @@ pub struct CpuUse {
     pub wall_secs: f64,
     /// Per process group of the system under test.
     pub groups: BTreeMap<String, f64>,
+    /// The `postgres` group split by whom its processes work for (see
+    /// [`CpuSnapshot::postgres_for`]): where the database's share of a message goes.
+    pub postgres: BTreeMap<String, f64>,
     /// Their sum.
     pub system_secs: f64,
     /// The load generator.
@@ -293,16 +319,16 @@ impl CpuUse {
             Some(n) if n > 0 => Some(crate::stats::round1(secs * 1000.0 * 1000.0 / n as f64)),
             _ => None,
         };
-        let groups: BTreeMap<&String, Value> = self
-            .groups
-            .iter()
-            .map(|(g, s)| {
-                (
-                    g,
-                    json!({"cpu_secs": crate::stats::round3(*s), "cpu_ms_per_1000_msgs": per_1000(*s)}),
-                )
-            })
-            .collect();
+        let by_group = |secs: &BTreeMap<String, f64>| -> BTreeMap<String, Value> {
+            secs.iter()
+                .map(|(g, s)| {
+                    (
+                        g.clone(),
+                        json!({"cpu_secs": crate::stats::round3(*s), "cpu_ms_per_1000_msgs": per_1000(*s)}),
+                    )
+                })
+                .collect()
+        };
         json!({
             "wall_secs": crate::stats::round3(self.wall_secs),
             "system_cpu_secs": crate::stats::round3(self.system_secs),
@@ -310,7 +336,8 @@ impl CpuUse {
             "bench_cpu_secs": crate::stats::round3(self.bench_secs),
             "other_cpu_secs": crate::stats::round3(self.other_secs),
             "machine_idle_cpu_secs": crate::stats::round3(self.machine_idle_secs),
-            "per_process": groups,
+            "per_process": by_group(&self.groups),
+            "postgres_by_database": by_group(&self.postgres),
         })
     }
 }

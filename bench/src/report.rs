@@ -308,7 +308,7 @@ impl Reporter {
             t.push_str("---|");
         }
         t.push('\n');
-        for (system, r) in measured {
+        for (system, r) in measured.iter().copied() {
             let cpu = &r.results["cpu"];
             t.push_str(&format!("| {} {}{} |", r.workload, r.name, label(*system)));
             for g in groups {
@@ -339,6 +339,7 @@ impl Reporter {
                 others.unwrap_or_else(|| "-".to_owned())
             ));
         }
+        t.push_str(&postgres_table(&measured));
         // What the saturation run's CPU cost per message means for throughput.
         if let Some(total) = runs
             .iter()
@@ -361,6 +362,41 @@ impl Reporter {
         }
         t
     }
+}
+
+/// The Postgres column of the CPU table split by whom the server's processes worked for (a
+/// service's database, or `server`: the postmaster and background processes such as the WAL
+/// writer and autovacuum), for our runs: where the database's share of a message goes.
+fn postgres_table(measured: &[&(System, Run)]) -> String {
+    const PARTS: [&str; 6] = [
+        "messages",
+        "notifications",
+        "socket_handler",
+        "users",
+        "auth",
+        "server",
+    ];
+    let mut t = String::from(
+        "\n### Postgres CPU per 1,000 delivered messages, by database (ms)\n\n| run |",
+    );
+    for part in PARTS {
+        t.push_str(&format!(" {part} |"));
+    }
+    t.push_str("\n|---|");
+    t.push_str(&"---|".repeat(PARTS.len()));
+    t.push('\n');
+    for (system, r) in measured.iter().filter(|(s, _)| *s == System::Ours) {
+        t.push_str(&format!("| {} {}{} |", r.workload, r.name, label(*system)));
+        for part in PARTS {
+            let v = r.results["cpu"]["postgres_by_database"][part]["cpu_ms_per_1000_msgs"].as_f64();
+            t.push_str(&format!(
+                " {} |",
+                v.map_or("-".to_owned(), |v| format!("{v:.0}"))
+            ));
+        }
+        t.push('\n');
+    }
+    t
 }
 
 /// `" (reference)"` after the reference server's runs, nothing after ours.
