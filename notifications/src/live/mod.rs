@@ -6,9 +6,11 @@
 //! delivery only to the nodes that hold one of the owner's sockets, and each node hands it to
 //! every such socket.
 //!
-//! A delivery is an AMQP message whose routing key is the owner's id and whose `type` is
-//! [`NOTIFICATION_CREATED`] (the node inbox dispatches on `type`); its body is
-//! [`NotificationCreated`].
+//! A delivery is an AMQP message whose `type` is [`NOTIFICATION_CREATED`] (the node inbox
+//! dispatches on `type`) and whose body is a list of [`NotificationCreated`]: the notifications
+//! of one transaction, addressed to each of their owners once (routing key and `BCC` header,
+//! see [`shared::amqp::addressed`]), so a batch is one broker write and a node hands each
+//! notification to its own sockets of its owner only.
 //!
 //! Live delivery is a courtesy: the stored notification is the truth, and a client that was
 //! not connected (or connected while its node was binding) sees it in `GET /api/notifications`.

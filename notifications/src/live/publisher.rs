@@ -2,6 +2,7 @@
 
 use std::time::Duration;
 
+use shared::amqp::addressed::{Addressed, Part};
 use shared::amqp::{Outgoing, Publisher};
 
 use super::{DELIVERY_EXCHANGE, NOTIFICATION_CREATED, NotificationCreated};
@@ -31,29 +32,36 @@ impl DeliveryPublisher {
     }
 
     /// Publishes `deliveries` in order, in one confirm window, retrying until the broker
-    /// confirms every one or `deadline` has passed. A delivery that no node is bound for is
-    /// confirmed and dropped: its owner is offline.
+    /// confirms or `deadline` has passed: as few messages as the `BCC` header allows (see
+    /// [`Addressed`]), each a list of deliveries addressed to every one of their owners, so a
+    /// batch of notifications is one broker write rather than one each. A message no node is
+    /// bound for is confirmed and dropped: its owners are offline.
     pub async fn publish_all(
         &self,
         deliveries: &[NotificationCreated],
         deadline: Duration,
     ) -> Result<(), NotificationsError> {
-        if deliveries.is_empty() {
-            return Ok(());
+        let mut addressed = Addressed::default();
+        for delivery in deliveries {
+            addressed.add(vec![delivery.user_id.to_string()], delivery);
         }
-        let messages = deliveries
-            .iter()
-            .map(|delivery| {
+        let messages = addressed
+            .into_parts()
+            .into_iter()
+            .map(|Part { items, mut keys }| {
                 Ok(Outgoing {
                     exchange: self.exchange.clone(),
-                    routing_key: delivery.user_id.to_string(),
-                    bcc: Vec::new(),
+                    routing_key: keys.remove(0),
+                    bcc: keys,
                     kind: NOTIFICATION_CREATED.to_owned(),
-                    message_id: delivery.notification.id.to_string(),
-                    payload: serde_json::to_vec(delivery).map_err(anyhow::Error::from)?,
+                    message_id: uuid::Uuid::now_v7().to_string(),
+                    payload: serde_json::to_vec(&items).map_err(anyhow::Error::from)?,
                 })
             })
             .collect::<Result<Vec<_>, NotificationsError>>()?;
+        if messages.is_empty() {
+            return Ok(());
+        }
         self.publisher
             .publish_all(&messages, deadline)
             .await

@@ -12,6 +12,7 @@
 //!   by itself after an outage. [`consume_batched`] and [`consume_concurrently`] do the same
 //!   for a batch at a time, or for up to the prefetch at once, each on its own task.
 
+pub mod addressed;
 mod client;
 mod consumer;
 mod publisher;

@@ -1,11 +1,10 @@
 //! How deliveries reach the socket nodes: to users, through the `BCC` header of one publish, or
 //! to one node. See the module above for the scheme.
 
-use std::collections::HashSet;
-
 use serde::Serialize;
 
 use super::kind;
+use crate::amqp::addressed::{Addressed, Part};
 use crate::amqp::{CHAT_DELIVERY_EXCHANGE, Outgoing, Topology};
 use crate::ids::UserId;
 use crate::outbox::{self, InternalMessage, OutboxBatch};
@@ -73,53 +72,22 @@ pub async fn deliver_after_commit<T: Serialize>(
     .await
 }
 
-/// At most this many recipients' keys in one publish's `BCC` header: AMQP cannot split a
-/// message's header across frames, and RabbitMQ's frames are 128 KiB (a key is ~40 bytes).
-const MAX_KEYS_PER_PUBLISH: usize = 1_000;
-
 /// The stored facts of one transaction for the socket nodes, gathered while it runs and written
 /// to the outbox before it commits as one row (a [`kind::BATCH`], or the delivery itself when
-/// there is only one): a burst of a hundred messages is one publish that reaches every node
-/// holding a socket of any of their recipients, each node handing every item to its own sockets
-/// of that item's recipients only. Items keep the order they were added in.
+/// there is only one; see [`Addressed`]): a burst of a hundred messages is one publish that
+/// reaches every node holding a socket of any of their recipients. Items keep the order they
+/// were added in.
 #[derive(Default)]
 pub struct Deliveries {
-    /// The publish being gathered.
-    current: Part,
-    /// The keys in `current`.
-    seen: HashSet<String>,
-    /// Earlier publishes of this transaction (when one would have had too many keys).
-    done: Vec<Part>,
-}
-
-/// What one publish carries.
-#[derive(Default)]
-struct Part {
     /// Every item: its kind and its payload's JSON.
-    items: Vec<(String, String)>,
-    /// The recipients' keys of the items, each once, in the order first met.
-    keys: Vec<String>,
+    items: Addressed<(String, String)>,
 }
 
 impl Deliveries {
     /// Adds a delivery of `payload` for every socket of `recipients` (none: nothing to add).
     pub fn add<T: Serialize>(&mut self, recipients: &[UserId], kind: &str, payload: &T) {
-        if recipients.is_empty() {
-            return;
-        }
-        let keys: Vec<String> = recipients.iter().map(|user| user_key(*user)).collect();
-        let fresh = keys.iter().filter(|key| !self.seen.contains(*key)).count();
-        if !self.current.items.is_empty() && self.current.keys.len() + fresh > MAX_KEYS_PER_PUBLISH
-        {
-            self.done.push(std::mem::take(&mut self.current));
-            self.seen.clear();
-        }
-        for key in keys {
-            if self.seen.insert(key.clone()) {
-                self.current.keys.push(key);
-            }
-        }
-        self.current.items.push((kind.to_owned(), to_json(payload)));
+        let keys = recipients.iter().map(|user| user_key(*user)).collect();
+        self.items.add(keys, (kind.to_owned(), to_json(payload)));
     }
 
     /// Adds the gathered deliveries to `outbox`, after what it holds.
@@ -137,22 +105,19 @@ impl Deliveries {
 
     /// The publishes the deliveries make, in order: each one's route, kind and payload.
     fn publishes(self) -> Vec<(Route, String, String)> {
-        self.done
+        self.items
+            .into_parts()
             .into_iter()
-            .chain(std::iter::once(self.current))
-            .filter_map(|Part { items, mut keys }| {
-                if keys.is_empty() {
-                    return None;
-                }
+            .map(|Part { items, mut keys }| {
                 let routing_key = keys.remove(0);
                 let route = Route {
                     routing_key,
                     bcc: keys,
                 };
-                Some(match <[_; 1]>::try_from(items) {
+                match <[_; 1]>::try_from(items) {
                     Ok([(kind, payload)]) => (route, kind, payload),
                     Err(items) => (route, kind::BATCH.to_owned(), batch_json(&items)),
-                })
+                }
             })
             .collect()
     }
