@@ -38,4 +38,9 @@ pub const ALL: &[Migration] = &[
         "search newest",
         include_str!("../migrations/V10__search_newest.sql"),
     ),
+    Migration::new(
+        11,
+        "ascii bigrams",
+        include_str!("../migrations/V11__ascii_bigrams.sql"),
+    ),
 ];
