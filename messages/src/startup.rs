@@ -11,7 +11,7 @@ use crate::attachments::Attachments;
 use crate::commands::{self, CommandProcessor};
 use crate::config::Config;
 use crate::limits::{Limits, Throttle};
-use crate::repository::{processed, search};
+use crate::repository::{processed, search, statistics};
 use crate::vote_cache::VoteCache;
 use crate::{consumers, migrations, routes};
 
@@ -48,6 +48,11 @@ impl Service for Messages {
         infra.every(TEXT_INDEX_MERGE_EVERY, "text index merge", move || {
             let db = db.clone();
             async move { Ok(search::merge_pending(&db.get().await?).await?) }
+        });
+        let db = infra.db.clone();
+        infra.every(STATISTICS_EVERY, "planner statistics", move || {
+            let db = db.clone();
+            async move { Ok(statistics::refresh(&db.get().await?).await?) }
         });
         let db = infra.db.clone();
         let sweeper = attachments.clone();
@@ -89,3 +94,7 @@ const PROCESSED_AGE: Duration = Duration::from_secs(24 * 3600);
 /// [`crate::repository::search::merge_pending`]): at a thousand messages a second, a second's
 /// worth is a merge of a few milliseconds, far from the size at which a writer would do it.
 const TEXT_INDEX_MERGE_EVERY: Duration = Duration::from_secs(1);
+
+/// How often the hot tables' planner statistics are checked (see
+/// [`crate::repository::statistics`]): a check is one read of Postgres' own counters.
+const STATISTICS_EVERY: Duration = Duration::from_secs(5);

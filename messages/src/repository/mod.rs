@@ -8,5 +8,6 @@ pub mod processed;
 pub mod reactions;
 pub mod read_state;
 pub mod search;
+pub mod statistics;
 pub mod users;
 pub mod votes;

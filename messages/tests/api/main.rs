@@ -19,4 +19,5 @@ mod helpers;
 mod history;
 mod hostile;
 mod search;
+mod statistics;
 mod throttle;
