@@ -191,11 +191,13 @@ export function VirtualList<T>({
   });
 
   // Keep the end in view, or keep the anchor row where it was. With neither (a list at its top
-  // that nobody scrolled yet) there is nothing to do and nothing is read: reading scroll sizes
-  // forces a layout in the middle of the render's task; the ResizeObserver reports the size.
+  // that nobody scrolled yet), or with no rows to place (a chat whose history is loading, which
+  // mounts with the page), there is nothing to do and nothing is read: reading scroll sizes
+  // forces a layout in the middle of the commit's task (of the whole page, when it mounts with
+  // it); the ResizeObserver reports the size after the browser's own layout.
   useLayoutEffect(() => {
     const element = scrollRef.current;
-    if (!element || (!stuckToBottom.current && !anchor.current)) return;
+    if (!element || layout.count === 0 || (!stuckToBottom.current && !anchor.current)) return;
     if (stuckToBottom.current) {
       const bottom = element.scrollHeight - element.clientHeight;
       if (Math.abs(element.scrollTop - bottom) > 1) element.scrollTop = bottom;

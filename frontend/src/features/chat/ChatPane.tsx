@@ -157,11 +157,15 @@ export const ChatPane = memo(function ChatPane({ peerId, group = false }: { peer
     // A group we are no longer in answers 404: keep what is held.
     if (group && departure) return;
     void dispatch(openThread(group ? { peerId, group } : { peerId }));
-    composerRef.current?.focus();
+    // At the next frame, not in the commit that mounts the pane: focusing needs the page's
+    // styles and layout up to date, which here would force them for the whole new page within
+    // the commit's task (the longest of a load); the frame computes them anyway.
+    const frame = requestAnimationFrame(() => composerRef.current?.focus());
     // Again when we are added back to a group we had left (it catches up). Whether the reader
     // is at the end is the list's to say (it is keyed by the chat and reports on mount): a reset
     // here would run after that report (a parent's effects run after its children's), and the
     // list, which reports only changes, would leave "Jump to latest" hidden for good.
+    return () => cancelAnimationFrame(frame);
   }, [dispatch, peerId, group, departure]);
 
   // Opened by URL with someone the directory has not loaded (yet): ask for them.

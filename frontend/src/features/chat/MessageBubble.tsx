@@ -88,7 +88,8 @@ const NO_ATTACHMENTS: Attachment[] = [];
 
 const VOTE_NAME: Record<VoteDirection, string> = { up: 'Upvote', down: 'Downvote' };
 
-function VoteIcon({ vote }: { vote: VoteDirection }) {
+/** A plain function, not a component: two per message, nothing to keep between renders. */
+function voteIcon(vote: VoteDirection) {
   return (
     <svg viewBox="0 0 16 16" width="12" height="12" aria-hidden="true" className="vote__icon">
       <path
@@ -132,7 +133,7 @@ function VoteButton({
       data-testid={`vote-${vote}`}
       onClick={() => onVote(vote)}
     >
-      <VoteIcon vote={vote} />
+      {voteIcon(vote)}
       <span className="vote__count">{count}</span>
     </button>
   );
@@ -189,7 +190,7 @@ export const MessageBubble = memo(function MessageBubble({
           </span>
         )}
         {quote}
-        <MessageAttachments attachments={attachments} />
+        {attachments.length > 0 && <MessageAttachments attachments={attachments} />}
         {body ??
           ((content || attachments.length === 0) && (
             <p className="message__text" data-testid="message-text">

@@ -6,8 +6,10 @@
  * the message being edited).
  */
 import { useEffect, useRef, useState, type ReactNode } from 'react';
+import { shallowEqual } from 'react-redux';
 import type { ChatMessage } from '../../api/types';
 import { useAppDispatch, useAppSelector } from '../../app/hooks';
+import type { RootState } from '../../app/store';
 import type { Thread } from '../messages/thread';
 import { isDeleted, isEdited, TOMBSTONE_TEXT } from './applyChanges';
 import { InlineEditor } from './InlineEditor';
@@ -18,16 +20,26 @@ import { ReactionChips } from './ReactionChips';
 import { ReplyQuote } from './ReplyQuote';
 import './lifecycle.css';
 
+/** What a message's body shows besides the message itself. */
+function bodyState(state: RootState, messageId: string) {
+  return {
+    editing: state.lifecycle.editing?.messageId === messageId ? state.lifecycle.editing : null,
+    pendingEdit: selectPendingChange(state, messageId, 'edit'),
+    deleting: !!selectPendingChange(state, messageId, 'delete'),
+    error: selectLifecycleError(state, messageId),
+    jumpedHere: state.lifecycle.jump?.messageId === messageId,
+  };
+}
+
 /** The text, the editor, an edit on its way, or the tombstone; focused when a quote jumps here. */
 export function MessageBody({ message, own }: { message: ChatMessage; own: boolean }) {
   const dispatch = useAppDispatch();
-  const editing = useAppSelector((state) =>
-    state.lifecycle.editing?.messageId === message.id ? state.lifecycle.editing : null,
+  // One subscription, not one per field: every message on screen has a body, and each
+  // subscription is set up when a page of rows mounts and run at every store change.
+  const { editing, pendingEdit, deleting, error, jumpedHere } = useAppSelector(
+    (state) => bodyState(state, message.id),
+    shallowEqual,
   );
-  const pendingEdit = useAppSelector((state) => selectPendingChange(state, message.id, 'edit'));
-  const deleting = useAppSelector((state) => !!selectPendingChange(state, message.id, 'delete'));
-  const error = useAppSelector((state) => selectLifecycleError(state, message.id));
-  const jumpedHere = useAppSelector((state) => state.lifecycle.jump?.messageId === message.id);
   const ref = useRef<HTMLDivElement>(null);
   const [flash, setFlash] = useState(false);
 
@@ -162,7 +174,9 @@ function makeSlots(message: ChatMessage, own: boolean, mayDelete: boolean, threa
   return {
     quote: message.replyTo && !deleted ? <ReplyQuote threadKey={threadKey} reply={message.replyTo} /> : undefined,
     body: <MessageBody message={message} own={own} />,
-    marks: <EditedMark message={message} />,
+    // Only on an edited message: the mark is a component with state (its dialog), one more to
+    // mount for every row otherwise, for nothing.
+    marks: isEdited(message) ? <EditedMark message={message} /> : undefined,
     below: deleted ? undefined : <ReactionChips message={message} />,
     actions: <MessageActions message={message} own={own} mayDelete={mayDelete} threadKey={threadKey} />,
     votesHidden: deleted,
