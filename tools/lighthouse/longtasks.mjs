@@ -17,36 +17,25 @@
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import { join } from 'node:path';
-import { parseArgs } from 'node:util';
 import * as chromeLauncher from 'chrome-launcher';
 import lighthouse from 'lighthouse';
 import { MainThreadTasks } from 'lighthouse/core/lib/tracehouse/main-thread-tasks.js';
 import { TraceProcessor } from 'lighthouse/core/lib/tracehouse/trace-processor.js';
 import { CpuProfileModel } from 'lighthouse/core/lib/tracehouse/cpu-profile-model.js';
-import { PAGES } from './pages.mjs';
+import { measuringArgs } from './pages.mjs';
 import { reuseSeed } from './seed.mjs';
 
 /** Lighthouse's default CPU slowdown: a task of this length here is 50 ms simulated. */
 const CPU_SLOWDOWN = 4;
 const LONG_TASK_MS = 50 / CPU_SLOWDOWN;
 
-const { values: args } = parseArgs({
-  options: {
-    'base-url': { type: 'string' },
-    seeded: { type: 'string' },
-    only: { type: 'string' },
-    runs: { type: 'string', default: '1' },
+const { args, baseUrl, runs, pages } = measuringArgs(
+  {
     profile: { type: 'boolean', default: false },
     'trace-dir': { type: 'string' },
   },
-});
-const baseUrl = args['base-url'];
-const runs = Number(args.runs);
-if (!baseUrl || !args.seeded || !Number.isInteger(runs) || runs < 1) {
-  console.error('usage: node longtasks.mjs --base-url URL --seeded seed.json [--only PAGE,...] [--runs N] [--profile] [--trace-dir DIR]');
-  process.exit(2);
-}
-const pages = PAGES.filter((page) => page.signedIn && (!args.only || args.only.split(',').includes(page.name)));
+  'usage: node longtasks.mjs --base-url URL --seeded seed.json [--only PAGE,...] [--runs N] [--profile] [--trace-dir DIR]',
+);
 if (args['trace-dir']) mkdirSync(args['trace-dir'], { recursive: true });
 
 const ms = (value) => `${value.toFixed(1)} ms`;

@@ -8,28 +8,17 @@
 //
 // A measuring tool for a developer, not part of any suite.
 import { readFileSync } from 'node:fs';
-import { parseArgs } from 'node:util';
 import * as chromeLauncher from 'chrome-launcher';
 import puppeteer from 'puppeteer-core';
-import { PAGES } from './pages.mjs';
+import { measuringArgs } from './pages.mjs';
 import { reuseSeed } from './seed.mjs';
 
-const { values: args } = parseArgs({
-  options: {
-    'base-url': { type: 'string' },
-    seeded: { type: 'string' },
-    only: { type: 'string' },
-    runs: { type: 'string', default: '1' },
+const { args, baseUrl, runs, pages } = measuringArgs(
+  {
     'settle-ms': { type: 'string', default: '5000' },
   },
-});
-const baseUrl = args['base-url'];
-const runs = Number(args.runs);
-if (!baseUrl || !args.seeded || !Number.isInteger(runs) || runs < 1) {
-  console.error('usage: node renders.mjs --base-url URL --seeded seed.json [--only PAGE,...] [--runs N] [--settle-ms MS]');
-  process.exit(2);
-}
-const pages = PAGES.filter((page) => page.signedIn && (!args.only || args.only.split(',').includes(page.name)));
+  'usage: node renders.mjs --base-url URL --seeded seed.json [--only PAGE,...] [--runs N] [--settle-ms MS]',
+);
 
 /** Runs in the page before its scripts: the counting hooks for React and Redux Toolkit. */
 function instrument() {
