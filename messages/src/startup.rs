@@ -34,7 +34,8 @@ impl Service for Messages {
         commands::start(
             &infra,
             Arc::new(CommandProcessor {
-                db: infra.db.clone(),
+                // One batch is applied at a time (see `commands::start`).
+                db: shared::db::keyed_pool(&infra.config.database_url, 2)?,
                 publisher: infra.publisher.clone(),
                 votes: votes.clone(),
             }),

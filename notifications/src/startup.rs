@@ -53,7 +53,8 @@ impl Service for Notifications {
         consumers::start(
             &infra,
             &ConsumerContext {
-                db: infra.db.clone(),
+                // One transaction per consumer at a time; six consumers.
+                db: shared::db::keyed_pool(&infra.config.database_url, 6)?,
                 delivery,
             },
         );

@@ -245,7 +245,9 @@ impl OutboxRelay {
 
     /// Takes the leader lock (or waits for it), then relays until the connection breaks.
     async fn lead(&self, shutdown: &CancellationToken) -> anyhow::Result<()> {
-        let (client, mut connection) = tokio_postgres::connect(&self.database_url, NoTls).await?;
+        let (client, mut connection) = crate::db::keyed_config(&self.database_url)?
+            .connect(NoTls)
+            .await?;
         let wake = std::sync::Arc::new(Notify::new());
         let connection_lost = CancellationToken::new();
         let driver = {
@@ -285,13 +287,13 @@ impl OutboxRelay {
         // The relay's deletes need not wait for the disk: a delete that a crash of Postgres
         // loses only has its rows published again, which consumers dedupe (as after a crash
         // between a confirm and the delete). Waiting would hold every row committed meanwhile.
-        // The relay's statements find rows by position, through the primary key, always: their
-        // plans are made once, when the table may be empty and a scan of it the cheapest, and
-        // the table is all dead rows between autovacuum's visits (a burst of 50,000 messages
-        // left 3,900 pages that such a plan read on every cycle: an eighth of the machine's CPU,
-        // in perf, during the next workload).
+        // Its statements find rows by position, through the primary key, always (the keyed
+        // connection): their plans are made once, when the table may be empty and a scan of it
+        // the cheapest, and the table is all dead rows between autovacuum's visits (a burst of
+        // 50,000 messages left 3,900 pages that such a plan read on every cycle: an eighth of
+        // the machine's CPU, in perf, during the next workload).
         client
-            .batch_execute("LISTEN outbox; SET synchronous_commit = off; SET enable_seqscan = off")
+            .batch_execute("LISTEN outbox; SET synchronous_commit = off")
             .await?;
         let statements = RelayStatements::prepare(&client).await?;
         tracing::info!("outbox relay is the leader");

@@ -95,7 +95,8 @@ fn decode_commands(payload: &[u8]) -> Result<Vec<CommandEnvelope>, String> {
 
 /// Applies commands.
 pub struct CommandProcessor {
-    /// messages' database.
+    /// messages' database, over connections that plan each statement once and find rows by key
+    /// ([`shared::db::keyed_pool`]): every statement of the write path is a lookup by key.
     pub db: Pool,
     /// For direct replies.
     pub publisher: Publisher,

@@ -38,7 +38,8 @@ use crate::live::DeliveryPublisher;
 /// What every durable handler works with.
 #[derive(Clone)]
 pub struct ConsumerContext {
-    /// Where notifications are stored.
+    /// Where notifications are stored, over connections that plan each statement once and find
+    /// rows by key ([`shared::db::keyed_pool`]): every statement of a consumer is a lookup by key.
     pub db: Pool,
     /// Pushes a new notification to its owner's sockets.
     pub delivery: DeliveryPublisher,

@@ -7,6 +7,7 @@
 mod amqp;
 mod cache;
 mod classify;
+mod keyed;
 mod migrations;
 mod outbox;
 mod support;
