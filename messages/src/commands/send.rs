@@ -73,13 +73,20 @@ pub(super) async fn apply_run(
     // Statements that do not depend on each other's answers are sent together (tokio-postgres
     // pipelines what is polled at once): every round trip here is one the whole batch waits for.
     let senders = note_senders(run, after);
-    let receivers = unknown_receivers(run, after);
-    let (_, mut outcomes, found) = futures_util::try_join!(
-        users::upsert_many(transaction, &senders).err_into::<HandleError>(),
+    let mut people = unknown_receivers(run, after);
+    people.extend(senders.iter().map(|(id, _)| *id));
+    let (mut outcomes, recorded) = futures_util::try_join!(
         repeats(transaction, run),
-        users::existing(transaction, &receivers).err_into::<HandleError>(),
+        users::names(transaction, &people).err_into::<HandleError>(),
     )?;
-    after.known.extend(found);
+    // Senders are recorded under their current names; almost always they already are, and a
+    // statement that would change nothing still locks (writes) their rows.
+    let renamed: Vec<_> = senders
+        .into_iter()
+        .filter(|(id, name)| recorded.get(id) != Some(name))
+        .collect();
+    users::upsert_many(transaction, &renamed).await?;
+    after.known.extend(recorded.into_keys());
     let opened = open(transaction, run, &mut outcomes, after).await?;
     // A direct conversation's members are its pair; only the others are looked up.
     let mut members: HashMap<ConversationId, Vec<UserId>> = HashMap::new();

@@ -1,7 +1,7 @@
 //! SQL of conversations and their members: finding, creating and locking them, membership and
 //! roles, the contract's `conversation` object as one member sees it, and the member list.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 use chrono::{DateTime, Utc};
 use deadpool_postgres::GenericClient;
@@ -51,8 +51,8 @@ pub async fn find_pair(
 /// The two-party conversations of `pairs`, created where missing (with both members) and all
 /// locked, in one order (by id) whoever asks, so that batches cannot deadlock each other.
 ///
-/// One round trip: the creation and the lock are sent together (pipelined), the lock after the
-/// creation, so it sees and locks what was just created.
+/// One round trip and one statement when they all exist, which is every time but a pair's
+/// first message; a second round trip creates and locks the missing ones.
 pub async fn lock_pairs(
     client: &impl GenericClient,
     pairs: &[(UserId, UserId)],
@@ -61,22 +61,54 @@ pub async fn lock_pairs(
         return Ok(HashMap::new());
     }
     let keys: Vec<String> = pairs.iter().map(|(a, b)| pair_key(*a, *b)).collect();
-    let ids: Vec<Uuid> = pairs.iter().map(|_| Uuid::now_v7()).collect();
+    let mut by_key = lock_pair_keys(client, &keys).await?;
+    let missing: Vec<String> = keys
+        .into_iter()
+        .filter(|key| !by_key.contains_key(key))
+        .collect::<HashSet<_>>()
+        .into_iter()
+        .collect();
+    if !missing.is_empty() {
+        by_key.extend(create_pairs(client, &missing).await?);
+    }
+    Ok(pairs
+        .iter()
+        .filter_map(|(a, b)| by_key.get(&pair_key(*a, *b)).map(|id| ((*a, *b), *id)))
+        .collect())
+}
+
+const LOCK_PAIRS: &str =
+    "SELECT id, pair_key FROM conversations WHERE pair_key = ANY($1) ORDER BY id FOR UPDATE";
+
+/// The conversations of these pair keys that exist, locked, by id.
+async fn lock_pair_keys(
+    client: &impl GenericClient,
+    keys: &[String],
+) -> Result<HashMap<String, ConversationId>, tokio_postgres::Error> {
+    let lock = client.prepare_cached(LOCK_PAIRS).await?;
+    Ok(pair_ids(&client.query(&lock, &[&keys]).await?))
+}
+
+/// Creates the conversations of these pair keys (members included), unless another transaction
+/// just did, and locks them: a pair's first message. The creation and the lock are sent together
+/// (pipelined), the lock after the creation, so it sees and locks what was just created.
+async fn create_pairs(
+    client: &impl GenericClient,
+    keys: &[String],
+) -> Result<HashMap<String, ConversationId>, tokio_postgres::Error> {
+    let ids: Vec<Uuid> = keys.iter().map(|_| Uuid::now_v7()).collect();
     let (create, lock) = futures_util::try_join!(
         client.prepare_cached(
             "WITH created AS (
                  INSERT INTO conversations (id, pair_key)
-                 SELECT DISTINCT ON (k) i, k FROM unnest($1::uuid[], $2::text[]) AS t(i, k)
+                 SELECT i, k FROM unnest($1::uuid[], $2::text[]) AS t(i, k)
                  ON CONFLICT (pair_key) DO NOTHING RETURNING id, pair_key
              )
              INSERT INTO conversation_members (conversation_id, user_id)
              SELECT id, split_part(pair_key, ':', side)::uuid
              FROM created CROSS JOIN generate_series(1, 2) AS side",
         ),
-        client.prepare_cached(
-            "SELECT id, pair_key FROM conversations WHERE pair_key = ANY($1)
-             ORDER BY id FOR UPDATE",
-        ),
+        client.prepare_cached(LOCK_PAIRS),
     )?;
     // Both futures send their statement when first polled, in this order.
     let (create_params, lock_params): (&[&(dyn ToSql + Sync)], &[&(dyn ToSql + Sync)]) =
@@ -85,14 +117,13 @@ pub async fn lock_pairs(
         client.execute(&create, create_params),
         client.query(&lock, lock_params),
     )?;
-    let by_key: HashMap<String, ConversationId> = rows
-        .iter()
+    Ok(pair_ids(&rows))
+}
+
+fn pair_ids(rows: &[Row]) -> HashMap<String, ConversationId> {
+    rows.iter()
         .map(|row| (row.get::<_, String>(1), row.get::<_, Uuid>(0).into()))
-        .collect();
-    Ok(pairs
-        .iter()
-        .filter_map(|(a, b)| by_key.get(&pair_key(*a, *b)).map(|id| ((*a, *b), *id)))
-        .collect())
+        .collect()
 }
 
 /// Of `wanted` (conversation, user), those where the user is a member, with the conversation's

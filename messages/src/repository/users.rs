@@ -1,5 +1,7 @@
 //! SQL of the accounts messages knows: who can receive messages, and peers' usernames.
 
+use std::collections::HashMap;
+
 use deadpool_postgres::GenericClient;
 use shared::ids::UserId;
 
@@ -68,24 +70,24 @@ pub async fn upsert_many(
     Ok(())
 }
 
-/// Which of `ids` are known accounts.
-pub async fn existing(
+/// The known accounts among `ids`, with the names recorded for them.
+pub async fn names(
     client: &impl GenericClient,
     ids: &[UserId],
-) -> Result<std::collections::HashSet<UserId>, tokio_postgres::Error> {
+) -> Result<HashMap<UserId, String>, tokio_postgres::Error> {
     if ids.is_empty() {
-        return Ok(std::collections::HashSet::new());
+        return Ok(HashMap::new());
     }
     let ids: Vec<uuid::Uuid> = ids.iter().map(UserId::as_uuid).collect();
     Ok(client
         .query(
             &client
-                .prepare_cached("SELECT id FROM users WHERE id = ANY($1)")
+                .prepare_cached("SELECT id, username FROM users WHERE id = ANY($1)")
                 .await?,
             &[&ids],
         )
         .await?
         .iter()
-        .map(|row| row.get::<_, uuid::Uuid>(0).into())
+        .map(|row| (row.get::<_, uuid::Uuid>(0).into(), row.get(1)))
         .collect())
 }
