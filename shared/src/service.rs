@@ -130,8 +130,9 @@ impl ServiceInfra {
     }
 
     /// Consumes event `E` like [`Self::consume`], but hands `handle` whatever the queue already
-    /// holds (up to the prefetch) as one batch, which returns one outcome per event.
-    pub fn consume_batched<E, F, Fut>(&self, handle: F)
+    /// holds, or receives within `gather` of a batch's first event (up to the prefetch; see
+    /// [`ConsumerSpec::gather`]), as one batch, which returns one outcome per event.
+    pub fn consume_batched<E, F, Fut>(&self, gather: Duration, handle: F)
     where
         E: Event,
         F: Fn(Vec<Envelope<E>>) -> Fut + Send + Sync + 'static,
@@ -139,7 +140,7 @@ impl ServiceInfra {
     {
         self.tasks.spawn(consume_batched(
             self.amqp.clone(),
-            self.event_consumer::<E>(),
+            self.event_consumer::<E>().gathering(gather),
             |payload| events::decode::<E>(payload).map_err(|e| e.to_string()),
             handle,
             self.shutdown.clone(),

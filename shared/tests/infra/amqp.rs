@@ -4,8 +4,8 @@ use std::time::Duration;
 use lapin::BasicProperties;
 use lapin::options::{BasicGetOptions, BasicPublishOptions, QueueDeclareOptions};
 use lapin::types::FieldTable;
-use shared::amqp::{AmqpClient, ConsumerSpec, Outgoing, Publisher, consume};
-use shared::events::{Event, Exchange, UserRegistered};
+use shared::amqp::{AmqpClient, ConsumerSpec, Outgoing, Publisher, consume, consume_batched};
+use shared::events::{Envelope, Event, Exchange, UserRegistered};
 use shared::testing::{TcpProxy, TestInfra, eventually};
 use tokio_util::sync::CancellationToken;
 
@@ -479,4 +479,45 @@ async fn a_message_for_a_queue_that_is_gone_is_refused_not_confirmed() {
         None,
         "nobody declared it again"
     );
+}
+
+#[tokio::test]
+async fn a_gathering_batch_consumer_takes_what_arrives_within_its_window_as_one_batch() {
+    let bus = Bus::new().await;
+    let batches = Arc::new(std::sync::Mutex::new(Vec::new()));
+    let seen = batches.clone();
+    tokio::spawn(consume_batched(
+        bus.client.clone(),
+        bus.spec().gathering(Duration::from_secs(2)),
+        |payload| {
+            serde_json::from_slice::<Envelope<UserRegistered>>(payload).map_err(|e| e.to_string())
+        },
+        move |batch: Vec<Envelope<UserRegistered>>| {
+            let outcomes = batch.iter().map(|_| Ok(())).collect();
+            seen.lock().unwrap().push(batch.len());
+            std::future::ready(outcomes)
+        },
+        bus.stop.clone(),
+    ));
+    let name = bus.spec().queue.name;
+    eventually("the consumer", WAIT, || async {
+        let (_, consumers) = bus.queue_state(&name).await?;
+        (consumers > 0).then_some(())
+    })
+    .await;
+
+    let publisher = Publisher::new(bus.client.clone());
+    publisher.publish(&registered("first"), WAIT).await.unwrap();
+    // Taken by the consumer by now, well inside its window.
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    publisher
+        .publish(&registered("second"), WAIT)
+        .await
+        .unwrap();
+
+    eventually("both events to be handled", WAIT, || async {
+        (batches.lock().unwrap().iter().sum::<usize>() == 2).then_some(())
+    })
+    .await;
+    assert_eq!(*batches.lock().unwrap(), vec![2], "one batch");
 }

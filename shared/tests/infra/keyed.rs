@@ -21,7 +21,10 @@ async fn plans_of_lookup(pool: &deadpool_postgres::Pool) -> (i64, i64, String) {
         )
         .await
         .unwrap();
-    let explain = format!("EXPLAIN EXECUTE {}('{{1,2}}')", prepared_name(&client).await);
+    let explain = format!(
+        "EXPLAIN EXECUTE {}('{{1,2}}')",
+        prepared_name(&client).await
+    );
     let plan: String = client
         .query(&explain, &[])
         .await
@@ -58,6 +61,10 @@ async fn a_keyed_connection_plans_a_lookup_once_and_through_the_key() {
 
     let (generic, custom, plan) =
         plans_of_lookup(&db::keyed_pool(&infra.database_url, 1).unwrap()).await;
-    assert_eq!((generic, custom), (10, 0), "one generic plan for every execution");
+    assert_eq!(
+        (generic, custom),
+        (10, 0),
+        "one generic plan for every execution"
+    );
     assert!(plan.contains("Index"), "through the key: {plan}");
 }
