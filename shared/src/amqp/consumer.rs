@@ -173,9 +173,10 @@ pub async fn consume_decoded<T, D, F, Fut>(
 }
 
 /// Consumes like [`consume_decoded`], but hands `handle` every delivery that is already waiting
-/// (up to the prefetch; or that arrives within `spec.gather`) at once, in queue order, so that it can apply them in one transaction:
-/// one commit (one fsync) for a burst instead of one per message. `handle` returns one outcome
-/// per item, in order; successes are acknowledged together with a single multiple-ack.
+/// (or arrives within `spec.gather`), up to the prefetch, at once, in queue order, so that it can
+/// apply them in one transaction: one commit (one fsync) for a burst instead of one per message.
+/// `handle` returns one outcome per item, in order; successes are acknowledged together with a
+/// single multiple-ack.
 pub async fn consume_batched<T, D, F, Fut>(
     client: AmqpClient,
     spec: ConsumerSpec,
