@@ -69,13 +69,22 @@ fn set_mode(path: &Path, mode: u32) {
     std::fs::set_permissions(path, std::fs::Permissions::from_mode(mode)).expect("chmod");
 }
 
-/// A port nobody listens on right now. The OS hands out each ephemeral port once per cycle, so
-/// parallel tests asking at the same time get different ones.
+/// A port nobody listens on right now, and not handed out before by this process. The OS may
+/// hand out a port again as soon as it is released, and a test takes its servers' ports before
+/// they bind them: once, RabbitMQ's port came back as Postgres' of the same test, and the
+/// services spoke AMQP to Postgres.
 pub fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .and_then(|l| l.local_addr())
-        .expect("a free port")
-        .port()
+    static GIVEN: std::sync::Mutex<std::collections::BTreeSet<u16>> =
+        std::sync::Mutex::new(std::collections::BTreeSet::new());
+    loop {
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .and_then(|l| l.local_addr())
+            .expect("a free port")
+            .port();
+        if GIVEN.lock().unwrap_or_else(|e| e.into_inner()).insert(port) {
+            return port;
+        }
+    }
 }
 
 /// Sends `signal` (a name such as `TERM`) to a process, or with `group`, to its process group.
