@@ -53,8 +53,11 @@ impl Service for Notifications {
         consumers::start(
             &infra,
             &ConsumerContext {
-                // One transaction per consumer at a time; six consumers.
-                db: shared::db::keyed_pool(&infra.config.database_url, 6)?,
+                // Connections are made on demand: as many as the consumers use at once.
+                db: shared::db::keyed_pool(
+                    &infra.config.database_url,
+                    infra.config.database_pool_size,
+                )?,
                 delivery,
             },
         );

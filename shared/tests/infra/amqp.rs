@@ -508,8 +508,11 @@ async fn a_gathering_batch_consumer_takes_what_arrives_within_its_window_as_one_
 
     let publisher = Publisher::new(bus.client.clone());
     publisher.publish(&registered("first"), WAIT).await.unwrap();
-    // Taken by the consumer by now, well inside its window.
-    tokio::time::sleep(Duration::from_millis(300)).await;
+    // The second arrives once the consumer holds the first, inside its window.
+    eventually("the first event to be taken", WAIT, || async {
+        (bus.queue_depth(&name).await == Some(0)).then_some(())
+    })
+    .await;
     publisher
         .publish(&registered("second"), WAIT)
         .await

@@ -16,15 +16,13 @@ async fn plans_of_lookup(pool: &deadpool_postgres::Pool) -> (i64, i64, String) {
     }
     let row = client
         .query_one(
-            "SELECT generic_plans, custom_plans FROM pg_prepared_statements WHERE statement = $1",
+            "SELECT name, generic_plans, custom_plans FROM pg_prepared_statements
+             WHERE statement = $1",
             &[&LOOKUP],
         )
         .await
         .unwrap();
-    let explain = format!(
-        "EXPLAIN EXECUTE {}('{{1,2}}')",
-        prepared_name(&client).await
-    );
+    let explain = format!("EXPLAIN EXECUTE {}('{{1,2}}')", row.get::<_, String>(0));
     let plan: String = client
         .query(&explain, &[])
         .await
@@ -32,19 +30,7 @@ async fn plans_of_lookup(pool: &deadpool_postgres::Pool) -> (i64, i64, String) {
         .iter()
         .map(|r| r.get::<_, String>(0))
         .collect();
-    (row.get(0), row.get(1), plan)
-}
-
-/// The server-side name tokio-postgres gave [`LOOKUP`] on this connection.
-async fn prepared_name(client: &deadpool_postgres::Client) -> String {
-    client
-        .query_one(
-            "SELECT name FROM pg_prepared_statements WHERE statement = $1",
-            &[&LOOKUP],
-        )
-        .await
-        .unwrap()
-        .get(0)
+    (row.get(1), row.get(2), plan)
 }
 
 /// Made while the table is empty, the plan still goes through the key; and it is made once
