@@ -14,6 +14,7 @@ use crate::consumers::presence_changed::PresenceFanout;
 use crate::consumers::user_registered::SignUpFanout;
 use crate::consumers::{self, ConsumerContext};
 use crate::live::{DeliveryPublisher, LiveRouting, NOTIFICATION_CREATED};
+use crate::routes::NotificationsSocket;
 use crate::state::AppState;
 use crate::{migrations, routes};
 
@@ -64,16 +65,23 @@ impl Service for Notifications {
 
         let push = crate::push::start(&infra, &config.push)?;
 
+        let socket = NotificationsSocket {
+            sockets: node.sockets,
+            live: live.clone(),
+        };
         let state = web::Data::new(AppState {
             db: infra.db.clone(),
             live,
             push: Arc::new(push),
         });
-        let sockets = node.sockets;
-        Ok(Application::serve(infra, move |cfg| {
-            cfg.app_data(sockets.clone()).app_data(state.clone());
-            routes::configure(cfg);
-        })?
+        Ok(Application::serve_socket(
+            infra,
+            move |cfg| {
+                cfg.app_data(state.clone());
+                routes::configure(cfg);
+            },
+            socket,
+        )?
         .ready_when(ready))
     }
 }

@@ -11,6 +11,8 @@ use std::future::Future;
 use std::pin::Pin;
 use std::time::Duration;
 
+use actix_web::cookie::Cookie;
+use actix_web::http::header::{self, HeaderMap};
 use actix_web::{FromRequest, HttpRequest, dev::Payload, web};
 use chrono::Utc;
 use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation};
@@ -188,10 +190,14 @@ impl Authenticator {
 
     /// The signed-in user of a request, from its `auth` cookie.
     pub async fn authenticate(&self, req: &HttpRequest) -> Result<CurrentUser, ApiError> {
-        let cookie = req
-            .cookie(AUTH_COOKIE)
-            .ok_or_else(ApiError::unauthenticated)?;
-        self.authenticate_token(cookie.value()).await
+        self.authenticate_headers(req.headers()).await
+    }
+
+    /// The signed-in user of a request's `headers` (a socket upgrade is handled before
+    /// actix-web makes an `HttpRequest`), from its `auth` cookie.
+    pub async fn authenticate_headers(&self, headers: &HeaderMap) -> Result<CurrentUser, ApiError> {
+        let token = auth_cookie(headers).ok_or_else(ApiError::unauthenticated)?;
+        self.authenticate_token(&token).await
     }
 
     /// Whether `session` has been revoked since it was authenticated (401 if so).
@@ -246,6 +252,17 @@ impl FromRequest for CurrentUser {
             authenticator.authenticate(&req).await
         })
     }
+}
+
+/// The `auth` cookie's value among every `Cookie` header's pairs.
+fn auth_cookie(headers: &HeaderMap) -> Option<String> {
+    headers
+        .get_all(header::COOKIE)
+        .filter_map(|value| value.to_str().ok())
+        .flat_map(|value| value.split(';'))
+        .filter_map(|pair| Cookie::parse_encoded(pair.trim()).ok())
+        .find(|cookie| cookie.name() == AUTH_COOKIE)
+        .map(|cookie| cookie.value().to_owned())
 }
 
 #[cfg(test)]

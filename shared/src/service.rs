@@ -9,7 +9,10 @@ use std::net::TcpListener;
 use std::sync::Arc;
 use std::time::Duration;
 
-use actix_web::dev::Server;
+use actix_http::{HttpService, Request};
+use actix_service::{ServiceFactory, fn_service, map_config};
+use actix_web::body::MessageBody;
+use actix_web::dev::{AppConfig, Server, ServiceRequest, ServiceResponse};
 use actix_web::middleware::from_fn;
 use actix_web::{App, HttpServer, web};
 use deadpool_postgres::Pool;
@@ -27,6 +30,7 @@ use crate::db::{self, Migration};
 use crate::events::{self, Envelope, Event};
 use crate::http::{self, AllowedOrigins, Readiness};
 use crate::outbox::OutboxRelay;
+use crate::socket::{SocketEndpoint, Upgraded, Upgrades};
 
 /// A service's settings: the common ones and its own.
 pub trait ServiceConfig: Sized + Send + 'static {
@@ -192,37 +196,80 @@ impl ServiceInfra {
     where
         F: Fn(&mut web::ServiceConfig) + Send + Clone + 'static,
     {
-        let authenticator = web::Data::new(self.authenticator.clone());
-        let origins = web::Data::new(AllowedOrigins::new(&self.config.allowed_origins));
-        let readiness = web::Data::new(Readiness {
-            db: self.db.clone(),
-            amqp: self.amqp.clone(),
-            cache: self.cache.clone(),
-        });
-        let server = HttpServer::new(move || {
-            let routes = routes.clone();
-            App::new()
-                .wrap(from_fn(http::reject_foreign_origin))
-                .wrap(TracingLogger::default())
-                .app_data(authenticator.clone())
-                .app_data(origins.clone())
-                .app_data(readiness.clone())
-                .configure(http::configure_extractors)
-                .configure(http::configure_health)
-                .configure(move |cfg| routes(cfg))
-                .default_service(web::to(http::not_found))
-        })
-        .workers(self.config.http_workers.max(1))
-        // Each WebSocket frame goes out when written. With Nagle's algorithm (actix leaves it
-        // on), a frame written while the previous one is unacknowledged waits for that ACK,
-        // which the peer delays by up to 40 ms: a tenth of W1's messages at 2,000 msg/s took
-        // 40-50 ms for it.
-        .tcp_nodelay(true)
-        .disable_signals()
-        .shutdown_timeout(GRACE.as_secs())
-        .listen(listener)?
-        .run();
+        let shared = self.app_shared();
+        let server = HttpServer::new(move || shared.clone().app(routes.clone()))
+            .workers(self.config.http_workers.max(1))
+            // Each WebSocket frame goes out when written. With Nagle's algorithm (actix leaves it
+            // on), a frame written while the previous one is unacknowledged waits for that ACK,
+            // which the peer delays by up to 40 ms: a tenth of W1's messages at 2,000 msg/s took
+            // 40-50 ms for it.
+            .tcp_nodelay(true)
+            .disable_signals()
+            .shutdown_timeout(GRACE.as_secs())
+            .listen(listener)?
+            .run();
         Ok(server)
+    }
+
+    /// The server of a service with a WebSocket: [`Self::http_server`]'s, except that upgrade
+    /// requests go to `socket` before any route sees them, so that the socket runs on the bare
+    /// TCP stream (see [`Upgrades`]). actix-web's `HttpServer` has no such hook, so this builds
+    /// the same server from its parts, with the same settings.
+    pub fn socket_server<F, E>(
+        &self,
+        listener: TcpListener,
+        routes: F,
+        socket: E,
+    ) -> std::io::Result<Server>
+    where
+        F: Fn(&mut web::ServiceConfig) + Send + Clone + 'static,
+        E: SocketEndpoint + Send,
+    {
+        let shared = self.app_shared();
+        let upgrades = Upgrades::new(
+            socket,
+            self.authenticator.clone(),
+            AllowedOrigins::new(&self.config.allowed_origins),
+        );
+        let addr = listener.local_addr()?;
+        let server = actix_server::Server::build()
+            .workers(self.config.http_workers.max(1))
+            .disable_signals()
+            .shutdown_timeout(GRACE.as_secs())
+            .listen("http", listener, move || {
+                let upgrades = upgrades.clone();
+                let app = shared.clone().app(routes.clone());
+                HttpService::build()
+                    // HttpServer's defaults.
+                    .client_request_timeout(Duration::from_secs(5))
+                    .client_disconnect_timeout(Duration::from_secs(1))
+                    .tcp_nodelay(true)
+                    .local_addr(addr)
+                    .upgrade(fn_service(move |(req, upgraded): (Request, Upgraded)| {
+                        let upgrades = upgrades.clone();
+                        async move {
+                            upgrades.accept(req, upgraded).await;
+                            Ok::<(), actix_web::Error>(())
+                        }
+                    }))
+                    // No route reads the configured host (requests carry theirs).
+                    .finish(map_config(app, |()| AppConfig::default()))
+                    .tcp()
+            })?
+            .run();
+        Ok(server)
+    }
+
+    fn app_shared(&self) -> AppShared {
+        AppShared {
+            authenticator: web::Data::new(self.authenticator.clone()),
+            origins: web::Data::new(AllowedOrigins::new(&self.config.allowed_origins)),
+            readiness: web::Data::new(Readiness {
+                db: self.db.clone(),
+                amqp: self.amqp.clone(),
+                cache: self.cache.clone(),
+            }),
+        }
     }
 
     /// Serves until SIGTERM/SIGINT (or `shutdown` is cancelled), then stops accepting, lets
@@ -247,6 +294,45 @@ impl ServiceInfra {
     }
 }
 
+/// What every handler of a service's HTTP server shares.
+#[derive(Clone)]
+struct AppShared {
+    authenticator: web::Data<Authenticator>,
+    origins: web::Data<AllowedOrigins>,
+    readiness: web::Data<Readiness>,
+}
+
+impl AppShared {
+    /// The service's app on one worker: the common middleware, app data, probes and JSON error
+    /// handling, plus its own `routes`.
+    fn app<F>(
+        self,
+        routes: F,
+    ) -> App<
+        impl ServiceFactory<
+            ServiceRequest,
+            Config = (),
+            Response = ServiceResponse<impl MessageBody>,
+            Error = actix_web::Error,
+            InitError = (),
+        >,
+    >
+    where
+        F: Fn(&mut web::ServiceConfig) + 'static,
+    {
+        App::new()
+            .wrap(from_fn(http::reject_foreign_origin))
+            .wrap(TracingLogger::default())
+            .app_data(self.authenticator)
+            .app_data(self.origins)
+            .app_data(self.readiness)
+            .configure(http::configure_extractors)
+            .configure(http::configure_health)
+            .configure(move |cfg| routes(cfg))
+            .default_service(web::to(http::not_found))
+    }
+}
+
 /// A built service, listening but not yet serving.
 pub struct Application {
     infra: ServiceInfra,
@@ -262,9 +348,27 @@ impl Application {
     where
         F: Fn(&mut web::ServiceConfig) + Send + Clone + 'static,
     {
+        Self::listen(infra, |infra, listener| infra.http_server(listener, routes))
+    }
+
+    /// [`Self::serve`] for a service with a WebSocket, served by `socket`.
+    pub fn serve_socket<F, E>(infra: ServiceInfra, routes: F, socket: E) -> anyhow::Result<Self>
+    where
+        F: Fn(&mut web::ServiceConfig) + Send + Clone + 'static,
+        E: SocketEndpoint + Send,
+    {
+        Self::listen(infra, |infra, listener| {
+            infra.socket_server(listener, routes, socket)
+        })
+    }
+
+    fn listen(
+        infra: ServiceInfra,
+        server: impl FnOnce(&ServiceInfra, TcpListener) -> std::io::Result<Server>,
+    ) -> anyhow::Result<Self> {
         let listener = infra.bind()?;
         let port = listener.local_addr()?.port();
-        let server = infra.http_server(listener, routes)?;
+        let server = server(&infra, listener)?;
         let ready = CancellationToken::new();
         ready.cancel();
         Ok(Self {

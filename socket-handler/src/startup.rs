@@ -3,7 +3,6 @@
 
 use std::sync::Arc;
 
-use actix_web::web;
 use serde::de::DeserializeOwned;
 use shared::chat::{kind, node_key};
 use shared::service::{Application, Service, ServiceInfra};
@@ -15,6 +14,7 @@ use crate::deliveries::{self, DeliveryRouter};
 use crate::forwarder::{CommandForwarder, ForwarderSettings};
 use crate::protocol::ChatServices;
 use crate::rate_limit::CommandLimiter;
+use crate::routes::ChatSocket;
 use crate::{migrations, routes};
 
 /// The socket-handler service.
@@ -61,18 +61,17 @@ impl Service for SocketHandler {
             },
             &infra,
         );
-        let chat = web::Data::new(ChatServices {
+        let chat = Arc::new(ChatServices {
             forwarder,
             node_id,
             limiter: CommandLimiter::new(infra.cache.clone(), config.command_limits),
             bindings: DeliveryBindings::new(inbox, exchange),
         });
-        let sockets = node.sockets;
-        Ok(Application::serve(infra, move |cfg| {
-            cfg.app_data(sockets.clone()).app_data(chat.clone());
-            routes::configure(cfg);
-        })?
-        .ready_when(ready))
+        let socket = ChatSocket {
+            sockets: node.sockets,
+            chat,
+        };
+        Ok(Application::serve_socket(infra, routes::configure, socket)?.ready_when(ready))
     }
 }
 

@@ -2,6 +2,7 @@
 //! repository, answer.
 
 use actix_web::web;
+use shared::socket::{SocketEndpoint, refuse_plain};
 
 mod create_subscription;
 mod delete_mute;
@@ -13,6 +14,8 @@ mod mark_read;
 mod notifications_socket;
 mod push_key;
 mod put_mute;
+
+pub use notifications_socket::NotificationsSocket;
 
 /// Registers every route of notifications.
 pub fn configure(cfg: &mut web::ServiceConfig) {
@@ -61,8 +64,5 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         "/api/notifications/mutes/{conversation_id}",
         web::delete().to(delete_mute::delete_mute),
     )
-    .route(
-        "/ws/notifications",
-        web::get().to(notifications_socket::open),
-    );
+    .route(NotificationsSocket::PATH, web::get().to(refuse_plain));
 }

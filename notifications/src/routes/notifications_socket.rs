@@ -1,21 +1,33 @@
 //! `GET /ws/notifications`: the notifications WebSocket.
 
-use actix_web::{HttpRequest, HttpResponse, web};
-use shared::http::ApiError;
-use shared::socket::{SocketServices, accept};
+use std::sync::Arc;
 
+use shared::auth::CurrentUser;
+use shared::socket::{SocketEndpoint, SocketServices};
+
+use crate::live::LiveRouting;
 use crate::protocol::NotificationsProtocol;
-use crate::state::AppState;
 
-/// Upgrades a signed-in, same-origin request and serves the socket on this worker.
-pub async fn open(
-    req: HttpRequest,
-    body: web::Payload,
-    sockets: web::Data<SocketServices>,
-    state: web::Data<AppState>,
-) -> Result<HttpResponse, ApiError> {
-    accept(&req, body, sockets.into_inner(), |_| async move {
-        NotificationsProtocol::new(state.live.clone())
-    })
-    .await
+/// The notifications socket. Upgrades reach it before any route (see
+/// [`shared::socket::Upgrades`]); a plain `GET` on its path is refused by
+/// [`shared::socket::refuse_plain`].
+#[derive(Clone)]
+pub struct NotificationsSocket {
+    /// What every socket of this node shares.
+    pub sockets: Arc<SocketServices>,
+    /// This node's per-user routing of live deliveries.
+    pub live: LiveRouting,
+}
+
+impl SocketEndpoint for NotificationsSocket {
+    type Handler = NotificationsProtocol;
+    const PATH: &'static str = "/ws/notifications";
+
+    fn services(&self) -> &Arc<SocketServices> {
+        &self.sockets
+    }
+
+    async fn handler_for(&self, _: &CurrentUser) -> NotificationsProtocol {
+        NotificationsProtocol::new(self.live.clone())
+    }
 }

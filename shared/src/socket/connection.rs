@@ -4,9 +4,8 @@ use std::future::Future;
 use std::sync::Arc;
 use std::time::Duration;
 
-use actix_ws::{AggregatedMessage, CloseCode, CloseReason, ProtocolError};
+use actix_http::ws::{CloseCode, CloseReason};
 use bytestring::ByteString;
-use futures_util::StreamExt;
 use serde::Serialize;
 use tokio::time::Instant;
 use tokio_util::sync::CancellationToken;
@@ -15,6 +14,7 @@ use tracing::Instrument;
 use super::close_code;
 use super::hub::{ConnectionHub, ConnectionId, Outbound, Registration};
 use super::presence::Presence;
+use super::wire::{Incoming, Wire, WireError};
 use crate::auth::CurrentUser;
 use crate::config::{self, ConfigError};
 use crate::http::ErrorCode;
@@ -164,24 +164,28 @@ enum Ending {
     Kicked,
 }
 
-/// Closes an upgraded connection the hub refused: the user is at the limit of sockets on this
-/// node.
-pub(super) async fn refuse_over_limit(user: CurrentUser, session: actix_ws::Session) {
+/// How a write to the client went.
+enum Sent {
+    Done,
+    ClientLeft,
+    /// The hub gave up on the client (its queue overflowed), or the write stalled for a whole
+    /// idle timeout: it does not read.
+    Kicked,
+}
+
+/// Closes a socket the hub refused: the user is at the limit of sockets on this node.
+pub(super) async fn refuse_over_limit(user: CurrentUser, mut wire: Wire) {
     tracing::info!(user = %user.id, "a socket over the user's limit refused");
-    let close = session.close(Some(CloseReason {
-        code: CloseCode::from(close_code::TOO_MANY_SOCKETS),
-        description: Some("too many connections".to_owned()),
-    }));
-    let _ = tokio::time::timeout(Duration::from_secs(1), close).await;
+    let reason = close_reason(close_code::TOO_MANY_SOCKETS, "too many connections");
+    let _ = tokio::time::timeout(Duration::from_secs(1), wire.close(Some(reason))).await;
 }
 
 /// Serves one upgraded connection, registered in the hub, until it ends, then unregisters it
 /// everywhere.
-pub async fn serve<H: FrameHandler>(
+pub(super) async fn serve<H: FrameHandler>(
     user: CurrentUser,
     registration: Registration,
-    session: actix_ws::Session,
-    stream: actix_ws::MessageStream,
+    wire: Wire,
     services: Arc<SocketServices>,
     handler: H,
 ) {
@@ -191,7 +195,7 @@ pub async fn serve<H: FrameHandler>(
         id: registration.id,
         hub: services.hub.clone(),
     };
-    run(ctx, registration, session, stream, services, handler)
+    run(ctx, registration, wire, services, handler)
         .instrument(span)
         .await;
 }
@@ -213,134 +217,142 @@ pub(super) async fn abandon<H: FrameHandler>(
     handler.on_close(&ctx, last_on_node).await;
 }
 
+/// Writes what `wire` has queued, unless the hub gives up on the client first or the write
+/// stalls for `patience`.
+async fn deliver(wire: &mut Wire, kick: &CancellationToken, patience: Duration) -> Sent {
+    tokio::select! {
+        written = tokio::time::timeout(patience, wire.flush()) => match written {
+            Ok(Ok(())) => Sent::Done,
+            Ok(Err(_)) => Sent::ClientLeft,
+            Err(_) => Sent::Kicked,
+        },
+        () = kick.cancelled() => Sent::Kicked,
+    }
+}
+
 async fn run<H: FrameHandler>(
     ctx: ConnectionContext,
     mut registration: Registration,
-    mut session: actix_ws::Session,
-    stream: actix_ws::MessageStream,
+    mut wire: Wire,
     services: Arc<SocketServices>,
     handler: H,
 ) {
     let limits = services.limits;
-    services.presence.connected(&ctx.user, ctx.id).await;
-    handler.on_open(&ctx, registration.first_on_node).await;
+    // This and the protocol's futures are boxed while they run, so that an idle socket's task
+    // is only as large as this loop's own state, not the largest thing a frame can make it do.
+    Box::pin(services.presence.connected(&ctx.user, ctx.id)).await;
+    Box::pin(handler.on_open(&ctx, registration.first_on_node)).await;
 
-    let mut stream = stream
-        .max_frame_size(limits.max_frame_bytes)
-        .aggregate_continuations()
-        .max_continuation_size(limits.max_frame_bytes);
     let expires_at = session_expiry(ctx.user.expires_at);
     let mut ping =
         tokio::time::interval_at(Instant::now() + limits.ping_interval, limits.ping_interval);
     let mut last_heard = Instant::now();
+    let kick = registration.kick.clone();
 
     let ending = loop {
-        tokio::select! {
+        let sent = tokio::select! {
             biased;
             () = services.shutdown.cancelled() => break Ending::Closed(close_code::GOING_AWAY, "server restarting"),
-            () = registration.kick.cancelled() => break Ending::Kicked,
+            () = kick.cancelled() => break Ending::Kicked,
             () = tokio::time::sleep_until(expires_at) => break Ending::Closed(close_code::SESSION_ENDED, "session expired"),
-            outbound = registration.queue.recv() => match outbound {
-                Some(Outbound::Text(text)) => {
-                    let sent = tokio::select! {
-                        sent = session.text(text) => sent.is_ok(),
-                        () = registration.kick.cancelled() => break Ending::Kicked,
-                    };
-                    if !sent {
-                        break Ending::ClientLeft;
+            outbound = registration.queue.recv() => {
+                // Whatever else is waiting goes out in the same write.
+                let mut closing = None;
+                let mut next = outbound;
+                loop {
+                    match next {
+                        Some(Outbound::Text(text)) => wire.queue_text(text),
+                        Some(Outbound::Close(code, reason)) => {
+                            closing = Some(Ending::Closed(code, reason));
+                            break;
+                        }
+                        None => {
+                            closing = Some(Ending::ClientLeft);
+                            break;
+                        }
+                    }
+                    match registration.queue.try_recv() {
+                        Ok(more) => next = Some(more),
+                        Err(_) => break,
                     }
                 }
-                Some(Outbound::Close(code, reason)) => break Ending::Closed(code, reason),
-                None => break Ending::ClientLeft,
+                let sent = deliver(&mut wire, &kick, limits.idle_timeout).await;
+                if let (Sent::Done, Some(ending)) = (&sent, closing) {
+                    break ending;
+                }
+                sent
             },
             () = registration.latest.ready() => {
                 for text in registration.latest.take() {
-                    let sent = tokio::select! {
-                        sent = session.text(text) => sent.is_ok(),
-                        () = registration.kick.cancelled() => break,
-                    };
-                    if !sent {
-                        break;
-                    }
+                    wire.queue_text(text);
                 }
-                if registration.kick.is_cancelled() {
-                    break Ending::Kicked;
-                }
+                deliver(&mut wire, &kick, limits.idle_timeout).await
             },
             _ = ping.tick() => {
                 if last_heard.elapsed() > limits.idle_timeout {
                     break Ending::Closed(close_code::TRY_AGAIN_LATER, "no answer to pings");
                 }
-                if session.ping(b"").await.is_err() {
-                    break Ending::ClientLeft;
-                }
+                wire.queue_ping();
+                deliver(&mut wire, &kick, limits.idle_timeout).await
             }
-            frame = stream.next() => {
+            incoming = wire.next() => {
                 last_heard = Instant::now();
-                match frame {
-                    Some(Ok(AggregatedMessage::Text(text))) => handler.on_text(&ctx, text).await,
-                    Some(Ok(AggregatedMessage::Binary(_))) => {
+                match incoming {
+                    Some(Ok(Incoming::Text(text))) => {
+                        Box::pin(handler.on_text(&ctx, text)).await;
+                        Sent::Done
+                    }
+                    Some(Ok(Incoming::Binary)) => {
                         ctx.reply_error(
                             ErrorCode::InvalidJson,
                             "Send text frames of JSON.",
                             Echo::default(),
                         );
+                        Sent::Done
                     }
-                    Some(Ok(AggregatedMessage::Ping(bytes))) => {
-                        if session.pong(&bytes).await.is_err() {
-                            break Ending::ClientLeft;
-                        }
+                    Some(Ok(Incoming::Ping(payload))) => {
+                        wire.queue_pong(payload);
+                        deliver(&mut wire, &kick, limits.idle_timeout).await
                     }
-                    Some(Ok(AggregatedMessage::Pong(_))) => {}
-                    Some(Ok(AggregatedMessage::Close(reason))) => break Ending::ClientClosed(reason),
+                    Some(Ok(Incoming::Pong)) => Sent::Done,
+                    Some(Ok(Incoming::Close(reason))) => break Ending::ClientClosed(reason),
                     None => break Ending::ClientLeft,
-                    Some(Err(e)) if is_overflow(&e) => break Ending::Closed(close_code::TOO_BIG, "message too large"),
-                    Some(Err(e)) => {
+                    Some(Err(WireError::TooBig)) => break Ending::Closed(close_code::TOO_BIG, "message too large"),
+                    Some(Err(WireError::Protocol(e))) => {
                         tracing::debug!(error = %e, "protocol error");
                         break Ending::Closed(close_code::PROTOCOL_ERROR, "protocol error");
                     }
                 }
             }
+        };
+        match sent {
+            Sent::Done => {}
+            Sent::ClientLeft => break Ending::ClientLeft,
+            Sent::Kicked => break Ending::Kicked,
         }
     };
 
     let last_on_node = services.hub.unregister(ctx.user.id, ctx.id);
-    handler.on_close(&ctx, last_on_node).await;
-    services.presence.disconnected(&ctx.user, ctx.id).await;
-    if let Ending::ClientClosed(reason) = ending {
-        let _ = tokio::time::timeout(Duration::from_secs(1), session.close(reason)).await;
-        return;
-    }
-    let (code, reason, patience) = match ending {
-        Ending::Closed(code, reason) => (code, reason, Duration::from_secs(1)),
+    Box::pin(handler.on_close(&ctx, last_on_node)).await;
+    Box::pin(services.presence.disconnected(&ctx.user, ctx.id)).await;
+    let (reason, patience) = match ending {
+        Ending::ClientClosed(reason) => (reason, Duration::from_secs(1)),
+        Ending::Closed(code, reason) => (Some(close_reason(code, reason)), Duration::from_secs(1)),
         // A client that does not read cannot complete the closing handshake; barely wait.
         Ending::Kicked => (
-            close_code::TRY_AGAIN_LATER,
-            "too slow",
+            Some(close_reason(close_code::TRY_AGAIN_LATER, "too slow")),
             Duration::from_millis(100),
         ),
-        Ending::ClientLeft | Ending::ClientClosed(_) => return,
+        Ending::ClientLeft => return,
     };
-    tracing::debug!(code, reason, "closing socket");
-    let close = session.close(Some(CloseReason {
-        code: CloseCode::from(code),
-        description: Some(reason.to_owned()),
-    }));
-    let _ = tokio::time::timeout(patience, close).await;
+    tracing::debug!(?reason, "closing socket");
+    let _ = tokio::time::timeout(patience, wire.close(reason)).await;
 }
 
-/// Whether `error` says a message was too large: one frame over the limit (the codec's
-/// `Overflow`), or fragments that add up to more. actix-ws reports the latter as an I/O error
-/// with only its text to tell it apart (`AggregatedMessageStream`, actix-ws 0.4), so that text
-/// is matched here; the fragmented-message tests of both sockets fail if it ever changes.
-fn is_overflow(error: &ProtocolError) -> bool {
-    const CONTINUATION_OVERFLOW: &str = "Exceeded maximum continuation size";
-    match error {
-        ProtocolError::Overflow => true,
-        ProtocolError::Io(e) => e
-            .get_ref()
-            .is_some_and(|inner| inner.to_string() == CONTINUATION_OVERFLOW),
-        _ => false,
+fn close_reason(code: u16, description: &str) -> CloseReason {
+    CloseReason {
+        code: CloseCode::from(code),
+        description: Some(description.to_owned()),
     }
 }
 

@@ -1,11 +1,12 @@
 //! WebSocket plumbing for the two services that hold sockets (`/ws/chat` and
 //! `/ws/notifications`), and presence, which both feed.
 //!
-//! - [`upgrade`]: refuse a foreign origin (403) or a missing session (401) before upgrading.
+//! - [`Upgrades`]: refuse a foreign origin (403) or a missing session (401), upgrade, and serve
+//!   the socket on its bare TCP stream (no HTTP dispatcher's buffers under an idle socket).
 //! - [`ConnectionHub`]: this node's connections by user and session, with bounded send queues:
 //!   a client that does not read fills its queue and is disconnected, so it never slows the
 //!   others.
-//! - [`serve`]: one connection's life: frame limits, heartbeats, idle timeout, session expiry,
+//! - `serve`: one connection's life: frame limits, heartbeats, idle timeout, session expiry,
 //!   close codes.
 //! - [`Presence`]: who is online, across every node, in Redis; the first connection and the
 //!   last one publish `user.online` / `user.offline`, and a dead node's connections expire.
@@ -20,16 +21,19 @@ mod node_inbox;
 mod presence;
 mod session_closer;
 mod upgrade;
+mod wire;
 
 pub use connection::{
-    ConnectionContext, Echo, ErrorFrame, FrameHandler, SocketLimits, SocketServices, serve,
+    ConnectionContext, Echo, ErrorFrame, FrameHandler, SocketLimits, SocketServices,
 };
 pub use hub::{ConnectionHub, ConnectionId, LatestFrames, Outbound, Registration};
 pub use node::SocketNode;
 pub use node_inbox::{NodeInbox, NodeInboxBuilder};
 pub use presence::{Presence, PresenceChange, PresenceTiming};
 pub use session_closer::SessionCloser;
-pub use upgrade::{MAX_REQUEST_ID_CHARS, accept, frame_text, request_id, upgrade};
+pub use upgrade::{
+    MAX_REQUEST_ID_CHARS, SocketEndpoint, Upgraded, Upgrades, frame_text, refuse_plain, request_id,
+};
 
 /// Close codes of the contract and RFC 6455.
 pub mod close_code {

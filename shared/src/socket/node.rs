@@ -2,7 +2,6 @@
 //! connections, its presence in Redis and heartbeat, and its inbox, which closes an ended
 //! session's sockets; each service adds only the inbox handlers that are its own.
 
-use actix_web::web;
 use tokio_util::sync::CancellationToken;
 
 use super::node_inbox::NodeInboxBuilder;
@@ -19,7 +18,7 @@ pub struct SocketNode {
     /// Who is online, fed by this node's sockets.
     pub presence: Presence,
     /// What every connection handler needs, for the socket route.
-    pub sockets: web::Data<SocketServices>,
+    pub sockets: Arc<SocketServices>,
 }
 
 impl SocketNode {
@@ -32,7 +31,7 @@ impl SocketNode {
             &infra.config.node_id,
             timing,
         );
-        let sockets = web::Data::new(SocketServices {
+        let sockets = Arc::new(SocketServices {
             hub: hub.clone(),
             presence: presence.clone(),
             limits,

@@ -82,7 +82,7 @@ impl WsClient {
     /// Sends `text` as one fragmented text message cut at the byte offsets `cuts` (which need
     /// not fall between characters: only the joined message must be UTF-8).
     pub async fn send_in_fragments(&mut self, text: &[u8], cuts: &[usize]) {
-        use actix_ws::Item;
+        use actix_http::ws::Item;
         use awc::ws::Message;
         let mut bounds = vec![0];
         bounds.extend_from_slice(cuts);

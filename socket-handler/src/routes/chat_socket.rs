@@ -1,23 +1,34 @@
 //! `GET /ws/chat`: the chat WebSocket.
 
-use actix_web::{HttpRequest, HttpResponse, web};
-use shared::http::ApiError;
-use shared::socket::{SocketServices, accept};
+use std::sync::Arc;
+
+use shared::auth::CurrentUser;
+use shared::socket::{SocketEndpoint, SocketServices};
 
 use crate::protocol::{ChatProtocol, ChatServices};
 
-/// Upgrades a signed-in, same-origin request. The node starts receiving the user's deliveries
-/// before the upgrade is answered, so nothing stored after the client sees the socket open can
-/// pass it by.
-pub async fn open(
-    req: HttpRequest,
-    body: web::Payload,
-    sockets: web::Data<SocketServices>,
-    chat: web::Data<ChatServices>,
-) -> Result<HttpResponse, ApiError> {
-    accept(&req, body, sockets.into_inner(), |user| async move {
-        chat.bindings.acquire(user.id).await;
-        ChatProtocol::new(chat.into_inner())
-    })
-    .await
+/// The chat socket. Upgrades reach it before any route (see [`shared::socket::Upgrades`]); a
+/// plain `GET` on its path is refused by [`shared::socket::refuse_plain`].
+#[derive(Clone)]
+pub struct ChatSocket {
+    /// What every socket of this node shares.
+    pub sockets: Arc<SocketServices>,
+    /// What the chat protocol needs.
+    pub chat: Arc<ChatServices>,
+}
+
+impl SocketEndpoint for ChatSocket {
+    type Handler = ChatProtocol;
+    const PATH: &'static str = "/ws/chat";
+
+    fn services(&self) -> &Arc<SocketServices> {
+        &self.sockets
+    }
+
+    /// The node starts receiving the user's deliveries before the upgrade is answered, so
+    /// nothing stored after the client sees the socket open can pass it by.
+    async fn handler_for(&self, user: &CurrentUser) -> ChatProtocol {
+        self.chat.bindings.acquire(user.id).await;
+        ChatProtocol::new(self.chat.clone())
+    }
 }
