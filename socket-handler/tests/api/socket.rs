@@ -3,7 +3,7 @@
 use std::time::Duration;
 
 use serde_json::json;
-use shared::testing::{TestUser, WsClient};
+use shared::testing::{TestUser, WsClient, WsEnd};
 use socket_handler::rate_limit::Allowance;
 
 use crate::helpers::{WAIT, send_frame, spawn_stack, spawn_stack_with};
@@ -26,6 +26,39 @@ async fn the_chat_socket_needs_a_session_and_our_origin() {
         .err(),
         Some(403)
     );
+}
+
+#[actix_web::test]
+async fn an_upgrade_elsewhere_a_plain_get_and_text_that_is_not_utf8_are_refused() {
+    let stack = spawn_stack(1).await;
+    let ann = stack.user("ann").await;
+    // Upgrades reach the socket before any route: another path is not found, as ever.
+    let elsewhere = stack.ws_url(0).replace("/ws/chat", "/ws/other");
+    assert_eq!(
+        WsClient::connect(&elsewhere, Some(&ann.cookie()))
+            .await
+            .err(),
+        Some(404)
+    );
+    // A plain GET on the socket's path: signed in first, then told it is not an upgrade.
+    let plain = stack.ws_url(0).replace("ws://", "http://");
+    let client = awc::Client::default();
+    let anonymous = client.get(&plain).send().await.expect("plain GET");
+    assert_eq!(anonymous.status().as_u16(), 401);
+    let signed_in = client
+        .get(&plain)
+        .insert_header(("Cookie", ann.cookie()))
+        .send()
+        .await
+        .expect("plain GET");
+    assert_eq!(signed_in.status().as_u16(), 400);
+    // Text that is not UTF-8 breaks the protocol (1002); the user's other socket is untouched.
+    let mut broken = stack.connect(&ann, 0).await;
+    let mut other = stack.connect(&ann, 0).await;
+    broken.send_in_fragments(&[0x41, 0xff, 0xfe], &[1]).await;
+    assert_eq!(broken.closed(WAIT).await, WsEnd::Closed(1002));
+    other.send_json(&json!({"type": "ping"})).await;
+    assert_eq!(other.next_json(WAIT).await["type"], "pong");
 }
 
 #[actix_web::test]
