@@ -223,14 +223,14 @@ impl ServiceInfra {
     ) -> std::io::Result<Server>
     where
         F: Fn(&mut web::ServiceConfig) + Send + Clone + 'static,
-        E: SocketEndpoint + Send,
+        E: SocketEndpoint + Send + Sync,
     {
         let shared = self.app_shared();
-        let upgrades = Upgrades::new(
+        let upgrades = Arc::new(Upgrades::new(
             socket,
             self.authenticator.clone(),
             AllowedOrigins::new(&self.config.allowed_origins),
-        );
+        ));
         let addr = listener.local_addr()?;
         let server = actix_server::Server::build()
             .workers(self.config.http_workers.max(1))
@@ -355,7 +355,7 @@ impl Application {
     pub fn serve_socket<F, E>(infra: ServiceInfra, routes: F, socket: E) -> anyhow::Result<Self>
     where
         F: Fn(&mut web::ServiceConfig) + Send + Clone + 'static,
-        E: SocketEndpoint + Send,
+        E: SocketEndpoint + Send + Sync,
     {
         Self::listen(infra, |infra, listener| {
             infra.socket_server(listener, routes, socket)

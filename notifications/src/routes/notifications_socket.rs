@@ -11,7 +11,6 @@ use crate::protocol::NotificationsProtocol;
 /// The notifications socket. Upgrades reach it before any route (see
 /// [`shared::socket::Upgrades`]); a plain `GET` on its path is refused by
 /// [`shared::socket::refuse_plain`].
-#[derive(Clone)]
 pub struct NotificationsSocket {
     /// What every socket of this node shares.
     pub sockets: Arc<SocketServices>,

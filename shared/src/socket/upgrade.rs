@@ -34,7 +34,7 @@ pub type Upgraded = actix_codec::Framed<TcpStream, h1::Codec>;
 
 /// A service's WebSocket: where it is, what it shares with its connections, and the frame
 /// handler each connection gets.
-pub trait SocketEndpoint: Clone + 'static {
+pub trait SocketEndpoint: 'static {
     /// The protocol on top of the plumbing.
     type Handler: FrameHandler;
     /// The socket's path, e.g. `/ws/chat`.
@@ -56,8 +56,7 @@ struct Opened<H> {
     handler: H,
 }
 
-/// The upgrade requests of one socket service.
-#[derive(Clone)]
+/// The upgrade requests of one socket service, shared by its connections.
 pub struct Upgrades<E> {
     endpoint: E,
     authenticator: Authenticator,
@@ -75,7 +74,7 @@ impl<E: SocketEndpoint> Upgrades<E> {
     }
 
     /// Answers an upgrade request and, once upgraded, serves the socket until it closes.
-    pub async fn accept(self, req: Request, upgraded: Upgraded) {
+    pub async fn accept(self: Arc<Self>, req: Request, upgraded: Upgraded) {
         // The checks and the handshake run in a box of their own: their futures (Redis, the
         // broker) are larger than the socket's whole loop, and inline they would size the
         // connection's task for as long as the socket lives.
@@ -98,7 +97,7 @@ impl<E: SocketEndpoint> Upgrades<E> {
 
     /// Answers an upgrade request: the socket to serve, or `None` if it was refused.
     async fn answer(
-        self,
+        &self,
         req: Request,
         upgraded: Upgraded,
     ) -> io::Result<Option<Opened<E::Handler>>> {

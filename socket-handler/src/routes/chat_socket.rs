@@ -9,7 +9,6 @@ use crate::protocol::{ChatProtocol, ChatServices};
 
 /// The chat socket. Upgrades reach it before any route (see [`shared::socket::Upgrades`]); a
 /// plain `GET` on its path is refused by [`shared::socket::refuse_plain`].
-#[derive(Clone)]
 pub struct ChatSocket {
     /// What every socket of this node shares.
     pub sockets: Arc<SocketServices>,
