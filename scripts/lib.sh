@@ -190,6 +190,10 @@ stop_pidfiles() {
       if ((SECONDS >= deadline)); then
         warn "pids ${left[*]} did not stop within ${timeout}s; killing them"
         kill -KILL "${left[@]}" 2>/dev/null || true
+        # A process with thousands of sockets takes a moment to die; its port is free after.
+        for pid in "${left[@]}"; do
+          while kill -0 "$pid" 2>/dev/null && ((SECONDS < deadline + 10)); do sleep 0.1; done
+        done
         break
       fi
       sleep 0.2

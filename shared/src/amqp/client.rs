@@ -48,6 +48,12 @@ impl AmqpClient {
             .is_some_and(|c| c.status().connected())
     }
 
+    /// Whether the connection was closed for good (the service is stopping): nothing will be
+    /// published any more, so there is no point waiting for it.
+    pub fn is_stopped(&self) -> bool {
+        self.current.has_changed().is_err()
+    }
+
     /// A new channel, waiting up to `patience` for the connection to be (re)established.
     pub async fn channel(&self, patience: Duration) -> Result<Channel, lapin::Error> {
         let mut current = self.current.clone();

@@ -128,7 +128,7 @@ impl Publisher {
                 Ok(()) => return Ok(()),
                 Err(e) => e,
             };
-            if tokio::time::Instant::now() + backoff >= give_up {
+            if tokio::time::Instant::now() + backoff >= give_up || self.client.is_stopped() {
                 return Err(PublishError::Unavailable(error));
             }
             tracing::debug!(error = %error, "publish failed, retrying");
