@@ -88,6 +88,9 @@ pub struct ServiceInfra {
     pub shutdown: CancellationToken,
     /// Background tasks that a stop waits for.
     pub tasks: TaskTracker,
+    /// Open WebSockets (a socket service's), which a stop lets close before it stops the
+    /// server.
+    pub sockets: TaskTracker,
 }
 
 impl ServiceInfra {
@@ -114,6 +117,7 @@ impl ServiceInfra {
             amqp,
             shutdown,
             tasks: TaskTracker::new(),
+            sockets: TaskTracker::new(),
         })
     }
 
@@ -230,6 +234,7 @@ impl ServiceInfra {
             socket,
             self.authenticator.clone(),
             AllowedOrigins::new(&self.config.allowed_origins),
+            self.sockets.clone(),
         ));
         let addr = listener.local_addr()?;
         let server = actix_server::Server::build()
@@ -279,6 +284,15 @@ impl ServiceInfra {
         let stop = crate::shutdown::signalled(self.shutdown.clone());
         let server = tokio::spawn(server);
         stop.await;
+        // The sockets close on the same signal (1001); their tasks run on the server's
+        // workers, so the server stops only once they are done.
+        self.sockets.close();
+        if tokio::time::timeout(GRACE, self.sockets.wait())
+            .await
+            .is_err()
+        {
+            tracing::warn!("sockets did not close in time");
+        }
         handle.stop(true).await;
         self.tasks.close();
         if tokio::time::timeout(GRACE, self.tasks.wait())

@@ -23,7 +23,7 @@ impl PresenceFanout {
             last_seen_at: at,
         };
         // Only the newest status of a user matters, so a wave of changes replaces frames not
-        // yet sent instead of queueing behind them (see `LatestFrames`).
+        // yet sent instead of queueing behind them (see `Mailbox`).
         self.hub.broadcast_latest(user_id, &frame.to_text());
     }
 }

@@ -94,6 +94,13 @@ impl ConnectionContext {
     pub fn hub(&self) -> &ConnectionHub {
         &self.hub
     }
+
+    /// A span naming this connection, for the work of one of its events. Made per event, not
+    /// held for the socket's life: a span lives in the subscriber's registry until dropped,
+    /// and every idle socket would keep one there.
+    fn span(&self) -> tracing::Span {
+        tracing::info_span!("socket", user = %self.user.id, connection = self.id)
+    }
 }
 
 /// What an `error` frame echoes of the frame it answers.
@@ -189,15 +196,12 @@ pub(super) async fn serve<H: FrameHandler>(
     services: Arc<SocketServices>,
     handler: H,
 ) {
-    let span = tracing::info_span!("socket", user = %user.id, connection = registration.id);
     let ctx = ConnectionContext {
         user,
         id: registration.id,
         hub: services.hub.clone(),
     };
-    run(ctx, registration, wire, services, handler)
-        .instrument(span)
-        .await;
+    run(ctx, registration, wire, services, handler).await;
 }
 
 /// Gives up a connection registered for an upgrade that is refused after all (its session
@@ -232,7 +236,7 @@ async fn deliver(wire: &mut Wire, kick: &CancellationToken, patience: Duration) 
 
 async fn run<H: FrameHandler>(
     ctx: ConnectionContext,
-    mut registration: Registration,
+    registration: Registration,
     mut wire: Wire,
     services: Arc<SocketServices>,
     handler: H,
@@ -240,8 +244,19 @@ async fn run<H: FrameHandler>(
     let limits = services.limits;
     // This and the protocol's futures are boxed while they run, so that an idle socket's task
     // is only as large as this loop's own state, not the largest thing a frame can make it do.
-    Box::pin(services.presence.connected(&ctx.user, ctx.id)).await;
-    Box::pin(handler.on_open(&ctx, registration.first_on_node)).await;
+    Box::pin(
+        services
+            .presence
+            .connected(&ctx.user, ctx.id)
+            .instrument(ctx.span()),
+    )
+    .await;
+    Box::pin(
+        handler
+            .on_open(&ctx, registration.first_on_node)
+            .instrument(ctx.span()),
+    )
+    .await;
 
     let expires_at = session_expiry(ctx.user.expires_at);
     let mut ping =
@@ -255,25 +270,23 @@ async fn run<H: FrameHandler>(
             () = services.shutdown.cancelled() => break Ending::Closed(close_code::GOING_AWAY, "server restarting"),
             () = kick.cancelled() => break Ending::Kicked,
             () = tokio::time::sleep_until(expires_at) => break Ending::Closed(close_code::SESSION_ENDED, "session expired"),
-            outbound = registration.queue.recv() => {
-                // Whatever else is waiting goes out in the same write.
+            () = registration.mailbox.ready() => {
+                // Whatever is waiting goes out in one write: frames in order, then the latest
+                // presence, which may come after the frames queued with it.
+                let waiting = registration.mailbox.take();
                 let mut closing = None;
-                let mut next = outbound;
-                loop {
-                    match next {
-                        Some(Outbound::Text(text)) => wire.queue_text(text),
-                        Some(Outbound::Close(code, reason)) => {
+                for outbound in waiting.frames {
+                    match outbound {
+                        Outbound::Text(text) => wire.queue_text(text),
+                        Outbound::Close(code, reason) => {
                             closing = Some(Ending::Closed(code, reason));
                             break;
                         }
-                        None => {
-                            closing = Some(Ending::ClientLeft);
-                            break;
-                        }
                     }
-                    match registration.queue.try_recv() {
-                        Ok(more) => next = Some(more),
-                        Err(_) => break,
+                }
+                if closing.is_none() {
+                    for text in waiting.latest.into_values() {
+                        wire.queue_text(text);
                     }
                 }
                 let sent = deliver(&mut wire, &kick, limits.idle_timeout).await;
@@ -281,12 +294,6 @@ async fn run<H: FrameHandler>(
                     break ending;
                 }
                 sent
-            },
-            () = registration.latest.ready() => {
-                for text in registration.latest.take() {
-                    wire.queue_text(text);
-                }
-                deliver(&mut wire, &kick, limits.idle_timeout).await
             },
             _ = ping.tick() => {
                 if last_heard.elapsed() > limits.idle_timeout {
@@ -299,7 +306,7 @@ async fn run<H: FrameHandler>(
                 last_heard = Instant::now();
                 match incoming {
                     Some(Ok(Incoming::Text(text))) => {
-                        Box::pin(handler.on_text(&ctx, text)).await;
+                        Box::pin(handler.on_text(&ctx, text).instrument(ctx.span())).await;
                         Sent::Done
                     }
                     Some(Ok(Incoming::Binary)) => {
@@ -319,7 +326,7 @@ async fn run<H: FrameHandler>(
                     None => break Ending::ClientLeft,
                     Some(Err(WireError::TooBig)) => break Ending::Closed(close_code::TOO_BIG, "message too large"),
                     Some(Err(WireError::Protocol(e))) => {
-                        tracing::debug!(error = %e, "protocol error");
+                        tracing::debug!(connection = ctx.id, error = %e, "protocol error");
                         break Ending::Closed(close_code::PROTOCOL_ERROR, "protocol error");
                     }
                 }
@@ -333,8 +340,17 @@ async fn run<H: FrameHandler>(
     };
 
     let last_on_node = services.hub.unregister(ctx.user.id, ctx.id);
-    Box::pin(handler.on_close(&ctx, last_on_node)).await;
-    Box::pin(services.presence.disconnected(&ctx.user, ctx.id)).await;
+    let closing = async {
+        handler.on_close(&ctx, last_on_node).await;
+        // A node that is stopping leaves its sockets' presence to lapse, as after a crash: its
+        // broker connection closes with it, so a removal now would leave `user.offline`
+        // unannounced for good, while a lapsed entry is announced by whichever node sweeps
+        // next (and a client that reconnects elsewhere meanwhile never appears offline).
+        if !services.shutdown.is_cancelled() {
+            services.presence.disconnected(&ctx.user, ctx.id).await;
+        }
+    };
+    Box::pin(closing.instrument(ctx.span())).await;
     let (reason, patience) = match ending {
         Ending::ClientClosed(reason) => (reason, Duration::from_secs(1)),
         Ending::Closed(code, reason) => (Some(close_reason(code, reason)), Duration::from_secs(1)),
@@ -345,7 +361,7 @@ async fn run<H: FrameHandler>(
         ),
         Ending::ClientLeft => return,
     };
-    tracing::debug!(?reason, "closing socket");
+    tracing::debug!(connection = ctx.id, ?reason, "closing socket");
     let _ = tokio::time::timeout(patience, wire.close(reason)).await;
 }
 

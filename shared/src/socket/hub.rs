@@ -1,11 +1,11 @@
 //! This node's open sockets.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, VecDeque};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 
 use bytestring::ByteString;
-use tokio::sync::{Notify, mpsc};
+use tokio::sync::Notify;
 use tokio_util::sync::CancellationToken;
 
 use crate::ids::{SessionId, UserId};
@@ -26,43 +26,83 @@ struct Entry {
     id: ConnectionId,
     session: SessionId,
     username: Arc<str>,
-    queue: mpsc::Sender<Outbound>,
-    latest: Arc<LatestFrames>,
+    mailbox: Arc<Mailbox>,
     kick: CancellationToken,
 }
 
-/// Frames that only matter as the latest of their kind for one user (that user's presence),
-/// kept one per user until the connection gets to them. A wave of a thousand connects is then
-/// at most a thousand small frames per socket, however slowly it drains, never an overflow of
-/// the send queue that would disconnect a healthy client.
-#[derive(Default)]
-pub struct LatestFrames {
-    pending: Mutex<HashMap<UserId, ByteString>>,
+/// What waits for one connection to write it: frames in order, at most `capacity` of them, and
+/// frames that only matter as the latest of their kind for one user (that user's presence), one
+/// per user. A wave of a thousand connects is then at most a thousand small frames per socket,
+/// however slowly it drains, never an overflow that would disconnect a healthy client.
+///
+/// Nothing is allocated while nothing waits: an idle socket's mailbox is its lock, its wake-up
+/// and two empty collections (a channel would hold a block of slots for good).
+pub struct Mailbox {
+    waiting: Mutex<Waiting>,
     ready: Notify,
+    capacity: usize,
 }
 
-impl LatestFrames {
-    fn put(&self, key: UserId, frame: ByteString) {
-        self.pending
+#[derive(Default)]
+struct Waiting {
+    frames: VecDeque<Outbound>,
+    latest: HashMap<UserId, ByteString>,
+}
+
+/// Everything a connection had waiting, taken at once.
+#[derive(Default)]
+pub struct Taken {
+    /// Frames in the order they were queued.
+    pub frames: VecDeque<Outbound>,
+    /// The latest frame about each user.
+    pub latest: HashMap<UserId, ByteString>,
+}
+
+impl Mailbox {
+    fn new(capacity: usize) -> Self {
+        Self {
+            waiting: Mutex::default(),
+            ready: Notify::new(),
+            capacity,
+        }
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, Waiting> {
+        // Every update is a single push or take, so a poisoned lock is still consistent.
+        self.waiting
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner)
-            .insert(key, frame);
+    }
+
+    /// Queues `frame` in order; false if `capacity` frames are already waiting.
+    fn push(&self, frame: Outbound) -> bool {
+        let mut waiting = self.lock();
+        if waiting.frames.len() >= self.capacity {
+            return false;
+        }
+        waiting.frames.push_back(frame);
+        drop(waiting);
+        self.ready.notify_one();
+        true
+    }
+
+    fn put_latest(&self, key: UserId, frame: ByteString) {
+        self.lock().latest.insert(key, frame);
         self.ready.notify_one();
     }
 
-    /// Waits until there is something to take.
+    /// Waits until something may be waiting (it can wake with nothing to take).
     pub async fn ready(&self) {
         self.ready.notified().await;
     }
 
-    /// Everything pending, emptied.
-    pub fn take(&self) -> Vec<ByteString> {
-        self.pending
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner)
-            .drain()
-            .map(|(_, frame)| frame)
-            .collect()
+    /// Everything waiting, leaving nothing allocated behind.
+    pub fn take(&self) -> Taken {
+        let mut waiting = self.lock();
+        Taken {
+            frames: std::mem::take(&mut waiting.frames),
+            latest: std::mem::take(&mut waiting.latest),
+        }
     }
 }
 
@@ -85,10 +125,8 @@ pub struct ConnectionHub {
 pub struct Registration {
     /// Its id on this node.
     pub id: ConnectionId,
-    /// Frames for it, in order.
-    pub queue: mpsc::Receiver<Outbound>,
-    /// The latest presence frames for it.
-    pub latest: Arc<LatestFrames>,
+    /// What waits for it to write.
+    pub mailbox: Arc<Mailbox>,
     /// Cancelled when the hub gives up on it (its queue overflowed).
     pub kick: CancellationToken,
     /// Whether it is the user's first connection on this node.
@@ -123,27 +161,28 @@ impl ConnectionHub {
         cap: usize,
     ) -> Option<Registration> {
         let mut inner = self.lock();
-        let entries = inner.by_user.entry(user).or_default();
+        // Most users hold one socket on a node: room for exactly one to start with.
+        let entries = inner
+            .by_user
+            .entry(user)
+            .or_insert_with(|| Vec::with_capacity(1));
         if entries.len() >= cap {
             return None;
         }
-        let (queue, receiver) = mpsc::channel(self.queue_capacity);
         let id = self.next_id.fetch_add(1, Ordering::Relaxed);
         let kick = CancellationToken::new();
-        let latest = Arc::new(LatestFrames::default());
+        let mailbox = Arc::new(Mailbox::new(self.queue_capacity));
         let first_on_node = entries.is_empty();
         entries.push(Entry {
             id,
             session,
             username: username.into(),
-            queue,
-            latest: latest.clone(),
+            mailbox: mailbox.clone(),
             kick: kick.clone(),
         });
         Some(Registration {
             id,
-            queue: receiver,
-            latest,
+            mailbox,
             kick,
             first_on_node,
         })
@@ -214,7 +253,7 @@ impl ConnectionHub {
             .iter()
             .filter(|(user, _)| **user != key)
             .flat_map(|(_, entries)| entries.iter())
-            .map(|e| e.latest.put(key, frame.clone()))
+            .map(|e| e.mailbox.put_latest(key, frame.clone()))
             .count()
     }
 
@@ -236,7 +275,7 @@ impl ConnectionHub {
             .filter(|e| session.is_none_or(|s| s == e.session))
         {
             // A full queue cannot take the close frame; kicking ends the connection all the same.
-            if entry.queue.try_send(Outbound::Close(code, reason)).is_err() {
+            if !entry.mailbox.push(Outbound::Close(code, reason)) {
                 entry.kick.cancel();
             }
             closed += 1;
@@ -270,18 +309,18 @@ impl ConnectionHub {
 }
 
 fn offer(entry: &Entry, outbound: Outbound) -> bool {
-    match entry.queue.try_send(outbound) {
-        Ok(()) => true,
-        Err(mpsc::error::TrySendError::Full(_)) => {
-            tracing::warn!(
-                connection = entry.id,
-                "send queue full; disconnecting a slow client"
-            );
-            entry.kick.cancel();
-            false
-        }
-        Err(mpsc::error::TrySendError::Closed(_)) => false,
+    if entry.mailbox.push(outbound) {
+        return true;
     }
+    // A kicked connection stays listed until its task ends; say so once.
+    if !entry.kick.is_cancelled() {
+        tracing::warn!(
+            connection = entry.id,
+            "send queue full; disconnecting a slow client"
+        );
+        entry.kick.cancel();
+    }
+    false
 }
 
 #[cfg(test)]
@@ -292,20 +331,40 @@ mod tests {
         ByteString::from(text.to_owned())
     }
 
+    /// The texts waiting in order for `registration`, taken.
+    fn texts(registration: &Registration) -> Vec<ByteString> {
+        registration
+            .mailbox
+            .take()
+            .frames
+            .into_iter()
+            .map(|outbound| match outbound {
+                Outbound::Text(text) => text,
+                Outbound::Close(code, _) => frame(&format!("close {code}")),
+            })
+            .collect()
+    }
+
+    fn latest(registration: &Registration) -> Vec<ByteString> {
+        let mut frames: Vec<_> = registration.mailbox.take().latest.into_values().collect();
+        frames.sort();
+        frames
+    }
+
     #[test]
     fn every_connection_of_a_user_gets_a_frame_except_the_excluded_one() {
         let hub = ConnectionHub::new(4);
         let user = UserId::new();
-        let mut a = hub
+        let a = hub
             .register(user, "u", SessionId::new(), usize::MAX)
             .unwrap();
-        let mut b = hub
+        let b = hub
             .register(user, "u", SessionId::new(), usize::MAX)
             .unwrap();
         assert!(a.first_on_node && !b.first_on_node);
         assert_eq!(hub.send_to_user(user, &frame("x"), Some(a.id)), 1);
-        assert!(a.queue.try_recv().is_err());
-        assert!(matches!(b.queue.try_recv(), Ok(Outbound::Text(t)) if t == "x"));
+        assert!(texts(&a).is_empty());
+        assert_eq!(texts(&b), vec![frame("x")]);
     }
 
     #[test]
@@ -316,12 +375,12 @@ mod tests {
             .register(slow_user, "slow", SessionId::new(), usize::MAX)
             .unwrap();
         let fast_user = UserId::new();
-        let mut fast = hub
+        let fast = hub
             .register(fast_user, "fast", SessionId::new(), usize::MAX)
             .unwrap();
         for _ in 0..3 {
             hub.broadcast(&frame("tick"), None);
-            while fast.queue.try_recv().is_ok() {}
+            texts(&fast);
         }
         assert!(slow.kick.is_cancelled());
         assert!(!fast.kick.is_cancelled());
@@ -334,7 +393,7 @@ mod tests {
             .register(UserId::new(), "w", SessionId::new(), usize::MAX)
             .unwrap();
         let mover = UserId::new();
-        let mut me = hub
+        let me = hub
             .register(mover, "m", SessionId::new(), usize::MAX)
             .unwrap();
         for i in 0..100 {
@@ -342,14 +401,12 @@ mod tests {
         }
         let other = UserId::new();
         hub.broadcast_latest(other, &frame("other"));
-        let mut got = watcher.latest.take();
-        got.sort();
-        assert_eq!(got, vec![frame("other"), frame("status 99")]);
+        assert_eq!(latest(&watcher), vec![frame("other"), frame("status 99")]);
         assert!(!watcher.kick.is_cancelled());
-        assert!(watcher.latest.take().is_empty());
+        assert!(latest(&watcher).is_empty());
         // A user does not hear about themselves.
-        assert_eq!(me.latest.take(), vec![frame("other")]);
-        assert!(me.queue.try_recv().is_err());
+        assert_eq!(latest(&me), vec![frame("other")]);
+        assert!(texts(&me).is_empty());
     }
 
     #[test]
@@ -357,13 +414,13 @@ mod tests {
         let hub = ConnectionHub::new(4);
         let user = UserId::new();
         let ended = SessionId::new();
-        let mut a = hub.register(user, "u", ended, usize::MAX).unwrap();
-        let mut b = hub
+        let a = hub.register(user, "u", ended, usize::MAX).unwrap();
+        let b = hub
             .register(user, "u", SessionId::new(), usize::MAX)
             .unwrap();
         assert_eq!(hub.close_sessions(user, Some(ended), 4001, "signed out"), 1);
-        assert!(matches!(a.queue.try_recv(), Ok(Outbound::Close(4001, _))));
-        assert!(b.queue.try_recv().is_err());
+        assert_eq!(texts(&a), vec![frame("close 4001")]);
+        assert!(texts(&b).is_empty());
         assert!(!hub.unregister(user, a.id));
         assert!(hub.unregister(user, b.id));
         assert!(hub.is_empty());

@@ -21,6 +21,7 @@ use serde::Serialize;
 use tokio::io::AsyncWriteExt;
 use tokio::net::TcpStream;
 use tokio_util::codec::Encoder;
+use tokio_util::task::TaskTracker;
 
 use super::connection::{abandon, refuse_over_limit, serve};
 use super::wire::Wire;
@@ -61,33 +62,45 @@ pub struct Upgrades<E> {
     endpoint: E,
     authenticator: Authenticator,
     origins: AllowedOrigins,
+    sockets: TaskTracker,
 }
 
 impl<E: SocketEndpoint> Upgrades<E> {
-    /// For `endpoint`, with the service's session checks and allowed origins.
-    pub fn new(endpoint: E, authenticator: Authenticator, origins: AllowedOrigins) -> Self {
+    /// For `endpoint`, with the service's session checks and allowed origins; each open socket
+    /// is a task of `sockets`.
+    pub fn new(
+        endpoint: E,
+        authenticator: Authenticator,
+        origins: AllowedOrigins,
+        sockets: TaskTracker,
+    ) -> Self {
         Self {
             endpoint,
             authenticator,
             origins,
+            sockets,
         }
     }
 
-    /// Answers an upgrade request and, once upgraded, serves the socket until it closes.
+    /// Answers an upgrade request and, once upgraded, starts serving the socket in a task of
+    /// its own.
+    ///
+    /// The checks and the handshake run here, in the HTTP connection's task; once the socket
+    /// is open that task ends, and with it the dispatcher's state and the checks' futures
+    /// (Redis, the broker), larger than the socket's whole loop: an idle socket's task holds
+    /// only what serving it needs. A stop waits for `sockets` (they close with 1001), since the
+    /// server no longer counts them as its connections.
     pub async fn accept(self: Arc<Self>, req: Request, upgraded: Upgraded) {
-        // The checks and the handshake run in a box of their own: their futures (Redis, the
-        // broker) are larger than the socket's whole loop, and inline they would size the
-        // connection's task for as long as the socket lives.
-        match Box::pin(self.answer(req, upgraded)).await {
+        match self.answer(req, upgraded).await {
             Ok(Some(opened)) => {
-                serve(
+                // The socket's stream belongs to this worker's runtime: a local task.
+                self.sockets.spawn_local(serve(
                     opened.user,
                     opened.registration,
                     opened.wire,
                     opened.services,
                     opened.handler,
-                )
-                .await;
+                ));
             }
             Ok(None) => {}
             // The client went away while it was being answered.

@@ -5,7 +5,7 @@
 //! upgraded connection is handed to [`super::upgrade`] instead, which answers the handshake and
 //! serves the socket here: bytes are read only when the stream is readable, through a buffer on
 //! the stack, and kept on the heap only while a frame is incomplete; frames to send are encoded
-//! into one buffer, written, and that buffer let go once it has grown. Framing itself (masking,
+//! into one buffer, written, and that buffer let go. Framing itself (masking,
 //! lengths, opcodes, the size limit) is actix-http's codec.
 
 use std::io;
@@ -19,9 +19,6 @@ use tokio_util::codec::{Decoder, Encoder};
 
 /// Bytes read per system call while a socket has something to say.
 const READ_CHUNK: usize = 4096;
-/// An outgoing buffer that grew past this (a large frame) is let go once written, so that one
-/// big frame does not stay with a socket for good.
-const KEEP_OUT: usize = 1024;
 
 /// A message from the client, continuations joined.
 #[derive(Debug)]
@@ -89,7 +86,14 @@ impl Wire {
             if self.ended {
                 return None;
             }
-            if self.io.readable().await.is_err() {
+            // Waits through the stream's own read-readiness slot rather than `readable()`'s
+            // list of waiters: the slot still holds the waker of the HTTP connection's task
+            // that read the handshake, and while it does that task's memory cannot be freed.
+            // Polling here replaces it with this socket's.
+            if std::future::poll_fn(|cx| self.io.poll_read_ready(cx))
+                .await
+                .is_err()
+            {
                 return None;
             }
             self.read_available();
@@ -227,11 +231,9 @@ impl Wire {
             return Ok(());
         }
         self.io.write_all(&self.out).await?;
-        if self.out.capacity() > KEEP_OUT {
-            self.out = BytesMut::new();
-        } else {
-            self.out.clear();
-        }
+        // Let go once written: most sockets are idle most of the time, and a buffer kept for
+        // the next write would be kept by every one of them.
+        self.out = BytesMut::new();
         Ok(())
     }
 }
