@@ -213,10 +213,33 @@ pub fn clock_ticks() -> f64 {
         .unwrap_or(100.0)
 }
 
+/// The times a process's threads stopped running (blocked, or were preempted) since they
+/// started, from each thread's `/proc/<pid>/task/<tid>/status`. A thread that ended is missed.
+fn context_switches(pid: u32) -> u64 {
+    let Ok(tasks) = std::fs::read_dir(format!("/proc/{pid}/task")) else {
+        return 0;
+    };
+    tasks
+        .flatten()
+        .filter_map(|task| std::fs::read_to_string(task.path().join("status")).ok())
+        .flat_map(|status| {
+            status
+                .lines()
+                .filter(|line| line.contains("ctxt_switches:"))
+                .filter_map(|line| line.split_whitespace().nth(1)?.parse::<u64>().ok())
+                .collect::<Vec<_>>()
+        })
+        .sum()
+}
+
 /// CPU time of every process of the system, the bench itself and the whole machine at one moment.
 #[derive(Clone, Debug)]
 pub struct CpuSnapshot {
     per_pid: HashMap<u32, (String, u64)>,
+    /// Each process's context switches (see [`context_switches`]): a thread handing work to
+    /// another, or waiting for a socket, stops and is woken again, and on a small machine that
+    /// is where much of a message's CPU goes (docs/profiling.md).
+    switches: HashMap<u32, u64>,
     /// What each Postgres process works for: a service (its database without the stack's
     /// prefix), the reference, or `server` (the postmaster and background processes).
     postgres_for: HashMap<u32, String>,
@@ -248,9 +271,14 @@ impl CpuSnapshot {
                 (*pid, served)
             })
             .collect();
+        let switches = per_pid
+            .keys()
+            .map(|pid| (*pid, context_switches(*pid)))
+            .collect();
         let (machine_busy, machine_total) = machine_ticks();
         Self {
             per_pid,
+            switches,
             postgres_for,
             bench: read_stat(std::process::id()).map_or(0, |s| s.ticks),
             machine_busy,
@@ -265,11 +293,18 @@ impl CpuSnapshot {
     pub fn until(&self, later: &CpuSnapshot, ticks_per_sec: f64) -> CpuUse {
         let mut groups: BTreeMap<String, f64> = BTreeMap::new();
         let mut postgres: BTreeMap<String, f64> = BTreeMap::new();
+        let mut switches: BTreeMap<String, u64> = BTreeMap::new();
         for (pid, (group, ticks)) in &later.per_pid {
-            let before = match self.per_pid.get(pid) {
-                Some((g, t)) if g == group => *t,
-                _ => 0,
+            let (before, switches_before) = match self.per_pid.get(pid) {
+                Some((g, t)) if g == group => (*t, self.switches.get(pid).copied().unwrap_or(0)),
+                _ => (0, 0),
             };
+            *switches.entry(group.clone()).or_default() += later
+                .switches
+                .get(pid)
+                .copied()
+                .unwrap_or(0)
+                .saturating_sub(switches_before);
             let secs = ticks.saturating_sub(before) as f64 / ticks_per_sec;
             *groups.entry(group.clone()).or_default() += secs;
             if let Some(served) = later.postgres_for.get(pid) {
@@ -284,6 +319,7 @@ impl CpuSnapshot {
             wall_secs: later.at.duration_since(self.at).as_secs_f64(),
             groups,
             postgres,
+            switches,
             system_secs: system,
             bench_secs: bench,
             other_secs: (busy - system - bench).max(0.0),
@@ -302,6 +338,8 @@ pub struct CpuUse {
     /// The `postgres` group split by whom its processes work for (see
     /// [`CpuSnapshot::postgres_for`]): where the database's share of a message goes.
     pub postgres: BTreeMap<String, f64>,
+    /// Context switches per process group.
+    pub switches: BTreeMap<String, u64>,
     /// Their sum.
     pub system_secs: f64,
     /// The load generator.
@@ -319,13 +357,19 @@ impl CpuUse {
             Some(n) if n > 0 => Some(crate::stats::round1(secs * 1000.0 * 1000.0 / n as f64)),
             _ => None,
         };
+        let per_message = |n: u64| match messages {
+            Some(m) if m > 0 => Some(crate::stats::round1(n as f64 / m as f64)),
+            _ => None,
+        };
         let by_group = |secs: &BTreeMap<String, f64>| -> BTreeMap<String, Value> {
             secs.iter()
                 .map(|(g, s)| {
-                    (
-                        g.clone(),
-                        json!({"cpu_secs": crate::stats::round3(*s), "cpu_ms_per_1000_msgs": per_1000(*s)}),
-                    )
+                    let mut entry = json!({"cpu_secs": crate::stats::round3(*s), "cpu_ms_per_1000_msgs": per_1000(*s)});
+                    if let Some(n) = self.switches.get(g) {
+                        entry["context_switches"] = json!(n);
+                        entry["context_switches_per_msg"] = json!(per_message(*n));
+                    }
+                    (g.clone(), entry)
                 })
                 .collect()
         };
@@ -336,6 +380,7 @@ impl CpuUse {
             "bench_cpu_secs": crate::stats::round3(self.bench_secs),
             "other_cpu_secs": crate::stats::round3(self.other_secs),
             "machine_idle_cpu_secs": crate::stats::round3(self.machine_idle_secs),
+            "system_context_switches_per_msg": per_message(self.switches.values().sum()),
             "per_process": by_group(&self.groups),
             "postgres_by_database": by_group(&self.postgres),
         })

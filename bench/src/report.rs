@@ -340,6 +340,7 @@ impl Reporter {
             ));
         }
         t.push_str(&postgres_table(&measured));
+        t.push_str(&switches_table(&measured, &groups));
         // What the saturation run's CPU cost per message means for throughput.
         if let Some(total) = runs
             .iter()
@@ -395,6 +396,40 @@ fn postgres_table(measured: &[&(System, Run)]) -> String {
             ));
         }
         t.push('\n');
+    }
+    t
+}
+
+/// Context switches per delivered message, per process group: how often a message's work
+/// stopped a thread and woke another, which on a small machine costs more than the work itself.
+fn switches_table(measured: &[&(System, Run)], groups: &[&str]) -> String {
+    let mut t = String::from(
+        "\n### Context switches per delivered message\n\n\
+         Summed over every thread of each process (`/proc/<pid>/task/*/status`) over the run: \
+         each time a thread blocked (waiting for a socket, a lock, another thread) or was \
+         preempted.\n\n| run |",
+    );
+    for g in groups {
+        t.push_str(&format!(" {g} |"));
+    }
+    t.push_str(" total |\n|---|");
+    t.push_str(&"---|".repeat(groups.len() + 1));
+    t.push('\n');
+    for (system, r) in measured.iter().copied() {
+        let cpu = &r.results["cpu"];
+        t.push_str(&format!("| {} {}{} |", r.workload, r.name, label(*system)));
+        for g in groups {
+            let v = cpu["per_process"][g]["context_switches_per_msg"].as_f64();
+            t.push_str(&format!(
+                " {} |",
+                v.map_or("-".to_owned(), |v| format!("{v:.1}"))
+            ));
+        }
+        let total = cpu["system_context_switches_per_msg"].as_f64();
+        t.push_str(&format!(
+            " {} |\n",
+            total.map_or("-".to_owned(), |v| format!("{v:.1}"))
+        ));
     }
     t
 }
