@@ -1,7 +1,10 @@
 //! Publishing with publisher confirms: a message counts as sent only once the broker has
 //! confirmed it, which for a durable queue means it is on disk.
 
+use std::future::Future;
+use std::pin::Pin;
 use std::sync::Arc;
+use std::task::Poll;
 use std::time::Duration;
 
 use lapin::options::{BasicPublishOptions, ConfirmSelectOptions};
@@ -144,8 +147,7 @@ impl Publisher {
     ) -> Result<(), String> {
         let channel = self.channel(patience).await.map_err(|e| e.to_string())?;
         let outcome = tokio::time::timeout(patience.max(Duration::from_millis(100)), async {
-            let mut confirms = Vec::with_capacity(messages.len());
-            for message in messages {
+            let publishes = messages.iter().map(|message| {
                 // Addressed to a queue by its name (the default exchange), a message must find
                 // it: one kept in memory is gone after the broker restarts until its consumer
                 // declares it again, and the broker would confirm a message it dropped.
@@ -153,17 +155,17 @@ impl Publisher {
                     mandatory: message.exchange.is_empty(),
                     ..BasicPublishOptions::default()
                 };
-                let confirm = channel
-                    .basic_publish(
-                        message.exchange.clone().into(),
-                        message.routing_key.clone().into(),
-                        options,
-                        &message.payload,
-                        message.properties(),
-                    )
-                    .await
-                    .map_err(|e| e.to_string())?;
-                confirms.push(confirm);
+                channel.basic_publish(
+                    message.exchange.clone().into(),
+                    message.routing_key.clone().into(),
+                    options,
+                    &message.payload,
+                    message.properties(),
+                )
+            });
+            let mut confirms = Vec::with_capacity(messages.len());
+            for publish in all_in_order(publishes).await {
+                confirms.push(publish.map_err(|e| e.to_string())?);
             }
             for (confirm, message) in confirms.into_iter().zip(messages) {
                 match confirm.await.map_err(|e| e.to_string())? {
@@ -204,5 +206,61 @@ impl Publisher {
         if slot.as_ref().is_some_and(|c| c.id() == broken.id()) {
             *slot = None;
         }
+    }
+}
+
+/// Runs `futures` together and returns their outputs in order. Each pass polls them in order, so
+/// the first runs every one's synchronous start in order: a publish queues its frames for the
+/// connection's I/O thread there and then waits for them to be written. Awaited one after
+/// another, each publish would wake that thread and wait for it in turn (two thread switches
+/// and a socket write each); started together, a batch leaves in one write.
+async fn all_in_order<F: Future>(futures: impl Iterator<Item = F>) -> Vec<F::Output> {
+    let mut pending: Vec<Pin<Box<F>>> = futures.map(Box::pin).collect();
+    let mut outputs: Vec<Option<F::Output>> = pending.iter().map(|_| None).collect();
+    std::future::poll_fn(|cx| {
+        let mut waiting = false;
+        for (future, output) in pending.iter_mut().zip(outputs.iter_mut()) {
+            if output.is_none() {
+                match future.as_mut().poll(cx) {
+                    Poll::Ready(value) => *output = Some(value),
+                    Poll::Pending => waiting = true,
+                }
+            }
+        }
+        if waiting {
+            Poll::Pending
+        } else {
+            Poll::Ready(outputs.iter_mut().filter_map(Option::take).collect())
+        }
+    })
+    .await
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Mutex;
+
+    use super::all_in_order;
+
+    #[tokio::test]
+    async fn every_future_starts_in_order_before_any_finishes_and_outputs_keep_the_order() {
+        let started = Mutex::new(Vec::new());
+        let (open, gate) = tokio::sync::watch::channel(false);
+        let futures = (0..40).map(|i| {
+            let started = &started;
+            let mut gate = gate.clone();
+            async move {
+                started.lock().unwrap().push(i);
+                let _ = gate.wait_for(|open| *open).await;
+                i
+            }
+        });
+        let check = async {
+            tokio::task::yield_now().await;
+            assert_eq!(*started.lock().unwrap(), (0..40).collect::<Vec<_>>());
+            open.send(true).unwrap();
+        };
+        let (outputs, ()) = tokio::join!(all_in_order(futures), check);
+        assert_eq!(outputs, (0..40).collect::<Vec<_>>());
     }
 }
