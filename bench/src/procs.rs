@@ -361,11 +361,14 @@ impl CpuUse {
             Some(m) if m > 0 => Some(crate::stats::round1(n as f64 / m as f64)),
             _ => None,
         };
-        let by_group = |secs: &BTreeMap<String, f64>| -> BTreeMap<String, Value> {
+        // Switches are counted per process group; Postgres' split by database has none.
+        let by_group = |secs: &BTreeMap<String, f64>,
+                        switches: Option<&BTreeMap<String, u64>>|
+         -> BTreeMap<String, Value> {
             secs.iter()
                 .map(|(g, s)| {
                     let mut entry = json!({"cpu_secs": crate::stats::round3(*s), "cpu_ms_per_1000_msgs": per_1000(*s)});
-                    if let Some(n) = self.switches.get(g) {
+                    if let Some(n) = switches.and_then(|switches| switches.get(g)) {
                         entry["context_switches"] = json!(n);
                         entry["context_switches_per_msg"] = json!(per_message(*n));
                     }
@@ -381,8 +384,8 @@ impl CpuUse {
             "other_cpu_secs": crate::stats::round3(self.other_secs),
             "machine_idle_cpu_secs": crate::stats::round3(self.machine_idle_secs),
             "system_context_switches_per_msg": per_message(self.switches.values().sum()),
-            "per_process": by_group(&self.groups),
-            "postgres_by_database": by_group(&self.postgres),
+            "per_process": by_group(&self.groups, Some(&self.switches)),
+            "postgres_by_database": by_group(&self.postgres, None),
         })
     }
 }
