@@ -311,13 +311,7 @@ impl Reporter {
         for (system, r) in measured.iter().copied() {
             let cpu = &r.results["cpu"];
             t.push_str(&format!("| {} {}{} |", r.workload, r.name, label(*system)));
-            for g in groups {
-                let v = cpu["per_process"][g]["cpu_ms_per_1000_msgs"].as_f64();
-                t.push_str(&format!(
-                    " {} |",
-                    v.map_or("-".to_owned(), |v| format!("{v:.0}"))
-                ));
-            }
+            t.push_str(&group_cells(cpu, &groups, "cpu_ms_per_1000_msgs", 0));
             let total = cpu["system_cpu_ms_per_1000_msgs"].as_f64();
             let msgs_ratio = match (total, cpu["system_cpu_secs"].as_f64()) {
                 (Some(t), Some(s)) if s > 0.0 => Some(t / s),
@@ -418,13 +412,7 @@ fn switches_table(measured: &[&(System, Run)], groups: &[&str]) -> String {
     for (system, r) in measured.iter().copied() {
         let cpu = &r.results["cpu"];
         t.push_str(&format!("| {} {}{} |", r.workload, r.name, label(*system)));
-        for g in groups {
-            let v = cpu["per_process"][g]["context_switches_per_msg"].as_f64();
-            t.push_str(&format!(
-                " {} |",
-                v.map_or("-".to_owned(), |v| format!("{v:.1}"))
-            ));
-        }
+        t.push_str(&group_cells(cpu, groups, "context_switches_per_msg", 1));
         let total = cpu["system_context_switches_per_msg"].as_f64();
         t.push_str(&format!(
             " {} |\n",
@@ -432,6 +420,19 @@ fn switches_table(measured: &[&(System, Run)], groups: &[&str]) -> String {
         ));
     }
     t
+}
+
+/// One run's `field` of each process group in `groups`, as table cells with `decimals`
+/// decimals (`-` where the run has none).
+fn group_cells(cpu: &Value, groups: &[&str], field: &str, decimals: usize) -> String {
+    groups
+        .iter()
+        .map(|g| {
+            cpu["per_process"][g][field]
+                .as_f64()
+                .map_or(" - |".to_owned(), |v| format!(" {v:.decimals$} |"))
+        })
+        .collect()
 }
 
 /// `" (reference)"` after the reference server's runs, nothing after ours.

@@ -91,6 +91,11 @@ impl<E: SocketEndpoint> Upgrades<E> {
     /// only what serving it needs. A stop waits for `sockets` (they close with 1001), since the
     /// server no longer counts them as its connections.
     pub async fn accept(self: Arc<Self>, req: Request, upgraded: Upgraded) {
+        // Counted from the request on, not from the spawn: a stop that comes while the client
+        // already holds the answer, before the socket's task exists, must wait for that task
+        // (which closes with 1001) instead of finding nothing to wait for and dropping the
+        // connection with the server.
+        let _counted = self.sockets.token();
         match self.answer(req, upgraded).await {
             Ok(Some(opened)) => {
                 // The socket's stream belongs to this worker's runtime: a local task.
