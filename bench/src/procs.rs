@@ -213,23 +213,27 @@ pub fn clock_ticks() -> f64 {
         .unwrap_or(100.0)
 }
 
-/// The times a process's threads stopped running (blocked, or were preempted) since they
-/// started, from each thread's `/proc/<pid>/task/<tid>/status`. A thread that ended is missed.
-fn context_switches(pid: u32) -> u64 {
+/// The times each of a process's threads stopped running (blocked, or was preempted) since it
+/// started, by thread id, from `/proc/<pid>/task/<tid>/status`. Kept per thread because threads
+/// come and go (a runtime's blocking pool lets idle ones end): a process's sum can fall between
+/// two readings, while a thread's count only grows.
+fn context_switches(pid: u32) -> HashMap<u32, u64> {
     let Ok(tasks) = std::fs::read_dir(format!("/proc/{pid}/task")) else {
-        return 0;
+        return HashMap::new();
     };
     tasks
         .flatten()
-        .filter_map(|task| std::fs::read_to_string(task.path().join("status")).ok())
-        .flat_map(|status| {
-            status
+        .filter_map(|task| {
+            let tid = task.file_name().to_str()?.parse().ok()?;
+            let status = std::fs::read_to_string(task.path().join("status")).ok()?;
+            let switches = status
                 .lines()
                 .filter(|line| line.contains("ctxt_switches:"))
                 .filter_map(|line| line.split_whitespace().nth(1)?.parse::<u64>().ok())
-                .collect::<Vec<_>>()
+                .sum();
+            Some((tid, switches))
         })
-        .sum()
+        .collect()
 }
 
 /// CPU time of every process of the system, the bench itself and the whole machine at one moment.
@@ -239,7 +243,7 @@ pub struct CpuSnapshot {
     /// Each process's context switches (see [`context_switches`]): a thread handing work to
     /// another, or waiting for a socket, stops and is woken again, and on a small machine that
     /// is where much of a message's CPU goes (docs/profiling.md).
-    switches: HashMap<u32, u64>,
+    switches: HashMap<u32, HashMap<u32, u64>>,
     /// What each Postgres process works for: a service (its database without the stack's
     /// prefix), the reference, or `server` (the postmaster and background processes).
     postgres_for: HashMap<u32, String>,
@@ -294,17 +298,20 @@ impl CpuSnapshot {
         let mut groups: BTreeMap<String, f64> = BTreeMap::new();
         let mut postgres: BTreeMap<String, f64> = BTreeMap::new();
         let mut switches: BTreeMap<String, u64> = BTreeMap::new();
+        let none = HashMap::new();
         for (pid, (group, ticks)) in &later.per_pid {
             let (before, switches_before) = match self.per_pid.get(pid) {
-                Some((g, t)) if g == group => (*t, self.switches.get(pid).copied().unwrap_or(0)),
-                _ => (0, 0),
+                Some((g, t)) if g == group => (*t, self.switches.get(pid).unwrap_or(&none)),
+                _ => (0, &none),
             };
+            // A thread that ended in between is missed; one that started counts whole.
             *switches.entry(group.clone()).or_default() += later
                 .switches
                 .get(pid)
-                .copied()
-                .unwrap_or(0)
-                .saturating_sub(switches_before);
+                .unwrap_or(&none)
+                .iter()
+                .map(|(tid, n)| n.saturating_sub(switches_before.get(tid).copied().unwrap_or(0)))
+                .sum::<u64>();
             let secs = ticks.saturating_sub(before) as f64 / ticks_per_sec;
             *groups.entry(group.clone()).or_default() += secs;
             if let Some(served) = later.postgres_for.get(pid) {

@@ -399,9 +399,9 @@ fn postgres_table(measured: &[&(System, Run)]) -> String {
 fn switches_table(measured: &[&(System, Run)], groups: &[&str]) -> String {
     let mut t = String::from(
         "\n### Context switches per delivered message\n\n\
-         Summed over every thread of each process (`/proc/<pid>/task/*/status`) over the run: \
-         each time a thread blocked (waiting for a socket, a lock, another thread) or was \
-         preempted.\n\n| run |",
+         Counted per thread of each process (`/proc/<pid>/task/*/status`) over the run: each \
+         time a thread blocked (waiting for a socket, a lock, another thread) or was preempted. \
+         A thread that ended during the run is missed.\n\n| run |",
     );
     for g in groups {
         t.push_str(&format!(" {g} |"));
