@@ -1,8 +1,9 @@
 //! Per-user allowances shared by every instance of a service: how often someone may do a thing.
 //!
 //! Each allowance is kept in Redis as a GCRA ("generic cell rate algorithm") timestamp: one key
-//! and one atomic script call per use, with Redis's clock, so a user reaching several instances
-//! (or one instance over many connections) gets one allowance in all. Used for the chat socket's
+//! per allowance and one atomic script call per use or per batch of uses, with Redis's clock, so
+//! a user reaching several instances (or one instance over many connections) gets one allowance
+//! in all. Used for the chat socket's
 //! commands (socket-handler) and for the costly HTTP routes (messages' search and uploads).
 //!
 //! When Redis does not answer, the instance falls back to an allowance of its own per bucket
@@ -17,20 +18,28 @@ use std::time::{Duration, Instant};
 use crate::cache::Cache;
 use crate::config::{self, ConfigError};
 
-/// Takes one unit of an allowance. KEYS[1]: its key. ARGV: microseconds per unit, burst.
-/// Returns 0 when taken, else the microseconds until one is available.
+/// Takes one unit of each allowance named, in order (a key named twice is taken from twice).
+/// KEYS: their keys. ARGV: for each key, microseconds per unit and burst. Returns, for each, 0
+/// when taken, else the microseconds until one is available.
 const TAKE: &str = r"
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000000 + tonumber(t[2])
-local interval = tonumber(ARGV[1])
-local burst = tonumber(ARGV[2])
-local tat = tonumber(redis.call('GET', KEYS[1]) or '0')
-if tat < now then tat = now end
-local allowed_at = tat + interval - interval * burst
-if now < allowed_at then return math.ceil(allowed_at - now) end
-local next_tat = tat + interval
-redis.call('SET', KEYS[1], string.format('%.0f', next_tat), 'PX', math.ceil((next_tat - now) / 1000) + 1)
-return 0
+local waits = {}
+for i, key in ipairs(KEYS) do
+  local interval = tonumber(ARGV[2 * i - 1])
+  local burst = tonumber(ARGV[2 * i])
+  local tat = tonumber(redis.call('GET', key) or '0')
+  if tat < now then tat = now end
+  local allowed_at = tat + interval - interval * burst
+  if now < allowed_at then
+    waits[i] = math.ceil(allowed_at - now)
+  else
+    local next_tat = tat + interval
+    redis.call('SET', key, string.format('%.0f', next_tat), 'PX', math.ceil((next_tat - now) / 1000) + 1)
+    waits[i] = 0
+  end
+end
+return waits
 ";
 
 /// How often something may happen: `rate_per_sec` on average, `burst` at once.
@@ -96,30 +105,90 @@ impl RateLimiter {
 
     /// Takes one unit of `bucket`'s `allowance`.
     pub async fn take(&self, bucket: &str, allowance: Allowance) -> Verdict {
-        let key = self.cache.key(format_args!("rate:{bucket}"));
+        self.take_many(&[(bucket, allowance)])
+            .await
+            .pop()
+            .unwrap_or(Verdict::Allowed)
+    }
+
+    /// Takes one unit of each `(bucket, allowance)`, in order, in one call to Redis (a bucket
+    /// named twice gives two units, the second judged after the first); one verdict each.
+    pub async fn take_many(&self, uses: &[(&str, Allowance)]) -> Vec<Verdict> {
+        if uses.is_empty() {
+            return Vec::new();
+        }
+        let mut invocation = self.take.prepare_invoke();
+        for (bucket, allowance) in uses {
+            invocation
+                .key(self.cache.key(format_args!("rate:{bucket}")))
+                .arg(allowance.interval_micros())
+                .arg(allowance.burst);
+        }
         let mut connection = self.cache.connection();
-        let answer = self
-            .take
-            .key(key)
-            .arg(allowance.interval_micros())
-            .arg(allowance.burst)
-            .invoke_async::<u64>(&mut connection)
-            .await;
-        match answer {
-            Ok(0) => Verdict::Allowed,
-            Ok(wait_micros) => Verdict::Refused(Duration::from_micros(wait_micros)),
-            Err(e) => {
-                tracing::warn!(error = %e, "rate limits in Redis unavailable; this instance's own apply");
-                self.fallback.take(bucket, allowance)
+        match invocation.invoke_async::<Vec<u64>>(&mut connection).await {
+            Ok(waits) if waits.len() == uses.len() => waits
+                .into_iter()
+                .map(|wait| match wait {
+                    0 => Verdict::Allowed,
+                    micros => Verdict::Refused(Duration::from_micros(micros)),
+                })
+                .collect(),
+            answer => {
+                let error = answer.map_or_else(|e| e.to_string(), |_| "a short answer".to_owned());
+                tracing::warn!(%error, "rate limits in Redis unavailable; this instance's own apply");
+                uses.iter()
+                    .map(|(bucket, allowance)| self.fallback.take(bucket, *allowance))
+                    .collect()
             }
         }
+    }
+}
+
+/// One allowance's token bucket in memory: what is left of the burst, as of when.
+#[derive(Clone, Copy, Debug)]
+pub struct Bucket {
+    tokens: f64,
+    at: Instant,
+}
+
+impl Bucket {
+    /// A bucket holding `allowance`'s whole burst at `now`.
+    pub fn full(allowance: Allowance, now: Instant) -> Self {
+        Self {
+            tokens: allowance.burst,
+            at: now,
+        }
+    }
+
+    /// Takes one unit at `now`, if the bucket (refilled at `allowance`'s rate) holds one.
+    pub fn take(&mut self, allowance: Allowance, now: Instant) -> Verdict {
+        self.tokens = self.refilled(allowance, now);
+        self.at = now;
+        if self.tokens >= 1.0 {
+            self.tokens -= 1.0;
+            Verdict::Allowed
+        } else {
+            Verdict::Refused(Duration::from_secs_f64(
+                (1.0 - self.tokens) / allowance.rate_per_sec,
+            ))
+        }
+    }
+
+    /// Whether the bucket is back to its whole burst at `now` (and so holds nothing to keep).
+    fn is_full(&self, allowance: Allowance, now: Instant) -> bool {
+        self.refilled(allowance, now) >= allowance.burst
+    }
+
+    fn refilled(&self, allowance: Allowance, now: Instant) -> f64 {
+        (self.tokens + now.duration_since(self.at).as_secs_f64() * allowance.rate_per_sec)
+            .min(allowance.burst)
     }
 }
 
 /// A token bucket per bucket name in this instance's memory, for when Redis does not answer.
 #[derive(Default)]
 struct LocalAllowances {
-    buckets: Mutex<HashMap<String, (f64, Instant)>>,
+    buckets: Mutex<HashMap<String, Bucket>>,
 }
 
 impl LocalAllowances {
@@ -133,24 +202,12 @@ impl LocalAllowances {
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner);
         if buckets.len() > Self::MAX_BUCKETS {
-            buckets.retain(|_, (tokens, at)| {
-                *tokens + at.elapsed().as_secs_f64() * allowance.rate_per_sec < allowance.burst
-            });
+            buckets.retain(|_, kept| !kept.is_full(allowance, now));
         }
-        let (tokens, at) = buckets
+        buckets
             .entry(bucket.to_owned())
-            .or_insert((allowance.burst, now));
-        *tokens = (*tokens + now.duration_since(*at).as_secs_f64() * allowance.rate_per_sec)
-            .min(allowance.burst);
-        *at = now;
-        if *tokens >= 1.0 {
-            *tokens -= 1.0;
-            Verdict::Allowed
-        } else {
-            Verdict::Refused(Duration::from_secs_f64(
-                (1.0 - *tokens) / allowance.rate_per_sec,
-            ))
-        }
+            .or_insert_with(|| Bucket::full(allowance, now))
+            .take(allowance, now)
     }
 }
 

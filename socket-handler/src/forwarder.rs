@@ -1,5 +1,7 @@
 //! Forwarding this node's commands to messages: every connection queues its commands here, and
-//! one task publishes whatever has gathered as one confirmed message per commands queue (sends
+//! one task takes whatever has gathered from its users' allowances (one call to Redis for the
+//! lot; a command over its allowance is answered `rate_limited` and goes no further), then
+//! publishes the rest as one confirmed message per commands queue (sends
 //! and typing to the one kept in memory, the rest to the one on disk; see
 //! `Topology::chat_sends_queue`). A burst from many sockets is then a handful of broker writes
 //! instead of one each, and no connection waits for the broker before reading its next frame;
@@ -18,6 +20,8 @@ use shared::service::ServiceInfra;
 use shared::socket::{ConnectionHub, Echo, ErrorFrame, frame_text};
 use shared::telemetry;
 use tokio::sync::mpsc;
+
+use crate::rate_limit::{CommandLimiter, Kind, Verdict, too_fast};
 use tokio_util::sync::CancellationToken;
 
 /// The most commands one publish carries.
@@ -40,6 +44,8 @@ pub struct ForwarderSettings {
     pub sends_queue: String,
     /// This node's sockets, to answer refused commands.
     pub hub: ConnectionHub,
+    /// Per-user allowances, shared by all nodes.
+    pub limiter: CommandLimiter,
     /// How long a publish may wait for the broker's confirm.
     pub deadline: Duration,
     /// Commands waiting to be published, at most.
@@ -92,9 +98,33 @@ async fn forward(
                 Err(_) => break,
             }
         }
-        publish(&settings, &batch).await;
+        admit(&settings, &mut batch).await;
+        if !batch.is_empty() {
+            publish(&settings, &batch).await;
+        }
         batch.clear();
     }
+}
+
+/// Takes every command of `batch` from its user's allowance for its kind, in order, and keeps
+/// those it allowed; the others are answered `rate_limited` (a typing notice, best effort, is
+/// dropped without an answer).
+async fn admit(settings: &ForwarderSettings, batch: &mut Vec<CommandEnvelope>) {
+    let uses: Vec<_> = batch
+        .iter()
+        .map(|envelope| (envelope.user_id, Kind::of(&envelope.command)))
+        .collect();
+    let verdicts = settings.limiter.take_many(&uses).await;
+    let mut verdicts = verdicts.into_iter().zip(uses);
+    batch.retain(|envelope| match verdicts.next() {
+        Some((Verdict::Refused(wait), (_, kind))) => {
+            if kind != Kind::Typing {
+                answer(settings, envelope, ErrorCode::RateLimited, &too_fast(wait));
+            }
+            false
+        }
+        _ => true,
+    });
 }
 
 /// `batch` as one confirmed message per commands queue it needs (each in order); refusals to
@@ -150,18 +180,33 @@ async fn publish(settings: &ForwarderSettings, batch: &[CommandEnvelope]) {
 
 fn refuse(settings: &ForwarderSettings, batch: &[CommandEnvelope]) {
     for envelope in batch {
-        let frame = ErrorFrame::new(
+        answer(
+            settings,
+            envelope,
             ErrorCode::Unavailable,
             "Chat is briefly unavailable. Send again.",
-            Echo {
-                client_msg_id: envelope.command.client_msg_id(),
-                request_id: envelope.request_id.as_deref(),
-            },
-        );
-        settings.hub.send_to_connection(
-            envelope.user_id,
-            envelope.origin.connection,
-            frame_text(&frame),
         );
     }
+}
+
+/// An `error` frame to the connection that sent `envelope`.
+fn answer(
+    settings: &ForwarderSettings,
+    envelope: &CommandEnvelope,
+    code: ErrorCode,
+    message: &str,
+) {
+    let frame = ErrorFrame::new(
+        code,
+        message,
+        Echo {
+            client_msg_id: envelope.command.client_msg_id(),
+            request_id: envelope.request_id.as_deref(),
+        },
+    );
+    settings.hub.send_to_connection(
+        envelope.user_id,
+        envelope.origin.connection,
+        frame_text(&frame),
+    );
 }

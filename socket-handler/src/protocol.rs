@@ -1,6 +1,6 @@
-//! What a chat socket does with the client's frames: check their shape, take them from the
-//! user's allowance for their kind (see [`crate::rate_limit`]), and forward them as commands to
-//! messages, which decides everything else.
+//! What a chat socket does with the client's frames: check their shape, keep a flood off the
+//! node (see [`crate::rate_limit`]), and queue them as commands for messages, which decides
+//! everything else; the node's forwarder takes each from the user's allowance for its kind.
 
 use std::cell::Cell;
 use std::sync::Arc;
@@ -15,7 +15,7 @@ use shared::telemetry;
 use crate::bindings::DeliveryBindings;
 use crate::forwarder::CommandForwarder;
 use crate::frames::{ClientFrame, FrameBody, ServerFrame};
-use crate::rate_limit::{CommandLimiter, Kind, Verdict};
+use crate::rate_limit::{FloodGuard, FloodLimits, Kind, Verdict, too_fast};
 
 /// A typing frame more often than this is dropped: the peer's indicator lasts longer anyway.
 const TYPING_INTERVAL: Duration = Duration::from_millis(1000);
@@ -26,8 +26,8 @@ pub struct ChatServices {
     pub forwarder: CommandForwarder,
     /// This node, for replies.
     pub node_id: String,
-    /// Per-user allowances, shared by all nodes.
-    pub limiter: CommandLimiter,
+    /// What one connection may send before the node stops queueing its commands.
+    pub flood_limits: FloodLimits,
     /// Which users' deliveries this node receives.
     pub bindings: DeliveryBindings,
 }
@@ -36,6 +36,7 @@ pub struct ChatServices {
 pub struct ChatProtocol {
     services: Arc<ChatServices>,
     last_typing: Cell<Option<Instant>>,
+    flood_guard: FloodGuard,
 }
 
 impl ChatProtocol {
@@ -44,6 +45,7 @@ impl ChatProtocol {
         Self {
             services,
             last_typing: Cell::new(None),
+            flood_guard: FloodGuard::default(),
         }
     }
 
@@ -117,20 +119,17 @@ impl FrameHandler for ChatProtocol {
         if kind == Kind::Typing && !self.typing_due() {
             return;
         }
-        if let Verdict::Refused(wait) = self.services.limiter.take(ctx.user.id, kind).await {
+        let guard = self
+            .flood_guard
+            .take(&self.services.flood_limits, kind, Instant::now());
+        if let Verdict::Refused(wait) = guard {
             // A typing notice is best effort: one refused needs no answer.
             if kind != Kind::Typing {
-                ctx.reply_error(
-                    ErrorCode::RateLimited,
-                    &format!(
-                        "You are doing that too fast. Try again in {:.1} s.",
-                        wait.as_secs_f64().max(0.1)
-                    ),
-                    Echo {
-                        client_msg_id: command.client_msg_id(),
-                        request_id: frame.request_id.as_deref(),
-                    },
-                );
+                let echo = Echo {
+                    client_msg_id: command.client_msg_id(),
+                    request_id: frame.request_id.as_deref(),
+                };
+                ctx.reply_error(ErrorCode::RateLimited, &too_fast(wait), echo);
             }
             return;
         }

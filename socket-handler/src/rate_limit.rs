@@ -1,13 +1,23 @@
 //! Per-user allowances for every command a chat socket forwards, shared by all nodes (through
 //! [`shared::rate_limit`]). Kinds are limited separately so that a burst of read receipts
 //! cannot use up the allowance for sending.
+//!
+//! The allowances are taken in the node's forwarder, for a whole batch of commands in one call
+//! to Redis ([`CommandLimiter::take_many`]), not by each connection for each frame: a call per
+//! frame was a round trip that the frame's connection waited for before reading its next one,
+//! and two hand-offs between threads per command (docs/profiling.md, session 14). A
+//! connection's own [`FloodGuard`] keeps one socket that sends far beyond its allowance from
+//! filling the queue that every socket of the node shares.
+
+use std::cell::RefCell;
+use std::time::{Duration, Instant};
 
 use shared::cache::Cache;
 use shared::chat::ChatCommand;
 use shared::config::ConfigError;
 use shared::ids::UserId;
-use shared::rate_limit::RateLimiter;
 pub use shared::rate_limit::{Allowance, Verdict};
+use shared::rate_limit::{Bucket, RateLimiter};
 
 /// The kinds of command with an allowance of their own.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -34,6 +44,19 @@ impl Kind {
             ChatCommand::Edit(_) | ChatCommand::Delete(_) => Self::Change,
             ChatCommand::Typing(_) => Self::Typing,
         }
+    }
+
+    /// Every kind, in [`Self::index`] order.
+    const ALL: [Self; 5] = [
+        Self::Send,
+        Self::Watermark,
+        Self::Reaction,
+        Self::Change,
+        Self::Typing,
+    ];
+
+    fn index(self) -> usize {
+        self as usize
     }
 
     fn key(self) -> &'static str {
@@ -128,12 +151,62 @@ impl CommandLimiter {
         }
     }
 
-    /// Takes one unit of `user`'s allowance for `kind`.
-    pub async fn take(&self, user: UserId, kind: Kind) -> Verdict {
-        self.limiter
-            .take(&format!("{}:{user}", kind.key()), self.limits.of(kind))
-            .await
+    /// Takes one unit of each `(user, kind)` allowance, in order, in one call to Redis.
+    pub async fn take_many(&self, uses: &[(UserId, Kind)]) -> Vec<Verdict> {
+        let buckets: Vec<String> = uses
+            .iter()
+            .map(|(user, kind)| format!("{}:{user}", kind.key()))
+            .collect();
+        let uses: Vec<(&str, Allowance)> = buckets
+            .iter()
+            .zip(uses)
+            .map(|(bucket, (_, kind))| (bucket.as_str(), self.limits.of(*kind)))
+            .collect();
+        self.limiter.take_many(&uses).await
     }
+}
+
+/// Twice each of the user's allowances: what a connection's [`FloodGuard`] lets through. Twice,
+/// so that a guard refuses only what the user's allowance (taken later, in the forwarder) would
+/// refuse too, whatever the two clocks say.
+#[derive(Clone, Copy, Debug)]
+pub struct FloodLimits([Allowance; 5]);
+
+impl FloodLimits {
+    /// Twice `limits`.
+    pub fn new(limits: &CommandLimits) -> Self {
+        Self(Kind::ALL.map(|kind| {
+            let allowance = limits.of(kind);
+            Allowance::new(allowance.rate_per_sec * 2.0, allowance.burst * 2.0)
+        }))
+    }
+}
+
+/// One connection's guard against a flood, in the connection's memory: what it refuses never
+/// reaches the node's queue that every socket shares. Its buckets are made on the connection's
+/// first command, so an idle socket carries none.
+#[derive(Default)]
+pub struct FloodGuard {
+    buckets: RefCell<Option<Box<[Bucket; 5]>>>,
+}
+
+impl FloodGuard {
+    /// Takes one unit of `kind` at `now`.
+    pub fn take(&self, limits: &FloodLimits, kind: Kind, now: Instant) -> Verdict {
+        let mut buckets = self.buckets.borrow_mut();
+        let buckets = buckets.get_or_insert_with(|| {
+            Box::new(limits.0.map(|allowance| Bucket::full(allowance, now)))
+        });
+        buckets[kind.index()].take(limits.0[kind.index()], now)
+    }
+}
+
+/// What a command refused for its allowance is answered.
+pub fn too_fast(wait: Duration) -> String {
+    format!(
+        "You are doing that too fast. Try again in {:.1} s.",
+        wait.as_secs_f64().max(0.1)
+    )
 }
 
 #[cfg(test)]
@@ -144,5 +217,24 @@ mod tests {
     fn every_command_draws_on_the_allowance_of_its_kind() {
         let limits = CommandLimits::default();
         assert_eq!(limits.of(Kind::Send), limits.send);
+        assert!(
+            Kind::ALL
+                .iter()
+                .enumerate()
+                .all(|(i, kind)| kind.index() == i)
+        );
+    }
+
+    #[test]
+    fn a_connection_is_refused_only_beyond_twice_its_allowance_of_each_kind() {
+        let limits = CommandLimits::uniform(Allowance::new(0.001, 3.0));
+        let (flood, guard) = (FloodLimits::new(&limits), FloodGuard::default());
+        let now = Instant::now();
+        assert!((0..6).all(|_| guard.take(&flood, Kind::Send, now) == Verdict::Allowed));
+        assert!(matches!(
+            guard.take(&flood, Kind::Send, now),
+            Verdict::Refused(_)
+        ));
+        assert_eq!(guard.take(&flood, Kind::Typing, now), Verdict::Allowed);
     }
 }

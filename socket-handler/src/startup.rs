@@ -13,7 +13,7 @@ use crate::config::Config;
 use crate::deliveries::{self, DeliveryRouter};
 use crate::forwarder::{CommandForwarder, ForwarderSettings};
 use crate::protocol::ChatServices;
-use crate::rate_limit::CommandLimiter;
+use crate::rate_limit::{CommandLimiter, FloodLimits};
 use crate::routes::ChatSocket;
 use crate::{migrations, routes};
 
@@ -56,6 +56,7 @@ impl Service for SocketHandler {
                 commands_queue: topology.chat_commands_queue().name,
                 sends_queue: topology.chat_sends_queue().name,
                 hub: node.hub.clone(),
+                limiter: CommandLimiter::new(infra.cache.clone(), config.command_limits),
                 deadline: config.command_deadline,
                 capacity: config.command_backlog,
             },
@@ -64,7 +65,7 @@ impl Service for SocketHandler {
         let chat = Arc::new(ChatServices {
             forwarder,
             node_id,
-            limiter: CommandLimiter::new(infra.cache.clone(), config.command_limits),
+            flood_limits: FloodLimits::new(&config.command_limits),
             bindings: DeliveryBindings::new(inbox, exchange),
         });
         let socket = ChatSocket {

@@ -1,4 +1,5 @@
 use shared::cache::Cache;
+use shared::rate_limit::{Allowance, RateLimiter, Verdict};
 use shared::testing::{TcpProxy, TestInfra, eventually};
 
 use crate::support::WAIT;
@@ -44,4 +45,38 @@ async fn keys_live_under_the_prefix_and_are_removed_with_the_test() {
         .await
         .unwrap();
     assert_eq!(value, 1);
+}
+
+/// Several uses in one call are judged in order, each bucket on its own: a bucket named more
+/// often than its burst allows is refused from then on (with the wait until its next unit),
+/// and one call spends what separate calls would.
+#[tokio::test]
+async fn many_uses_in_one_call_are_judged_in_order_per_bucket() {
+    let infra = TestInfra::new("cache").await;
+    let limiter = RateLimiter::new(infra.cache());
+    // One unit an hour: nothing comes back during the test.
+    let slow = Allowance::new(1.0 / 3600.0, 2.0);
+    let verdicts = limiter
+        .take_many(&[
+            ("send:ann", slow),
+            ("send:bob", slow),
+            ("send:ann", slow),
+            ("send:ann", slow),
+            ("read:ann", slow),
+        ])
+        .await;
+    assert_eq!(verdicts[0], Verdict::Allowed);
+    assert_eq!(verdicts[1], Verdict::Allowed);
+    assert_eq!(verdicts[2], Verdict::Allowed);
+    let Verdict::Refused(wait) = verdicts[3] else {
+        panic!("ann's third send within her burst of two: {verdicts:?}");
+    };
+    assert!(wait > std::time::Duration::from_secs(3000), "{wait:?}");
+    assert_eq!(verdicts[4], Verdict::Allowed);
+    assert!(matches!(
+        limiter.take("send:ann", slow).await,
+        Verdict::Refused(_)
+    ));
+    assert_eq!(limiter.take("send:bob", slow).await, Verdict::Allowed);
+    assert!(limiter.take_many(&[]).await.is_empty());
 }
