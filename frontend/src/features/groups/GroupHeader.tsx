@@ -77,7 +77,9 @@ export function GroupHeader({ conversationId }: { conversationId: string }) {
             Edit
           </button>
         )}
-        {conversation && !departed && <MuteMenu conversationId={conversationId} />}
+        {/* From the first render (the id is the route's), so that the actions keep their width
+            when the group's details arrive. */}
+        {!departed && <MuteMenu conversationId={conversationId} />}
       </div>
       {panel === 'members' && conversation && (
         <MembersDialog conversation={conversation} onClose={() => setPanel(null)} />
