@@ -3,13 +3,14 @@
 //! Each allowance is kept in Redis as a GCRA ("generic cell rate algorithm") timestamp: one key
 //! per allowance and one atomic script call per use or per batch of uses, with Redis's clock, so
 //! a user reaching several instances (or one instance over many connections) gets one allowance
-//! in all. Used for the chat socket's
-//! commands (socket-handler) and for the costly HTTP routes (messages' search and uploads).
+//! in all. Used for the chat socket's commands (socket-handler) and for the costly HTTP routes
+//! (messages' search and uploads).
 //!
-//! When Redis does not answer, the instance falls back to an allowance of its own per bucket
-//! (the same numbers, in memory): a flood guard that stops working during a cache outage would
-//! let one user slow everyone down exactly when the system is already degraded, and refusing
-//! everyone would be worse.
+//! When Redis does not answer (within a quarter of a second; then, for a second, it is not
+//! asked), the instance falls back to an allowance of its own per bucket (the same numbers, in
+//! memory): a flood guard that stops working during a cache outage would let one user slow
+//! everyone down exactly when the system is already degraded, and refusing everyone would be
+//! worse.
 
 use std::collections::HashMap;
 use std::sync::Mutex;
@@ -91,7 +92,19 @@ pub struct RateLimiter {
     cache: Cache,
     take: redis::Script,
     fallback: LocalAllowances,
+    /// Until when this instance applies its own allowances without asking Redis, after Redis
+    /// last failed to answer.
+    paused_until: Mutex<Option<Instant>>,
 }
+
+/// How long an allowance waits for Redis before this instance's own apply. A command's way
+/// passes through it (a socket node's forwarder waits for a whole batch's), and Redis answers
+/// in well under a millisecond when it answers at all.
+const REDIS_PATIENCE: Duration = Duration::from_millis(250);
+
+/// After Redis failed to answer, how long this instance applies its own allowances before it
+/// asks Redis again: during an outage, at most one wait of [`REDIS_PATIENCE`] in each.
+const REDIS_PAUSE: Duration = Duration::from_secs(1);
 
 impl RateLimiter {
     /// Over `cache`.
@@ -100,6 +113,7 @@ impl RateLimiter {
             cache,
             take: redis::Script::new(TAKE),
             fallback: LocalAllowances::default(),
+            paused_until: Mutex::new(None),
         }
     }
 
@@ -117,6 +131,21 @@ impl RateLimiter {
         if uses.is_empty() {
             return Vec::new();
         }
+        if !self.paused() {
+            match self.take_in_redis(uses).await {
+                Ok(verdicts) => return verdicts,
+                Err(error) => {
+                    tracing::warn!(%error, pause = ?REDIS_PAUSE, "rate limits in Redis unavailable; this instance's own apply");
+                    *self.pause_lock() = Some(Instant::now() + REDIS_PAUSE);
+                }
+            }
+        }
+        uses.iter()
+            .map(|(bucket, allowance)| self.fallback.take(bucket, *allowance))
+            .collect()
+    }
+
+    async fn take_in_redis(&self, uses: &[(&str, Allowance)]) -> Result<Vec<Verdict>, String> {
         let mut invocation = self.take.prepare_invoke();
         for (bucket, allowance) in uses {
             invocation
@@ -125,22 +154,41 @@ impl RateLimiter {
                 .arg(allowance.burst);
         }
         let mut connection = self.cache.connection();
-        match invocation.invoke_async::<Vec<u64>>(&mut connection).await {
-            Ok(waits) if waits.len() == uses.len() => waits
-                .into_iter()
-                .map(|wait| match wait {
-                    0 => Verdict::Allowed,
-                    micros => Verdict::Refused(Duration::from_micros(micros)),
-                })
-                .collect(),
-            answer => {
-                let error = answer.map_or_else(|e| e.to_string(), |_| "a short answer".to_owned());
-                tracing::warn!(%error, "rate limits in Redis unavailable; this instance's own apply");
-                uses.iter()
-                    .map(|(bucket, allowance)| self.fallback.take(bucket, *allowance))
-                    .collect()
-            }
+        let answer = tokio::time::timeout(
+            REDIS_PATIENCE,
+            invocation.invoke_async::<Vec<u64>>(&mut connection),
+        )
+        .await
+        .map_err(|_| format!("no answer within {REDIS_PATIENCE:?}"))?
+        .map_err(|e| e.to_string())?;
+        if answer.len() != uses.len() {
+            return Err(format!("{} verdicts for {} uses", answer.len(), uses.len()));
         }
+        Ok(answer
+            .into_iter()
+            .map(|wait| match wait {
+                0 => Verdict::Allowed,
+                micros => Verdict::Refused(Duration::from_micros(micros)),
+            })
+            .collect())
+    }
+
+    fn paused(&self) -> bool {
+        let mut paused = self.pause_lock();
+        match *paused {
+            Some(until) if Instant::now() < until => true,
+            Some(_) => {
+                *paused = None;
+                false
+            }
+            None => false,
+        }
+    }
+
+    fn pause_lock(&self) -> std::sync::MutexGuard<'_, Option<Instant>> {
+        self.paused_until
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
     }
 }
 

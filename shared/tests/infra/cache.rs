@@ -80,3 +80,28 @@ async fn many_uses_in_one_call_are_judged_in_order_per_bucket() {
     assert_eq!(limiter.take("send:bob", slow).await, Verdict::Allowed);
     assert!(limiter.take_many(&[]).await.is_empty());
 }
+
+/// A Redis that takes connections and never answers (a partition, a hung server): allowances
+/// come from the instance's own memory after a short wait, the same numbers, so a burst is
+/// still allowed and what is beyond it refused.
+#[tokio::test]
+async fn an_unanswering_redis_leaves_the_allowances_to_the_instance() {
+    let silent = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let address = silent.local_addr().unwrap();
+    let held = tokio::spawn(async move {
+        let mut open = Vec::new();
+        while let Ok((socket, _)) = silent.accept().await {
+            open.push(socket);
+        }
+    });
+    let limiter = RateLimiter::new(Cache::new(&format!("redis://{address}"), "silent").unwrap());
+    let once = Allowance::new(1.0 / 3600.0, 1.0);
+    assert_eq!(limiter.take("send:ann", once).await, Verdict::Allowed);
+    assert!(matches!(
+        limiter
+            .take_many(&[("send:ann", once), ("send:bob", once)])
+            .await[..],
+        [Verdict::Refused(_), Verdict::Allowed]
+    ));
+    held.abort();
+}
