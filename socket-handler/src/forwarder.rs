@@ -1,15 +1,15 @@
 //! Forwarding this node's commands to messages: every connection queues its commands here, and
 //! one task takes whatever has gathered from its users' allowances (one call to Redis for the
 //! lot; a command over its allowance is answered `rate_limited` and goes no further), then
-//! publishes the rest as one confirmed message per commands queue (sends
-//! and typing to the one kept in memory, the rest to the one on disk; see
-//! `Topology::chat_sends_queue`). A burst from many sockets is then a handful of broker writes
-//! instead of one each, and no connection waits for the broker before reading its next frame;
-//! order is kept within each queue, since there is one publisher (across them nothing needs
-//! it: a command about a message names one already stored). What the broker does not confirm in
-//! time is answered `unavailable` to each connection that sent it (the client resends; a
-//! repeated send is recognised). When the node's queue is full, a command is refused at once
-//! the same way, so a flood cannot grow the node's memory without bound.
+//! publishes the rest as one confirmed message per commands queue (sends and typing to the one
+//! kept in memory, the rest to the one on disk; see `Topology::chat_sends_queue`). A burst from
+//! many sockets is then a handful of broker writes and one Redis call instead of one each, and
+//! no connection waits for the broker or Redis before reading its next frame; order is kept
+//! within each queue, since there is one publisher (across them nothing needs it: a command
+//! about a message names one already stored). What the broker does not confirm in time is
+//! answered `unavailable` to each connection that sent it (the client resends; a repeated send
+//! is recognised). When the node's queue is full, a command is refused at once the same way, so
+//! a flood cannot grow the node's memory without bound.
 
 use std::time::Duration;
 
@@ -20,9 +20,9 @@ use shared::service::ServiceInfra;
 use shared::socket::{ConnectionHub, Echo, ErrorFrame, frame_text};
 use shared::telemetry;
 use tokio::sync::mpsc;
+use tokio_util::sync::CancellationToken;
 
 use crate::rate_limit::{CommandLimiter, Kind, Verdict, too_fast};
-use tokio_util::sync::CancellationToken;
 
 /// The most commands one publish carries.
 const MAX_BATCH: usize = 512;
