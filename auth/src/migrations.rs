@@ -16,4 +16,5 @@ pub const ALL: &[Migration] = &[
         include_str!("../migrations/V3__revoked_sessions_index.sql"),
     ),
     Migration::new(4, "outbox bcc", shared::outbox::BCC_SQL),
+    Migration::new(5, "outbox ids", shared::outbox::ID_NOT_UNIQUE_SQL),
 ];

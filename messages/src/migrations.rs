@@ -43,4 +43,10 @@ pub const ALL: &[Migration] = &[
         "ascii bigrams",
         include_str!("../migrations/V11__ascii_bigrams.sql"),
     ),
+    Migration::new(
+        12,
+        "one index for repeated sends",
+        include_str!("../migrations/V12__repeated_sends_index.sql"),
+    ),
+    Migration::new(13, "outbox ids", shared::outbox::ID_NOT_UNIQUE_SQL),
 ];

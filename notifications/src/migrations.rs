@@ -23,4 +23,5 @@ pub const ALL: &[Migration] = &[
         "groups and the message lifecycle",
         include_str!("../migrations/V6__groups_and_lifecycle.sql"),
     ),
+    Migration::new(7, "outbox ids", shared::outbox::ID_NOT_UNIQUE_SQL),
 ];

@@ -45,6 +45,12 @@ CREATE TRIGGER outbox_notify AFTER INSERT ON outbox
 /// [`crate::amqp::Outgoing::bcc`]), for deliveries to many users.
 pub const BCC_SQL: &str = "ALTER TABLE outbox ADD COLUMN bcc text[] NOT NULL DEFAULT '{}'";
 
+/// The outbox's third migration: its ids are not checked for uniqueness. Each is a fresh UUIDv7
+/// made by the writer, nothing finds a row by it (the relay goes by position), and consumers
+/// dedupe by it in any case; the check was a b-tree insert for every row written, which at a
+/// row or more per stored message is a share of the write path's cost.
+pub const ID_NOT_UNIQUE_SQL: &str = "ALTER TABLE outbox DROP CONSTRAINT outbox_id_key";
+
 /// An internal message to publish after commit (not a public event).
 pub struct InternalMessage<'a> {
     /// The exchange's name without namespace.

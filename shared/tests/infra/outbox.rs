@@ -13,6 +13,7 @@ use crate::support::{WAIT, registered};
 const SCHEMA: &[Migration] = &[
     Migration::new(1, "outbox", outbox::SCHEMA_SQL),
     Migration::new(2, "outbox bcc", outbox::BCC_SQL),
+    Migration::new(3, "outbox ids", outbox::ID_NOT_UNIQUE_SQL),
 ];
 
 struct Relayed {
