@@ -24,4 +24,9 @@ pub const ALL: &[Migration] = &[
         include_str!("../migrations/V6__groups_and_lifecycle.sql"),
     ),
     Migration::new(7, "outbox ids", shared::outbox::ID_NOT_UNIQUE_SQL),
+    Migration::new(
+        8,
+        "notifications by message",
+        include_str!("../migrations/V8__notifications_by_message.sql"),
+    ),
 ];
