@@ -174,15 +174,8 @@ impl RateLimiter {
     }
 
     fn paused(&self) -> bool {
-        let mut paused = self.pause_lock();
-        match *paused {
-            Some(until) if Instant::now() < until => true,
-            Some(_) => {
-                *paused = None;
-                false
-            }
-            None => false,
-        }
+        self.pause_lock()
+            .is_some_and(|until| Instant::now() < until)
     }
 
     fn pause_lock(&self) -> std::sync::MutexGuard<'_, Option<Instant>> {
