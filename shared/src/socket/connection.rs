@@ -28,7 +28,8 @@ pub struct SocketLimits {
     pub ping_interval: Duration,
     /// A client heard nothing from for this long is dropped.
     pub idle_timeout: Duration,
-    /// Frames that may wait for a slow client before it is disconnected.
+    /// Frames that may wait for a slow client before it is disconnected, frames delivered
+    /// together counting as one (see [`crate::socket::ConnectionHub::round`]).
     pub send_queue: usize,
     /// Sockets one user may hold on one node at once (`MAX_SOCKETS_PER_USER`); the next is
     /// closed at once with 4029.

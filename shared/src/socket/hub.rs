@@ -30,10 +30,14 @@ struct Entry {
     kick: CancellationToken,
 }
 
-/// What waits for one connection to write it: frames in order, at most `capacity` of them, and
-/// frames that only matter as the latest of their kind for one user (that user's presence), one
+/// What waits for one connection to write it: frames in order, and frames that only matter as the latest of their kind for one user (that user's presence), one
 /// per user. A wave of a thousand connects is then at most a thousand small frames per socket,
 /// however slowly it drains, never an overflow that would disconnect a healthy client.
+///
+/// A connection is too slow when `capacity` rounds of frames (see [`ConnectionHub::round`]) are
+/// waiting when another comes: the frames of one round, however many (one committed batch of a
+/// thousand messages in a busy group), arrive together and are no sign of a client that does not
+/// read. Outside a round each frame is a round of its own.
 ///
 /// Nothing is allocated while nothing waits: an idle socket's mailbox is its lock, its wake-up
 /// and two empty collections (a channel would hold a block of slots for good).
@@ -47,6 +51,9 @@ pub struct Mailbox {
 struct Waiting {
     frames: VecDeque<Outbound>,
     latest: HashMap<UserId, ByteString>,
+    /// The round of the last frame queued, and how many rounds are waiting.
+    round: u64,
+    rounds: usize,
 }
 
 /// Everything a connection had waiting, taken at once.
@@ -74,11 +81,16 @@ impl Mailbox {
             .unwrap_or_else(std::sync::PoisonError::into_inner)
     }
 
-    /// Queues `frame` in order; false if `capacity` frames are already waiting.
-    fn push(&self, frame: Outbound) -> bool {
+    /// Queues `frame` in order as part of `round`; false if `capacity` other rounds are
+    /// waiting.
+    fn push(&self, frame: Outbound, round: u64) -> bool {
         let mut waiting = self.lock();
-        if waiting.frames.len() >= self.capacity {
-            return false;
+        if waiting.round != round {
+            if waiting.rounds >= self.capacity {
+                return false;
+            }
+            waiting.round = round;
+            waiting.rounds += 1;
         }
         waiting.frames.push_back(frame);
         drop(waiting);
@@ -99,6 +111,7 @@ impl Mailbox {
     /// Everything waiting, leaving nothing allocated behind.
     pub fn take(&self) -> Taken {
         let mut waiting = self.lock();
+        waiting.rounds = 0;
         Taken {
             frames: std::mem::take(&mut waiting.frames),
             latest: std::mem::take(&mut waiting.latest),
@@ -119,6 +132,25 @@ pub struct ConnectionHub {
     inner: Arc<Mutex<Inner>>,
     next_id: Arc<AtomicU64>,
     queue_capacity: usize,
+    /// The last round numbered, and the one open (0: none).
+    rounds: Arc<AtomicU64>,
+    open_round: Arc<AtomicU64>,
+}
+
+/// An open round of the hub: see [`ConnectionHub::round`]. Closed when dropped.
+pub struct Round {
+    id: u64,
+    open_round: Arc<AtomicU64>,
+}
+
+impl Drop for Round {
+    fn drop(&mut self) {
+        // Only the round that opened it closes it (a round opened while another was open joined
+        // that one and has nothing to close).
+        let _ = self
+            .open_round
+            .compare_exchange(self.id, 0, Ordering::AcqRel, Ordering::Relaxed);
+    }
 }
 
 /// A registered connection's end of the hub.
@@ -134,12 +166,37 @@ pub struct Registration {
 }
 
 impl ConnectionHub {
-    /// A hub whose connections may each have `queue_capacity` frames waiting.
+    /// A hub whose connections may each have `queue_capacity` frames (or rounds of frames)
+    /// waiting.
     pub fn new(queue_capacity: usize) -> Self {
         Self {
             inner: Arc::default(),
             next_id: Arc::new(AtomicU64::new(1)),
             queue_capacity: queue_capacity.max(1),
+            rounds: Arc::default(),
+            open_round: Arc::default(),
+        }
+    }
+
+    /// Opens a round until the returned guard is dropped: every frame queued meanwhile counts as
+    /// one batch against a connection's queue, as its frames arrived together (the deliveries
+    /// of one committed transaction). Outside a round each call queues a round of its own.
+    pub fn round(&self) -> Round {
+        let id = self.rounds.fetch_add(1, Ordering::Relaxed) + 1;
+        let _ = self
+            .open_round
+            .compare_exchange(0, id, Ordering::AcqRel, Ordering::Relaxed);
+        Round {
+            id,
+            open_round: self.open_round.clone(),
+        }
+    }
+
+    /// The round a frame queued now belongs to.
+    fn current_round(&self) -> u64 {
+        match self.open_round.load(Ordering::Acquire) {
+            0 => self.rounds.fetch_add(1, Ordering::Relaxed) + 1,
+            open => open,
         }
     }
 
@@ -211,6 +268,7 @@ impl ConnectionHub {
         frame: &ByteString,
         except: Option<ConnectionId>,
     ) -> usize {
+        let round = self.current_round();
         let inner = self.lock();
         let Some(entries) = inner.by_user.get(&user) else {
             return 0;
@@ -218,29 +276,31 @@ impl ConnectionHub {
         entries
             .iter()
             .filter(|e| Some(e.id) != except)
-            .filter(|e| offer(e, Outbound::Text(frame.clone())))
+            .filter(|e| offer(e, Outbound::Text(frame.clone()), round))
             .count()
     }
 
     /// Queues `frame` for one connection.
     pub fn send_to_connection(&self, user: UserId, id: ConnectionId, frame: ByteString) -> bool {
+        let round = self.current_round();
         let inner = self.lock();
         inner
             .by_user
             .get(&user)
             .and_then(|entries| entries.iter().find(|e| e.id == id))
-            .is_some_and(|e| offer(e, Outbound::Text(frame)))
+            .is_some_and(|e| offer(e, Outbound::Text(frame), round))
     }
 
     /// Queues `frame` for every connection on this node (presence, sign-ups).
     pub fn broadcast(&self, frame: &ByteString, except_user: Option<UserId>) -> usize {
+        let round = self.current_round();
         let inner = self.lock();
         inner
             .by_user
             .iter()
             .filter(|(user, _)| Some(**user) != except_user)
             .flat_map(|(_, entries)| entries.iter())
-            .filter(|e| offer(e, Outbound::Text(frame.clone())))
+            .filter(|e| offer(e, Outbound::Text(frame.clone()), round))
             .count()
     }
 
@@ -265,6 +325,7 @@ impl ConnectionHub {
         code: u16,
         reason: &'static str,
     ) -> usize {
+        let round = self.current_round();
         let inner = self.lock();
         let Some(entries) = inner.by_user.get(&user) else {
             return 0;
@@ -275,7 +336,7 @@ impl ConnectionHub {
             .filter(|e| session.is_none_or(|s| s == e.session))
         {
             // A full queue cannot take the close frame; kicking ends the connection all the same.
-            if !entry.mailbox.push(Outbound::Close(code, reason)) {
+            if !entry.mailbox.push(Outbound::Close(code, reason), round) {
                 entry.kick.cancel();
             }
             closed += 1;
@@ -308,8 +369,8 @@ impl ConnectionHub {
     }
 }
 
-fn offer(entry: &Entry, outbound: Outbound) -> bool {
-    if entry.mailbox.push(outbound) {
+fn offer(entry: &Entry, outbound: Outbound, round: u64) -> bool {
+    if entry.mailbox.push(outbound, round) {
         return true;
     }
     // A kicked connection stays listed until its task ends; say so once.
@@ -384,6 +445,36 @@ mod tests {
         }
         assert!(slow.kick.is_cancelled());
         assert!(!fast.kick.is_cancelled());
+    }
+
+    #[test]
+    fn the_frames_of_one_round_count_as_one_batch_against_the_queue() {
+        let hub = ConnectionHub::new(2);
+        let user = UserId::new();
+        let reader = hub
+            .register(user, "u", SessionId::new(), usize::MAX)
+            .unwrap();
+        {
+            let _round = hub.round();
+            for i in 0..10 {
+                hub.send_to_user(user, &frame(&format!("{i}")), None);
+            }
+        }
+        assert!(!reader.kick.is_cancelled(), "one round is one batch");
+        assert_eq!(texts(&reader).len(), 10);
+        // Unread, two rounds are the most that may wait before a third.
+        for _ in 0..2 {
+            let _round = hub.round();
+            for _ in 0..10 {
+                hub.send_to_user(user, &frame("more"), None);
+            }
+        }
+        assert!(!reader.kick.is_cancelled());
+        hub.send_to_user(user, &frame("one more"), None);
+        assert!(
+            reader.kick.is_cancelled(),
+            "a client that does not read is still let go"
+        );
     }
 
     #[test]

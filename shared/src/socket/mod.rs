@@ -26,7 +26,7 @@ mod wire;
 pub use connection::{
     ConnectionContext, Echo, ErrorFrame, FrameHandler, SocketLimits, SocketServices,
 };
-pub use hub::{ConnectionHub, ConnectionId, Mailbox, Outbound, Registration, Taken};
+pub use hub::{ConnectionHub, ConnectionId, Mailbox, Outbound, Registration, Round, Taken};
 pub use node::SocketNode;
 pub use node_inbox::{NodeInbox, NodeInboxBuilder};
 pub use presence::{Presence, PresenceChange, PresenceTiming};
