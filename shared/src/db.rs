@@ -74,6 +74,108 @@ pub fn keyed_config(url: &str) -> anyhow::Result<tokio_postgres::Config> {
     Ok(config)
 }
 
+/// A transaction whose BEGIN and COMMIT cost no round trip of their own: BEGIN goes to the
+/// server with the transaction's first statement, COMMIT with its last, for a writer that
+/// commits every few milliseconds and whose transactions are a handful of round trips each.
+///
+/// tokio-postgres sends a request when its future is first polled and Postgres answers a
+/// connection's requests in order, so a request polled after another is executed after it even
+/// when neither has been answered (pipelining; its crate documentation). Every statement in
+/// between runs inside the transaction as with [`deadpool_postgres::Transaction`].
+///
+/// The connection goes back to the pool only once committed or rolled back: dropped in between
+/// (a cancelled future), it is taken out of the pool and closed, so no later borrower finds a
+/// transaction open on it.
+pub struct PipelinedTransaction {
+    client: Option<deadpool_postgres::Object>,
+}
+
+// The connection is `Some` from `new` until a method that consumes the transaction, or its drop,
+// takes it: no method can meet `None`.
+#[expect(
+    clippy::expect_used,
+    reason = "the connection is held from new until consumed"
+)]
+impl PipelinedTransaction {
+    /// Takes `client` for a transaction; nothing is sent until [`Self::begin_with`].
+    pub fn new(client: deadpool_postgres::Object) -> Self {
+        Self {
+            client: Some(client),
+        }
+    }
+
+    /// The connection, for the transaction's statements.
+    pub fn client(&self) -> &deadpool_postgres::Object {
+        self.client
+            .as_ref()
+            .expect("the connection is held until commit, rollback or drop")
+    }
+
+    /// Runs `body`, the transaction's statements, with BEGIN sent ahead of its first one.
+    pub async fn begin_with<T, E>(&self, body: impl Future<Output = Result<T, E>>) -> Result<T, E>
+    where
+        E: From<tokio_postgres::Error>,
+    {
+        let begin = self.client().batch_execute("BEGIN");
+        // `join` polls its futures in the order given: BEGIN is sent first.
+        let (begun, outcome) = futures_util::future::join(begin, body).await;
+        begun?;
+        outcome
+    }
+
+    /// Commits, with the statement `last` sends just before COMMIT. `last` must send it when
+    /// first polled, as a prepared statement's execution does (a statement given as text would
+    /// first be prepared, a round trip during which COMMIT would go ahead of it). If it fails,
+    /// Postgres ends the transaction it aborted with a rollback, and its error is returned.
+    pub async fn commit_after<T, E>(
+        mut self,
+        last: impl AsyncFnOnce(&deadpool_postgres::Object) -> Result<T, E>,
+    ) -> Result<T, E>
+    where
+        E: From<tokio_postgres::Error>,
+    {
+        let client = self
+            .client
+            .take()
+            .expect("the connection is held until commit, rollback or drop");
+        let outcome = {
+            // `join` polls its futures in the order given: `last` is sent first.
+            let (outcome, committed) =
+                futures_util::future::join(last(&client), client.batch_execute("COMMIT")).await;
+            committed.map_err(E::from).and(outcome)
+        };
+        if outcome.is_err() {
+            // Whether the transaction ended is not known for every failure: not reused.
+            drop(deadpool_postgres::Object::take(client));
+        }
+        outcome
+    }
+
+    /// Commits.
+    pub async fn commit(self) -> Result<(), tokio_postgres::Error> {
+        self.commit_after(async |_| Ok::<(), tokio_postgres::Error>(()))
+            .await
+    }
+
+    /// Rolls back whatever ran; a connection that cannot is closed instead of reused.
+    pub async fn rollback(mut self) {
+        if let Some(client) = self.client.take()
+            && let Err(e) = client.batch_execute("ROLLBACK").await
+        {
+            tracing::warn!(error = %e, "cannot roll back; closing the connection");
+            drop(deadpool_postgres::Object::take(client));
+        }
+    }
+}
+
+impl Drop for PipelinedTransaction {
+    fn drop(&mut self) {
+        if let Some(client) = self.client.take() {
+            drop(deadpool_postgres::Object::take(client));
+        }
+    }
+}
+
 fn parse(url: &str) -> anyhow::Result<tokio_postgres::Config> {
     url.parse().context("DATABASE_URL is not a valid URL")
 }

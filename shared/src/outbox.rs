@@ -17,6 +17,7 @@ use tokio_postgres::{AsyncMessage, NoTls};
 use tokio_util::sync::CancellationToken;
 
 use crate::amqp::{Outgoing, Publisher};
+use crate::db::PipelinedTransaction;
 use crate::events::{Envelope, Event};
 
 /// The outbox schema; each service that publishes includes it as one of its migrations.
@@ -157,19 +158,41 @@ impl OutboxBatch {
         if self.is_empty() {
             return Ok(());
         }
+        let statement = client.prepare_cached(INSERT_BATCH_SQL).await?;
+        self.insert(client, &statement).await
+    }
+
+    /// Writes every row, in the order added, and commits `transaction`: the insert and COMMIT
+    /// in one round trip.
+    pub async fn write_and_commit(
+        &self,
+        transaction: PipelinedTransaction,
+    ) -> Result<(), tokio_postgres::Error> {
+        if self.is_empty() {
+            return transaction.commit().await;
+        }
+        // Prepared ahead (from the connection's cache, but for its first batch), so that the
+        // insert goes out before COMMIT.
+        let statement = match transaction.client().prepare_cached(INSERT_BATCH_SQL).await {
+            Ok(statement) => statement,
+            Err(e) => {
+                transaction.rollback().await;
+                return Err(e);
+            }
+        };
+        transaction
+            .commit_after(async |client| self.insert(client, &statement).await)
+            .await
+    }
+
+    async fn insert(
+        &self,
+        client: &impl GenericClient,
+        statement: &tokio_postgres::Statement,
+    ) -> Result<(), tokio_postgres::Error> {
         client
             .execute(
-                &client
-                    .prepare_cached(
-                        "INSERT INTO outbox (id, exchange, routing_key, bcc, kind, payload)
-                         SELECT id, exchange, routing_key,
-                                CASE WHEN bcc = '' THEN '{}'::text[] ELSE string_to_array(bcc, ' ') END,
-                                kind, payload
-                         FROM unnest($1::uuid[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[])
-                              WITH ORDINALITY AS t(id, exchange, routing_key, bcc, kind, payload, ord)
-                         ORDER BY ord",
-                    )
-                    .await?,
+                statement,
                 &[
                     &self.ids,
                     &self.exchanges,
@@ -183,6 +206,15 @@ impl OutboxBatch {
         Ok(())
     }
 }
+
+/// The rows of an [`OutboxBatch`], in one statement.
+const INSERT_BATCH_SQL: &str = "INSERT INTO outbox (id, exchange, routing_key, bcc, kind, payload)
+    SELECT id, exchange, routing_key,
+           CASE WHEN bcc = '' THEN '{}'::text[] ELSE string_to_array(bcc, ' ') END,
+           kind, payload
+    FROM unnest($1::uuid[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[])
+         WITH ORDINALITY AS t(id, exchange, routing_key, bcc, kind, payload, ord)
+    ORDER BY ord";
 
 fn to_json<T: serde::Serialize>(value: &T) -> String {
     serde_json::to_string(value).unwrap_or_else(|e| {

@@ -12,7 +12,7 @@ use crate::domain::role::{GroupAction, permits};
 use crate::repository::{attachments, conversations, messages};
 
 pub(super) async fn apply(
-    ctx: &mut Context<'_, '_>,
+    ctx: &mut Context<'_>,
     command: &DeleteCommand,
 ) -> Result<(), HandleError> {
     let Some((locked, members)) = ctx
@@ -46,7 +46,7 @@ pub(super) async fn apply(
 /// Whether the caller's role in the message's group lets them delete someone else's message (a
 /// sender who has left counts as a member).
 async fn may_delete_others(
-    ctx: &Context<'_, '_>,
+    ctx: &Context<'_>,
     locked: &crate::repository::votes::LockedMessage,
 ) -> Result<bool, HandleError> {
     let group = conversations::lock_as_member(ctx.transaction, locked.conversation, ctx.user)

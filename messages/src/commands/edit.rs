@@ -10,10 +10,7 @@ use shared::http::ErrorCode;
 use super::Context;
 use crate::repository::messages;
 
-pub(super) async fn apply(
-    ctx: &mut Context<'_, '_>,
-    command: &EditCommand,
-) -> Result<(), HandleError> {
+pub(super) async fn apply(ctx: &mut Context<'_>, command: &EditCommand) -> Result<(), HandleError> {
     let Some((locked, members)) = ctx
         .lock_message_or_refuse(command.message_id, "edited")
         .await?

@@ -30,13 +30,14 @@ use std::time::Duration;
 
 use std::sync::Arc;
 
-use deadpool_postgres::{Pool, Transaction};
+use deadpool_postgres::{Client, Pool};
 use serde::Serialize;
 use shared::amqp::{ConsumerSpec, HandleError, Outgoing, Publisher, consume_batched};
 use shared::chat::{
     ChatCommand, CommandEnvelope, Deliveries, ErrorDelivery, Origin, Route, UpdatedDelivery,
     delivery, kind, node_key,
 };
+use shared::db::PipelinedTransaction;
 use shared::events::{Envelope, Event};
 use shared::http::ErrorCode;
 use shared::ids::{ConversationId, MessageId, UserId};
@@ -200,8 +201,39 @@ impl CommandProcessor {
     }
 
     async fn apply_together(&self, batch: &[CommandEnvelope]) -> Result<(), HandleError> {
-        let mut client = self.db.get().await?;
-        let transaction = client.transaction().await?;
+        // BEGIN and COMMIT share round trips with the batch's first and last statements: every
+        // round trip here is one the whole batch, and the batches queued behind it, wait for.
+        let transaction = PipelinedTransaction::new(self.db.get().await?);
+        let mut after = AfterCommit::default();
+        let applied = transaction
+            .begin_with(self.apply_in(transaction.client(), batch, &mut after))
+            .await;
+        if let Err(e) = applied {
+            transaction.rollback().await;
+            return Err(e);
+        }
+        std::mem::take(&mut after.deliveries).write_into(&mut after.outbox);
+        after.outbox.write_and_commit(transaction).await?;
+        if telemetry::hop_enabled() {
+            let commands = telemetry::hop_ids(batch.iter().map(|e| e.id));
+            let rows = telemetry::hop_ids(after.outbox.ids());
+            telemetry::hop("commit", &format!("{commands}|{rows}"));
+        }
+
+        self.votes.store(&after.tallies).await;
+        // A failure here is retried by redelivery: the commands are recorded, so only a
+        // repeated send's ack is asked for again (its dedupe answers it), nothing is re-applied.
+        self.publish(&after.replies).await
+    }
+
+    /// The batch's statements, inside its transaction; what is left for the commit and after
+    /// it is gathered in `after`.
+    async fn apply_in(
+        &self,
+        transaction: &Client,
+        batch: &[CommandEnvelope],
+        after: &mut AfterCommit,
+    ) -> Result<(), HandleError> {
         // A send needs no record: applied again, it finds its message by its sender and
         // `clientMsgId` and is answered with it. Sparing the record spares a batch of sends a
         // round trip.
@@ -210,8 +242,7 @@ impl CommandProcessor {
             .filter(|envelope| envelope.command.is_stored() && !is_send(envelope))
             .map(|envelope| envelope.id)
             .collect();
-        let repeated = processed::record(&transaction, &stored).await?;
-        let mut after = AfterCommit::default();
+        let repeated = processed::record(transaction, &stored).await?;
         // A command the broker delivered twice may also sit twice in one batch, where the
         // database has not seen it yet.
         let mut in_batch = HashSet::with_capacity(batch.len());
@@ -230,7 +261,7 @@ impl CommandProcessor {
             if let [envelope] = group
                 && !is_send(envelope)
             {
-                self.apply_one(&transaction, envelope, &mut after).await?;
+                self.apply_one(transaction, envelope, after).await?;
                 continue;
             }
             let run: Vec<send::Send<'_>> = group
@@ -240,27 +271,15 @@ impl CommandProcessor {
                     _ => None,
                 })
                 .collect();
-            send::apply_run(self, &transaction, &run, &mut after).await?;
+            send::apply_run(self, transaction, &run, after).await?;
         }
-        std::mem::take(&mut after.deliveries).write_into(&mut after.outbox);
-        after.outbox.write(&transaction).await?;
-        transaction.commit().await?;
-        if telemetry::hop_enabled() {
-            let commands = telemetry::hop_ids(batch.iter().map(|e| e.id));
-            let rows = telemetry::hop_ids(after.outbox.ids());
-            telemetry::hop("commit", &format!("{commands}|{rows}"));
-        }
-
-        self.votes.store(&after.tallies).await;
-        // A failure here is retried by redelivery: the commands are recorded, so only a
-        // repeated send's ack is asked for again (its dedupe answers it), nothing is re-applied.
-        self.publish(&after.replies).await
+        Ok(())
     }
 
     /// Applies one command other than a send.
     async fn apply_one(
         &self,
-        transaction: &Transaction<'_>,
+        transaction: &Client,
         envelope: &CommandEnvelope,
         after: &mut AfterCommit,
     ) -> Result<(), HandleError> {
@@ -340,16 +359,16 @@ fn is_send(envelope: &CommandEnvelope) -> bool {
 
 /// What a command's handler works with: the batch's transaction, the command's envelope (who
 /// issued it and from where) and what is left for after the commit.
-pub(crate) struct Context<'a, 't> {
+pub(crate) struct Context<'a> {
     processor: &'a CommandProcessor,
-    transaction: &'a Transaction<'t>,
+    transaction: &'a Client,
     envelope: &'a CommandEnvelope,
     /// The verified user of the connection the command came from.
     user: UserId,
     after: &'a mut AfterCommit,
 }
 
-impl Context<'_, '_> {
+impl Context<'_> {
     /// Refuses the command: an `error` frame to the connection that sent it, after commit.
     fn refuse(
         &mut self,

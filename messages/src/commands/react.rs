@@ -12,7 +12,7 @@ use super::Context;
 use crate::repository::reactions::{self, Toggled};
 
 pub(super) async fn apply(
-    ctx: &mut Context<'_, '_>,
+    ctx: &mut Context<'_>,
     command: &ReactCommand,
 ) -> Result<(), HandleError> {
     let Some((locked, members)) = ctx

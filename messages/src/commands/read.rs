@@ -7,7 +7,7 @@ use super::Context;
 use super::watermarks::{Watermark, advance};
 
 pub(super) async fn apply(
-    ctx: &mut Context<'_, '_>,
+    ctx: &mut Context<'_>,
     command: &WatermarkCommand,
 ) -> Result<(), HandleError> {
     advance(ctx, command, Watermark::Read).await

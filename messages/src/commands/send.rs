@@ -10,7 +10,7 @@
 
 use std::collections::{HashMap, HashSet};
 
-use deadpool_postgres::Transaction;
+use deadpool_postgres::Client;
 use futures_util::TryFutureExt;
 use shared::amqp::HandleError;
 use shared::chat::{AckDelivery, CommandEnvelope, MAX_ATTACHMENTS, SendCommand, SendTarget, kind};
@@ -66,7 +66,7 @@ struct Open {
 
 pub(super) async fn apply_run(
     processor: &CommandProcessor,
-    transaction: &Transaction<'_>,
+    transaction: &Client,
     run: &[Send<'_>],
     after: &mut AfterCommit,
 ) -> Result<(), HandleError> {
@@ -206,7 +206,7 @@ fn check_files(
 
 /// Makes the files of each stored send part of its message, and shows them on it.
 async fn attach_files(
-    transaction: &Transaction<'_>,
+    transaction: &Client,
     run: &[Send<'_>],
     sent_by: &[usize],
     stored: &mut [ChatMessage],
@@ -262,7 +262,7 @@ fn unknown_receivers(run: &[Send<'_>], after: &AfterCommit) -> Vec<UserId> {
 /// Each send's outcome so far: a repeat (of a stored message, or of an earlier send of the
 /// run), a send to oneself refused, or undecided.
 async fn repeats(
-    transaction: &Transaction<'_>,
+    transaction: &Client,
     run: &[Send<'_>],
 ) -> Result<Vec<Option<Outcome>>, HandleError> {
     let keys: Vec<(UserId, &str)> = run
@@ -301,7 +301,7 @@ async fn repeats(
 /// Opens (and locks) the conversation of every undecided send, by its index in the run;
 /// refuses those to no such user or conversation (`after.known` holds whoever exists).
 async fn open(
-    transaction: &Transaction<'_>,
+    transaction: &Client,
     run: &[Send<'_>],
     outcomes: &mut [Option<Outcome>],
     after: &mut AfterCommit,
@@ -357,7 +357,7 @@ async fn open(
 /// an `error` frame.
 fn answer(
     processor: &CommandProcessor,
-    transaction: &Transaction<'_>,
+    transaction: &Client,
     run: &[Send<'_>],
     outcomes: &[Option<Outcome>],
     stored: &[ChatMessage],
@@ -392,7 +392,7 @@ fn answer(
 }
 
 /// A repeated send: the message stored the first time, acknowledged again to this connection.
-fn acknowledge_again(ctx: &mut Context<'_, '_>, stored: ChatMessage, command: &SendCommand) {
+fn acknowledge_again(ctx: &mut Context<'_>, stored: ChatMessage, command: &SendCommand) {
     tracing::debug!(message = %stored.id, "repeated send; acknowledging the stored message again");
     let ack = AckDelivery {
         message: stored,

@@ -6,7 +6,7 @@ use shared::chat::{TypingCommand, TypingDelivery, kind};
 use super::Context;
 
 pub(super) async fn apply(
-    ctx: &mut Context<'_, '_>,
+    ctx: &mut Context<'_>,
     command: &TypingCommand,
 ) -> Result<(), HandleError> {
     let Some(members) = ctx

@@ -8,10 +8,7 @@ use shared::http::ErrorCode;
 use super::Context;
 use crate::repository::{messages, votes};
 
-pub(super) async fn apply(
-    ctx: &mut Context<'_, '_>,
-    command: &VoteCommand,
-) -> Result<(), HandleError> {
+pub(super) async fn apply(ctx: &mut Context<'_>, command: &VoteCommand) -> Result<(), HandleError> {
     let message = command.message_id;
     let Some((locked, members)) = ctx.lock_message_or_refuse(message, "voted on").await? else {
         return Ok(());

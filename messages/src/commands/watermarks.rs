@@ -18,7 +18,7 @@ pub(super) enum Watermark {
 }
 
 pub(super) async fn advance(
-    ctx: &mut Context<'_, '_>,
+    ctx: &mut Context<'_>,
     command: &WatermarkCommand,
     which: Watermark,
 ) -> Result<(), HandleError> {

@@ -13,8 +13,9 @@
 use std::collections::HashMap;
 use std::time::Duration;
 
-use deadpool_postgres::Transaction;
+use deadpool_postgres::Client;
 use shared::amqp::HandleError;
+use shared::db::PipelinedTransaction;
 use shared::events::{ChatMessage, Envelope, MessageKind, MessageSent, SystemEvent};
 use shared::ids::{ConversationId, MessageId, UserId};
 use tracing::Instrument;
@@ -69,10 +70,27 @@ async fn notify(
     context: &ConsumerContext,
     messages: &[&ChatMessage],
 ) -> Result<(), NotificationsError> {
-    let mut client = context.db.get().await?;
-    let transaction = client.transaction().await?;
+    // BEGIN shares a round trip with the first statement (see `PipelinedTransaction`).
+    let transaction = PipelinedTransaction::new(context.db.get().await?);
+    let pushed = transaction
+        .begin_with(store_and_push(context, transaction.client(), messages))
+        .await;
+    if let Err(e) = pushed {
+        transaction.rollback().await;
+        return Err(e);
+    }
+    transaction.commit().await?;
+    Ok(())
+}
+
+/// [`notify`]'s statements and live pushes, inside its transaction.
+async fn store_and_push(
+    context: &ConsumerContext,
+    transaction: &Client,
+    messages: &[&ChatMessage],
+) -> Result<(), NotificationsError> {
     let ids: Vec<MessageId> = messages.iter().map(|m| m.id).collect();
-    let fates = fates::of(&transaction, &ids).await?;
+    let fates = fates::of(transaction, &ids).await?;
     let mut pushes = Vec::new();
     // The notifications of the user messages since the last system message, stored together.
     let mut unstored = Vec::new();
@@ -81,8 +99,8 @@ async fn notify(
     for message in messages {
         if message.kind == MessageKind::System {
             // A removal takes the notifications stored before it with it.
-            pushes.extend(store(&transaction, &mut unstored).await?);
-            learn(&transaction, message).await?;
+            pushes.extend(store(transaction, &mut unstored).await?);
+            learn(transaction, message).await?;
             members.remove(&message.conversation_id);
             continue;
         }
@@ -90,7 +108,7 @@ async fn notify(
         if fate.deleted {
             continue;
         }
-        for owner in recipients(&transaction, message, &mut members).await? {
+        for owner in recipients(transaction, message, &mut members).await? {
             let Some(mut new) = NewNotification::of(message, owner) else {
                 continue;
             };
@@ -100,12 +118,12 @@ async fn notify(
             unstored.push(new);
         }
     }
-    pushes.extend(store(&transaction, &mut unstored).await?);
+    pushes.extend(store(transaction, &mut unstored).await?);
     let targets: Vec<_> = pushes
         .iter()
         .map(|push| (push.user_id, push.notification.conversation_id))
         .collect();
-    let reach = mutes::reach(&transaction, &targets).await?;
+    let reach = mutes::reach(transaction, &targets).await?;
     let mut live = Vec::with_capacity(pushes.len());
     for (push, reach) in pushes.into_iter().zip(reach) {
         if reach.muted {
@@ -116,20 +134,19 @@ async fn notify(
             PushJob {
                 notification_id: push.notification.id,
             }
-            .enqueue(&transaction)
+            .enqueue(transaction)
             .await?;
         }
         live.push(push);
     }
     context.delivery.publish_all(&live, PUSH_DEADLINE).await?;
-    transaction.commit().await?;
     Ok(())
 }
 
 /// Who a user's message notifies: its receiver, or its group's members as of its seq (the
 /// batch's system messages before it included).
 async fn recipients(
-    transaction: &Transaction<'_>,
+    transaction: &Client,
     message: &ChatMessage,
     members: &mut HashMap<ConversationId, Vec<UserId>>,
 ) -> Result<Vec<UserId>, NotificationsError> {
@@ -146,10 +163,7 @@ async fn recipients(
 
 /// What a group's system message teaches: who joined or left (leaving takes one's
 /// notifications of the group), and its name.
-async fn learn(
-    transaction: &Transaction<'_>,
-    message: &ChatMessage,
-) -> Result<(), NotificationsError> {
+async fn learn(transaction: &Client, message: &ChatMessage) -> Result<(), NotificationsError> {
     let Some(system) = &message.system else {
         return Ok(());
     };
@@ -188,7 +202,7 @@ async fn learn(
 
 /// Stores `unstored` (and empties it); what to push: the new notifications not already read.
 async fn store(
-    transaction: &Transaction<'_>,
+    transaction: &Client,
     unstored: &mut Vec<NewNotification>,
 ) -> Result<Vec<NotificationCreated>, NotificationsError> {
     let new = std::mem::take(unstored);

@@ -10,4 +10,5 @@ mod classify;
 mod keyed;
 mod migrations;
 mod outbox;
+mod pipelined;
 mod support;

@@ -1,0 +1,142 @@
+//! `db::PipelinedTransaction`: BEGIN and COMMIT sent with the transaction's first and last
+//! statements, and all of it or nothing stored, whichever statement fails.
+
+use shared::db::{self, PipelinedTransaction};
+use shared::testing::TestInfra;
+
+async fn setup() -> (TestInfra, deadpool_postgres::Pool) {
+    let infra = TestInfra::new("pipelined").await;
+    infra
+        .db()
+        .await
+        .batch_execute("CREATE TABLE things (id int PRIMARY KEY)")
+        .await
+        .unwrap();
+    // One connection: what a failed transaction leaves on it is what the next one meets.
+    let pool = db::keyed_pool(&infra.database_url, 1).unwrap();
+    (infra, pool)
+}
+
+async fn insert(client: &deadpool_postgres::Object, id: i32) -> Result<u64, tokio_postgres::Error> {
+    let statement = client
+        .prepare_cached("INSERT INTO things (id) VALUES ($1)")
+        .await?;
+    client.execute(&statement, &[&id]).await
+}
+
+async fn stored(pool: &deadpool_postgres::Pool) -> Vec<i32> {
+    let client = pool.get().await.unwrap();
+    client
+        .query("SELECT id FROM things ORDER BY id", &[])
+        .await
+        .unwrap()
+        .iter()
+        .map(|row| row.get(0))
+        .collect()
+}
+
+/// Another connection's view of `things`, to see what was committed.
+async fn committed(infra: &TestInfra) -> Vec<i32> {
+    infra
+        .db()
+        .await
+        .query("SELECT id FROM things ORDER BY id", &[])
+        .await
+        .unwrap()
+        .iter()
+        .map(|row| row.get(0))
+        .collect()
+}
+
+#[tokio::test]
+async fn statements_between_begin_and_commit_are_one_transaction() {
+    let (infra, pool) = setup().await;
+    let transaction = PipelinedTransaction::new(pool.get().await.unwrap());
+    transaction
+        .begin_with(async {
+            insert(transaction.client(), 1).await?;
+            // Not visible outside before the commit: the statements run inside BEGIN.
+            assert_eq!(committed(&infra).await, Vec::<i32>::new());
+            insert(transaction.client(), 2).await
+        })
+        .await
+        .unwrap();
+    // The last statement prepared ahead (a cached statement), as `commit_after` requires.
+    insert(transaction.client(), 0).await.unwrap();
+    let last = transaction
+        .client()
+        .prepare_cached("INSERT INTO things (id) VALUES ($1)")
+        .await
+        .unwrap();
+    transaction
+        .commit_after(async |client| client.execute(&last, &[&3]).await)
+        .await
+        .unwrap();
+    assert_eq!(committed(&infra).await, vec![0, 1, 2, 3]);
+}
+
+#[tokio::test]
+async fn a_failing_last_statement_rolls_everything_back() {
+    let (infra, pool) = setup().await;
+    let transaction = PipelinedTransaction::new(pool.get().await.unwrap());
+    transaction
+        .begin_with(insert(transaction.client(), 1))
+        .await
+        .unwrap();
+    let last = transaction
+        .client()
+        .prepare_cached("INSERT INTO things (id) VALUES ($1)")
+        .await
+        .unwrap();
+    // A repeated key: the insert fails, and the COMMIT after it ends the aborted transaction.
+    let outcome = transaction
+        .commit_after(async |client| client.execute(&last, &[&1]).await)
+        .await;
+    assert!(outcome.is_err());
+    assert_eq!(committed(&infra).await, Vec::<i32>::new());
+    // The pool's connection (closed or clean) serves the next transaction.
+    let transaction = PipelinedTransaction::new(pool.get().await.unwrap());
+    transaction
+        .begin_with(insert(transaction.client(), 5))
+        .await
+        .unwrap();
+    transaction.commit().await.unwrap();
+    assert_eq!(stored(&pool).await, vec![5]);
+}
+
+#[tokio::test]
+async fn a_rolled_back_or_abandoned_transaction_leaves_nothing_open() {
+    let (infra, pool) = setup().await;
+    let transaction = PipelinedTransaction::new(pool.get().await.unwrap());
+    let failed = transaction
+        .begin_with(async {
+            insert(transaction.client(), 1).await?;
+            insert(transaction.client(), 1).await
+        })
+        .await;
+    assert!(failed.is_err());
+    transaction.rollback().await;
+
+    // Abandoned mid-way, as a cancelled future is: its connection is not given back.
+    let transaction = PipelinedTransaction::new(pool.get().await.unwrap());
+    transaction
+        .begin_with(insert(transaction.client(), 2))
+        .await
+        .unwrap();
+    drop(transaction);
+
+    let client = pool.get().await.unwrap();
+    // The abandoned transaction wrote, so it had an id: a fresh statement outside any
+    // transaction has none.
+    let open: bool = client
+        .query_one("SELECT pg_current_xact_id_if_assigned() IS NOT NULL", &[])
+        .await
+        .unwrap()
+        .get(0);
+    assert!(
+        !open,
+        "the pool handed out a connection inside a transaction"
+    );
+    drop(client);
+    assert_eq!(committed(&infra).await, Vec::<i32>::new());
+}
