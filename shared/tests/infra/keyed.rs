@@ -1,7 +1,8 @@
 //! The keyed pool (`db::keyed_pool`): what a writer's statements are planned with.
 
 use shared::db;
-use shared::testing::TestInfra;
+
+use crate::support::infra_with_things;
 
 /// A lookup of `= ANY($1)` is the shape Postgres otherwise plans again on every execution.
 const LOOKUP: &str = "SELECT id FROM things WHERE id = ANY($1)";
@@ -37,13 +38,7 @@ async fn plans_of_lookup(pool: &deadpool_postgres::Pool) -> (i64, i64, String) {
 /// (an ordinary connection plans such a lookup at every execution: docs/profiling.md).
 #[tokio::test]
 async fn a_keyed_connection_plans_a_lookup_once_and_through_the_key() {
-    let infra = TestInfra::new("keyed").await;
-    infra
-        .db()
-        .await
-        .batch_execute("CREATE TABLE things (id int PRIMARY KEY)")
-        .await
-        .unwrap();
+    let infra = infra_with_things("keyed").await;
 
     let (generic, custom, plan) =
         plans_of_lookup(&db::keyed_pool(&infra.database_url, 1).unwrap()).await;

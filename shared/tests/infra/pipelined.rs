@@ -4,14 +4,10 @@
 use shared::db::{self, PipelinedTransaction};
 use shared::testing::TestInfra;
 
+use crate::support::infra_with_things;
+
 async fn setup() -> (TestInfra, deadpool_postgres::Pool) {
-    let infra = TestInfra::new("pipelined").await;
-    infra
-        .db()
-        .await
-        .batch_execute("CREATE TABLE things (id int PRIMARY KEY)")
-        .await
-        .unwrap();
+    let infra = infra_with_things("pipelined").await;
     // One connection: what a failed transaction leaves on it is what the next one meets.
     let pool = db::keyed_pool(&infra.database_url, 1).unwrap();
     (infra, pool)
@@ -24,8 +20,8 @@ async fn insert(client: &deadpool_postgres::Object, id: i32) -> Result<u64, toki
     client.execute(&statement, &[&id]).await
 }
 
-async fn stored(pool: &deadpool_postgres::Pool) -> Vec<i32> {
-    let client = pool.get().await.unwrap();
+/// What `client` sees in `things`.
+async fn ids(client: &tokio_postgres::Client) -> Vec<i32> {
     client
         .query("SELECT id FROM things ORDER BY id", &[])
         .await
@@ -35,17 +31,9 @@ async fn stored(pool: &deadpool_postgres::Pool) -> Vec<i32> {
         .collect()
 }
 
-/// Another connection's view of `things`, to see what was committed.
+/// What is committed: another connection's view.
 async fn committed(infra: &TestInfra) -> Vec<i32> {
-    infra
-        .db()
-        .await
-        .query("SELECT id FROM things ORDER BY id", &[])
-        .await
-        .unwrap()
-        .iter()
-        .map(|row| row.get(0))
-        .collect()
+    ids(&infra.db().await).await
 }
 
 #[tokio::test]
@@ -101,7 +89,7 @@ async fn a_failing_last_statement_rolls_everything_back() {
         .await
         .unwrap();
     transaction.commit().await.unwrap();
-    assert_eq!(stored(&pool).await, vec![5]);
+    assert_eq!(ids(&pool.get().await.unwrap()).await, vec![5]);
 }
 
 #[tokio::test]

@@ -4,8 +4,21 @@ use std::time::Duration;
 use shared::amqp::{HandleError, Handler};
 use shared::events::{Envelope, UserRegistered};
 use shared::ids::UserId;
+use shared::testing::TestInfra;
 
 pub const WAIT: Duration = Duration::from_secs(30);
+
+/// A test database of `name` with one table, `things (id int PRIMARY KEY)`.
+pub async fn infra_with_things(name: &str) -> TestInfra {
+    let infra = TestInfra::new(name).await;
+    infra
+        .db()
+        .await
+        .batch_execute("CREATE TABLE things (id int PRIMARY KEY)")
+        .await
+        .unwrap();
+    infra
+}
 
 /// What a handler saw, and how it should answer.
 #[derive(Default)]
