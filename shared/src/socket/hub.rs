@@ -30,14 +30,22 @@ struct Entry {
     kick: CancellationToken,
 }
 
-/// What waits for one connection to write it: frames in order, and frames that only matter as the latest of their kind for one user (that user's presence), one
-/// per user. A wave of a thousand connects is then at most a thousand small frames per socket,
-/// however slowly it drains, never an overflow that would disconnect a healthy client.
+/// How many frames a round of a slow socket's queue may hold on average before the socket is
+/// let go: a committed batch rarely carries more for one socket, and 256 rounds of them (the
+/// default capacity) are 4,096 frames, a few megabytes.
+pub const FRAMES_PER_ROUND: usize = 16;
+
+/// What waits for one connection to write it: frames in order, and frames that only matter as
+/// the latest of their kind for one user (that user's presence), one per user. A wave of a
+/// thousand connects is then at most a thousand small frames per socket, however slowly it
+/// drains, never an overflow that would disconnect a healthy client.
 ///
 /// A connection is too slow when `capacity` rounds of frames (see [`ConnectionHub::round`]) are
 /// waiting when another comes: the frames of one round, however many (one committed batch of a
 /// thousand messages in a busy group), arrive together and are no sign of a client that does not
-/// read. Outside a round each frame is a round of its own.
+/// read. Outside a round each frame is a round of its own. So that a slow socket's memory stays
+/// bounded whatever the rounds carry, a round is also refused once [`FRAMES_PER_ROUND`] times
+/// `capacity` frames are waiting.
 ///
 /// Nothing is allocated while nothing waits: an idle socket's mailbox is its lock, its wake-up
 /// and two empty collections (a channel would hold a block of slots for good).
@@ -81,12 +89,14 @@ impl Mailbox {
             .unwrap_or_else(std::sync::PoisonError::into_inner)
     }
 
-    /// Queues `frame` in order as part of `round`; false if `capacity` other rounds are
-    /// waiting.
+    /// Queues `frame` in order as part of `round`; false if `capacity` other rounds, or
+    /// [`FRAMES_PER_ROUND`] times as many frames, are waiting.
     fn push(&self, frame: Outbound, round: u64) -> bool {
         let mut waiting = self.lock();
         if waiting.round != round {
-            if waiting.rounds >= self.capacity {
+            if waiting.rounds >= self.capacity
+                || waiting.frames.len() >= self.capacity.saturating_mul(FRAMES_PER_ROUND)
+            {
                 return false;
             }
             waiting.round = round;
@@ -475,6 +485,24 @@ mod tests {
             reader.kick.is_cancelled(),
             "a client that does not read is still let go"
         );
+    }
+
+    #[test]
+    fn a_slow_socket_holds_a_bounded_number_of_frames_whatever_the_rounds_carry() {
+        let hub = ConnectionHub::new(2);
+        let user = UserId::new();
+        let reader = hub
+            .register(user, "u", SessionId::new(), usize::MAX)
+            .unwrap();
+        {
+            let _round = hub.round();
+            for _ in 0..2 * FRAMES_PER_ROUND {
+                hub.send_to_user(user, &frame("big"), None);
+            }
+        }
+        assert!(!reader.kick.is_cancelled());
+        hub.send_to_user(user, &frame("one more"), None);
+        assert!(reader.kick.is_cancelled());
     }
 
     #[test]
