@@ -111,7 +111,9 @@ impl PipelinedTransaction {
             .expect("the connection is held until commit, rollback or drop")
     }
 
-    /// Runs `body`, the transaction's statements, with BEGIN sent ahead of its first one.
+    /// Runs `body`, the transaction's statements, with BEGIN sent ahead of its first one. BEGIN
+    /// fails only with its connection, and then so does every statement queued behind it: none
+    /// runs outside the transaction.
     pub async fn begin_with<T, E>(&self, body: impl Future<Output = Result<T, E>>) -> Result<T, E>
     where
         E: From<tokio_postgres::Error>,
