@@ -457,28 +457,33 @@ mod tests {
         assert!(!fast.kick.is_cancelled());
     }
 
-    #[test]
-    fn the_frames_of_one_round_count_as_one_batch_against_the_queue() {
-        let hub = ConnectionHub::new(2);
+    /// `frames` frames for `user`, queued in one round.
+    fn round_of(hub: &ConnectionHub, user: UserId, frames: usize) {
+        let _round = hub.round();
+        for i in 0..frames {
+            hub.send_to_user(user, &frame(&format!("{i}")), None);
+        }
+    }
+
+    /// A hub of queues of `capacity` and one connection on it.
+    fn one_reader(capacity: usize) -> (ConnectionHub, UserId, Registration) {
+        let hub = ConnectionHub::new(capacity);
         let user = UserId::new();
         let reader = hub
             .register(user, "u", SessionId::new(), usize::MAX)
             .unwrap();
-        {
-            let _round = hub.round();
-            for i in 0..10 {
-                hub.send_to_user(user, &frame(&format!("{i}")), None);
-            }
-        }
+        (hub, user, reader)
+    }
+
+    #[test]
+    fn the_frames_of_one_round_count_as_one_batch_against_the_queue() {
+        let (hub, user, reader) = one_reader(2);
+        round_of(&hub, user, 10);
         assert!(!reader.kick.is_cancelled(), "one round is one batch");
         assert_eq!(texts(&reader).len(), 10);
         // Unread, two rounds are the most that may wait before a third.
-        for _ in 0..2 {
-            let _round = hub.round();
-            for _ in 0..10 {
-                hub.send_to_user(user, &frame("more"), None);
-            }
-        }
+        round_of(&hub, user, 10);
+        round_of(&hub, user, 10);
         assert!(!reader.kick.is_cancelled());
         hub.send_to_user(user, &frame("one more"), None);
         assert!(
@@ -489,17 +494,8 @@ mod tests {
 
     #[test]
     fn a_slow_socket_holds_a_bounded_number_of_frames_whatever_the_rounds_carry() {
-        let hub = ConnectionHub::new(2);
-        let user = UserId::new();
-        let reader = hub
-            .register(user, "u", SessionId::new(), usize::MAX)
-            .unwrap();
-        {
-            let _round = hub.round();
-            for _ in 0..2 * FRAMES_PER_ROUND {
-                hub.send_to_user(user, &frame("big"), None);
-            }
-        }
+        let (hub, user, reader) = one_reader(2);
+        round_of(&hub, user, 2 * FRAMES_PER_ROUND);
         assert!(!reader.kick.is_cancelled());
         hub.send_to_user(user, &frame("one more"), None);
         assert!(reader.kick.is_cancelled());
