@@ -111,18 +111,31 @@ impl PipelinedTransaction {
             .expect("the connection is held until commit, rollback or drop")
     }
 
-    /// Runs `body`, the transaction's statements, with BEGIN sent ahead of its first one. BEGIN
-    /// fails only with its connection, and then so does every statement queued behind it: none
-    /// runs outside the transaction.
-    pub async fn begin_with<T, E>(&self, body: impl Future<Output = Result<T, E>>) -> Result<T, E>
+    /// Runs `body`, the transaction's statements, with BEGIN sent ahead of its first one, and
+    /// hands the transaction back for its commit; if anything fails, it is rolled back first.
+    /// BEGIN fails only with its connection, and then so does every statement queued behind it:
+    /// none runs outside the transaction.
+    pub async fn begin_with<T, E>(
+        self,
+        body: impl AsyncFnOnce(&deadpool_postgres::Object) -> Result<T, E>,
+    ) -> Result<(Self, T), E>
     where
         E: From<tokio_postgres::Error>,
     {
-        let begin = self.client().batch_execute("BEGIN");
-        // `join` polls its futures in the order given: BEGIN is sent first.
-        let (begun, outcome) = futures_util::future::join(begin, body).await;
-        begun?;
-        outcome
+        let outcome = {
+            let client = self.client();
+            // `join` polls its futures in the order given: BEGIN is sent first.
+            let (begun, outcome) =
+                futures_util::future::join(client.batch_execute("BEGIN"), body(client)).await;
+            begun.map_err(E::from).and(outcome)
+        };
+        match outcome {
+            Ok(value) => Ok((self, value)),
+            Err(e) => {
+                self.rollback().await;
+                Err(e)
+            }
+        }
     }
 
     /// Commits, with the statement `last` sends just before COMMIT. `last` must send it when

@@ -203,15 +203,10 @@ impl CommandProcessor {
     async fn apply_together(&self, batch: &[CommandEnvelope]) -> Result<(), HandleError> {
         // BEGIN and COMMIT share round trips with the batch's first and last statements: every
         // round trip here is one the whole batch, and the batches queued behind it, wait for.
-        let transaction = PipelinedTransaction::new(self.db.get().await?);
         let mut after = AfterCommit::default();
-        let applied = transaction
-            .begin_with(self.apply_in(transaction.client(), batch, &mut after))
-            .await;
-        if let Err(e) = applied {
-            transaction.rollback().await;
-            return Err(e);
-        }
+        let (transaction, ()) = PipelinedTransaction::new(self.db.get().await?)
+            .begin_with(async |client| self.apply_in(client, batch, &mut after).await)
+            .await?;
         std::mem::take(&mut after.deliveries).write_into(&mut after.outbox);
         after.outbox.write_and_commit(transaction).await?;
         if telemetry::hop_enabled() {

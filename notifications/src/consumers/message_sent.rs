@@ -71,14 +71,9 @@ async fn notify(
     messages: &[&ChatMessage],
 ) -> Result<(), NotificationsError> {
     // BEGIN shares a round trip with the first statement (see `PipelinedTransaction`).
-    let transaction = PipelinedTransaction::new(context.db.get().await?);
-    let pushed = transaction
-        .begin_with(store_and_push(context, transaction.client(), messages))
-        .await;
-    if let Err(e) = pushed {
-        transaction.rollback().await;
-        return Err(e);
-    }
+    let (transaction, ()) = PipelinedTransaction::new(context.db.get().await?)
+        .begin_with(async |client| store_and_push(context, client, messages).await)
+        .await?;
     transaction.commit().await?;
     Ok(())
 }

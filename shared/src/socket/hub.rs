@@ -33,7 +33,7 @@ struct Entry {
 /// How many frames a round of a slow socket's queue may hold on average before the socket is
 /// let go: a committed batch rarely carries more for one socket, and 256 rounds of them (the
 /// default capacity) are 4,096 frames, a few megabytes.
-pub const FRAMES_PER_ROUND: usize = 16;
+const FRAMES_PER_ROUND: usize = 16;
 
 /// What waits for one connection to write it: frames in order, and frames that only matter as
 /// the latest of their kind for one user (that user's presence), one per user. A wave of a

@@ -39,13 +39,12 @@ async fn committed(infra: &TestInfra) -> Vec<i32> {
 #[tokio::test]
 async fn statements_between_begin_and_commit_are_one_transaction() {
     let (infra, pool) = setup().await;
-    let transaction = PipelinedTransaction::new(pool.get().await.unwrap());
-    transaction
-        .begin_with(async {
-            insert(transaction.client(), 1).await?;
+    let (transaction, _) = PipelinedTransaction::new(pool.get().await.unwrap())
+        .begin_with(async |client| {
+            insert(client, 1).await?;
             // Not visible outside before the commit: the statements run inside BEGIN.
             assert_eq!(committed(&infra).await, Vec::<i32>::new());
-            insert(transaction.client(), 2).await
+            insert(client, 2).await
         })
         .await
         .unwrap();
@@ -66,9 +65,8 @@ async fn statements_between_begin_and_commit_are_one_transaction() {
 #[tokio::test]
 async fn a_failing_last_statement_rolls_everything_back() {
     let (infra, pool) = setup().await;
-    let transaction = PipelinedTransaction::new(pool.get().await.unwrap());
-    transaction
-        .begin_with(insert(transaction.client(), 1))
+    let (transaction, _) = PipelinedTransaction::new(pool.get().await.unwrap())
+        .begin_with(async |client| insert(client, 1).await)
         .await
         .unwrap();
     let last = transaction
@@ -83,9 +81,8 @@ async fn a_failing_last_statement_rolls_everything_back() {
     assert!(outcome.is_err());
     assert_eq!(committed(&infra).await, Vec::<i32>::new());
     // The pool's connection (closed or clean) serves the next transaction.
-    let transaction = PipelinedTransaction::new(pool.get().await.unwrap());
-    transaction
-        .begin_with(insert(transaction.client(), 5))
+    let (transaction, _) = PipelinedTransaction::new(pool.get().await.unwrap())
+        .begin_with(async |client| insert(client, 5).await)
         .await
         .unwrap();
     transaction.commit().await.unwrap();
@@ -95,20 +92,18 @@ async fn a_failing_last_statement_rolls_everything_back() {
 #[tokio::test]
 async fn a_rolled_back_or_abandoned_transaction_leaves_nothing_open() {
     let (infra, pool) = setup().await;
-    let transaction = PipelinedTransaction::new(pool.get().await.unwrap());
-    let failed = transaction
-        .begin_with(async {
-            insert(transaction.client(), 1).await?;
-            insert(transaction.client(), 1).await
+    // Failed: rolled back before the error is returned.
+    let failed = PipelinedTransaction::new(pool.get().await.unwrap())
+        .begin_with(async |client| {
+            insert(client, 1).await?;
+            insert(client, 1).await
         })
         .await;
     assert!(failed.is_err());
-    transaction.rollback().await;
 
     // Abandoned mid-way, as a cancelled future is: its connection is not given back.
-    let transaction = PipelinedTransaction::new(pool.get().await.unwrap());
-    transaction
-        .begin_with(insert(transaction.client(), 2))
+    let (transaction, _) = PipelinedTransaction::new(pool.get().await.unwrap())
+        .begin_with(async |client| insert(client, 2).await)
         .await
         .unwrap();
     drop(transaction);
