@@ -8,9 +8,9 @@ BENCH_ONLY=W1 scripts/bench.sh`), then point this at the folder of its service l
 
 Every traced stage logs `hop <stage> <unix µs> <ids>` (shared/src/telemetry.rs). A command is
 followed by its envelope id from the socket node (frame, publish, confirmed) to messages
-(consume, commit); its commit names the outbox rows written with it, which the relay (read,
-published) and the socket nodes' inboxes (inbox, routed) name by the row's id. Prints, per hop,
-the median, 90th and 99th percentile in ms over every command that passed both ends.
+(consume, commit); its commit names the deliveries published after it, which messages (published,
+once confirmed) and the socket nodes' inboxes (inbox, routed) name by their message id. Prints,
+per hop, the median, 90th and 99th percentile in ms over every command that passed both ends.
 """
 
 import re
@@ -19,15 +19,14 @@ from pathlib import Path
 
 LINE = re.compile(r"hop (\w+) (\d+) (\S*)")
 
-# (label, from, to): stages of a command; "row:" stages are those of its delivery row.
+# (label, from, to): stages of a command; "row:" stages are those of its deliveries.
 HOPS = [
     ("socket node queue (frame → publish)", "frame", "publish"),
     ("commands queue confirm (publish → confirmed)", "publish", "confirmed"),
     ("commands queue to messages (publish → consume)", "publish", "consume"),
     ("transaction (consume → commit)", "consume", "commit"),
-    ("relay wake-up and read (commit → read)", "commit", "row:read"),
-    ("relay publish and confirms (read → published)", "row:read", "row:published"),
-    ("node queue (read → first inbox)", "row:read", "row:inbox"),
+    ("deliveries confirmed (commit → published)", "commit", "row:published"),
+    ("node queue (commit → first inbox)", "commit", "row:inbox"),
     ("frames queued (inbox → routed)", "row:inbox", "row:routed"),
     ("total (frame → routed)", "frame", "row:routed"),
 ]
@@ -64,11 +63,11 @@ def main(folder):
         if not stage.startswith("row:"):
             return commands[command].get(stage)
         stage = stage[4:]
-        # The delivery row is the one a socket node received; the earliest such.
+        # The delivery is the one a socket node received; the earliest such.
         seen = [rows[r][stage] for r in rows_of.get(command, []) if r in rows and "inbox" in rows[r] and stage in rows[r]]
         return min(seen) if seen else None
 
-    print(f"{len(commands)} commands traced, {len(rows)} outbox rows")
+    print(f"{len(commands)} commands traced, {len(rows)} deliveries and outbox rows")
     print(f"{'hop':50} {'n':>7} {'p50':>8} {'p90':>8} {'p99':>8}")
     for label, start, end in HOPS:
         spans = []

@@ -3,10 +3,11 @@
 //!
 //! Commands arrive in batches (whatever the queue already holds, in order) and a batch is
 //! applied in one transaction: one commit, and so one fsync, for a burst of messages instead of
-//! one each, which is what bounds throughput. What must happen only after the commit (direct
-//! replies, vote counts copied to Redis) is collected in [`AfterCommit`]. If anything in a
-//! batch fails, the transaction is rolled back and its commands are applied one by one, so that
-//! one bad command cannot hold up the others and each gets its own outcome.
+//! one each, which is what bounds throughput. What must happen only after the commit (the stored
+//! facts for the socket nodes, direct replies, vote counts copied to Redis) is collected in
+//! [`AfterCommit`]. If anything in a batch fails, the transaction is rolled back and its commands
+//! are applied one by one, so that one bad command cannot hold up the others and each gets its
+//! own outcome.
 //!
 //! A command that cannot succeed (not a member, unknown receiver) is answered with an error to
 //! the connection it came from and acknowledged; one that fails for a passing reason (Postgres
@@ -35,7 +36,7 @@ use serde::Serialize;
 use shared::amqp::{ConsumerSpec, HandleError, Outgoing, Publisher, consume_batched};
 use shared::chat::{
     ChatCommand, CommandEnvelope, Deliveries, ErrorDelivery, Origin, Route, UpdatedDelivery,
-    delivery, kind, node_key,
+    delivery, hand_to_relay, kind, node_key,
 };
 use shared::db::PipelinedTransaction;
 use shared::events::{Envelope, Event};
@@ -50,8 +51,8 @@ use crate::repository::votes::{LockedMessage, Tally};
 use crate::repository::{attachments, conversations, messages, processed, reactions, votes};
 use crate::vote_cache::VoteCache;
 
-/// How long the direct replies of a batch (errors, repeated acks, typing) may take to be
-/// confirmed.
+/// How long what a batch publishes after its commit (its deliveries, and replies: errors,
+/// repeated acks, typing) may take to be confirmed.
 const REPLY_DEADLINE: Duration = Duration::from_secs(5);
 
 /// Consumes both chat commands queues (sends and typing kept in memory, the rest on disk; see
@@ -120,7 +121,8 @@ pub(crate) struct AfterCommit {
     known: HashSet<UserId>,
     /// Events of the batch, written to the outbox in one statement before the commit.
     outbox: OutboxBatch,
-    /// Stored facts for the socket nodes, written with the events as one row.
+    /// Stored facts for the socket nodes, published straight after the commit (see
+    /// [`CommandProcessor::publish_committed`]).
     deliveries: Deliveries,
 }
 
@@ -207,18 +209,52 @@ impl CommandProcessor {
         let (transaction, ()) = PipelinedTransaction::new(self.db.get().await?)
             .begin_with(async |client| self.apply_in(client, batch, &mut after).await)
             .await?;
-        std::mem::take(&mut after.deliveries).write_into(&mut after.outbox);
         after.outbox.write_and_commit(transaction).await?;
+        let mut published =
+            std::mem::take(&mut after.deliveries).into_outgoing(self.publisher.client().topology());
+        let stored = published.len();
         if telemetry::hop_enabled() {
             let commands = telemetry::hop_ids(batch.iter().map(|e| e.id));
-            let rows = telemetry::hop_ids(after.outbox.ids());
-            telemetry::hop("commit", &format!("{commands}|{rows}"));
+            let deliveries = telemetry::hop_ids(published.iter().map(|m| &m.message_id));
+            telemetry::hop("commit", &format!("{commands}|{deliveries}"));
         }
 
         self.votes.store(&after.tallies).await;
-        // A failure here is retried by redelivery: the commands are recorded, so only a
-        // repeated send's ack is asked for again (its dedupe answers it), nothing is re-applied.
-        self.publish(&after.replies).await
+        published.append(&mut after.replies);
+        self.publish_committed(&published, stored).await
+    }
+
+    /// Publishes what a committed batch delivers: its stored facts (the first `stored` of
+    /// `published`), then its replies, in one round of confirms.
+    ///
+    /// The stored facts go straight to the broker rather than through the outbox: that spares
+    /// Postgres a row holding every message of the batch again and the relay's read, publish and
+    /// delete of it, and spares each message the relay's wake-up. What the client protocol
+    /// already recovers makes that safe: should messages die between the commit and the
+    /// confirm, the commands come back, a send is recognised and acknowledged again, and a
+    /// recipient who missed a message sees a gap in `seq` at the next one (or catches up when it
+    /// reconnects) and fetches it. Should the broker not confirm them, they go to the outbox
+    /// now, for the relay to publish once it can. Either way the commands are then retried:
+    /// they are recorded, so only a repeated send's ack is asked for again, nothing re-applied.
+    async fn publish_committed(
+        &self,
+        published: &[Outgoing],
+        stored: usize,
+    ) -> Result<(), HandleError> {
+        let Err(e) = self.publish(published).await else {
+            if telemetry::hop_enabled() {
+                let ids = telemetry::hop_ids(published[..stored].iter().map(|m| &m.message_id));
+                telemetry::hop("published", &ids);
+            }
+            return Ok(());
+        };
+        if stored > 0 {
+            tracing::warn!(error = %e, deliveries = stored, "deliveries not confirmed; handing them to the outbox relay");
+            let mut outbox = OutboxBatch::default();
+            hand_to_relay(&published[..stored], &mut outbox);
+            outbox.write(&self.db.get().await?).await?;
+        }
+        Err(e)
     }
 
     /// The batch's statements, inside its transaction; what is left for the commit and after
@@ -460,8 +496,8 @@ impl Context<'_> {
         Ok(())
     }
 
-    /// A stored fact for every socket of `members`, through the outbox: delivered after
-    /// commit, in commit order.
+    /// A stored fact for every socket of `members`: published after commit, in commit order,
+    /// ahead of the batch's replies.
     fn deliver_stored<T: Serialize>(
         &mut self,
         members: &[UserId],

@@ -12,10 +12,14 @@
 //!   removed from a group gets nothing stored after the removal even while still connected;
 //! - [`node_key`] `node.<id>`: to the one node that holds the connection a reply is for.
 //!
-//! Stored facts (a new message, a watermark, a membership change) are delivered through
-//! messages' outbox, after commit and in commit order, so a socket never sees what was not
-//! stored and sees a conversation's messages in `seq` order. A transaction's facts go out as
-//! one publish ([`Deliveries`]), however many messages it stored.
+//! Stored facts (a new message, a watermark, a membership change) are published only after
+//! their commit, so a socket never sees what was not stored. The command writer's go straight
+//! to the broker in commit order (through messages' outbox only when the broker does not
+//! confirm them); the HTTP routes' (group changes and their system messages) through the
+//! outbox. A conversation's messages therefore reach a socket in `seq` order, except when a
+//! system message races a send: the later one may arrive first, which a client takes as a gap
+//! and fills from history, and then drops the earlier one as already held. A transaction's facts
+//! go out as one publish ([`Deliveries`]), however many messages it stored.
 
 mod content;
 mod conversation;
@@ -28,7 +32,9 @@ use uuid::Uuid;
 pub use content::{Content, ContentError, MAX_ATTACHMENTS, MAX_CONTENT_CHARS};
 pub use conversation::{Conversation, MemberView, Peer};
 pub use emoji::{Emoji, MAX_EMOJI_BYTES};
-pub use route::{Deliveries, Route, deliver_after_commit, delivery, node_key, user_key};
+pub use route::{
+    Deliveries, Route, deliver_after_commit, delivery, hand_to_relay, node_key, user_key,
+};
 
 use crate::events::{ChatMessage, Vote};
 use crate::http::ErrorCode;

@@ -90,6 +90,15 @@ impl Deliveries {
         self.items.add(keys, (kind.to_owned(), to_json(payload)));
     }
 
+    /// The gathered deliveries as publishes to the chat delivery exchange, in order, for the
+    /// caller to publish once its transaction has committed.
+    pub fn into_outgoing(self, topology: &Topology) -> Vec<Outgoing> {
+        self.publishes()
+            .into_iter()
+            .map(|(route, kind, payload)| outgoing(topology, route, kind, payload))
+            .collect()
+    }
+
     /// Adds the gathered deliveries to `outbox`, after what it holds.
     pub fn write_into(self, outbox: &mut OutboxBatch) {
         for (route, kind, payload) in self.publishes() {
@@ -155,13 +164,34 @@ pub fn delivery<T: Serialize>(
     kind: &str,
     payload: &T,
 ) -> Outgoing {
+    outgoing(topology, route, kind.to_owned(), to_json(payload))
+}
+
+fn outgoing(topology: &Topology, route: Route, kind: String, payload: String) -> Outgoing {
     Outgoing {
         exchange: topology.chat_delivery_exchange(),
         routing_key: route.routing_key,
         bcc: route.bcc,
-        kind: kind.to_owned(),
+        kind,
         message_id: uuid::Uuid::now_v7().to_string(),
-        payload: to_json(payload).into_bytes(),
+        payload: payload.into_bytes(),
+    }
+}
+
+/// Deliveries that were to be published straight after their commit but were not confirmed
+/// (the broker down or slow), added to `outbox` so that the relay publishes them once it can.
+/// Some may have reached the broker before it failed and go out twice: a node drops a message
+/// it has seen, and the others carry state (a watermark, a message's revision, a tally), not a
+/// change, so a repeat changes nothing.
+pub fn hand_to_relay(unconfirmed: &[Outgoing], outbox: &mut OutboxBatch) {
+    for message in unconfirmed {
+        outbox.internal(&InternalMessage {
+            exchange: CHAT_DELIVERY_EXCHANGE,
+            routing_key: &message.routing_key,
+            bcc: &message.bcc,
+            kind: &message.kind,
+            payload: &String::from_utf8_lossy(&message.payload),
+        });
     }
 }
 

@@ -40,10 +40,12 @@ async fn setup() -> Relayed {
 }
 
 impl Relayed {
-    fn start_relay(&self, amqp_url: &str) {
+    /// Starts a relay; returns its broker client.
+    fn start_relay(&self, amqp_url: &str) -> AmqpClient {
         let client = AmqpClient::start(amqp_url, "relay", self.infra.topology(), self.stop.clone());
-        let relay = OutboxRelay::new(&self.infra.database_url, Publisher::new(client));
+        let relay = OutboxRelay::new(&self.infra.database_url, Publisher::new(client.clone()));
         tokio::spawn(relay.run(self.stop.clone()));
+        client
     }
 
     async fn enqueue(&self, names: &[String]) -> Vec<shared::events::Envelope<UserRegistered>> {
@@ -214,4 +216,94 @@ async fn two_relays_on_one_database_publish_each_event_once_in_order() {
         assert_eq!(probe.next(WAIT).await.id, expected.id);
     }
     probe.assert_silent(Duration::from_millis(300)).await;
+}
+
+/// Deliveries a writer published after its commit without a confirm are handed to the relay,
+/// which publishes them as they would have gone: same routing, kind and body.
+#[tokio::test]
+async fn deliveries_handed_to_the_relay_go_out_as_they_would_have() {
+    use lapin::options::{BasicGetOptions, QueueBindOptions, QueueDeclareOptions};
+    use lapin::types::FieldTable;
+    use shared::chat::{Deliveries, hand_to_relay, kind, user_key};
+    use shared::ids::UserId;
+    use shared::outbox::OutboxBatch;
+
+    let relayed = setup().await;
+    let topology = relayed.infra.topology();
+    let users: Vec<UserId> = (0..3).map(|_| UserId::new()).collect();
+    let mut deliveries = Deliveries::default();
+    deliveries.add(&users[..2], kind::MESSAGE, &"first");
+    deliveries.add(&users[1..], kind::VOTES, &"second");
+    let unconfirmed = deliveries.into_outgoing(&topology);
+
+    // The relay's client declares the delivery exchange; a node holding user 2's socket binds
+    // to it before anything is published.
+    let client = relayed.start_relay(&relayed.infra.amqp_url);
+    eventually("the relay to connect", WAIT, || async {
+        client.is_connected().then_some(())
+    })
+    .await;
+    let connection = lapin::Connection::connect(
+        &relayed.infra.amqp_url,
+        lapin::ConnectionProperties::default(),
+    )
+    .await
+    .unwrap();
+    let channel = connection.create_channel().await.unwrap();
+    let queue = channel
+        .queue_declare(
+            "".into(),
+            QueueDeclareOptions {
+                exclusive: true,
+                ..QueueDeclareOptions::default()
+            },
+            FieldTable::default(),
+        )
+        .await
+        .unwrap();
+    channel
+        .queue_bind(
+            queue.name().clone(),
+            topology.chat_delivery_exchange().into(),
+            user_key(users[2]).into(),
+            QueueBindOptions::default(),
+            FieldTable::default(),
+        )
+        .await
+        .unwrap();
+
+    let mut outbox = OutboxBatch::default();
+    hand_to_relay(&unconfirmed, &mut outbox);
+    outbox
+        .write(&relayed.pool.get().await.unwrap())
+        .await
+        .unwrap();
+
+    for expected in &unconfirmed {
+        let got = eventually("the relay to publish a handed delivery", WAIT, || async {
+            channel
+                .basic_get(
+                    queue.name().as_str().into(),
+                    BasicGetOptions { no_ack: true },
+                )
+                .await
+                .unwrap()
+        })
+        .await;
+        let kind = got.delivery.properties.kind().as_ref().map(|k| k.as_str());
+        assert_eq!(kind, Some(expected.kind.as_str()));
+        assert_eq!(got.delivery.data, expected.payload);
+    }
+    eventually("the outbox to drain", WAIT, || async {
+        (relayed.pending().await == 0).then_some(())
+    })
+    .await;
+    let extra = channel
+        .basic_get(
+            queue.name().as_str().into(),
+            BasicGetOptions { no_ack: true },
+        )
+        .await
+        .unwrap();
+    assert!(extra.is_none(), "each published once");
 }
