@@ -139,6 +139,41 @@ impl TestInfra {
         EventProbe::bind(self.amqp(), self.topology()).await
     }
 
+    /// Stands in for a socket node's inbox: an exclusive queue on `channel` (gone with its
+    /// connection), bound to the chat delivery exchange with the keys of `users`. Returns its
+    /// name.
+    pub async fn bind_node_queue(
+        &self,
+        channel: &lapin::Channel,
+        users: &[crate::ids::UserId],
+    ) -> String {
+        let queue = channel
+            .queue_declare(
+                "".into(),
+                QueueDeclareOptions {
+                    exclusive: true,
+                    ..QueueDeclareOptions::default()
+                },
+                FieldTable::default(),
+            )
+            .await
+            .expect("an exclusive queue");
+        let exchange = self.topology().chat_delivery_exchange();
+        for user in users {
+            channel
+                .queue_bind(
+                    queue.name().clone(),
+                    exchange.clone().into(),
+                    crate::chat::user_key(*user).into(),
+                    lapin::options::QueueBindOptions::default(),
+                    FieldTable::default(),
+                )
+                .await
+                .expect("bound to the delivery exchange");
+        }
+        queue.name().to_string()
+    }
+
     /// A channel on a connection of its own, for poking at queues: a failed passive declare
     /// closes its channel, which must not disturb anything else.
     async fn raw_channel(&self) -> (lapin::Connection, lapin::Channel) {

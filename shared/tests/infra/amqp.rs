@@ -359,7 +359,7 @@ async fn a_leftover_queue_with_other_arguments_does_not_keep_a_service_off_the_b
 /// one copy (even when bound to several of them), and no other queue gets any.
 #[tokio::test]
 async fn a_delivery_routed_by_bcc_reaches_each_bound_queue_once_and_no_other() {
-    use shared::chat::{Route, delivery, user_key};
+    use shared::chat::{Route, delivery};
     use shared::ids::UserId;
 
     let infra = TestInfra::new("amqp").await;
@@ -367,7 +367,6 @@ async fn a_delivery_routed_by_bcc_reaches_each_bound_queue_once_and_no_other() {
     let client = AmqpClient::start(&infra.amqp_url, "bcc", infra.topology(), stop.clone());
     let publisher = Publisher::new(client.clone());
     let users: Vec<UserId> = (0..4).map(|_| UserId::new()).collect();
-    let exchange = infra.topology().chat_delivery_exchange();
     let connection =
         lapin::Connection::connect(&infra.amqp_url, lapin::ConnectionProperties::default())
             .await
@@ -381,30 +380,7 @@ async fn a_delivery_routed_by_bcc_reaches_each_bound_queue_once_and_no_other() {
     // Node A holds users 0 and 1, node B user 2, node C user 3.
     let mut queues = Vec::new();
     for bound in [&users[0..2], &users[2..3], &users[3..4]] {
-        let queue = channel
-            .queue_declare(
-                "".into(),
-                QueueDeclareOptions {
-                    exclusive: true,
-                    ..Default::default()
-                },
-                FieldTable::default(),
-            )
-            .await
-            .unwrap();
-        for user in bound {
-            channel
-                .queue_bind(
-                    queue.name().clone(),
-                    exchange.clone().into(),
-                    user_key(*user).into(),
-                    lapin::options::QueueBindOptions::default(),
-                    FieldTable::default(),
-                )
-                .await
-                .unwrap();
-        }
-        queues.push(queue.name().to_string());
+        queues.push(infra.bind_node_queue(&channel, bound).await);
     }
     let route = Route::to(&users[0..3]).unwrap();
     let message = delivery(&infra.topology(), route, "chat.message", &"hello");

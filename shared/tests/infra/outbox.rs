@@ -222,9 +222,8 @@ async fn two_relays_on_one_database_publish_each_event_once_in_order() {
 /// which publishes them as they would have gone: same routing, kind and body.
 #[tokio::test]
 async fn deliveries_handed_to_the_relay_go_out_as_they_would_have() {
-    use lapin::options::{BasicGetOptions, QueueBindOptions, QueueDeclareOptions};
-    use lapin::types::FieldTable;
-    use shared::chat::{Deliveries, hand_to_relay, kind, user_key};
+    use lapin::options::BasicGetOptions;
+    use shared::chat::{Deliveries, hand_to_relay, kind};
     use shared::ids::UserId;
     use shared::outbox::OutboxBatch;
 
@@ -250,27 +249,7 @@ async fn deliveries_handed_to_the_relay_go_out_as_they_would_have() {
     .await
     .unwrap();
     let channel = connection.create_channel().await.unwrap();
-    let queue = channel
-        .queue_declare(
-            "".into(),
-            QueueDeclareOptions {
-                exclusive: true,
-                ..QueueDeclareOptions::default()
-            },
-            FieldTable::default(),
-        )
-        .await
-        .unwrap();
-    channel
-        .queue_bind(
-            queue.name().clone(),
-            topology.chat_delivery_exchange().into(),
-            user_key(users[2]).into(),
-            QueueBindOptions::default(),
-            FieldTable::default(),
-        )
-        .await
-        .unwrap();
+    let queue = relayed.infra.bind_node_queue(&channel, &users[2..]).await;
 
     let mut outbox = OutboxBatch::default();
     hand_to_relay(&unconfirmed, &mut outbox);
@@ -282,10 +261,7 @@ async fn deliveries_handed_to_the_relay_go_out_as_they_would_have() {
     for expected in &unconfirmed {
         let got = eventually("the relay to publish a handed delivery", WAIT, || async {
             channel
-                .basic_get(
-                    queue.name().as_str().into(),
-                    BasicGetOptions { no_ack: true },
-                )
+                .basic_get(queue.as_str().into(), BasicGetOptions { no_ack: true })
                 .await
                 .unwrap()
         })
@@ -299,10 +275,7 @@ async fn deliveries_handed_to_the_relay_go_out_as_they_would_have() {
     })
     .await;
     let extra = channel
-        .basic_get(
-            queue.name().as_str().into(),
-            BasicGetOptions { no_ack: true },
-        )
+        .basic_get(queue.as_str().into(), BasicGetOptions { no_ack: true })
         .await
         .unwrap();
     assert!(extra.is_none(), "each published once");
