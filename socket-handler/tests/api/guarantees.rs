@@ -260,13 +260,15 @@ async fn while_messages_is_stopped_a_send_waits_in_memory_and_a_vote_on_disk() {
     .await;
 
     stack.messages = start_messages(&stack.infra, &stack.messages_database).await;
-    // The two queues are consumed apart: either answer may come first.
+    // The two queues are consumed apart: either answer may come first. The first send may be
+    // acknowledged again too: its ack can reach Ann before messages, stopped right after,
+    // acknowledged its command to the broker, which then hands it over again.
     let (mut votes, mut second) = (None, None);
     while votes.is_none() || second.is_none() {
         let frame = anns.next_json(WAIT).await;
-        match frame["type"].as_str() {
-            Some("message.votes") => votes = Some(frame),
-            Some("message.ack") => second = Some(frame),
+        match (frame["type"].as_str(), frame["clientMsgId"].as_str()) {
+            (Some("message.votes"), _) => votes = Some(frame),
+            (Some("message.ack"), Some("second")) => second = Some(frame),
             _ => {}
         }
     }
