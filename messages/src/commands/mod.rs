@@ -234,8 +234,11 @@ impl CommandProcessor {
     /// confirm, the commands come back, a send is recognised and acknowledged again, and a
     /// recipient who missed a message sees a gap in `seq` at the next one (or catches up when it
     /// reconnects) and fetches it. Should the broker not confirm them, they go to the outbox
-    /// now, for the relay to publish once it can. Either way the commands are then retried:
-    /// they are recorded, so only a repeated send's ack is asked for again, nothing re-applied.
+    /// now, for the relay to publish once it can, and the batch is done: applying its commands
+    /// again would only wait on the broker once more for each. Replies alone that were not
+    /// confirmed have their commands retried (they are recorded, so only a repeated send's ack
+    /// or a refusal is asked for again, nothing re-applied); those of a batch whose deliveries
+    /// were handed over are dropped, and a sender still waiting sends again.
     async fn publish_committed(
         &self,
         published: &[Outgoing],
@@ -248,13 +251,14 @@ impl CommandProcessor {
             }
             return Ok(());
         };
-        if stored > 0 {
-            tracing::warn!(error = %e, deliveries = stored, "deliveries not confirmed; handing them to the outbox relay");
-            let mut outbox = OutboxBatch::default();
-            hand_to_relay(&published[..stored], &mut outbox);
-            outbox.write(&self.db.get().await?).await?;
+        if stored == 0 {
+            return Err(e);
         }
-        Err(e)
+        tracing::warn!(error = %e, deliveries = stored, "deliveries not confirmed; handing them to the outbox relay");
+        let mut outbox = OutboxBatch::default();
+        hand_to_relay(&published[..stored], &mut outbox);
+        outbox.write(&self.db.get().await?).await?;
+        Ok(())
     }
 
     /// The batch's statements, inside its transaction; what is left for the commit and after
