@@ -143,11 +143,6 @@ impl OutboxBatch {
         self.payloads.push(payload);
     }
 
-    /// The rows' ids, in the order added.
-    pub fn ids(&self) -> &[uuid::Uuid] {
-        &self.ids
-    }
-
     /// Whether nothing was added.
     pub fn is_empty(&self) -> bool {
         self.ids.is_empty()
