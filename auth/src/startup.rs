@@ -2,6 +2,7 @@
 //! server.
 
 use std::sync::Arc;
+use std::time::Duration;
 
 use actix_web::web;
 use anyhow::Context;
@@ -36,7 +37,8 @@ impl Service for Auth {
             config: Arc::new(config),
         });
 
-        infra.relay_outbox();
+        // Unpaced: a sign-up is waited on (messages learns of a new account from it).
+        infra.relay_outbox(Duration::ZERO);
         infra.tasks.spawn(crate::sessions::keep_revocations_listed(
             infra.db.clone(),
             state.revocations.clone(),

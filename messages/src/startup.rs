@@ -28,7 +28,7 @@ impl Service for Messages {
             (config.search_allowance, config.upload_allowance);
         let attachments = Attachments::open(config.attachments.clone())?;
         let infra = ServiceInfra::start(config.common, migrations::ALL).await?;
-        infra.relay_outbox();
+        infra.relay_outbox(shared::outbox::RELAY_PACE);
 
         let votes = VoteCache::new(infra.cache.clone());
         commands::start(

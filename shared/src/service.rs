@@ -155,9 +155,10 @@ impl ServiceInfra {
         ));
     }
 
-    /// Publishes this service's outbox (see [`crate::outbox`]) until the service stops.
-    pub fn relay_outbox(&self) {
-        let relay = OutboxRelay::new(&self.config.database_url, self.publisher.clone());
+    /// Publishes this service's outbox (see [`crate::outbox`]) until the service stops, reading
+    /// it at most once every `pace` while it keeps up ([`OutboxRelay::paced`]).
+    pub fn relay_outbox(&self, pace: Duration) {
+        let relay = OutboxRelay::new(&self.config.database_url, self.publisher.clone()).paced(pace);
         self.tasks.spawn(relay.run(self.shutdown.clone()));
     }
 

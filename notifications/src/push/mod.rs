@@ -55,7 +55,7 @@ pub fn start(infra: &ServiceInfra, config: &PushConfig) -> anyhow::Result<PushSe
             "PUSH_ALLOW_INSECURE_LOCALHOST is on: push endpoints on this machine are accepted (development only)"
         );
     }
-    infra.relay_outbox();
+    infra.relay_outbox(shared::outbox::RELAY_PACE);
     let worker = Arc::new(PushWorker::new(infra.db.clone(), config, vapid.clone())?);
     infra.tasks.spawn(consume_concurrently(
         infra.amqp.clone(),

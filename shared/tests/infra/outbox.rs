@@ -42,8 +42,14 @@ async fn setup() -> Relayed {
 impl Relayed {
     /// Starts a relay; returns its broker client.
     fn start_relay(&self, amqp_url: &str) -> AmqpClient {
+        self.start_paced_relay(amqp_url, Duration::ZERO)
+    }
+
+    /// Starts a relay that reads at most once every `pace`; returns its broker client.
+    fn start_paced_relay(&self, amqp_url: &str, pace: Duration) -> AmqpClient {
         let client = AmqpClient::start(amqp_url, "relay", self.infra.topology(), self.stop.clone());
-        let relay = OutboxRelay::new(&self.infra.database_url, Publisher::new(client.clone()));
+        let relay =
+            OutboxRelay::new(&self.infra.database_url, Publisher::new(client.clone())).paced(pace);
         tokio::spawn(relay.run(self.stop.clone()));
         client
     }
@@ -82,6 +88,32 @@ async fn committed_events_are_published_in_order_and_then_removed() {
     relayed.start_relay(&relayed.infra.amqp_url);
 
     let sent = relayed.enqueue(&names("user", 300)).await;
+    for expected in &sent {
+        assert_eq!(
+            probe.next(WAIT).await.id,
+            expected.id,
+            "in commit order, each once"
+        );
+    }
+    eventually("the outbox to drain", WAIT, || async {
+        (relayed.pending().await == 0).then_some(())
+    })
+    .await;
+    probe.assert_silent(Duration::from_millis(300)).await;
+}
+
+/// Paced, the relay takes what many commits wrote in one read: still each row once, in commit
+/// order.
+#[tokio::test]
+async fn a_paced_relay_publishes_many_commits_together_in_order() {
+    let relayed = setup().await;
+    let mut probe = relayed.infra.probe::<UserRegistered>().await;
+    relayed.start_paced_relay(&relayed.infra.amqp_url, Duration::from_millis(200));
+
+    let mut sent = Vec::new();
+    for commit in 0..20 {
+        sent.extend(relayed.enqueue(&names(&format!("c{commit}-"), 5)).await);
+    }
     for expected in &sent {
         assert_eq!(
             probe.next(WAIT).await.id,
