@@ -385,13 +385,16 @@ The path is README's "How a message travels"; per message it costs:
 2. **messages** consumes each queue in order (a single active consumer each, one batch at a
    time across the two) and applies whatever a queue already holds as one batch in one
    transaction: one commit, so one WAL fsync, per batch. A run of sends costs a fixed number of
-   round trips however long it is, the independent statements pipelined: record the command
-   ids; senders, repeats and receivers together; create and lock the conversations; one insert
-   of every message with its seq and unread counts; one insert of the outbox rows (every
-   `message.sent`, and one `chat.batch` of the batch's deliveries); commit.
-3. The **outbox relay** wakes on `NOTIFY`, reads up to 512 rows, publishes them in one confirm
-   window (the `chat.batch` to the socket nodes' queues, `message.sent` to the quorum queues
-   of its subscribers) and deletes them without waiting for the disk.
+   round trips however long it is, the independent statements pipelined: BEGIN, senders and
+   receivers, repeats and the locks of the conversations that exist together (a pair's first
+   message creates its conversation in a round trip of its own); one insert of every message
+   with its seq and unread counts; the outbox rows of its public events (`message.sent`) with
+   COMMIT.
+3. After the commit messages publishes the batch's deliveries itself (one message per batch to
+   the chat delivery exchange, routed to the nodes of its recipients) with its replies, in one
+   confirm window, before it takes the next batch. The **outbox relay** reads the events at
+   most every 10 ms (woken by `NOTIFY`), publishes them to the quorum queues of their
+   subscribers in one confirm window and deletes them without waiting for the disk.
 4. **socket-handler** receives the delivery on its node queue and writes `message.ack` and
    `message.new`; **notifications** consumes `message.sent` in batches (one transaction and one
    confirm window for the live pushes per batch) and pushes the notification.
@@ -400,10 +403,10 @@ Step 2 is serial by design (per-conversation order, and exactly-once needs one w
 conversation at a time), so the chat's throughput is one over its per-batch time. Where a
 message's latency goes, hop by hop, is measured by the per-hop trace (`RUST_LOG=info,hop=debug`,
 then `scripts/hop-trace.py .run/logs`; docs/profiling.md, "One message, hop by hop"). What would
-lift it further: shard the command stream by conversation (several writers, each serial for its
-conversations); publish the deliveries straight after commit instead of through the outbox
-table, once group system messages no longer need the outbox's order; fewer statements per
-batch (a server-side function for a run of sends).
+lift it further (docs/profiling.md): CPU per message below saturation, which sets every hop's
+p99 on two cores (the quorum-queue work of the public events in RabbitMQ, Postgres' fixed cost
+per transaction, the hand-offs between processes); the message's insert, outbox rows and
+COMMIT in one round trip (its seq fixed once the lock has returned the conversation's last).
 
 A history page (W7) costs: the token check with a Redis lookup of revoked sessions, a
 membership query and the page query (prepared once per connection; each window spells out its

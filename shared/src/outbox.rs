@@ -249,9 +249,8 @@ pub struct OutboxRelay {
 /// How often, at most, a relay reads an outbox whose rows nobody waits on to the millisecond
 /// while it keeps up (see [`OutboxRelay::paced`]): messages' public events, which leave after
 /// the deliveries a batch's writer publishes itself, and notifications' Web Push jobs. Every
-/// read costs a read, a round of the quorum queues' confirms and a delete; at one read per
-/// commit they were most of messages' transactions at 500 msg/s (docs/profiling.md, "The relay
-/// paced").
+/// read costs a read, a round of the quorum queues' confirms and a delete, two transactions
+/// for every commit when read at once (docs/profiling.md, "The relay paced").
 pub const RELAY_PACE: Duration = Duration::from_millis(10);
 
 const BATCH: i64 = 512;

@@ -2,9 +2,10 @@
 //! checked before it could become a command (it is a [`shared::chat::Content`]).
 //!
 //! Consecutive sends of a batch form a run, and a run is applied set by set, in the same few
-//! statements however long it is: record the senders, find repeats, check the receivers, open
-//! and lock the conversations (a pair's is created on its first message), read their members,
-//! find what replies point to, lock the files sends carry, then store every message (each conversation's next seqs in the
+//! statements however long it is: find repeats, check the receivers and lock the conversations
+//! that exist (one round trip for the three), record the senders, open the conversations (a
+//! pair's is created on its first message), read their members, find what replies point to,
+//! lock the files sends carry, then store every message (each conversation's next seqs in the
 //! run's order) and queue its events. Each send is still judged on its own, in order, with the
 //! outcome it would have alone.
 
@@ -75,9 +76,10 @@ pub(super) async fn apply_run(
     let senders = note_senders(run, after);
     let mut people = unknown_receivers(run, after);
     people.extend(senders.iter().map(|(id, _)| *id));
-    let (mut outcomes, recorded) = futures_util::try_join!(
+    let (mut outcomes, recorded, locked) = futures_util::try_join!(
         repeats(transaction, run),
         users::names(transaction, &people).err_into::<HandleError>(),
+        lock_conversations(transaction, run),
     )?;
     // Senders are recorded under their current names; almost always they already are, and a
     // statement that would change nothing still locks (writes) their rows.
@@ -87,7 +89,7 @@ pub(super) async fn apply_run(
         .collect();
     users::upsert_many(transaction, &renamed).await?;
     after.known.extend(recorded.into_keys());
-    let opened = open(transaction, run, &mut outcomes, after).await?;
+    let opened = open(transaction, run, &mut outcomes, locked, after).await?;
     // A direct conversation's members are its pair; only the others are looked up.
     let mut members: HashMap<ConversationId, Vec<UserId>> = HashMap::new();
     let mut others = HashSet::new();
@@ -298,22 +300,24 @@ async fn repeats(
         .collect())
 }
 
-/// Opens (and locks) the conversation of every undecided send, by its index in the run;
-/// refuses those to no such user or conversation (`after.known` holds whoever exists).
-async fn open(
-    transaction: &Client,
-    run: &[Send<'_>],
-    outcomes: &mut [Option<Outcome>],
-    after: &mut AfterCommit,
-) -> Result<HashMap<usize, Open>, HandleError> {
-    let undecided: Vec<usize> = (0..run.len()).filter(|i| outcomes[*i].is_none()).collect();
+/// The conversations of a run's sends that exist, locked: asked for in the same round trip as
+/// the repeats and the names, before it is known which sends will be stored (locking the
+/// conversation of a send that turns out to be a repeat or refused only holds it until the
+/// commit, which the run's others do anyway), so that a run to existing conversations takes
+/// one round trip fewer.
+struct Locked {
+    pairs: HashMap<(UserId, UserId), ConversationId>,
+    memberships: HashMap<(ConversationId, UserId), ConversationKind>,
+}
+
+async fn lock_conversations(transaction: &Client, run: &[Send<'_>]) -> Result<Locked, HandleError> {
     let mut pairs = Vec::new();
     let mut memberships = Vec::new();
-    for &i in &undecided {
-        let sender = run[i].0.user_id;
-        match run[i].1.target {
-            SendTarget::To { to } if after.known.contains(&to) => pairs.push((sender, to)),
-            SendTarget::To { .. } => outcomes[i] = Some(NO_USER),
+    for (envelope, send) in run {
+        let sender = envelope.user_id;
+        match send.target {
+            SendTarget::To { to } if to != sender => pairs.push((sender, to)),
+            SendTarget::To { .. } => {}
             SendTarget::Conversation { conversation_id } => {
                 memberships.push((conversation_id, sender));
             }
@@ -323,20 +327,49 @@ async fn open(
         conversations::lock_pairs(transaction, &pairs),
         conversations::lock_memberships(transaction, &memberships),
     )?;
+    Ok(Locked { pairs, memberships })
+}
+
+/// Opens the conversation of every undecided send, by its index in the run: one of `locked`, or
+/// a pair's created now on its first message; refuses those to no such user or conversation
+/// (`after.known` holds whoever exists).
+async fn open(
+    transaction: &Client,
+    run: &[Send<'_>],
+    outcomes: &mut [Option<Outcome>],
+    locked: Locked,
+    after: &AfterCommit,
+) -> Result<HashMap<usize, Open>, HandleError> {
+    let undecided: Vec<usize> = (0..run.len()).filter(|i| outcomes[*i].is_none()).collect();
+    let first: Vec<(UserId, UserId)> = undecided
+        .iter()
+        .filter_map(|&i| match run[i].1.target {
+            SendTarget::To { to }
+                if after.known.contains(&to)
+                    && !locked.pairs.contains_key(&(run[i].0.user_id, to)) =>
+            {
+                Some((run[i].0.user_id, to))
+            }
+            _ => None,
+        })
+        .collect();
+    let mut pairs = locked.pairs;
+    pairs.extend(conversations::create_pairs(transaction, &first).await?);
 
     let mut opened = HashMap::new();
-    let still: Vec<usize> = undecided
-        .into_iter()
-        .filter(|i| outcomes[*i].is_none())
-        .collect();
-    for i in still {
+    for i in undecided {
         let sender = run[i].0.user_id;
         let open = match run[i].1.target {
+            SendTarget::To { to } if !after.known.contains(&to) => {
+                outcomes[i] = Some(NO_USER);
+                continue;
+            }
             SendTarget::To { to } => pairs.get(&(sender, to)).map(|conversation| Open {
                 conversation: *conversation,
                 direct: true,
             }),
-            SendTarget::Conversation { conversation_id } => memberships
+            SendTarget::Conversation { conversation_id } => locked
+                .memberships
                 .get(&(conversation_id, sender))
                 .map(|kind| Open {
                     conversation: conversation_id,

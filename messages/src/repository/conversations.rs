@@ -48,11 +48,9 @@ pub async fn find_pair(
     pair(client, a, b, false).await
 }
 
-/// The two-party conversations of `pairs`, created where missing (with both members) and all
-/// locked, in one order (by id) whoever asks, so that batches cannot deadlock each other.
-///
-/// One round trip and one statement when they all exist, which is every time but a pair's
-/// first message; a second round trip creates and locks the missing ones.
+/// The two-party conversations of `pairs` that exist, locked, in one order (by id) whoever
+/// asks, so that batches cannot deadlock each other. A missing one is created by
+/// [`create_pairs`], on a pair's first message.
 pub async fn lock_pairs(
     client: &impl GenericClient,
     pairs: &[(UserId, UserId)],
@@ -61,41 +59,31 @@ pub async fn lock_pairs(
         return Ok(HashMap::new());
     }
     let keys: Vec<String> = pairs.iter().map(|(a, b)| pair_key(*a, *b)).collect();
-    let mut by_key = lock_pair_keys(client, &keys).await?;
-    let missing: Vec<String> = keys
-        .into_iter()
-        .filter(|key| !by_key.contains_key(key))
-        .collect::<HashSet<_>>()
-        .into_iter()
-        .collect();
-    if !missing.is_empty() {
-        by_key.extend(create_pairs(client, &missing).await?);
-    }
-    Ok(pairs
-        .iter()
-        .filter_map(|(a, b)| by_key.get(&pair_key(*a, *b)).map(|id| ((*a, *b), *id)))
-        .collect())
+    let lock = client.prepare_cached(LOCK_PAIRS).await?;
+    let rows = client.query(&lock, &[&keys]).await?;
+    Ok(by_pair(pairs, &pair_ids(&rows)))
 }
 
 const LOCK_PAIRS: &str =
     "SELECT id, pair_key FROM conversations WHERE pair_key = ANY($1) ORDER BY id FOR UPDATE";
 
-/// The conversations of these pair keys that exist, locked, by id.
-async fn lock_pair_keys(
+/// Creates the two-party conversations of `pairs` (members included), unless another
+/// transaction just did, and locks them as [`lock_pairs`] does: a pair's first message. The
+/// creation and the lock are sent together (pipelined), the lock after the creation, so it sees
+/// and locks what was just created.
+pub async fn create_pairs(
     client: &impl GenericClient,
-    keys: &[String],
-) -> Result<HashMap<String, ConversationId>, tokio_postgres::Error> {
-    let lock = client.prepare_cached(LOCK_PAIRS).await?;
-    Ok(pair_ids(&client.query(&lock, &[&keys]).await?))
-}
-
-/// Creates the conversations of these pair keys (members included), unless another transaction
-/// just did, and locks them: a pair's first message. The creation and the lock are sent together
-/// (pipelined), the lock after the creation, so it sees and locks what was just created.
-async fn create_pairs(
-    client: &impl GenericClient,
-    keys: &[String],
-) -> Result<HashMap<String, ConversationId>, tokio_postgres::Error> {
+    pairs: &[(UserId, UserId)],
+) -> Result<HashMap<(UserId, UserId), ConversationId>, tokio_postgres::Error> {
+    if pairs.is_empty() {
+        return Ok(HashMap::new());
+    }
+    let keys: Vec<String> = pairs
+        .iter()
+        .map(|(a, b)| pair_key(*a, *b))
+        .collect::<HashSet<_>>()
+        .into_iter()
+        .collect();
     let ids: Vec<Uuid> = keys.iter().map(|_| Uuid::now_v7()).collect();
     let (create, lock) = futures_util::try_join!(
         client.prepare_cached(
@@ -117,7 +105,18 @@ async fn create_pairs(
         client.execute(&create, create_params),
         client.query(&lock, lock_params),
     )?;
-    Ok(pair_ids(&rows))
+    Ok(by_pair(pairs, &pair_ids(&rows)))
+}
+
+/// Each of `pairs` whose key `by_key` holds, with that conversation.
+fn by_pair(
+    pairs: &[(UserId, UserId)],
+    by_key: &HashMap<String, ConversationId>,
+) -> HashMap<(UserId, UserId), ConversationId> {
+    pairs
+        .iter()
+        .filter_map(|(a, b)| by_key.get(&pair_key(*a, *b)).map(|id| ((*a, *b), *id)))
+        .collect()
 }
 
 fn pair_ids(rows: &[Row]) -> HashMap<String, ConversationId> {
