@@ -4,7 +4,7 @@ use shared::amqp::{AmqpClient, Publisher};
 use shared::db::{self, Migration};
 use shared::events::UserRegistered;
 use shared::outbox::{self, OutboxRelay};
-use shared::testing::{TcpProxy, TestInfra, eventually};
+use shared::testing::{EventProbe, TcpProxy, TestInfra, eventually};
 use tokio_util::sync::CancellationToken;
 
 use crate::amqp::amqp_host_port;
@@ -67,6 +67,26 @@ impl Relayed {
         envelopes
     }
 
+    /// `sent` arrives at `probe` in order, each once, and leaves the outbox.
+    async fn assert_published_once_in_order(
+        &self,
+        probe: &mut EventProbe<UserRegistered>,
+        sent: &[shared::events::Envelope<UserRegistered>],
+    ) {
+        for expected in sent {
+            assert_eq!(
+                probe.next(WAIT).await.id,
+                expected.id,
+                "in commit order, each once"
+            );
+        }
+        eventually("the outbox to drain", WAIT, || async {
+            (self.pending().await == 0).then_some(())
+        })
+        .await;
+        probe.assert_silent(Duration::from_millis(300)).await;
+    }
+
     async fn pending(&self) -> i64 {
         let client = self.pool.get().await.unwrap();
         client
@@ -88,18 +108,9 @@ async fn committed_events_are_published_in_order_and_then_removed() {
     relayed.start_relay(&relayed.infra.amqp_url);
 
     let sent = relayed.enqueue(&names("user", 300)).await;
-    for expected in &sent {
-        assert_eq!(
-            probe.next(WAIT).await.id,
-            expected.id,
-            "in commit order, each once"
-        );
-    }
-    eventually("the outbox to drain", WAIT, || async {
-        (relayed.pending().await == 0).then_some(())
-    })
-    .await;
-    probe.assert_silent(Duration::from_millis(300)).await;
+    relayed
+        .assert_published_once_in_order(&mut probe, &sent)
+        .await;
 }
 
 /// Paced, the relay takes what many commits wrote in one read: still each row once, in commit
@@ -114,18 +125,9 @@ async fn a_paced_relay_publishes_many_commits_together_in_order() {
     for commit in 0..20 {
         sent.extend(relayed.enqueue(&names(&format!("c{commit}-"), 5)).await);
     }
-    for expected in &sent {
-        assert_eq!(
-            probe.next(WAIT).await.id,
-            expected.id,
-            "in commit order, each once"
-        );
-    }
-    eventually("the outbox to drain", WAIT, || async {
-        (relayed.pending().await == 0).then_some(())
-    })
-    .await;
-    probe.assert_silent(Duration::from_millis(300)).await;
+    relayed
+        .assert_published_once_in_order(&mut probe, &sent)
+        .await;
 }
 
 /// Its plans are made when the table is empty, where reading all of it is cheapest; between
