@@ -9,9 +9,10 @@
 use std::time::Duration;
 
 use anyhow::Context;
-use deadpool_postgres::{Manager, ManagerConfig, Pool, RecyclingMethod, Runtime};
+use deadpool_postgres::{GenericClient, Manager, ManagerConfig, Pool, RecyclingMethod, Runtime};
 use sha2::{Digest, Sha256};
 use tokio_postgres::NoTls;
+use tokio_postgres::types::ToSql;
 
 /// One embedded migration.
 #[derive(Clone, Copy, Debug)]
@@ -180,6 +181,39 @@ impl PipelinedTransaction {
             tracing::warn!(error = %e, "cannot roll back; closing the connection");
             drop(deadpool_postgres::Object::take(client));
         }
+    }
+}
+
+/// A write inside a transaction whose answer nothing in it waits for, held back to go out with
+/// the transaction's next round trip (at the latest with COMMIT, [`PipelinedTransaction::commit_after`])
+/// instead of taking one of its own. Its statement is prepared, so it is sent when
+/// [`Self::execute`] is first polled, ahead of whatever is polled after it.
+///
+/// Whoever holds one must send it before any other statement of the transaction that could
+/// read what it writes; a failure comes back with it, and aborts the transaction as a statement
+/// awaited at once would have.
+pub struct Deferred {
+    statement: tokio_postgres::Statement,
+    params: Vec<Box<dyn ToSql + Sync + Send>>,
+}
+
+impl Deferred {
+    /// `statement` with its parameters, held until [`Self::execute`].
+    pub fn new(
+        statement: tokio_postgres::Statement,
+        params: Vec<Box<dyn ToSql + Sync + Send>>,
+    ) -> Self {
+        Self { statement, params }
+    }
+
+    /// Sends it (when first polled) and waits for its answer: the rows it changed.
+    pub async fn execute(&self, client: &impl GenericClient) -> Result<u64, tokio_postgres::Error> {
+        let params: Vec<&(dyn ToSql + Sync)> = self
+            .params
+            .iter()
+            .map(|param| param.as_ref() as &(dyn ToSql + Sync))
+            .collect();
+        client.execute(&self.statement, &params).await
     }
 }
 

@@ -17,7 +17,7 @@ use tokio_postgres::{AsyncMessage, NoTls};
 use tokio_util::sync::CancellationToken;
 
 use crate::amqp::{Outgoing, Publisher};
-use crate::db::PipelinedTransaction;
+use crate::db::{Deferred, PipelinedTransaction};
 use crate::events::{Envelope, Event};
 
 /// The outbox schema; each service that publishes includes it as one of its migrations.
@@ -157,14 +157,17 @@ impl OutboxBatch {
         self.insert(client, &statement).await
     }
 
-    /// Writes every row, in the order added, and commits `transaction`: the insert and COMMIT
-    /// in one round trip.
+    /// Writes every row, in the order added, and commits `transaction`: `deferred` (a write the
+    /// transaction held back), the insert and COMMIT in one round trip.
     pub async fn write_and_commit(
         &self,
         transaction: PipelinedTransaction,
+        deferred: Option<&Deferred>,
     ) -> Result<(), tokio_postgres::Error> {
         if self.is_empty() {
-            return transaction.commit().await;
+            return transaction
+                .commit_after(async |client| execute(deferred, client).await)
+                .await;
         }
         // Prepared ahead (from the connection's cache, but for its first batch), so that the
         // insert goes out before COMMIT.
@@ -176,7 +179,15 @@ impl OutboxBatch {
             }
         };
         transaction
-            .commit_after(async |client| self.insert(client, &statement).await)
+            .commit_after(async |client| {
+                // `try_join` polls its futures in the order given: the deferred write goes first.
+                futures_util::future::try_join(
+                    execute(deferred, client),
+                    self.insert(client, &statement),
+                )
+                .await
+                .map(drop)
+            })
             .await
     }
 
@@ -199,6 +210,16 @@ impl OutboxBatch {
             )
             .await?;
         Ok(())
+    }
+}
+
+async fn execute(
+    deferred: Option<&Deferred>,
+    client: &impl GenericClient,
+) -> Result<(), tokio_postgres::Error> {
+    match deferred {
+        Some(deferred) => deferred.execute(client).await.map(drop),
+        None => Ok(()),
     }
 }
 

@@ -38,7 +38,7 @@ use shared::chat::{
     ChatCommand, CommandEnvelope, Deliveries, ErrorDelivery, Origin, Route, UpdatedDelivery,
     delivery, hand_to_relay, kind, node_key,
 };
-use shared::db::PipelinedTransaction;
+use shared::db::{Deferred, PipelinedTransaction};
 use shared::events::{Envelope, Event};
 use shared::http::ErrorCode;
 use shared::ids::{ConversationId, MessageId, UserId};
@@ -124,6 +124,20 @@ pub(crate) struct AfterCommit {
     /// Stored facts for the socket nodes, published straight after the commit (see
     /// [`CommandProcessor::publish_committed`]).
     deliveries: Deliveries,
+    /// A run's insert of its messages, which nothing waits for: it goes out with the next
+    /// statement that could read what it writes ([`Self::send_pending`]), or with COMMIT.
+    pending: Option<Deferred>,
+}
+
+impl AfterCommit {
+    /// Sends the write held back, if any, and waits for it: before a statement that could read
+    /// what it writes.
+    pub(crate) async fn send_pending(&mut self, transaction: &Client) -> Result<(), HandleError> {
+        if let Some(pending) = self.pending.take() {
+            pending.execute(transaction).await?;
+        }
+        Ok(())
+    }
 }
 
 impl CommandProcessor {
@@ -209,7 +223,10 @@ impl CommandProcessor {
         let (transaction, ()) = PipelinedTransaction::new(self.db.get().await?)
             .begin_with(async |client| self.apply_in(client, batch, &mut after).await)
             .await?;
-        after.outbox.write_and_commit(transaction).await?;
+        after
+            .outbox
+            .write_and_commit(transaction, after.pending.as_ref())
+            .await?;
         let mut published =
             std::mem::take(&mut after.deliveries).into_outgoing(self.publisher.client().topology());
         let stored = published.len();
@@ -293,6 +310,9 @@ impl CommandProcessor {
             .collect();
         // Consecutive sends are applied as one run (see `send`); anything else one by one.
         for group in fresh.chunk_by(|a, b| is_send(a) && is_send(b)) {
+            // What the group before held back goes first: this one may read it (its seqs, its
+            // messages). A batch of sends alone is one run, whose insert goes with COMMIT.
+            after.send_pending(transaction).await?;
             if let [envelope] = group
                 && !is_send(envelope)
             {

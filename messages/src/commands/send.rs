@@ -5,9 +5,11 @@
 //! statements however long it is: find repeats, check the receivers and lock the conversations
 //! that exist (one round trip for the three), record the senders, open the conversations (a
 //! pair's is created on its first message), read their members, find what replies point to,
-//! lock the files sends carry, then store every message (each conversation's next seqs in the
-//! run's order) and queue its events. Each send is still judged on its own, in order, with the
-//! outcome it would have alone.
+//! lock the files sends carry, then number every message (each conversation's next seqs in the
+//! run's order, counted on from where its lock found them), queue its events and store it: the
+//! insert needs no answer, so it goes out with the batch's next round trip, COMMIT's when the
+//! run ends the batch. Each send is still judged on its own, in order, with the outcome it would
+//! have alone.
 
 use std::collections::{HashMap, HashSet};
 
@@ -21,7 +23,7 @@ use shared::ids::{ConversationId, UserId};
 use uuid::Uuid;
 
 use super::{AfterCommit, CommandProcessor, Context};
-use crate::repository::messages::NewUserMessage;
+use crate::repository::conversations::{LockedPair, Numbering};
 use crate::repository::{attachments, conversations, messages, users};
 use crate::timeline;
 
@@ -63,6 +65,8 @@ struct Open {
     conversation: ConversationId,
     /// A two-party conversation, whose messages name the other participant as the receiver.
     direct: bool,
+    /// Where its numbering stood when it was locked.
+    numbering: Numbering,
 }
 
 pub(super) async fn apply_run(
@@ -76,10 +80,11 @@ pub(super) async fn apply_run(
     let senders = note_senders(run, after);
     let mut people = unknown_receivers(run, after);
     people.extend(senders.iter().map(|(id, _)| *id));
-    let (mut outcomes, recorded, locked) = futures_util::try_join!(
+    let (mut outcomes, recorded, locked, now) = futures_util::try_join!(
         repeats(transaction, run),
         users::names(transaction, &people).err_into::<HandleError>(),
         lock_conversations(transaction, run),
+        messages::transaction_time(transaction).err_into::<HandleError>(),
     )?;
     // Senders are recorded under their current names; almost always they already are, and a
     // statement that would change nothing still locks (writes) their rows.
@@ -122,7 +127,11 @@ pub(super) async fn apply_run(
     // Uploads claimed by an earlier send of the run.
     let mut claimed = HashSet::new();
 
+    // The messages are numbered here, from where each conversation's numbering stood when it
+    // was locked: the insert then needs no answer, and goes out with the next round trip.
+    let mut numbering: HashMap<ConversationId, Numbering> = HashMap::new();
     let mut new = Vec::new();
+    let mut client_msg_ids = Vec::new();
     // The run's index of each new message.
     let mut sent_by = Vec::new();
     for (i, (envelope, send)) in run.iter().enumerate() {
@@ -153,17 +162,28 @@ pub(super) async fn apply_run(
         };
         outcomes[i] = Some(Outcome::Stored(new.len()));
         sent_by.push(i);
-        new.push(NewUserMessage {
-            conversation: open.conversation,
-            sender: envelope.user_id,
-            receiver,
-            client_msg_id: &send.client_msg_id,
-            content: send.text(),
+        let (seq, rev) = numbering
+            .entry(open.conversation)
+            .or_insert(open.numbering)
+            .advance();
+        client_msg_ids.push(send.client_msg_id.as_str());
+        new.push(ChatMessage {
+            rev,
             reply_to,
+            ..ChatMessage::new_user(
+                Uuid::now_v7().into(),
+                open.conversation,
+                seq,
+                envelope.user_id,
+                receiver,
+                send.text().to_owned(),
+                now,
+            )
         });
     }
-    let mut stored = messages::insert_many(transaction, &new).await?;
-    attach_files(transaction, run, &sent_by, &mut stored).await?;
+    after.pending = messages::insert_many(transaction, &new, &client_msg_ids).await?;
+    let mut stored = new;
+    attach_files(transaction, run, &sent_by, &mut stored, after).await?;
     for (message, i) in stored.iter().zip(sent_by) {
         let everyone = members
             .get(&message.conversation_id)
@@ -206,12 +226,14 @@ fn check_files(
     None
 }
 
-/// Makes the files of each stored send part of its message, and shows them on it.
+/// Makes the files of each stored send part of its message, and shows them on it: the messages'
+/// insert goes first, since the files then point to them.
 async fn attach_files(
     transaction: &Client,
     run: &[Send<'_>],
     sent_by: &[usize],
     stored: &mut [ChatMessage],
+    after: &mut AfterCommit,
 ) -> Result<(), HandleError> {
     let claims: Vec<_> = stored
         .iter()
@@ -227,6 +249,7 @@ async fn attach_files(
     if claims.is_empty() {
         return Ok(());
     }
+    after.send_pending(transaction).await?;
     let mut files = attachments::claim(transaction, &claims).await?;
     for message in stored.iter_mut() {
         message.attachments = files.remove(&message.id.as_uuid()).unwrap_or_default();
@@ -306,8 +329,8 @@ async fn repeats(
 /// commit, which the run's others do anyway), so that a run to existing conversations takes
 /// one round trip fewer.
 struct Locked {
-    pairs: HashMap<(UserId, UserId), ConversationId>,
-    memberships: HashMap<(ConversationId, UserId), ConversationKind>,
+    pairs: HashMap<(UserId, UserId), LockedPair>,
+    memberships: HashMap<(ConversationId, UserId), (ConversationKind, Numbering)>,
 }
 
 async fn lock_conversations(transaction: &Client, run: &[Send<'_>]) -> Result<Locked, HandleError> {
@@ -364,16 +387,22 @@ async fn open(
                 outcomes[i] = Some(NO_USER);
                 continue;
             }
-            SendTarget::To { to } => pairs.get(&(sender, to)).map(|conversation| Open {
-                conversation: *conversation,
-                direct: true,
-            }),
+            SendTarget::To { to } => {
+                pairs
+                    .get(&(sender, to))
+                    .map(|&(conversation, numbering)| Open {
+                        conversation,
+                        direct: true,
+                        numbering,
+                    })
+            }
             SendTarget::Conversation { conversation_id } => locked
                 .memberships
                 .get(&(conversation_id, sender))
-                .map(|kind| Open {
+                .map(|&(kind, numbering)| Open {
                     conversation: conversation_id,
-                    direct: *kind == ConversationKind::Direct,
+                    direct: kind == ConversationKind::Direct,
+                    numbering,
                 }),
         };
         match open {

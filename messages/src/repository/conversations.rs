@@ -48,13 +48,34 @@ pub async fn find_pair(
     pair(client, a, b, false).await
 }
 
+/// Where a conversation's numbering stands: the `seq` of its last message and the `rev` of its
+/// last change. Its next message takes the next of each. Read with the conversation's lock, it
+/// stays true until the locking transaction ends, so the writer numbers a run's messages itself.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Numbering {
+    pub last_seq: i64,
+    pub rev: i64,
+}
+
+impl Numbering {
+    /// The `seq` and `rev` of the conversation's next message, which it now counts.
+    pub fn advance(&mut self) -> (i64, i64) {
+        self.last_seq += 1;
+        self.rev += 1;
+        (self.last_seq, self.rev)
+    }
+}
+
+/// A locked conversation, with where its numbering stands.
+pub type LockedPair = (ConversationId, Numbering);
+
 /// The two-party conversations of `pairs` that exist, locked, in one order (by id) whoever
 /// asks, so that batches cannot deadlock each other. A missing one is created by
 /// [`create_pairs`], on a pair's first message.
 pub async fn lock_pairs(
     client: &impl GenericClient,
     pairs: &[(UserId, UserId)],
-) -> Result<HashMap<(UserId, UserId), ConversationId>, tokio_postgres::Error> {
+) -> Result<HashMap<(UserId, UserId), LockedPair>, tokio_postgres::Error> {
     if pairs.is_empty() {
         return Ok(HashMap::new());
     }
@@ -64,8 +85,8 @@ pub async fn lock_pairs(
     Ok(by_pair(pairs, &pair_ids(&rows)))
 }
 
-const LOCK_PAIRS: &str =
-    "SELECT id, pair_key FROM conversations WHERE pair_key = ANY($1) ORDER BY id FOR UPDATE";
+const LOCK_PAIRS: &str = "SELECT id, pair_key, last_seq, rev FROM conversations
+    WHERE pair_key = ANY($1) ORDER BY id FOR UPDATE";
 
 /// Creates the two-party conversations of `pairs` (members included), unless another
 /// transaction just did, and locks them as [`lock_pairs`] does: a pair's first message. The
@@ -74,7 +95,7 @@ const LOCK_PAIRS: &str =
 pub async fn create_pairs(
     client: &impl GenericClient,
     pairs: &[(UserId, UserId)],
-) -> Result<HashMap<(UserId, UserId), ConversationId>, tokio_postgres::Error> {
+) -> Result<HashMap<(UserId, UserId), LockedPair>, tokio_postgres::Error> {
     if pairs.is_empty() {
         return Ok(HashMap::new());
     }
@@ -111,26 +132,33 @@ pub async fn create_pairs(
 /// Each of `pairs` whose key `by_key` holds, with that conversation.
 fn by_pair(
     pairs: &[(UserId, UserId)],
-    by_key: &HashMap<String, ConversationId>,
-) -> HashMap<(UserId, UserId), ConversationId> {
+    by_key: &HashMap<String, LockedPair>,
+) -> HashMap<(UserId, UserId), LockedPair> {
     pairs
         .iter()
         .filter_map(|(a, b)| by_key.get(&pair_key(*a, *b)).map(|id| ((*a, *b), *id)))
         .collect()
 }
 
-fn pair_ids(rows: &[Row]) -> HashMap<String, ConversationId> {
+fn pair_ids(rows: &[Row]) -> HashMap<String, LockedPair> {
     rows.iter()
-        .map(|row| (row.get::<_, String>(1), row.get::<_, Uuid>(0).into()))
+        .map(|row| {
+            let numbering = Numbering {
+                last_seq: row.get(2),
+                rev: row.get(3),
+            };
+            (row.get(1), (row.get::<_, Uuid>(0).into(), numbering))
+        })
         .collect()
 }
 
 /// Of `wanted` (conversation, user), those where the user is a member, with the conversation's
-/// kind; their conversations locked, by id.
+/// kind and where its numbering stands; their conversations locked, by id.
 pub async fn lock_memberships(
     client: &impl GenericClient,
     wanted: &[(ConversationId, UserId)],
-) -> Result<HashMap<(ConversationId, UserId), ConversationKind>, tokio_postgres::Error> {
+) -> Result<HashMap<(ConversationId, UserId), (ConversationKind, Numbering)>, tokio_postgres::Error>
+{
     if wanted.is_empty() {
         return Ok(HashMap::new());
     }
@@ -140,7 +168,7 @@ pub async fn lock_memberships(
         .query(
             &client
                 .prepare_cached(
-                    "SELECT c.id, me.user_id, c.kind FROM conversations c
+                    "SELECT c.id, me.user_id, c.kind, c.last_seq, c.rev FROM conversations c
                      JOIN conversation_members me ON me.conversation_id = c.id
                      JOIN unnest($1::uuid[], $2::uuid[]) AS t(conversation_id, user_id)
                        ON t.conversation_id = c.id AND t.user_id = me.user_id
@@ -154,7 +182,13 @@ pub async fn lock_memberships(
         .map(|row| {
             (
                 (row.get::<_, Uuid>(0).into(), row.get::<_, Uuid>(1).into()),
-                kind_from_db(row.get(2)),
+                (
+                    kind_from_db(row.get(2)),
+                    Numbering {
+                        last_seq: row.get(3),
+                        rev: row.get(4),
+                    },
+                ),
             )
         })
         .collect())

@@ -2,11 +2,13 @@
 
 use std::collections::HashMap;
 
+use chrono::{DateTime, Utc};
 use deadpool_postgres::GenericClient;
+use shared::db::Deferred;
 use shared::events::{ChatMessage, MessageKind, ReplyTo, SystemInfo, Vote, VoteCounts};
 use shared::ids::{ConversationId, MessageId, UserId};
 use tokio_postgres::Row;
-use tokio_postgres::types::Json;
+use tokio_postgres::types::{Json, ToSql};
 use uuid::Uuid;
 
 use crate::domain::{HistoryWindow, PageSize};
@@ -101,113 +103,98 @@ pub async fn find_by_client_ids(
         .collect())
 }
 
-/// A user's message to store in a batch, its conversation locked by the caller.
-pub struct NewUserMessage<'a> {
-    /// Its conversation.
-    pub conversation: ConversationId,
-    /// Who wrote it.
-    pub sender: UserId,
-    /// The other participant of a direct conversation; `None` in a group.
-    pub receiver: Option<UserId>,
-    /// The sender's id for it.
-    pub client_msg_id: &'a str,
-    /// The text.
-    pub content: &'a str,
-    /// The message it replies to, as it is now.
-    pub reply_to: Option<ReplyTo>,
+/// The time of the caller's transaction, which every row it writes takes as its own (a
+/// column's `DEFAULT now()` included): a message's `createdAt`, shown in its ack before the
+/// transaction's last statements have run.
+pub async fn transaction_time(
+    client: &impl GenericClient,
+) -> Result<DateTime<Utc>, tokio_postgres::Error> {
+    let row = client
+        .query_one(&client.prepare_cached("SELECT now()").await?, &[])
+        .await?;
+    Ok(row.get(0))
 }
 
-/// Stores `batch` in one statement: each message gets its conversation's next seq and rev in
-/// the order given, every other member of its conversation one more unread message. Returns the
-/// messages in the same order, as the contract shows them.
+/// Stores `batch`, user messages numbered by the caller (whose transaction holds their
+/// conversations' locks, [`super::conversations::Numbering`]) and sent under `client_msg_ids`,
+/// in one statement: each conversation's counters move to its last message of the batch, every
+/// other member gets one more unread message per message. Nothing here needs its answer, so it
+/// is handed back [`Deferred`], for the caller to send with its transaction's next round trip.
 pub async fn insert_many(
     client: &impl GenericClient,
-    batch: &[NewUserMessage<'_>],
-) -> Result<Vec<ChatMessage>, tokio_postgres::Error> {
+    batch: &[ChatMessage],
+    client_msg_ids: &[&str],
+) -> Result<Option<Deferred>, tokio_postgres::Error> {
     if batch.is_empty() {
-        return Ok(Vec::new());
+        return Ok(None);
     }
-    let ids: Vec<Uuid> = batch.iter().map(|_| Uuid::now_v7()).collect();
-    let conversations: Vec<Uuid> = batch.iter().map(|m| m.conversation.as_uuid()).collect();
-    let senders: Vec<Uuid> = batch.iter().map(|m| m.sender.as_uuid()).collect();
-    let receivers: Vec<Option<Uuid>> = batch
-        .iter()
-        .map(|m| m.receiver.map(|r| r.as_uuid()))
-        .collect();
-    let client_ids: Vec<&str> = batch.iter().map(|m| m.client_msg_id).collect();
-    let contents: Vec<&str> = batch.iter().map(|m| m.content).collect();
-    let replies: Vec<Option<Uuid>> = batch
-        .iter()
-        .map(|m| m.reply_to.as_ref().map(|r| r.id.as_uuid()))
-        .collect();
-    let rows = client
-        .query(
-            &client
-                .prepare_cached(
-                    "WITH input AS (
-                         SELECT * FROM unnest($1::uuid[], $2::uuid[], $3::uuid[], $4::uuid[],
-                                              $5::text[], $6::text[], $7::uuid[])
-                             WITH ORDINALITY AS t(id, conversation_id, sender_id, receiver_id,
-                                                  client_msg_id, content, reply_to_id, ord)
-                     ), numbered AS (
-                         SELECT i.*, c.last_seq + row_number() OVER w AS seq,
-                                c.rev + row_number() OVER w AS rev
-                         FROM input i JOIN conversations c ON c.id = i.conversation_id
-                         WINDOW w AS (PARTITION BY i.conversation_id ORDER BY i.ord)
-                     ), bump AS (
-                         UPDATE conversations c
-                         SET last_seq = n.seq, rev = n.rev, updated_at = now()
-                         FROM (SELECT conversation_id, max(seq) AS seq, max(rev) AS rev
-                               FROM numbered GROUP BY conversation_id) n
-                         WHERE c.id = n.conversation_id
-                     ), unread AS (
-                         UPDATE conversation_members cm SET unread_count = cm.unread_count + u.n
-                         FROM (SELECT m.conversation_id, m.user_id, count(*) AS n
-                               FROM numbered x JOIN conversation_members m
-                                 ON m.conversation_id = x.conversation_id AND m.user_id <> x.sender_id
-                               GROUP BY m.conversation_id, m.user_id) u
-                         WHERE cm.conversation_id = u.conversation_id AND cm.user_id = u.user_id
-                     ), stored AS (
-                         INSERT INTO messages (id, conversation_id, seq, rev, sender_id, receiver_id,
-                                               client_msg_id, content, reply_to_id)
-                         SELECT id, conversation_id, seq, rev, sender_id, receiver_id, client_msg_id,
-                                content, reply_to_id
-                         FROM numbered
-                         RETURNING id, seq, rev, created_at
-                     )
-                     SELECT stored.seq, stored.rev, stored.created_at
-                     FROM stored JOIN input USING (id) ORDER BY input.ord",
-                )
-                .await?,
-            &[
-                &ids,
-                &conversations,
-                &senders,
-                &receivers,
-                &client_ids,
-                &contents,
-                &replies,
-            ],
+    let statement = client
+        .prepare_cached(
+            "WITH input AS (
+                 SELECT * FROM unnest($1::uuid[], $2::uuid[], $3::bigint[], $4::bigint[],
+                                      $5::uuid[], $6::uuid[], $7::text[], $8::text[],
+                                      $9::uuid[], $10::timestamptz[])
+                     AS t(id, conversation_id, seq, rev, sender_id, receiver_id,
+                          client_msg_id, content, reply_to_id, created_at)
+             ), bump AS (
+                 UPDATE conversations c
+                 SET last_seq = n.seq, rev = n.rev, updated_at = now()
+                 FROM (SELECT conversation_id, max(seq) AS seq, max(rev) AS rev
+                       FROM input GROUP BY conversation_id) n
+                 WHERE c.id = n.conversation_id
+             ), unread AS (
+                 UPDATE conversation_members cm SET unread_count = cm.unread_count + u.n
+                 FROM (SELECT m.conversation_id, m.user_id, count(*) AS n
+                       FROM input x JOIN conversation_members m
+                         ON m.conversation_id = x.conversation_id AND m.user_id <> x.sender_id
+                       GROUP BY m.conversation_id, m.user_id) u
+                 WHERE cm.conversation_id = u.conversation_id AND cm.user_id = u.user_id
+             )
+             INSERT INTO messages (id, conversation_id, seq, rev, sender_id, receiver_id,
+                                   client_msg_id, content, reply_to_id, created_at)
+             SELECT id, conversation_id, seq, rev, sender_id, receiver_id, client_msg_id,
+                    content, reply_to_id, created_at
+             FROM input",
         )
         .await?;
-    Ok(batch
-        .iter()
-        .zip(ids)
-        .zip(rows)
-        .map(|((new, id), row)| ChatMessage {
-            rev: row.get(1),
-            reply_to: new.reply_to.clone(),
-            ..ChatMessage::new_user(
-                id.into(),
-                new.conversation,
-                row.get(0),
-                new.sender,
-                new.receiver,
-                new.content.to_owned(),
-                row.get(2),
-            )
-        })
-        .collect())
+    let params: Vec<Box<dyn ToSql + Sync + Send>> = vec![
+        Box::new(batch.iter().map(|m| m.id.as_uuid()).collect::<Vec<_>>()),
+        Box::new(
+            batch
+                .iter()
+                .map(|m| m.conversation_id.as_uuid())
+                .collect::<Vec<_>>(),
+        ),
+        Box::new(batch.iter().map(|m| m.seq).collect::<Vec<_>>()),
+        Box::new(batch.iter().map(|m| m.rev).collect::<Vec<_>>()),
+        Box::new(
+            batch
+                .iter()
+                .map(|m| m.sender_id.as_uuid())
+                .collect::<Vec<_>>(),
+        ),
+        Box::new(
+            batch
+                .iter()
+                .map(|m| m.receiver_id.map(|r| r.as_uuid()))
+                .collect::<Vec<_>>(),
+        ),
+        Box::new(
+            client_msg_ids
+                .iter()
+                .map(|id| (*id).to_owned())
+                .collect::<Vec<_>>(),
+        ),
+        Box::new(batch.iter().map(|m| m.content.clone()).collect::<Vec<_>>()),
+        Box::new(
+            batch
+                .iter()
+                .map(|m| m.reply_to.as_ref().map(|r| r.id.as_uuid()))
+                .collect::<Vec<_>>(),
+        ),
+        Box::new(batch.iter().map(|m| m.created_at).collect::<Vec<_>>()),
+    ];
+    Ok(Some(Deferred::new(statement, params)))
 }
 
 /// Of `wanted` (message, conversation), the messages that exist in that conversation, as a

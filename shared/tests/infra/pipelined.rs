@@ -1,7 +1,8 @@
 //! `db::PipelinedTransaction`: BEGIN and COMMIT sent with the transaction's first and last
-//! statements, and all of it or nothing stored, whichever statement fails.
+//! statements, and all of it or nothing stored, whichever statement fails; a `db::Deferred`
+//! write sent with the statement after it.
 
-use shared::db::{self, PipelinedTransaction};
+use shared::db::{self, Deferred, PipelinedTransaction};
 use shared::testing::TestInfra;
 
 use crate::support::infra_with_things;
@@ -121,5 +122,43 @@ async fn a_rolled_back_or_abandoned_transaction_leaves_nothing_open() {
         "the pool handed out a connection inside a transaction"
     );
     drop(client);
+    assert_eq!(committed(&infra).await, Vec::<i32>::new());
+}
+
+#[tokio::test]
+async fn a_deferred_write_goes_ahead_of_what_is_polled_after_it_and_fails_the_commit() {
+    let (infra, pool) = setup().await;
+    let deferred_insert = |id: i32, statement: &tokio_postgres::Statement| {
+        Deferred::new(statement.clone(), vec![Box::new(id)])
+    };
+    let (transaction, statement) = PipelinedTransaction::new(pool.get().await.unwrap())
+        .begin_with(async |client| {
+            client
+                .prepare_cached("INSERT INTO things (id) VALUES ($1)")
+                .await
+        })
+        .await
+        .unwrap();
+    let count = transaction
+        .client()
+        .prepare_cached("SELECT count(*) FROM things")
+        .await
+        .unwrap();
+    // Polled together, the deferred insert first: the count after it sees its row.
+    let held = deferred_insert(1, &statement);
+    let (written, seen) = futures_util::future::try_join(
+        held.execute(transaction.client()),
+        transaction.client().query_one(&count, &[]),
+    )
+    .await
+    .unwrap();
+    assert_eq!((written, seen.get::<_, i64>(0)), (1, 1));
+
+    // Held back to the commit, a failing write (a repeated key) rolls all of it back.
+    let failing = deferred_insert(1, &statement);
+    let outcome = transaction
+        .commit_after(async |client| failing.execute(client).await)
+        .await;
+    assert!(outcome.is_err());
     assert_eq!(committed(&infra).await, Vec::<i32>::new());
 }
