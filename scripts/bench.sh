@@ -387,9 +387,9 @@ The path is README's "How a message travels"; per message it costs:
    transaction: one commit, so one WAL fsync, per batch. A run of sends costs a fixed number of
    round trips however long it is, the independent statements pipelined: BEGIN, senders and
    receivers, repeats and the locks of the conversations that exist together (a pair's first
-   message creates its conversation in a round trip of its own); one insert of every message
-   with its seq and unread counts; the outbox rows of its public events (`message.sent`) with
-   COMMIT.
+   message creates its conversation in a round trip of its own); then, numbered by messages
+   from where the locks found each conversation, one insert of every message with its seq and
+   unread counts, the outbox rows of its public events (`message.sent`) and COMMIT, together.
 3. After the commit messages publishes the batch's deliveries itself (one message per batch to
    the chat delivery exchange, routed to the nodes of its recipients) with its replies, in one
    confirm window, before it takes the next batch. The **outbox relay** reads the events at
@@ -405,8 +405,7 @@ message's latency goes, hop by hop, is measured by the per-hop trace (`RUST_LOG=
 then `scripts/hop-trace.py .run/logs`; docs/profiling.md, "One message, hop by hop"). What would
 lift it further (docs/profiling.md): CPU per message below saturation, which sets every hop's
 p99 on two cores (the quorum-queue work of the public events in RabbitMQ, Postgres' fixed cost
-per transaction, the hand-offs between processes); the message's insert, outbox rows and
-COMMIT in one round trip (its seq fixed once the lock has returned the conversation's last).
+per transaction, the hand-offs between processes).
 
 A history page (W7) costs: the token check with a Redis lookup of revoked sessions, a
 membership query and the page query (prepared once per connection; each window spells out its
