@@ -138,6 +138,18 @@ impl AfterCommit {
         }
         Ok(())
     }
+
+    /// Holds `write` back until the next statement that could read it; one held before (which
+    /// the batch's order of work never leaves) is sent first rather than lost.
+    pub(crate) async fn hold(
+        &mut self,
+        transaction: &Client,
+        write: Option<Deferred>,
+    ) -> Result<(), HandleError> {
+        self.send_pending(transaction).await?;
+        self.pending = write;
+        Ok(())
+    }
 }
 
 impl CommandProcessor {

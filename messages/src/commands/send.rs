@@ -181,7 +181,8 @@ pub(super) async fn apply_run(
             )
         });
     }
-    after.pending = messages::insert_many(transaction, &new, &client_msg_ids).await?;
+    let insert = messages::insert_many(transaction, &new, &client_msg_ids).await?;
+    after.hold(transaction, insert).await?;
     let mut stored = new;
     attach_files(transaction, run, &sent_by, &mut stored, after).await?;
     for (message, i) in stored.iter().zip(sent_by) {

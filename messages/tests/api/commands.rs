@@ -1,12 +1,12 @@
 //! How commands are applied: in bursts, in order, and each at most once even when the broker
 //! delivers it again.
 
-use shared::chat::{ChatCommand, Emoji, ReactCommand, VoteCommand};
+use shared::chat::{ChatCommand, Emoji, ReactCommand, TypingCommand, VoteCommand};
 use shared::events::Vote;
 use shared::ids::MessageId;
 use shared::testing::eventually;
 
-use crate::helpers::{WAIT, spawn_app};
+use crate::helpers::{WAIT, direct_send, spawn_app};
 
 #[actix_web::test]
 async fn a_burst_of_sends_is_stored_densely_in_the_order_it_was_queued() {
@@ -35,6 +35,76 @@ async fn a_burst_of_sends_is_stored_densely_in_the_order_it_was_queued() {
         .unwrap()
         .get(0);
     assert_eq!(unread, 500);
+}
+
+#[actix_web::test]
+async fn runs_of_sends_split_by_other_commands_in_one_batch_each_see_the_one_before() {
+    let app = spawn_app().await;
+    let ann = app.user("ann").await;
+    let bob = app.user("bob").await;
+    app.send(&ann, &bob, 1).await;
+    let db = app.infra.db().await;
+    let conversation: uuid::Uuid = db
+        .query_one("SELECT id FROM conversations", &[])
+        .await
+        .unwrap()
+        .get(0);
+    let typing = || {
+        ChatCommand::Typing(TypingCommand {
+            conversation_id: conversation.into(),
+        })
+    };
+    // One delivery, so one batch: three runs of sends between typing commands, the last send
+    // a repeat of the first run's. Each run numbers from where the one before left the
+    // conversation, and finds its messages.
+    let commands = [
+        direct_send(&bob, "first", "ann #1"),
+        direct_send(&bob, "second", "ann #2"),
+        typing(),
+        direct_send(&bob, "third", "ann #3"),
+        typing(),
+        direct_send(&bob, "first", "ann #1 again"),
+    ];
+    let envelopes: Vec<serde_json::Value> = commands
+        .into_iter()
+        .map(|command| {
+            let one = app.command(uuid::Uuid::now_v7(), &ann, command);
+            serde_json::from_slice(&one.payload).unwrap()
+        })
+        .collect();
+    let mut delivery = app.command(uuid::Uuid::now_v7(), &ann, typing());
+    delivery.payload = serde_json::to_vec(&envelopes).unwrap();
+    app.publisher.publish_all(&[delivery], WAIT).await.unwrap();
+
+    let rows = eventually("the three new messages to be stored", WAIT, || async {
+        let rows = db
+            .query("SELECT seq, rev, content FROM messages ORDER BY seq", &[])
+            .await
+            .ok()?;
+        (rows.len() >= 4).then_some(rows)
+    })
+    .await;
+    let stored: Vec<(i64, i64, String)> = rows
+        .iter()
+        .map(|row| (row.get(0), row.get(1), row.get(2)))
+        .collect();
+    let expected: Vec<(i64, i64, String)> =
+        [(1, "ann #0"), (2, "ann #1"), (3, "ann #2"), (4, "ann #3")]
+            .into_iter()
+            .map(|(n, content)| (n, n, content.to_owned()))
+            .collect();
+    assert_eq!(
+        stored, expected,
+        "dense, in order, the repeat not stored again"
+    );
+    let (last_seq, rev): (i64, i64) = {
+        let row = db
+            .query_one("SELECT last_seq, rev FROM conversations", &[])
+            .await
+            .unwrap();
+        (row.get(0), row.get(1))
+    };
+    assert_eq!((last_seq, rev), (4, 4));
 }
 
 #[actix_web::test]

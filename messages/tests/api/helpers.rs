@@ -113,13 +113,11 @@ impl TestApp {
             .get(0);
         let commands: Vec<Outgoing> = (0..count)
             .map(|i| {
-                let send = ChatCommand::Send(SendCommand {
-                    client_msg_id: uuid::Uuid::new_v4().to_string(),
-                    target: SendTarget::To { to: to.id },
-                    content: Some(Content::parse(&format!("{} #{i}", from.username)).unwrap()),
-                    reply_to: None,
-                    attachment_ids: Vec::new(),
-                });
+                let send = direct_send(
+                    to,
+                    &uuid::Uuid::new_v4().to_string(),
+                    &format!("{} #{i}", from.username),
+                );
                 self.command(uuid::Uuid::now_v7(), from, send)
             })
             .collect();
@@ -197,6 +195,17 @@ impl TestApp {
         })
         .await;
     }
+}
+
+/// A `message.send` of `content` to `to` under `client_msg_id`.
+pub fn direct_send(to: &TestUser, client_msg_id: &str, content: &str) -> ChatCommand {
+    ChatCommand::Send(SendCommand {
+        client_msg_id: client_msg_id.to_owned(),
+        target: SendTarget::To { to: to.id },
+        content: Some(Content::parse(content).unwrap()),
+        reply_to: None,
+        attachment_ids: Vec::new(),
+    })
 }
 
 pub fn seqs(body: &Value) -> Vec<i64> {
