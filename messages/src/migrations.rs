@@ -49,4 +49,9 @@ pub const ALL: &[Migration] = &[
         include_str!("../migrations/V12__repeated_sends_index.sql"),
     ),
     Migration::new(13, "outbox ids", shared::outbox::ID_NOT_UNIQUE_SQL),
+    Migration::new(
+        14,
+        "outbox chat deliveries index",
+        include_str!("../migrations/V14__outbox_deliveries_index.sql"),
+    ),
 ];

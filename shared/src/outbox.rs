@@ -157,16 +157,26 @@ impl OutboxBatch {
         self.insert(client, &statement).await
     }
 
-    /// Writes every row, in the order added, and commits `transaction`: `deferred` (a write the
-    /// transaction held back), the insert and COMMIT in one round trip.
+    /// Writes every row, in the order added, and commits `transaction`, in one round trip:
+    /// `first` (a write the transaction held back), the insert, `last`, COMMIT. Returns the rows
+    /// `last` wrote.
     pub async fn write_and_commit(
         &self,
         transaction: PipelinedTransaction,
-        deferred: Option<&Deferred>,
-    ) -> Result<(), tokio_postgres::Error> {
+        first: Option<&Deferred>,
+        last: Option<&Deferred>,
+    ) -> Result<u64, tokio_postgres::Error> {
         if self.is_empty() {
             return transaction
-                .commit_after(async |client| execute(deferred, client).await)
+                .commit_after(async |client| {
+                    // `try_join` polls its futures in the order given.
+                    let (_, written) = futures_util::future::try_join(
+                        execute(first, client),
+                        execute(last, client),
+                    )
+                    .await?;
+                    Ok(written)
+                })
                 .await;
         }
         // Prepared ahead (from the connection's cache, but for its first batch), so that the
@@ -180,15 +190,52 @@ impl OutboxBatch {
         };
         transaction
             .commit_after(async |client| {
-                // `try_join` polls its futures in the order given: the deferred write goes first.
-                futures_util::future::try_join(
-                    execute(deferred, client),
+                // `try_join3` polls its futures in the order given.
+                let (_, (), written) = futures_util::future::try_join3(
+                    execute(first, client),
                     self.insert(client, &statement),
+                    execute(last, client),
                 )
-                .await
-                .map(drop)
+                .await?;
+                Ok(written)
             })
             .await
+    }
+
+    /// The rows, to be written (as [`Deferred`], in the caller's transaction) only if the outbox
+    /// already holds a row for `exchange` when the write runs: then they go out through the
+    /// relay behind it, in order, instead of straight to the broker. `None` if there is nothing
+    /// to write.
+    ///
+    /// `exchange` (one of our own names) is written into the statement, so that a partial index
+    /// of the outbox's rows for that exchange serves the check and the table is not read.
+    pub async fn behind(
+        self,
+        client: &impl GenericClient,
+        exchange: &str,
+    ) -> Result<Option<Deferred>, tokio_postgres::Error> {
+        if self.is_empty() {
+            return Ok(None);
+        }
+        let sql = INSERT_BATCH_SQL.replace(
+            "ORDER BY ord",
+            &format!(
+                "WHERE EXISTS (SELECT 1 FROM outbox WHERE exchange = '{}') ORDER BY ord",
+                exchange.replace('\'', "''")
+            ),
+        );
+        let statement = client.prepare_cached(&sql).await?;
+        Ok(Some(Deferred::new(
+            statement,
+            vec![
+                Box::new(self.ids),
+                Box::new(self.exchanges),
+                Box::new(self.routing_keys),
+                Box::new(self.bccs),
+                Box::new(self.kinds),
+                Box::new(self.payloads),
+            ],
+        )))
     }
 
     async fn insert(
@@ -213,13 +260,14 @@ impl OutboxBatch {
     }
 }
 
+/// The rows `deferred` wrote, if there is one.
 async fn execute(
     deferred: Option<&Deferred>,
     client: &impl GenericClient,
-) -> Result<(), tokio_postgres::Error> {
+) -> Result<u64, tokio_postgres::Error> {
     match deferred {
-        Some(deferred) => deferred.execute(client).await.map(drop),
-        None => Ok(()),
+        Some(deferred) => deferred.execute(client).await,
+        None => Ok(0),
     }
 }
 

@@ -33,7 +33,10 @@ use std::sync::Arc;
 
 use deadpool_postgres::{Client, Pool};
 use serde::Serialize;
-use shared::amqp::{ConsumerSpec, HandleError, Outgoing, Publisher, consume_batched};
+use shared::amqp::{
+    CHAT_DELIVERY_EXCHANGE, ConsumerSpec, HandleError, Outgoing, Publisher, consume_batched,
+};
+
 use shared::chat::{
     ChatCommand, CommandEnvelope, Deliveries, ErrorDelivery, Origin, Route, UpdatedDelivery,
     delivery, hand_to_relay, kind, node_key,
@@ -235,12 +238,36 @@ impl CommandProcessor {
         let (transaction, ()) = PipelinedTransaction::new(self.db.get().await?)
             .begin_with(async |client| self.apply_in(client, batch, &mut after).await)
             .await?;
-        after
-            .outbox
-            .write_and_commit(transaction, after.pending.as_ref())
-            .await?;
         let mut published =
             std::mem::take(&mut after.deliveries).into_outgoing(self.publisher.client().topology());
+        // A conversation's deliveries keep their order. Those of a group change made over HTTP
+        // (and any the broker did not confirm) go out through the outbox relay; while any are
+        // still there, this batch's are written behind them, for the relay to publish in turn,
+        // rather than overtake them. The check runs after this batch's locks are held, so it
+        // sees every change committed before this batch in its conversations.
+        let mut behind = OutboxBatch::default();
+        hand_to_relay(&published, &mut behind);
+        let behind = match behind
+            .behind(transaction.client(), CHAT_DELIVERY_EXCHANGE)
+            .await
+        {
+            Ok(behind) => behind,
+            Err(e) => {
+                transaction.rollback().await;
+                return Err(e.into());
+            }
+        };
+        let handed = after
+            .outbox
+            .write_and_commit(transaction, after.pending.as_ref(), behind.as_ref())
+            .await?;
+        if handed > 0 {
+            tracing::debug!(
+                deliveries = handed,
+                "deliveries still in the outbox; this batch's follow them through the relay"
+            );
+            published.clear();
+        }
         let stored = published.len();
         if telemetry::hop_enabled() {
             let commands = telemetry::hop_ids(batch.iter().map(|e| e.id));

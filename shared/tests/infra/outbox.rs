@@ -314,3 +314,57 @@ async fn deliveries_handed_to_the_relay_go_out_as_they_would_have() {
         .unwrap();
     assert!(extra.is_none(), "each published once");
 }
+
+/// Rows written `behind` an exchange go into the outbox only while it already holds a row for
+/// that exchange (the writer's deliveries then follow a group change's through the relay), and
+/// not otherwise (they go straight to the broker).
+#[tokio::test]
+async fn rows_behind_an_exchange_are_written_only_while_it_has_rows_waiting() {
+    use shared::chat::{Deliveries, hand_to_relay, kind};
+    use shared::db::PipelinedTransaction;
+    use shared::ids::UserId;
+    use shared::outbox::OutboxBatch;
+
+    let relayed = setup().await;
+    let topology = relayed.infra.topology();
+    let batch = || {
+        let mut deliveries = Deliveries::default();
+        deliveries.add(&[UserId::new()], kind::MESSAGE, &"hello");
+        let mut rows = OutboxBatch::default();
+        hand_to_relay(&deliveries.into_outgoing(&topology), &mut rows);
+        rows
+    };
+    // Writes `rows` behind the chat deliveries in one transaction; the rows written.
+    let write_behind = async |rows: OutboxBatch| {
+        let (transaction, ()) = PipelinedTransaction::new(relayed.pool.get().await.unwrap())
+            .begin_with(async |_| Ok::<(), tokio_postgres::Error>(()))
+            .await
+            .unwrap();
+        let behind = rows
+            .behind(transaction.client(), shared::amqp::CHAT_DELIVERY_EXCHANGE)
+            .await
+            .unwrap();
+        OutboxBatch::default()
+            .write_and_commit(transaction, None, behind.as_ref())
+            .await
+            .unwrap()
+    };
+
+    assert_eq!(
+        write_behind(batch()).await,
+        0,
+        "nothing waiting: not written"
+    );
+    assert_eq!(relayed.pending().await, 0);
+    // A delivery waiting in the outbox, as a group change leaves one.
+    batch()
+        .write(&relayed.pool.get().await.unwrap())
+        .await
+        .unwrap();
+    assert_eq!(
+        write_behind(batch()).await,
+        1,
+        "written behind the waiting one"
+    );
+    assert_eq!(relayed.pending().await, 2);
+}
