@@ -36,7 +36,6 @@ use serde::Serialize;
 use shared::amqp::{
     CHAT_DELIVERY_EXCHANGE, ConsumerSpec, HandleError, Outgoing, Publisher, consume_batched,
 };
-
 use shared::chat::{
     ChatCommand, CommandEnvelope, Deliveries, ErrorDelivery, Origin, Route, UpdatedDelivery,
     delivery, hand_to_relay, kind, node_key,

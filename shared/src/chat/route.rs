@@ -178,13 +178,14 @@ fn outgoing(topology: &Topology, route: Route, kind: String, payload: String) ->
     }
 }
 
-/// Deliveries that were to be published straight after their commit but were not confirmed
-/// (the broker down or slow), added to `outbox` so that the relay publishes them once it can.
-/// Some may have reached the broker before it failed and go out twice: a node drops a message
-/// it has seen, and the others carry state (a watermark, a message's revision, a tally), not a
-/// change, so a repeat changes nothing.
-pub fn hand_to_relay(unconfirmed: &[Outgoing], outbox: &mut OutboxBatch) {
-    for message in unconfirmed {
+/// Deliveries that were to be published straight after their commit, added to `outbox` so that
+/// the relay publishes them instead, with the same routing, kind and body: those the broker did
+/// not confirm (down or slow), once it can, and those that must follow deliveries still waiting
+/// in the outbox, in turn. Unconfirmed ones may have reached the broker before it failed and go
+/// out twice: a node drops a message it has seen, and the others carry state (a watermark, a
+/// message's revision, a tally), not a change, so a repeat changes nothing.
+pub fn hand_to_relay(deliveries: &[Outgoing], outbox: &mut OutboxBatch) {
+    for message in deliveries {
         outbox.internal(&InternalMessage {
             exchange: CHAT_DELIVERY_EXCHANGE,
             routing_key: &message.routing_key,
