@@ -5,6 +5,7 @@ use shared::config::{CommonConfig, ConfigError};
 use shared::rate_limit::Allowance;
 use shared::service::ServiceConfig;
 
+use crate::lane::LaneSettings;
 use crate::storage::AttachmentSettings;
 
 /// The port messages listens on unless `PORT` says otherwise.
@@ -23,6 +24,8 @@ pub struct Config {
     pub search_allowance: Allowance,
     /// Uploads per user across all instances (`UPLOAD_RATE_PER_SEC`, `UPLOAD_BURST`: 2/s, 20).
     pub upload_allowance: Allowance,
+    /// Where the writer lane listens (see [`crate::lane`]).
+    pub lane: LaneSettings,
 }
 
 impl ServiceConfig for Config {
@@ -33,6 +36,7 @@ impl ServiceConfig for Config {
             attachments: AttachmentSettings::from_env()?,
             search_allowance: Allowance::from_env("SEARCH", Allowance::new(5.0, 30.0))?,
             upload_allowance: Allowance::from_env("UPLOAD", Allowance::new(2.0, 20.0))?,
+            lane: LaneSettings::from_env()?,
         })
     }
 

@@ -1,19 +1,18 @@
 //! Building messages: infrastructure, the outbox relay, the command and event consumers, the
 //! HTTP server.
 
-use std::sync::Arc;
 use std::time::Duration;
 
 use actix_web::web;
 use shared::service::{Application, Service, ServiceInfra};
 
 use crate::attachments::Attachments;
-use crate::commands::{self, CommandProcessor};
+use crate::commands;
 use crate::config::Config;
 use crate::limits::{Limits, Throttle};
 use crate::repository::{processed, search, statistics};
 use crate::vote_cache::VoteCache;
-use crate::{consumers, migrations, routes};
+use crate::{consumers, lane, migrations, routes};
 
 /// The messages service.
 pub struct Messages;
@@ -31,15 +30,14 @@ impl Service for Messages {
         infra.relay_outbox(shared::outbox::RELAY_PACE);
 
         let votes = VoteCache::new(infra.cache.clone());
-        commands::start(
+        let writer = commands::start(
             &infra,
-            Arc::new(CommandProcessor {
-                // One batch is applied at a time (see `commands::start`).
-                db: shared::db::keyed_pool(&infra.config.database_url, 2)?,
-                publisher: infra.publisher.clone(),
-                votes: votes.clone(),
-            }),
+            // One batch is applied at a time (see `commands::Writer`); the other connection
+            // writes what the broker did not confirm into the outbox (`dispatch`).
+            shared::db::keyed_pool(&infra.config.database_url, 2)?,
+            votes.clone(),
         );
+        lane::start(&infra, writer, &config.lane).await?;
         let db = infra.db.clone();
         infra.every(Duration::from_secs(600), "applied command ids", move || {
             let db = db.clone();

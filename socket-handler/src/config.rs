@@ -22,10 +22,14 @@ pub struct Config {
     pub presence: PresenceTiming,
     /// What each user may do per second, per kind of command, across all nodes.
     pub command_limits: CommandLimits,
-    /// How long a send may wait for the broker before the client is told `unavailable`.
+    /// How long a send may wait for the broker before the client is told `unavailable`, and for
+    /// the writer before the lane gives it to the broker.
     pub command_deadline: Duration,
     /// Commands a node holds waiting for the broker before it refuses more with `unavailable`.
     pub command_backlog: usize,
+    /// Whether sends and typing go to messages' writer over the writer lane (`WRITER_LANE`, on
+    /// by default) rather than through the broker (see `crate::lane`).
+    pub writer_lane: bool,
 }
 
 impl ServiceConfig for Config {
@@ -37,6 +41,7 @@ impl ServiceConfig for Config {
             command_limits: CommandLimits::from_env()?,
             command_deadline: Duration::from_millis(config::var("COMMAND_DEADLINE_MS", 3000)?),
             command_backlog: config::var("COMMAND_BACKLOG", 16_384)?,
+            writer_lane: config::var("WRITER_LANE", true)?,
         })
     }
 

@@ -1,15 +1,17 @@
 //! Forwarding this node's commands to messages: every connection queues its commands here, and
 //! one task takes whatever has gathered from its users' allowances (one call to Redis for the
-//! lot; a command over its allowance is answered `rate_limited` and goes no further), then
-//! publishes the rest as one confirmed message per commands queue (sends and typing to the one
-//! kept in memory, the rest to the one on disk; see `Topology::chat_sends_queue`). A burst from
-//! many sockets is then a handful of broker writes and one Redis call instead of one each, and
-//! no connection waits for the broker or Redis before reading its next frame; order is kept
-//! within each queue, since there is one publisher (across them nothing needs it: a command
-//! about a message names one already stored). What the broker does not confirm in time is
-//! answered `unavailable` to each connection that sent it (the client resends; a repeated send
-//! is recognised). When the node's queue is full, a command is refused at once the same way, so
-//! a flood cannot grow the node's memory without bound.
+//! lot; a command over its allowance is answered `rate_limited` and goes no further), then hands
+//! the sends and typing notices to messages' writer over the writer lane ([`crate::lane`]) and
+//! publishes the rest as one confirmed message to the commands queue on disk (and the sends the
+//! lane could not take to the one kept in memory; see `Topology::chat_sends_queue`). A burst from
+//! many sockets is then one lane frame, a broker write or two and one Redis call instead of one
+//! each, and no connection waits for the broker, the writer or Redis before reading its next
+//! frame; order is kept within each way, since there is one forwarder, and across the lane and
+//! the queue kept in memory by the lane's barrier (between them and the queue on disk nothing
+//! needs it: a command about a message names one already stored). What the broker does not
+//! confirm in time is answered `unavailable` to each connection that sent it (the client
+//! resends; a repeated send is recognised). When the node's queue is full, a command is refused
+//! at once the same way, so a flood cannot grow the node's memory without bound.
 
 use std::time::Duration;
 
@@ -22,6 +24,7 @@ use shared::telemetry;
 use tokio::sync::mpsc;
 use tokio_util::sync::CancellationToken;
 
+use crate::lane::WriterLane;
 use crate::rate_limit::{CommandLimiter, Kind, Verdict, too_fast};
 
 /// The most commands one publish carries.
@@ -39,9 +42,11 @@ pub struct ForwarderSettings {
     pub publisher: Publisher,
     /// The commands queue kept on disk (published to through the default exchange).
     pub commands_queue: String,
-    /// The commands queue kept in memory, for sends and typing (see
+    /// The commands queue kept in memory, for the sends and typing the lane cannot take (see
     /// [`shared::chat::ChatCommand::is_sent_again_if_lost`]).
     pub sends_queue: String,
+    /// The lane to messages' writer, unless this node sends everything through the broker.
+    pub lane: Option<WriterLane>,
     /// This node's sockets, to answer refused commands.
     pub hub: ConnectionHub,
     /// Per-user allowances, shared by all nodes.
@@ -71,15 +76,21 @@ impl CommandForwarder {
 }
 
 async fn forward(
-    settings: ForwarderSettings,
+    mut settings: ForwarderSettings,
     mut receiver: mpsc::Receiver<CommandEnvelope>,
     shutdown: CancellationToken,
 ) {
+    let mut lane = settings.lane.take();
     let mut batch = Vec::with_capacity(MAX_BATCH);
     let mut closed = false;
     loop {
         let first = tokio::select! {
             biased;
+            () = given_back(lane.as_ref()) => {
+                // A lane that closed gave its batches back: to the queue, before anything newer.
+                publish(&settings, &mut lane, Vec::new()).await;
+                continue;
+            }
             next = receiver.recv() => match next {
                 Some(envelope) => envelope,
                 None => return,
@@ -100,9 +111,16 @@ async fn forward(
         }
         admit(&settings, &mut batch).await;
         if !batch.is_empty() {
-            publish(&settings, &batch).await;
+            publish(&settings, &mut lane, std::mem::take(&mut batch)).await;
         }
-        batch.clear();
+    }
+}
+
+/// Completes when `lane` has batches to give back; never without a lane.
+async fn given_back(lane: Option<&WriterLane>) {
+    match lane {
+        Some(lane) => lane.returned().await,
+        None => std::future::pending().await,
     }
 }
 
@@ -127,25 +145,38 @@ async fn admit(settings: &ForwarderSettings, batch: &mut Vec<CommandEnvelope>) {
     });
 }
 
-/// `batch` as one confirmed message per commands queue it needs (each in order); refusals to
-/// its senders if the broker does not take them.
-async fn publish(settings: &ForwarderSettings, batch: &[CommandEnvelope]) {
-    let (sent_again, kept): (Vec<&CommandEnvelope>, Vec<&CommandEnvelope>) = batch
-        .iter()
+/// `batch`'s sends and typing on the lane, and what the lane does not take (with whatever it gave
+/// back first) and the rest of `batch` as one confirmed message per commands queue (each in
+/// order); refusals to their senders if the broker does not take them.
+async fn publish(
+    settings: &ForwarderSettings,
+    lane: &mut Option<WriterLane>,
+    batch: Vec<CommandEnvelope>,
+) {
+    let traced = telemetry::hop_enabled().then(|| telemetry::hop_ids(batch.iter().map(|e| e.id)));
+    if let Some(ids) = &traced {
+        telemetry::hop("publish", ids);
+    }
+    let (sent_again, kept): (Vec<CommandEnvelope>, Vec<CommandEnvelope>) = batch
+        .into_iter()
         .partition(|envelope| envelope.command.is_sent_again_if_lost());
+    let sent_again = match lane {
+        Some(lane) => lane.send(sent_again).await,
+        None => sent_again,
+    };
     let mut messages = Vec::with_capacity(2);
-    for (lane, queue) in [
-        (sent_again, &settings.sends_queue),
-        (kept, &settings.commands_queue),
+    for (commands, queue) in [
+        (&sent_again, &settings.sends_queue),
+        (&kept, &settings.commands_queue),
     ] {
-        let Some(first) = lane.first() else {
+        let Some(first) = commands.first() else {
             continue;
         };
-        let payload = match serde_json::to_vec(&lane) {
+        let payload = match serde_json::to_vec(commands) {
             Ok(payload) => payload,
             Err(e) => {
                 tracing::error!(error = %e, "cannot serialise commands");
-                return refuse(settings, batch);
+                return refuse(settings, sent_again.iter().chain(&kept));
             }
         };
         messages.push(Outgoing {
@@ -157,9 +188,8 @@ async fn publish(settings: &ForwarderSettings, batch: &[CommandEnvelope]) {
             payload,
         });
     }
-    let traced = telemetry::hop_enabled().then(|| telemetry::hop_ids(batch.iter().map(|e| e.id)));
-    if let Some(ids) = &traced {
-        telemetry::hop("publish", ids);
+    if messages.is_empty() {
+        return;
     }
     match settings
         .publisher
@@ -167,18 +197,20 @@ async fn publish(settings: &ForwarderSettings, batch: &[CommandEnvelope]) {
         .await
     {
         Ok(()) => {
-            if let Some(ids) = &traced {
-                telemetry::hop("confirmed", ids);
+            if traced.is_some() {
+                let ids = telemetry::hop_ids(sent_again.iter().chain(&kept).map(|e| e.id));
+                telemetry::hop("confirmed", &ids);
             }
         }
         Err(e) => {
-            tracing::warn!(error = %e, count = batch.len(), "commands not accepted by the broker");
-            refuse(settings, batch);
+            let count = sent_again.len() + kept.len();
+            tracing::warn!(error = %e, count, "commands not accepted by the broker");
+            refuse(settings, sent_again.iter().chain(&kept));
         }
     }
 }
 
-fn refuse(settings: &ForwarderSettings, batch: &[CommandEnvelope]) {
+fn refuse<'a>(settings: &ForwarderSettings, batch: impl Iterator<Item = &'a CommandEnvelope>) {
     for envelope in batch {
         answer(
             settings,

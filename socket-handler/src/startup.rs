@@ -4,7 +4,7 @@
 use std::sync::Arc;
 
 use serde::de::DeserializeOwned;
-use shared::chat::{kind, node_key};
+use shared::chat::{kind, lane, node_key};
 use shared::service::{Application, Service, ServiceInfra};
 use shared::socket::{NodeInboxBuilder, SocketNode};
 
@@ -12,6 +12,7 @@ use crate::bindings::DeliveryBindings;
 use crate::config::Config;
 use crate::deliveries::{self, DeliveryRouter};
 use crate::forwarder::{CommandForwarder, ForwarderSettings};
+use crate::lane::WriterLane;
 use crate::protocol::ChatServices;
 use crate::rate_limit::{CommandLimiter, FloodLimits};
 use crate::routes::ChatSocket;
@@ -55,6 +56,13 @@ impl Service for SocketHandler {
                 publisher: infra.publisher.clone(),
                 commands_queue: topology.chat_commands_queue().name,
                 sends_queue: topology.chat_sends_queue().name,
+                lane: config.writer_lane.then(|| {
+                    WriterLane::new(
+                        infra.cache.clone(),
+                        lane::secret(&infra.config.amqp_url),
+                        config.command_deadline,
+                    )
+                }),
                 hub: node.hub.clone(),
                 limiter: CommandLimiter::new(infra.cache.clone(), config.command_limits),
                 deadline: config.command_deadline,

@@ -169,11 +169,11 @@ async fn rabbitmq_stopped_for_ten_seconds_loses_nothing_and_duplicates_nothing()
     let mut stack = Stack::start(&[]).await;
     let people = pair(&stack).await;
     let (a, b, people) = chat_through(test, &mut stack, "rabbitmq", people, async || {}).await;
+    // A send during the outage reaches messages' writer over the writer lane, which needs no
+    // broker, and is stored; its ack waits for the broker (the client sends it again meanwhile
+    // and is acknowledged once). One that went through the queue instead is answered
+    // `unavailable`. Either way `chat_through` has checked it was stored exactly once.
     let unavailable = a.state.borrow().unavailable + b.state.borrow().unavailable;
-    assert!(
-        unavailable > 0,
-        "sends during the outage must fail cleanly with `unavailable`"
-    );
     eprintln!("[{test}] {unavailable} sends were answered `unavailable` and sent again");
     everyone_leaves(&stack, &mut [a, b], &people.observer).await;
 }

@@ -27,14 +27,14 @@ mod vote;
 mod watermarks;
 
 use std::collections::HashSet;
-use std::time::Duration;
 
 use std::sync::Arc;
 
 use deadpool_postgres::{Client, Pool};
 use serde::Serialize;
 use shared::amqp::{
-    CHAT_DELIVERY_EXCHANGE, ConsumerSpec, HandleError, Outgoing, Publisher, consume_batched,
+    CHAT_DELIVERY_EXCHANGE, ConsumerSpec, HandleError, Outgoing, Publisher, QueueSpec,
+    consume_batched,
 };
 use shared::chat::{
     ChatCommand, CommandEnvelope, Deliveries, ErrorDelivery, Origin, Route, UpdatedDelivery,
@@ -47,42 +47,104 @@ use shared::ids::{ConversationId, MessageId, UserId};
 use shared::outbox::OutboxBatch;
 use shared::service::ServiceInfra;
 use shared::telemetry;
+use tokio_util::sync::CancellationToken;
 use tracing::Instrument;
+use uuid::Uuid;
 
+use crate::dispatch::{CONFIRM_DEADLINE, Committed, Dispatch};
 use crate::repository::votes::{LockedMessage, Tally};
 use crate::repository::{attachments, conversations, messages, processed, reactions, votes};
 use crate::vote_cache::VoteCache;
 
-/// How long what a batch publishes after its commit (its deliveries, and replies: errors,
-/// repeated acks, typing) may take to be confirmed.
-const REPLY_DEADLINE: Duration = Duration::from_secs(5);
+/// This replica's command writer: every batch, whether from a commands queue or the writer lane
+/// ([`crate::lane`]), is applied in its turn, one at a time, so a batch never waits on another's
+/// row locks and there is one writer as before. Cheap to clone.
+#[derive(Clone)]
+pub struct Writer {
+    processor: Arc<CommandProcessor>,
+    turn: Arc<tokio::sync::Mutex<()>>,
+}
 
-/// Consumes both chat commands queues (sends and typing kept in memory, the rest on disk; see
-/// `Topology::chat_sends_queue`) in batches until the service stops. Each queue has one active
-/// consumer across replicas (single active consumer), which keeps its commands in order, and
-/// the two take turns: one batch is applied at a time, so a batch never waits on the other's
-/// row locks (nor the two on each other's), and there is one writer as before.
-pub fn start(infra: &ServiceInfra, processor: Arc<CommandProcessor>) {
-    let topology = infra.amqp.topology();
-    let writer = Arc::new(tokio::sync::Mutex::new(()));
-    for queue in [topology.chat_sends_queue(), topology.chat_commands_queue()] {
-        let processor = processor.clone();
-        let writer = writer.clone();
+impl Writer {
+    /// Applies `deliveries` (see [`CommandProcessor::apply_batch`]) in this writer's turn.
+    pub async fn apply(
+        &self,
+        deliveries: Vec<Vec<CommandEnvelope>>,
+    ) -> Vec<Result<(), HandleError>> {
+        let _turn = self.turn.lock().await;
+        self.processor.apply_batch(deliveries).await
+    }
+
+    /// Consumes `queue` in batches until `until`, each batch in this writer's turn; `applied`
+    /// hears the last command of each delivery that will not come again.
+    fn consume(
+        &self,
+        infra: &ServiceInfra,
+        queue: QueueSpec,
+        until: CancellationToken,
+        applied: impl Fn(Uuid) + Send + Sync + 'static,
+    ) {
+        let writer = self.clone();
+        let applied = Arc::new(applied);
         infra.tasks.spawn(consume_batched(
             infra.amqp.clone(),
             ConsumerSpec::new(queue, infra.config.amqp_prefetch),
             decode_commands,
             move |batch| {
-                let processor = processor.clone();
                 let writer = writer.clone();
+                let applied = applied.clone();
                 async move {
-                    let _turn = writer.lock().await;
-                    processor.apply_batch(batch).await
+                    let last: Vec<Option<Uuid>> = batch
+                        .iter()
+                        .map(|commands| commands.last().map(|c| c.id))
+                        .collect();
+                    let outcomes = writer.apply(batch).await;
+                    for (outcome, last) in outcomes.iter().zip(last) {
+                        if let (false, Some(id)) =
+                            (matches!(outcome, Err(HandleError::Transient(_))), last)
+                        {
+                            applied(id);
+                        }
+                    }
+                    outcomes
                 }
             },
-            infra.shutdown.clone(),
+            until,
         ));
     }
+
+    /// Consumes the commands queue kept in memory (sends and typing from nodes not using the
+    /// lane, and what a node's lane handed back) until `until`: only while this replica is the
+    /// active writer, so that the lane's batches and these are applied by one writer.
+    pub fn consume_sends(
+        &self,
+        infra: &ServiceInfra,
+        until: CancellationToken,
+        applied: impl Fn(Uuid) + Send + Sync + 'static,
+    ) {
+        let queue = infra.amqp.topology().chat_sends_queue();
+        self.consume(infra, queue, until, applied);
+    }
+}
+
+/// Starts this replica's writer, applying commands over `db` (see [`CommandProcessor::db`]),
+/// on the commands queue on disk (one active consumer across replicas, which keeps its commands
+/// in order), and returns it, for the sends (see [`Writer::consume_sends`] and [`crate::lane`]).
+pub fn start(infra: &ServiceInfra, db: Pool, votes: VoteCache) -> Writer {
+    let turn = Arc::new(tokio::sync::Mutex::new(()));
+    let processor = CommandProcessor {
+        dispatch: Dispatch::start(infra, db.clone(), turn.clone()),
+        db,
+        publisher: infra.publisher.clone(),
+        votes,
+    };
+    let writer = Writer {
+        processor: Arc::new(processor),
+        turn,
+    };
+    let queue = infra.amqp.topology().chat_commands_queue();
+    writer.consume(infra, queue, infra.shutdown.clone(), |_| {});
+    writer
 }
 
 /// A delivery of the commands queue: the commands of one publish of a socket-handler node, as a
@@ -106,6 +168,8 @@ pub struct CommandProcessor {
     pub publisher: Publisher,
     /// Where committed vote counts are copied.
     pub votes: VoteCache,
+    /// Where what a committed batch delivers is published from, in commit order.
+    dispatch: Dispatch,
 }
 
 /// What a batch leaves to do once its transaction has committed, and what it has already
@@ -124,7 +188,7 @@ pub(crate) struct AfterCommit {
     /// Events of the batch, written to the outbox in one statement before the commit.
     outbox: OutboxBatch,
     /// Stored facts for the socket nodes, published straight after the commit (see
-    /// [`CommandProcessor::publish_committed`]).
+    /// [`crate::dispatch`]).
     deliveries: Deliveries,
     /// A run's insert of its messages, which nothing waits for: it goes out with the next
     /// statement that could read what it writes ([`Self::send_pending`]), or with COMMIT.
@@ -243,17 +307,25 @@ impl CommandProcessor {
         // (and any the broker did not confirm) go out through the outbox relay; while any are
         // still there, this batch's are written behind them, for the relay to publish in turn,
         // rather than overtake them. The check runs after this batch's locks are held, so it
-        // sees every change committed before this batch in its conversations.
-        let mut behind = OutboxBatch::default();
-        hand_to_relay(&published, &mut behind);
-        let behind = match behind
-            .behind(transaction.client(), CHAT_DELIVERY_EXCHANGE)
-            .await
-        {
-            Ok(behind) => behind,
-            Err(e) => {
-                transaction.rollback().await;
-                return Err(e.into());
+        // sees every change committed before this batch in its conversations. While a batch
+        // the broker did not confirm is on its way there (see `crate::dispatch`), this batch's
+        // go there too.
+        let behind = if self.dispatch.relaying() {
+            hand_to_relay(&published, &mut after.outbox);
+            published.clear();
+            None
+        } else {
+            let mut behind = OutboxBatch::default();
+            hand_to_relay(&published, &mut behind);
+            match behind
+                .behind(transaction.client(), CHAT_DELIVERY_EXCHANGE)
+                .await
+            {
+                Ok(behind) => behind,
+                Err(e) => {
+                    transaction.rollback().await;
+                    return Err(e.into());
+                }
             }
         };
         let handed = after
@@ -276,43 +348,7 @@ impl CommandProcessor {
 
         self.votes.store(&after.tallies).await;
         published.append(&mut after.replies);
-        self.publish_committed(&published, stored).await
-    }
-
-    /// Publishes what a committed batch delivers: its stored facts (the first `stored` of
-    /// `published`), then its replies, in one round of confirms.
-    ///
-    /// The stored facts go straight to the broker rather than through the outbox: that spares
-    /// Postgres a row holding every message of the batch again and the relay's read, publish and
-    /// delete of it, and spares each message the relay's wake-up. What the client protocol
-    /// already recovers makes that safe: should messages die between the commit and the
-    /// confirm, the commands come back, a send is recognised and acknowledged again, and a
-    /// recipient who missed a message sees a gap in `seq` at the next one (or catches up when it
-    /// reconnects) and fetches it. Should the broker not confirm them, they go to the outbox
-    /// now, for the relay to publish once it can, and the batch is done: applying its commands
-    /// again would only wait on the broker once more for each. Replies alone that were not
-    /// confirmed have their commands retried (they are recorded, so only a repeated send's ack
-    /// or a refusal is asked for again, nothing re-applied); those of a batch whose deliveries
-    /// were handed over are dropped, and a sender still waiting sends again.
-    async fn publish_committed(
-        &self,
-        published: &[Outgoing],
-        stored: usize,
-    ) -> Result<(), HandleError> {
-        let Err(e) = self.publish(published).await else {
-            if telemetry::hop_enabled() {
-                let ids = telemetry::hop_ids(published[..stored].iter().map(|m| &m.message_id));
-                telemetry::hop("published", &ids);
-            }
-            return Ok(());
-        };
-        if stored == 0 {
-            return Err(e);
-        }
-        tracing::warn!(error = %e, deliveries = stored, "deliveries not confirmed; handing them to the outbox relay");
-        let mut outbox = OutboxBatch::default();
-        hand_to_relay(&published[..stored], &mut outbox);
-        outbox.write(&self.db.get().await?).await?;
+        self.dispatch.send(Committed { published, stored }).await;
         Ok(())
     }
 
@@ -402,7 +438,7 @@ impl CommandProcessor {
             return Ok(());
         }
         self.publisher
-            .publish_all(replies, REPLY_DEADLINE)
+            .publish_all(replies, CONFIRM_DEADLINE)
             .await
             .map_err(|e| HandleError::Transient(e.into()))
     }

@@ -66,6 +66,16 @@ pub async fn spawn_app_on(
 }
 
 impl TestApp {
+    /// Another replica of messages beside this one: the same database, broker names, Redis
+    /// prefix and attachments folder.
+    pub async fn replica(&self) -> TestService {
+        let dir = self._attachments.0.clone();
+        spawn_service::<Messages>(&self.infra, |config| {
+            config.attachments.store = messages::storage::StoreSettings::File { dir };
+        })
+        .await
+    }
+
     /// A user messages knows about.
     pub async fn user(&self, name: &str) -> TestUser {
         let user = announce_sign_up(&self.publisher, name).await;

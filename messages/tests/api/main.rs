@@ -18,6 +18,7 @@ mod health;
 mod helpers;
 mod history;
 mod hostile;
+mod lane;
 mod search;
 mod statistics;
 mod throttle;

@@ -1,7 +1,8 @@
 //! The internal protocol between socket-handler and messages. Not public: it may change with the
 //! two services, which are released together.
 //!
-//! socket-handler turns client frames into [`ChatCommand`]s on a durable queue. messages applies
+//! socket-handler turns client frames into [`ChatCommand`]s: sends and typing notices straight
+//! to messages' active writer over the [`lane`], the others on a durable queue. messages applies
 //! them (the only place that decides membership, roles, `seq` and read state) and answers with
 //! deliveries on the chat delivery exchange, routed by topic:
 //! - to recipients ([`Route::to`]): each node binds [`user_key`] `u.<user>` for every user
@@ -24,6 +25,7 @@
 mod content;
 mod conversation;
 mod emoji;
+pub mod lane;
 mod route;
 
 use serde::{Deserialize, Serialize};
@@ -114,8 +116,9 @@ impl ChatCommand {
 
     /// Whether losing it on its way to messages costs nothing: a send is sent again by its
     /// client until it is acknowledged (after it is stored), a typing notice is never stored.
-    /// These go through the commands queue kept in memory
-    /// ([`crate::amqp::Topology::chat_sends_queue`]), the others through the one on disk.
+    /// These go to the active writer over the [`lane`] (or, from a node that does not use it,
+    /// through the commands queue kept in memory, [`crate::amqp::Topology::chat_sends_queue`]);
+    /// the others through the commands queue on disk.
     pub fn is_sent_again_if_lost(&self) -> bool {
         matches!(self, Self::Send(_) | Self::Typing(_))
     }
