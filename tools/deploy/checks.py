@@ -28,6 +28,9 @@ SERVICES = {
     "messages": 8084,
     "notifications": 8085,
 }
+# Ports a service's pod exposes besides its HTTP port, with the variable that must name each:
+# messages' writer lane, which socket-handler nodes connect to (the pod's IP, kept in Redis).
+EXTRA_PORTS = {"messages": {8090: "WRITER_LANE_PORT"}}
 # The services whose pods hold WebSockets: they drain on shutdown and scale down slowly.
 SOCKET_SERVICES = {"socket-handler", "notifications"}
 
@@ -267,8 +270,9 @@ def check_k8s(overlay: str, rendered: Path, version: str) -> None:
             continue
         if name in SERVICES:
             port = SERVICES[name]
-            if [p["containerPort"] for p in c.get("ports", [])] != [port]:
-                fail(kn(d), f"must expose exactly port {port}")
+            extra = EXTRA_PORTS.get(name, {})
+            if [p["containerPort"] for p in c.get("ports", [])] != [port, *extra]:
+                fail(kn(d), f"must expose exactly port {port} and then {sorted(extra) or 'nothing else'}")
             if http_probe(c, "readinessProbe")[0] != "/readyz":
                 fail(kn(d), "readinessProbe must GET /readyz")
             if http_probe(c, "livenessProbe")[0] != "/healthz":
@@ -282,6 +286,9 @@ def check_k8s(overlay: str, rendered: Path, version: str) -> None:
                     fail(kn(d), f"{var} is not set")
             if env.get("PORT") != str(port):
                 fail(kn(d), f"PORT must be {port}")
+            for extra_port, var in extra.items():
+                if env.get(var) != str(extra_port):
+                    fail(kn(d), f"{var} must be {extra_port}, the port it exposes")
             mounts = {m["name"]: m for m in c.get("volumeMounts", [])}
             jwt_vol = next((v for v in spec.get("volumes", []) if v["name"] == "jwt"), None)
             keys = {i["key"] for i in (jwt_vol or {}).get("secret", {}).get("items", [])}

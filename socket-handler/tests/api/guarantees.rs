@@ -318,3 +318,69 @@ async fn read_receipts_move_only_forward_and_reach_both_participants() {
     let (_, list) = stack.get(&bob, "/api/messages/conversations").await;
     assert_eq!(list["conversations"][0]["unreadCount"], 0);
 }
+
+/// A node's sends keep their order when its writer lane breaks and opens again: what the lane
+/// held and what comes while there is no writer go through the queue kept in memory, and the
+/// new writer applies the last of those before anything on the reopened lane.
+#[actix_web::test]
+async fn sends_keep_their_order_across_the_writer_lane_breaking_and_opening_again() {
+    let mut stack = spawn_stack(1).await;
+    let ann = stack.user("ann").await;
+    let bob = stack.user("bob").await;
+    let mut anns = stack.connect(&ann, 0).await;
+    let cache = stack.infra.cache();
+    let lane_open = || async {
+        let address: Option<String> =
+            redis::AsyncCommands::get(&mut cache.connection(), cache.key(shared::chat::lane::KEY))
+                .await
+                .ok()?;
+        address
+    };
+    eventually("messages to be the writer", WAIT, lane_open).await;
+
+    let send = |i: usize| send_frame(&format!("s{i}"), &bob, &format!("number {i}"));
+    let mut seqs = vec![None; 60];
+    for i in 0..10 {
+        anns.send_json(&send(i)).await;
+    }
+    // Over the lane.
+    for _ in 0..10 {
+        let ack = anns.next_of_type("message.ack", WAIT).await;
+        record(&mut seqs, &ack);
+    }
+    for i in 10..20 {
+        anns.send_json(&send(i)).await;
+    }
+    // Some of those are on the lane when it breaks; the next ones find no writer.
+    stack.messages.stop();
+    for i in 20..40 {
+        anns.send_json(&send(i)).await;
+    }
+    stack.messages = start_messages(&stack.infra, &stack.messages_database).await;
+    eventually("the new messages to be the writer", WAIT, lane_open).await;
+    // The lane opens again on the next send, after its retry pause.
+    tokio::time::sleep(Duration::from_millis(600)).await;
+    for i in 40..60 {
+        anns.send_json(&send(i)).await;
+    }
+
+    while seqs.iter().any(Option::is_none) {
+        let ack = anns.next_of_type("message.ack", WAIT).await;
+        record(&mut seqs, &ack);
+    }
+    let seqs: Vec<i64> = seqs.into_iter().flatten().collect();
+    assert_eq!(
+        seqs,
+        (1..=60).collect::<Vec<i64>>(),
+        "stored once each, in the order sent"
+    );
+}
+
+/// Notes the `seq` an ack of send `s<i>` gives; a send the lane held may be acknowledged twice,
+/// always with what was stored.
+fn record(seqs: &mut [Option<i64>], ack: &serde_json::Value) {
+    let i: usize = ack["clientMsgId"].as_str().unwrap()[1..].parse().unwrap();
+    let seq = ack["message"]["seq"].as_i64().unwrap();
+    assert!(seqs[i].is_none_or(|earlier| earlier == seq));
+    seqs[i] = Some(seq);
+}
