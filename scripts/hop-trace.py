@@ -7,8 +7,9 @@ BENCH_ONLY=W1 scripts/bench.sh`), then point this at the folder of its service l
     scripts/hop-trace.py .run/bench/logs
 
 Every traced stage logs `hop <stage> <unix µs> <ids>` (shared/src/telemetry.rs). A command is
-followed by its envelope id from the socket node (frame, publish, confirmed) to messages
-(consume, commit); its commit names the deliveries published after it, which messages (published,
+followed by its envelope id from the socket node (frame; publish: on the writer lane or to a
+commands queue; confirmed: by the broker, for what went to a queue) to messages (consume,
+commit); its commit names the deliveries published after it, which messages (published,
 once confirmed) and the socket nodes' inboxes (inbox, routed) name by their message id. Prints,
 per hop, the median, 90th and 99th percentile in ms over every command that passed both ends.
 """
@@ -23,7 +24,7 @@ LINE = re.compile(r"hop (\w+) (\d+) (\S*)")
 HOPS = [
     ("socket node queue (frame → publish)", "frame", "publish"),
     ("commands queue confirm (publish → confirmed)", "publish", "confirmed"),
-    ("commands queue to messages (publish → consume)", "publish", "consume"),
+    ("to the writer, lane or queue (publish → consume)", "publish", "consume"),
     ("transaction (consume → commit)", "consume", "commit"),
     ("deliveries confirmed (commit → published)", "commit", "row:published"),
     ("node queue (commit → first inbox)", "commit", "row:inbox"),

@@ -1,8 +1,8 @@
 //! Applying the chat commands that socket-handler forwards. This is where membership, `seq` and
 //! read state are decided: socket-handler only checks a frame's shape.
 //!
-//! Commands arrive in batches (whatever the queue already holds, in order) and a batch is
-//! applied in one transaction: one commit, and so one fsync, for a burst of messages instead of
+//! Commands arrive in batches (whatever a queue already holds, or every node has sent on the
+//! writer lane, in order) and a batch is applied in one transaction: one commit, and so one fsync, for a burst of messages instead of
 //! one each, which is what bounds throughput. What must happen only after the commit (the stored
 //! facts for the socket nodes, direct replies, vote counts copied to Redis) is collected in
 //! [`AfterCommit`]. If anything in a batch fails, the transaction is rolled back and its commands
@@ -11,7 +11,8 @@
 //!
 //! A command that cannot succeed (not a member, unknown receiver) is answered with an error to
 //! the connection it came from and acknowledged; one that fails for a passing reason (Postgres
-//! down) is retried by the broker. Every stored command's envelope id but a send's is recorded in
+//! down) is retried by the broker (from the lane: through the queue kept in memory, where its
+//! node hands it). Every stored command's envelope id but a send's is recorded in
 //! the same transaction as its effects, so a redelivery after a crash between commit and ack is
 //! skipped (a vote applied twice would withdraw itself); a send applied again is recognised by
 //! its sender and `clientMsgId`, as a client's resend is.

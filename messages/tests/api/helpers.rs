@@ -92,17 +92,7 @@ impl TestApp {
 
     /// `command` from `user`, as socket-handler publishes it to the commands queue.
     pub fn command(&self, id: uuid::Uuid, user: &TestUser, command: ChatCommand) -> Outgoing {
-        let envelope = CommandEnvelope {
-            id,
-            user_id: user.id,
-            username: user.username.clone(),
-            origin: Origin {
-                node: "test".into(),
-                connection: 1,
-            },
-            request_id: None,
-            command,
-        };
+        let envelope = envelope(id, user, command);
         Outgoing {
             exchange: String::new(),
             routing_key: self.infra.topology().chat_commands_queue().name,
@@ -208,6 +198,21 @@ impl TestApp {
 }
 
 /// A `message.send` of `content` to `to` under `client_msg_id`.
+/// `command` from `user`'s connection 1 on node "test", as socket-handler sends it.
+pub fn envelope(id: uuid::Uuid, user: &TestUser, command: ChatCommand) -> CommandEnvelope {
+    CommandEnvelope {
+        id,
+        user_id: user.id,
+        username: user.username.clone(),
+        origin: Origin {
+            node: "test".into(),
+            connection: 1,
+        },
+        request_id: None,
+        command,
+    }
+}
+
 pub fn direct_send(to: &TestUser, client_msg_id: &str, content: &str) -> ChatCommand {
     ChatCommand::Send(SendCommand {
         client_msg_id: client_msg_id.to_owned(),

@@ -6,12 +6,12 @@ use std::time::Duration;
 
 use redis::AsyncCommands;
 use shared::chat::lane::{self, Outcome};
-use shared::chat::{CommandEnvelope, Origin};
+use shared::chat::{ChatCommand, CommandEnvelope};
 use shared::testing::{TestUser, WAIT, eventually};
 use tokio::io::AsyncWriteExt;
 use tokio::net::TcpStream;
 
-use crate::helpers::{TestApp, direct_send, spawn_app};
+use crate::helpers::{self, TestApp, direct_send, spawn_app};
 
 /// The address the writer keeps in Redis, once it is there and differs from `not`.
 async fn lane_address(app: &TestApp, not: Option<&str>) -> String {
@@ -32,18 +32,8 @@ async fn open(address: &str, secret: &[u8]) -> TcpStream {
     stream
 }
 
-fn envelope(user: &TestUser, command: shared::chat::ChatCommand) -> CommandEnvelope {
-    CommandEnvelope {
-        id: uuid::Uuid::now_v7(),
-        user_id: user.id,
-        username: user.username.clone(),
-        origin: Origin {
-            node: "test".into(),
-            connection: 1,
-        },
-        request_id: None,
-        command,
-    }
+fn envelope(user: &TestUser, command: ChatCommand) -> CommandEnvelope {
+    helpers::envelope(uuid::Uuid::now_v7(), user, command)
 }
 
 /// Sends one batch and reads its outcome.
