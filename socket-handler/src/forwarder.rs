@@ -3,16 +3,19 @@
 //! lot; a command over its allowance is answered `rate_limited` and goes no further), then hands
 //! the sends and typing notices to messages' writer over the writer lane ([`crate::lane`]) and
 //! publishes the rest as one confirmed message to the commands queue on disk (and the sends the
-//! lane could not take to the one kept in memory; see `Topology::chat_sends_queue`). A burst from
-//! many sockets is then one lane frame, a broker write or two and one Redis call instead of one
-//! each, and no connection waits for the broker, the writer or Redis before reading its next
-//! frame; order is kept within each way, since there is one forwarder, and across the lane and
+//! lane could not take to the one kept in memory; see `Topology::chat_sends_queue`), from a task
+//! of its own, so that the broker's confirm of a read receipt does not hold up the sends behind
+//! it. A burst from many sockets is then one lane frame, a broker write or two and one Redis call
+//! instead of one each, and no connection waits for the broker, the writer or Redis before
+//! reading its next frame; order is kept within each way, since there is one forwarder and one
+//! publishing task, and across the lane and
 //! the queue kept in memory by the lane's barrier (between them and the queue on disk nothing
 //! needs it: a command about a message names one already stored). What the broker does not
 //! confirm in time is answered `unavailable` to each connection that sent it (the client
 //! resends; a repeated send is recognised). When the node's queue is full, a command is refused
 //! at once the same way, so a flood cannot grow the node's memory without bound.
 
+use std::sync::Arc;
 use std::time::Duration;
 
 use shared::amqp::{Outgoing, Publisher};
@@ -60,11 +63,19 @@ pub struct ForwarderSettings {
 impl CommandForwarder {
     /// Starts the forwarding task among the service's tasks; on shutdown it publishes what is
     /// already queued, then stops.
-    pub fn start(settings: ForwarderSettings, infra: &ServiceInfra) -> Self {
+    pub fn start(mut settings: ForwarderSettings, infra: &ServiceInfra) -> Self {
         let (queue, receiver) = mpsc::channel(settings.capacity.max(1));
-        infra
-            .tasks
-            .spawn(forward(settings, receiver, infra.shutdown.clone()));
+        let (to_publish, publishing) = mpsc::channel(PUBLISHES_WAITING);
+        let lane = settings.lane.take();
+        let settings = Arc::new(settings);
+        infra.tasks.spawn(forward(
+            settings.clone(),
+            lane,
+            receiver,
+            to_publish,
+            infra.shutdown.clone(),
+        ));
+        infra.tasks.spawn(publish_in_order(settings, publishing));
         Self { queue }
     }
 
@@ -76,11 +87,12 @@ impl CommandForwarder {
 }
 
 async fn forward(
-    mut settings: ForwarderSettings,
+    settings: Arc<ForwarderSettings>,
+    mut lane: Option<WriterLane>,
     mut receiver: mpsc::Receiver<CommandEnvelope>,
+    to_publish: mpsc::Sender<ToPublish>,
     shutdown: CancellationToken,
 ) {
-    let mut lane = settings.lane.take();
     let mut batch = Vec::with_capacity(MAX_BATCH);
     let mut closed = false;
     loop {
@@ -88,7 +100,7 @@ async fn forward(
             biased;
             () = given_back(lane.as_ref()) => {
                 // A lane that closed gave its batches back: to the queue, before anything newer.
-                publish(&settings, &mut lane, Vec::new()).await;
+                hand_over(&mut lane, Vec::new(), &to_publish).await;
                 continue;
             }
             next = receiver.recv() => match next {
@@ -111,7 +123,7 @@ async fn forward(
         }
         admit(&settings, &mut batch).await;
         if !batch.is_empty() {
-            publish(&settings, &mut lane, std::mem::take(&mut batch)).await;
+            hand_over(&mut lane, std::mem::take(&mut batch), &to_publish).await;
         }
     }
 }
@@ -145,17 +157,26 @@ async fn admit(settings: &ForwarderSettings, batch: &mut Vec<CommandEnvelope>) {
     });
 }
 
-/// `batch`'s sends and typing on the lane, and what the lane does not take (with whatever it gave
-/// back first) and the rest of `batch` as one confirmed message per commands queue (each in
-/// order); refusals to their senders if the broker does not take them.
-async fn publish(
-    settings: &ForwarderSettings,
+/// What goes to the commands queues from one batch: the sends and typing the lane did not take
+/// (with whatever it gave back first), and the other commands.
+struct ToPublish {
+    sent_again: Vec<CommandEnvelope>,
+    kept: Vec<CommandEnvelope>,
+}
+
+/// Batches handed to the publishing task before the forwarder waits for it.
+const PUBLISHES_WAITING: usize = 64;
+
+/// Sends `batch`'s sends and typing on the lane and hands the rest to the publishing task, which
+/// publishes while the forwarder goes on: the broker's confirm of a read receipt does not hold up
+/// the sends behind it.
+async fn hand_over(
     lane: &mut Option<WriterLane>,
     batch: Vec<CommandEnvelope>,
+    to_publish: &mpsc::Sender<ToPublish>,
 ) {
-    let traced = telemetry::hop_enabled().then(|| telemetry::hop_ids(batch.iter().map(|e| e.id)));
-    if let Some(ids) = &traced {
-        telemetry::hop("publish", ids);
+    if telemetry::hop_enabled() {
+        telemetry::hop("publish", &telemetry::hop_ids(batch.iter().map(|e| e.id)));
     }
     let (sent_again, kept): (Vec<CommandEnvelope>, Vec<CommandEnvelope>) = batch
         .into_iter()
@@ -164,10 +185,35 @@ async fn publish(
         Some(lane) => lane.send(sent_again).await,
         None => sent_again,
     };
+    if (sent_again.is_empty() && kept.is_empty())
+        || to_publish
+            .send(ToPublish { sent_again, kept })
+            .await
+            .is_ok()
+    {
+        return;
+    }
+    tracing::error!("the publishing task is gone; commands dropped");
+}
+
+/// Publishes what the forwarder hands over, in order, until it stops.
+async fn publish_in_order(settings: Arc<ForwarderSettings>, mut handed: mpsc::Receiver<ToPublish>) {
+    while let Some(ToPublish { sent_again, kept }) = handed.recv().await {
+        publish(&settings, &sent_again, &kept).await;
+    }
+}
+
+/// The commands as one confirmed message per commands queue (each in order); refusals to their
+/// senders if the broker does not take them.
+async fn publish(
+    settings: &ForwarderSettings,
+    sent_again: &[CommandEnvelope],
+    kept: &[CommandEnvelope],
+) {
     let mut messages = Vec::with_capacity(2);
     for (commands, queue) in [
-        (&sent_again, &settings.sends_queue),
-        (&kept, &settings.commands_queue),
+        (sent_again, &settings.sends_queue),
+        (kept, &settings.commands_queue),
     ] {
         let Some(first) = commands.first() else {
             continue;
@@ -176,7 +222,7 @@ async fn publish(
             Ok(payload) => payload,
             Err(e) => {
                 tracing::error!(error = %e, "cannot serialise commands");
-                return refuse(settings, sent_again.iter().chain(&kept));
+                return refuse(settings, sent_again.iter().chain(kept));
             }
         };
         messages.push(Outgoing {
@@ -197,15 +243,15 @@ async fn publish(
         .await
     {
         Ok(()) => {
-            if traced.is_some() {
-                let ids = telemetry::hop_ids(sent_again.iter().chain(&kept).map(|e| e.id));
+            if telemetry::hop_enabled() {
+                let ids = telemetry::hop_ids(sent_again.iter().chain(kept).map(|e| e.id));
                 telemetry::hop("confirmed", &ids);
             }
         }
         Err(e) => {
             let count = sent_again.len() + kept.len();
             tracing::warn!(error = %e, count, "commands not accepted by the broker");
-            refuse(settings, sent_again.iter().chain(&kept));
+            refuse(settings, sent_again.iter().chain(kept));
         }
     }
 }
