@@ -44,6 +44,9 @@ const MAX_FRAME: usize = 48 << 20;
 /// The challenge's length.
 const NONCE_BYTES: usize = 32;
 
+/// The largest frame of the handshake (a challenge, or an answer: 32 bytes each).
+const HANDSHAKE_FRAME: usize = 64;
+
 /// What became of a batch.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Outcome {
@@ -67,12 +70,21 @@ pub fn secret(amqp_url: &str) -> Vec<u8> {
 
 /// Reads one frame; `None` when the peer closed the connection between frames.
 pub async fn read_frame<R: AsyncRead + Unpin>(reader: &mut R) -> std::io::Result<Option<Vec<u8>>> {
+    read_frame_of_at_most(reader, MAX_FRAME).await
+}
+
+/// Reads one frame of at most `limit` bytes: before the handshake, a peer must not make the
+/// other side set aside more than a challenge's worth.
+async fn read_frame_of_at_most<R: AsyncRead + Unpin>(
+    reader: &mut R,
+    limit: usize,
+) -> std::io::Result<Option<Vec<u8>>> {
     let length = match reader.read_u32().await {
         Ok(length) => length as usize,
         Err(e) if e.kind() == std::io::ErrorKind::UnexpectedEof => return Ok(None),
         Err(e) => return Err(e),
     };
-    if length > MAX_FRAME {
+    if length > limit {
         return Err(std::io::Error::new(
             std::io::ErrorKind::InvalidData,
             format!("a lane frame of {length} bytes"),
@@ -142,7 +154,7 @@ pub async fn challenge<S: AsyncRead + AsyncWrite + Unpin>(
     let nonce: [u8; NONCE_BYTES] = rand::random();
     write_frame(stream, &nonce).await?;
     stream.flush().await?;
-    let Some(answer) = read_frame(stream).await? else {
+    let Some(answer) = read_frame_of_at_most(stream, HANDSHAKE_FRAME).await? else {
         return Ok(false);
     };
     Ok(keyed(secret, &nonce).verify_slice(&answer).is_ok())
@@ -153,7 +165,7 @@ pub async fn answer<S: AsyncRead + AsyncWrite + Unpin>(
     stream: &mut S,
     secret: &[u8],
 ) -> std::io::Result<()> {
-    let nonce = read_frame(stream)
+    let nonce = read_frame_of_at_most(stream, HANDSHAKE_FRAME)
         .await?
         .ok_or_else(|| std::io::Error::new(std::io::ErrorKind::UnexpectedEof, "no challenge"))?;
     write_frame(stream, &keyed(secret, &nonce).finalize().into_bytes()).await?;
@@ -196,6 +208,16 @@ mod tests {
         assert!(commands.is_ok_and(|c| c.is_empty()));
         assert!(matches!(decode_batch(b"12345678nope"), Some((_, Err(_)))));
         assert!(decode_batch(b"short").is_none());
+    }
+
+    #[tokio::test]
+    async fn an_unproven_peer_cannot_announce_a_large_frame() {
+        let (mut writer, mut node) = tokio::io::duplex(256);
+        let (verdict, _) = tokio::join!(challenge(&mut writer, b"guest:guest"), async {
+            let _ = read_frame(&mut node).await;
+            node.write_u32(40 << 20).await
+        });
+        assert!(verdict.is_err(), "refused before reading 40 MiB");
     }
 
     #[tokio::test]
