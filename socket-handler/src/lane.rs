@@ -266,7 +266,8 @@ async fn read_outcomes(
     deadline: Duration,
     returned: Arc<Notify>,
 ) {
-    let mut check = tokio::time::interval(deadline / 4);
+    // A deadline configured as zero still gets checks, not a panic.
+    let mut check = tokio::time::interval((deadline / 4).max(Duration::from_millis(1)));
     loop {
         tokio::select! {
             frame = lane::read_frame(&mut reader) => match frame.map(|body| body.as_deref().and_then(lane::decode_outcome)) {
