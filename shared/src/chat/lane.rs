@@ -157,7 +157,7 @@ pub async fn challenge<S: AsyncRead + AsyncWrite + Unpin>(
     let Some(answer) = read_frame_of_at_most(stream, HANDSHAKE_FRAME).await? else {
         return Ok(false);
     };
-    Ok(keyed(secret, &nonce).verify_slice(&answer).is_ok())
+    Ok(keyed(secret, &nonce)?.verify_slice(&answer).is_ok())
 }
 
 /// A node's side of the handshake: answers the writer's challenge.
@@ -168,15 +168,17 @@ pub async fn answer<S: AsyncRead + AsyncWrite + Unpin>(
     let nonce = read_frame_of_at_most(stream, HANDSHAKE_FRAME)
         .await?
         .ok_or_else(|| std::io::Error::new(std::io::ErrorKind::UnexpectedEof, "no challenge"))?;
-    write_frame(stream, &keyed(secret, &nonce).finalize().into_bytes()).await?;
+    write_frame(stream, &keyed(secret, &nonce)?.finalize().into_bytes()).await?;
     stream.flush().await
 }
 
-fn keyed(secret: &[u8], nonce: &[u8]) -> Hmac<Sha256> {
-    // An HMAC takes a key of any length.
-    let mut mac = <Hmac<Sha256> as Mac>::new_from_slice(secret).unwrap_or_else(|_| unreachable!());
+/// The HMAC of `nonce` under `secret` (an HMAC takes a key of any length, so this does not fail
+/// in practice; the error keeps it from being a panic should that change).
+fn keyed(secret: &[u8], nonce: &[u8]) -> std::io::Result<Hmac<Sha256>> {
+    let mut mac = <Hmac<Sha256> as Mac>::new_from_slice(secret)
+        .map_err(|e| std::io::Error::new(std::io::ErrorKind::InvalidInput, e.to_string()))?;
     mac.update(nonce);
-    mac
+    Ok(mac)
 }
 
 #[cfg(test)]
