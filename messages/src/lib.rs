@@ -8,10 +8,11 @@
 //! internal deliveries to socket-handler nodes, through its transactional outbox: nothing is
 //! announced or delivered that was not committed, and nothing committed goes unannounced.
 //!
-//! Layout: `commands/` one file per chat command, `dispatch` what their batches deliver; `consumers/` one file per event;
-//! `routes/` one file per endpoint; `domain/` parsed values; `repository/` SQL; `vote_cache`
-//! vote counts in Redis; `lane` the writer lane and which replica is the writer; `attachments` uploads and their sweep, `media` what is done to an image
-//! before it is stored, `storage` the object store of attachments.
+//! Layout: `commands/` one file per chat command, `dispatch` what their batches deliver;
+//! `consumers/` one file per event; `routes/` one file per endpoint; `domain/` parsed values;
+//! `repository/` SQL; `vote_cache` vote counts in Redis; `lane` the writer lane and which replica
+//! is the writer; `attachments` uploads and their sweep, `media` what is done to an image before it
+//! is stored, `storage` the object store of attachments.
 
 pub mod attachments;
 pub mod commands;

@@ -1,13 +1,13 @@
 //! Applying the chat commands that socket-handler forwards. This is where membership, `seq` and
 //! read state are decided: socket-handler only checks a frame's shape.
 //!
-//! Commands arrive in batches (whatever a queue already holds, or every node has sent on the
-//! writer lane, in order) and a batch is applied in one transaction: one commit, and so one fsync, for a burst of messages instead of
-//! one each, which is what bounds throughput. What must happen only after the commit (the stored
-//! facts for the socket nodes, direct replies, vote counts copied to Redis) is collected in
-//! [`AfterCommit`]. If anything in a batch fails, the transaction is rolled back and its commands
-//! are applied one by one, so that one bad command cannot hold up the others and each gets its
-//! own outcome.
+//! Commands arrive in batches (whatever a queue already holds, or every node has sent on the writer
+//! lane, in order) and a batch is applied in one transaction: one commit, and so one fsync, for a
+//! burst of messages instead of one each, which is what bounds throughput. What must happen only
+//! after the commit (the stored facts for the socket nodes, direct replies, vote counts copied to
+//! Redis) is collected in [`AfterCommit`]. If anything in a batch fails, the transaction is rolled
+//! back and its commands are applied one by one, so that one bad command cannot hold up the others
+//! and each gets its own outcome.
 //!
 //! A command that cannot succeed (not a member, unknown receiver) is answered with an error to
 //! the connection it came from and acknowledged; one that fails for a passing reason (Postgres

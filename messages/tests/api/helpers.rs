@@ -68,10 +68,11 @@ pub async fn spawn_app_on(
 impl TestApp {
     /// Another replica of messages beside this one: the same database, broker names, Redis
     /// prefix and attachments folder.
-    pub async fn replica(&self) -> TestService {
+    pub async fn replica(&self, adjust: impl FnOnce(&mut messages::config::Config)) -> TestService {
         let dir = self._attachments.0.clone();
         spawn_service::<Messages>(&self.infra, |config| {
             config.attachments.store = messages::storage::StoreSettings::File { dir };
+            adjust(config);
         })
         .await
     }

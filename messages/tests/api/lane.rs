@@ -2,8 +2,6 @@
 //! credentials, applying what is sent on it, and taken over by another replica when the writer
 //! stops.
 
-use std::time::Duration;
-
 use redis::AsyncCommands;
 use shared::chat::lane::{self, Outcome};
 use shared::chat::{ChatCommand, CommandEnvelope};
@@ -128,9 +126,19 @@ async fn when_the_writer_stops_another_replica_takes_the_lock_and_the_lane() {
     let app = spawn_app().await;
     let (ann, bob) = (app.user("ann").await, app.user("bob").await);
     let first = lane_address(&app, None).await;
-    let second = app.replica().await;
-    // The second replica is not the writer: its lane closes every connection at once.
-    tokio::time::sleep(Duration::from_millis(200)).await;
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|free| free.local_addr())
+        .unwrap()
+        .port();
+    let second = app.replica(|config| config.lane.port = port).await;
+    // The second replica is not the writer: its lane closes every connection at once, without
+    // a challenge, and the address stays the first's.
+    let mut refused = TcpStream::connect(("127.0.0.1", port)).await.unwrap();
+    let answer = tokio::time::timeout(WAIT, lane::read_frame(&mut refused)).await;
+    assert!(
+        matches!(answer, Ok(Ok(None) | Err(_))),
+        "a replica that is not the writer serves nobody"
+    );
     assert_eq!(lane_address(&app, None).await, first);
 
     app.service.stop();
@@ -143,4 +151,21 @@ async fn when_the_writer_stops_another_replica_takes_the_lock_and_the_lane() {
     );
     assert_eq!(stored(&app).await, ["after the handover"]);
     second.stop();
+}
+
+#[actix_web::test]
+async fn a_frame_without_a_batch_id_closes_the_lane_and_stores_nothing() {
+    let app = spawn_app().await;
+    let address = lane_address(&app, None).await;
+    let mut stream = open(&address, &lane::secret(&app.infra.amqp_url)).await;
+    lane::write_frame(&mut stream, b"[]").await.unwrap();
+    stream.flush().await.unwrap();
+    let answer = tokio::time::timeout(WAIT, lane::read_frame(&mut stream))
+        .await
+        .unwrap();
+    assert!(
+        matches!(answer, Ok(None) | Err(_)),
+        "closed, without an answer"
+    );
+    assert!(stored(&app).await.is_empty());
 }
