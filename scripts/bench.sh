@@ -38,6 +38,9 @@
 # its comparison line (commit, workloads, ours ÷ reference) to .run/bench/history.jsonl, so
 # attempts can be compared. BENCH_ARGS adds options to the tool (`bench --help`), e.g.
 # BENCH_ARGS="--w1-rates 500,2000" for the two rates the targets name only.
+# BENCH_AFTER_START=COMMAND runs COMMAND (with bash) once the stack is up, before the workloads:
+# for measurements of a changed stack, such as what a message costs without a service (stop it
+# and delete its queues: docs/profiling.md, session 22). The report says it was run.
 # BENCH_ID=NAME puts the bench's databases, broker names and Redis keys under a name of its own
 # (gochat_bench_NAME_*, …), for a second checkout measuring on the same machine at the same time
 # (its numbers then share the machine, of course).
@@ -209,6 +212,10 @@ if [[ -z "${BENCH_BASE_URL:-}" ]]; then
   export GATEWAY_PORT
   stack_started=1
   "$scripts/stack.sh" start
+  if [[ -n "${BENCH_AFTER_START:-}" ]]; then
+    info "BENCH_AFTER_START: $BENCH_AFTER_START"
+    bash -c "$BENCH_AFTER_START" || die "BENCH_AFTER_START failed"
+  fi
   base_url="http://localhost:$GATEWAY_PORT"
   bench_run_dir="$RUN_DIR"
   restart_cmd="$scripts/stack.sh start"
@@ -223,7 +230,7 @@ per-user send limit is what W1/W2 measure), \`BCRYPT_COST=$BCRYPT_COST\` (sign-u
 at this cost; production's default is 12, which makes W4 bcrypt-bound), cargo profile
 \`$PROFILE\`, \`SOCKET_HANDLER_NODES=$SOCKET_HANDLER_NODES\` (W8's members spread over the
 socket-handler nodes, connected to them directly; every other workload goes through the gateway
-to the first)."
+to the first).${BENCH_AFTER_START:+ **Changed after it started** (\`BENCH_AFTER_START\`): \`$BENCH_AFTER_START\`.}"
 else
   header "1/5 build the bench (cargo profile $PROFILE); the stack at $BENCH_BASE_URL is measured as it runs"
   ensure_cargo_on_path
