@@ -40,7 +40,8 @@
 # BENCH_ARGS="--w1-rates 500,2000" for the two rates the targets name only.
 # BENCH_AFTER_START=COMMAND runs COMMAND (with bash) once the stack is up, before the workloads:
 # for measurements of a changed stack, such as what a message costs without a service (stop it
-# and delete its queues: docs/profiling.md, session 22). The report says it was run.
+# and delete its queues: docs/profiling.md, session 22). Only for the stack this script starts,
+# and not again after W3's and W5's restarts of it. The report and history.jsonl say it was run.
 # BENCH_ID=NAME puts the bench's databases, broker names and Redis keys under a name of its own
 # (gochat_bench_NAME_*, …), for a second checkout measuring on the same machine at the same time
 # (its numbers then share the machine, of course).
@@ -292,7 +293,7 @@ finished_at="$(date -u +%Y-%m-%dT%H:%M:%SZ)"
 commit="$(git -C "$GOCHAT_ROOT" rev-parse --short HEAD 2>/dev/null || echo unknown)"
 dirty="$(git -C "$GOCHAT_ROOT" diff --quiet HEAD 2>/dev/null || echo ' with uncommitted changes')"
 # One line per run to compare attempts by: when, which commit, which workloads, the comparison.
-sed -n "/\"workload\":\"vs-reference\"/ s/^{/{\"at\":\"$finished_at\",\"commit\":\"$commit${dirty:++}\",\"only\":\"${only:-all}\",/p" \
+sed -n "/\"workload\":\"vs-reference\"/ s/^{/{\"at\":\"$finished_at\",\"commit\":\"$commit${dirty:++}\",\"only\":\"${only:-all}\",${BENCH_AFTER_START:+\"changed_after_start\":true,}/p" \
   "$out_dir/results.jsonl" >>"$out_dir/history.jsonl"
 
 # The report, one function per part; write_report puts them together.
